@@ -1,0 +1,226 @@
+"""The lifecycle as frozen data: states, transitions and guards, validated when built.
+
+Everything the tool produces (the runtime machine, plans, diagrams, the IAM policy, the
+generated tests) is made from a :class:`Definition`; nothing lists a state or a transition a
+second time.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+__all__ = [
+    "LIFECYCLE",
+    "Definition",
+    "DefinitionError",
+    "Guard",
+    "State",
+    "Transition",
+]
+
+
+class DefinitionError(ValueError):
+    """A definition breaks a rule; the message names the state or transition at fault."""
+
+
+@dataclass(frozen=True)
+class State:
+    """One state of the lifecycle."""
+
+    #: Identifier-safe name (``IN_USE``): used in code, Mermaid ids and the journal.
+    id: str
+    #: Human label (``in-use``): used in output, diagrams and the command line.
+    label: str
+    #: One line saying what holds in this state.
+    meaning: str = ""
+    #: The state a lifecycle starts in (exactly one per definition).
+    initial: bool = False
+    #: A state where a lifecycle may end.
+    final: bool = False
+
+
+@dataclass(frozen=True)
+class Guard:
+    """A named pure condition on the observed world that a transition requires."""
+
+    name: str
+    meaning: str = ""
+
+
+@dataclass(frozen=True)
+class Transition:
+    """A trigger that moves the lifecycle from any of ``sources`` to ``dest``."""
+
+    trigger: str
+    sources: tuple[str, ...]
+    dest: str
+    #: Names of guards that must all hold; an empty tuple means unguarded.
+    guards: tuple[str, ...] = ()
+    meaning: str = ""
+
+    @property
+    def edges(self) -> Iterator[tuple[str, str]]:
+        """Each (source, dest) pair this transition draws."""
+        return ((source, self.dest) for source in self.sources)
+
+
+@dataclass(frozen=True)
+class Definition:
+    """A validated lifecycle: building one that breaks a rule raises :class:`DefinitionError`."""
+
+    name: str
+    states: tuple[State, ...]
+    transitions: tuple[Transition, ...]
+    guards: tuple[Guard, ...] = ()
+    _by_id: dict[str, State] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_by_id", {state.id: state for state in self.states})
+        _validate(self)
+
+    # -- look-ups -------------------------------------------------------------------------
+
+    def state(self, key: str) -> State:
+        """The state with this id or label (``IN_USE`` or ``in-use``)."""
+        found = self._by_id.get(key) or next((s for s in self.states if s.label == key), None)
+        if found is None:
+            known = ", ".join(s.label for s in self.states)
+            raise KeyError(f"unknown state {key!r} (known: {known})")
+        return found
+
+    def transition(self, trigger: str) -> Transition:
+        """The transition with this trigger."""
+        for transition in self.transitions:
+            if transition.trigger == trigger:
+                return transition
+        known = ", ".join(t.trigger for t in self.transitions)
+        raise KeyError(f"unknown transition {trigger!r} (known: {known})")
+
+    @property
+    def initial(self) -> State:
+        return next(s for s in self.states if s.initial)
+
+    @property
+    def finals(self) -> tuple[State, ...]:
+        return tuple(s for s in self.states if s.final)
+
+    def outgoing(self, state_id: str) -> tuple[Transition, ...]:
+        """Transitions that may fire from ``state_id``, in declaration order."""
+        return tuple(t for t in self.transitions if state_id in t.sources)
+
+    def shortest_path(
+        self, start: str, goal: str, *, avoid: Iterable[str] = ()
+    ) -> tuple[Transition, ...] | None:
+        """Fewest transitions from ``start`` to ``goal`` (breadth-first, declaration order
+        breaks ties); ``None`` when unreachable. ``avoid`` names triggers not to take."""
+        banned = set(avoid)
+        previous: dict[str, tuple[str, Transition] | None] = {start: None}
+        queue = deque([start])
+        while queue:
+            here = queue.popleft()
+            if here == goal:
+                break
+            for transition in self.outgoing(here):
+                if transition.trigger in banned or transition.dest in previous:
+                    continue
+                previous[transition.dest] = (here, transition)
+                queue.append(transition.dest)
+        if goal not in previous:
+            return None
+        path: list[Transition] = []
+        node = goal
+        while (step := previous[node]) is not None:
+            node, transition = step
+            path.append(transition)
+        return tuple(reversed(path))
+
+
+def _validate(definition: Definition) -> None:
+    states = definition.states
+    ids = [s.id for s in states]
+    for state in states:
+        if not state.id.isidentifier():
+            raise DefinitionError(f"state {state.id!r}: id must be a Python identifier")
+        if ids.count(state.id) > 1:
+            raise DefinitionError(f"state {state.id!r} is declared twice")
+    initials = [s.id for s in states if s.initial]
+    if len(initials) != 1:
+        raise DefinitionError(
+            f"definition {definition.name!r} needs exactly one initial state, has "
+            f"{len(initials)}: {initials}"
+        )
+    if not definition.finals:
+        raise DefinitionError(f"definition {definition.name!r} has no final state")
+
+    guard_names = {g.name for g in definition.guards}
+    triggers = [t.trigger for t in definition.transitions]
+    unguarded: set[tuple[str, str]] = set()
+    for transition in definition.transitions:
+        where = f"transition {transition.trigger!r}"
+        if not transition.trigger.isidentifier():
+            raise DefinitionError(f"{where}: trigger must be a Python identifier")
+        if triggers.count(transition.trigger) > 1:
+            raise DefinitionError(f"{where} is declared twice")
+        if not transition.sources:
+            raise DefinitionError(f"{where} has no source state")
+        for name in (*transition.sources, transition.dest):
+            if name not in definition._by_id:
+                raise DefinitionError(f"{where} names unknown state {name!r}")
+        for guard in transition.guards:
+            if guard not in guard_names:
+                raise DefinitionError(f"{where} names unknown guard {guard!r}")
+        if not transition.guards:
+            for source in transition.sources:
+                key = (source, transition.trigger)
+                if key in unguarded:
+                    raise DefinitionError(
+                        f"{where}: two unguarded transitions from state {source!r}"
+                    )
+                unguarded.add(key)
+
+    start = initials[0]
+    for state in states:
+        if definition.shortest_path(start, state.id) is None:
+            raise DefinitionError(f"state {state.id!r} is not reachable from {start!r}")
+        if not state.final and not any(
+            definition.shortest_path(state.id, final.id) is not None for final in definition.finals
+        ):
+            raise DefinitionError(f"state {state.id!r} cannot reach a final state")
+
+
+#: The lifecycle of an IAM service-linked role (DESIGN §2).
+LIFECYCLE = Definition(
+    name="service-linked-role",
+    states=(
+        State("ABSENT", "absent", "no such role", initial=True),
+        State("CREATED", "created", "role exists, nothing uses it, no decommission under way"),
+        State("IN_USE", "in-use", "role exists and at least one dependent uses it"),
+        State("DRAINING", "draining", "decommission started: dependents being deactivated"),
+        State("DELETABLE", "deletable", "full scan found no active dependent; deletion intended"),
+        State("DELETED", "deleted", "the deletion task succeeded; the role is gone", final=True),
+    ),
+    guards=(
+        Guard("nothing_active", "a full scan of every region found no active dependent"),
+        Guard("deletion_succeeded", "the deletion task reports SUCCEEDED"),
+        Guard("deletion_failed", "the deletion task reports FAILED with a usage list"),
+        Guard("drain_recorded", "the journal holds the settings the drain replaced"),
+    ),
+    transitions=(
+        Transition("create", ("ABSENT", "DELETED"), "CREATED",
+                   meaning="create the role, or adopt it, and wait until IAM shows it"),
+        Transition("activate", ("CREATED",), "IN_USE",
+                   meaning="turn on logging that uses the role"),
+        Transition("drain", ("IN_USE",), "DRAINING",
+                   meaning="deactivate every dependent, keeping its settings"),
+        Transition("verify", ("DRAINING", "CREATED"), "DELETABLE", ("nothing_active",),
+                   meaning="rescan every region, read-only"),
+        Transition("delete", ("DELETABLE",), "DELETED", ("deletion_succeeded",),
+                   meaning="start the deletion task and poll it"),
+        Transition("reject", ("DELETABLE",), "IN_USE", ("deletion_failed",),
+                   meaning="the deletion task failed: the role is still used"),
+        Transition("restore", ("DRAINING", "DELETABLE"), "IN_USE", ("drain_recorded",),
+                   meaning="re-apply the settings the drain kept"),
+    ),
+)  # fmt: skip

@@ -1,0 +1,18 @@
+"""The exit codes of ``slr``: a stable contract that runners branch on."""
+
+from __future__ import annotations
+
+__all__ = ["CHANGES_PENDING", "ERROR", "IN_USE", "LOCK_HELD", "OK", "USAGE"]
+
+#: Done, or nothing to do.
+OK = 0
+#: An error: AWS refused, the journal is unreadable, the network failed...
+ERROR = 1
+#: Changes are pending: ``plan`` found steps, or ``apply --step`` has steps left.
+CHANGES_PENDING = 2
+#: Another runner holds the lock on this account and role.
+LOCK_HELD = 3
+#: The role is still in use after the allowed deletion retries.
+IN_USE = 4
+#: The command line is wrong: unknown option, workflow, target, region or plan file.
+USAGE = 64

@@ -1,0 +1,71 @@
+"""The runtime state machine, built with ``transitions`` from a :class:`Definition`.
+
+Its guards are pure predicates of an :class:`Observation`; it has no callbacks that could
+call AWS, so a failing action can never leave the machine in a state the world is not in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from transitions import Machine, MachineError
+
+from lifecycle.definition import Definition, DefinitionError
+from lifecycle.guards import GUARDS, Predicate
+from lifecycle.observation import Observation
+
+__all__ = ["Lifecycle", "MachineError", "build"]
+
+
+class Lifecycle:
+    """The model object ``transitions`` drives; ``state`` is a state id of the definition."""
+
+    state: str
+
+    def __init__(self, definition: Definition) -> None:
+        self.definition = definition
+
+    def fire(self, trigger: str, world: Observation) -> bool:
+        """Fire ``trigger`` with ``world`` as the guards' input.
+
+        Returns False (state unchanged) when a guard does not hold; raises
+        :class:`MachineError` when the trigger is not allowed from the current state.
+        """
+        result: bool = getattr(self, "trigger")(trigger, world)  # noqa: B009 (added by Machine)
+        return result
+
+    @property
+    def label(self) -> str:
+        return self.definition.state(self.state).label
+
+
+def build(
+    definition: Definition,
+    initial: str | None = None,
+    guards: Mapping[str, Predicate] = GUARDS,
+) -> Lifecycle:
+    """A :class:`Lifecycle` in ``initial`` (default: the definition's initial state)."""
+    for transition in definition.transitions:
+        for name in transition.guards:
+            if name not in guards:
+                raise DefinitionError(
+                    f"transition {transition.trigger!r}: guard {name!r} has no predicate"
+                )
+    model = Lifecycle(definition)
+    Machine(
+        model=model,
+        states=[state.id for state in definition.states],
+        transitions=[
+            {
+                "trigger": t.trigger,
+                "source": list(t.sources),
+                "dest": t.dest,
+                "conditions": [guards[name] for name in t.guards],
+            }
+            for t in definition.transitions
+        ],
+        initial=definition.state(initial).id if initial else definition.initial.id,
+        auto_transitions=False,
+        send_event=False,
+    )
+    return model

@@ -1,0 +1,82 @@
+"""What AWS shows about a role, plus the intent the journal adds: the input of every guard."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = ["DeletionTask", "Dependent", "Observation", "Role", "RoleUsage"]
+
+
+@dataclass(frozen=True)
+class Role:
+    """The service-linked role as IAM returns it."""
+
+    name: str
+    arn: str
+    path: str = "/"
+    description: str | None = None
+    created: str | None = None
+
+
+@dataclass(frozen=True)
+class Dependent:
+    """A resource in one region that may use the role (a playback configuration, a channel)."""
+
+    region: str
+    kind: str
+    name: str
+    arn: str
+    #: True when this resource currently makes the service use the role.
+    active: bool
+    #: The settings that make it active: what a drain replaces and a restore re-applies.
+    settings: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RoleUsage:
+    """One region's entry of a failed deletion task's ``RoleUsageList``."""
+
+    region: str
+    resources: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class DeletionTask:
+    """A ``DeleteServiceLinkedRole`` task and how it stands."""
+
+    id: str
+    #: ``NOT_STARTED``, ``IN_PROGRESS``, ``SUCCEEDED`` or ``FAILED``.
+    status: str
+    reason: str | None = None
+    usage: tuple[RoleUsage, ...] = ()
+
+
+@dataclass(frozen=True)
+class Observation:
+    """One look at the world. Guards and the state decision are pure functions of it."""
+
+    role: Role | None
+    dependents: tuple[Dependent, ...] = ()
+    #: Regions whose dependents were listed completely.
+    scanned_regions: tuple[str, ...] = ()
+    #: Regions that could not be scanned (not enabled, unreachable), with the reason.
+    unscanned_regions: Mapping[str, str] = field(default_factory=dict)
+    deletion_task: DeletionTask | None = None
+    #: Journal: a drain was started and not undone.
+    draining: bool = False
+    #: Journal: a verify found the role deletable and no restore or reject followed.
+    decommission_intended: bool = False
+    #: Journal: the settings a drain replaced are kept and can be restored.
+    drain_recorded: bool = False
+    #: Journal: this role was deleted by a task this tool saw succeed.
+    deleted_by_us: bool = False
+
+    @property
+    def active(self) -> tuple[Dependent, ...]:
+        return tuple(d for d in self.dependents if d.active)
+
+    @property
+    def fully_scanned(self) -> bool:
+        return not self.unscanned_regions

@@ -1,0 +1,124 @@
+"""A workflow binds one service-linked role to the lifecycle: which AWS operations each
+transition may call, read or write, and how patiently they are retried.
+
+The engine reads these bindings and knows no service; a service's knowledge lives in
+``workflows/``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from lifecycle.definition import LIFECYCLE, Definition, DefinitionError
+from lifecycle.retry import RetryPolicy
+
+__all__ = ["OBSERVE", "Access", "Binding", "Operation", "Workflow"]
+
+#: The pseudo-trigger under which a workflow declares the reads that observation makes.
+OBSERVE = "observe"
+
+
+class Access(StrEnum):
+    """Whether an operation only reads or may change something (dry run refuses writes)."""
+
+    READ = "read"
+    WRITE = "write"
+
+
+@dataclass(frozen=True, order=True)
+class Operation:
+    """One AWS API operation, as botocore's service model names it."""
+
+    #: The boto3 client name (``iam``, ``mediatailor``).
+    service: str
+    #: The operation's name in the service model (``CreateServiceLinkedRole``).
+    name: str
+    access: Access = Access.READ
+    #: Global services (IAM) are called once; regional ones in every region of the workflow.
+    regional: bool = True
+
+    @property
+    def action(self) -> str:
+        """The IAM action that authorises the call (``iam:CreateServiceLinkedRole``)."""
+        return f"{self.service}:{self.name}"
+
+    @property
+    def writes(self) -> bool:
+        return self.access is Access.WRITE
+
+
+@dataclass(frozen=True)
+class Binding:
+    """What one transition (or observation) may call, and its retry policy."""
+
+    operations: tuple[Operation, ...]
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+
+
+@dataclass(frozen=True)
+class Workflow:
+    """A service-linked role's declarative side: identity, regions, and per-transition bindings."""
+
+    #: Short name used on the command line (``mediatailor``).
+    name: str
+    #: The service principal that trusts the role (``mediatailor.amazonaws.com``).
+    principal: str
+    role_name: str
+    #: boto3 client name of the service whose resources use the role.
+    service: str
+    #: Bindings per trigger of the definition, plus :data:`OBSERVE`.
+    bindings: Mapping[str, Binding]
+    #: How the deletion task is polled (interval grows from about 1 s up to 10 s).
+    poll: RetryPolicy = field(
+        default_factory=lambda: RetryPolicy(1.0, 1.5, 30, max_delay_seconds=10.0, jitter="NONE")
+    )
+    #: Regions to scan; ``None`` means every region where AWS offers :attr:`service`.
+    regions: tuple[str, ...] | None = None
+    definition: Definition = LIFECYCLE
+    title: str = ""
+
+    def __post_init__(self) -> None:
+        triggers = {t.trigger for t in self.definition.transitions}
+        for trigger in self.bindings:
+            if trigger != OBSERVE and trigger not in triggers:
+                raise DefinitionError(
+                    f"workflow {self.name!r} binds unknown transition {trigger!r}"
+                )
+        for trigger in (*sorted(triggers), OBSERVE):
+            if trigger not in self.bindings:
+                raise DefinitionError(
+                    f"workflow {self.name!r}: transition {trigger!r} has no binding"
+                )
+
+    @property
+    def role_path(self) -> str:
+        return f"/aws-service-role/{self.principal}/"
+
+    def binding(self, trigger: str) -> Binding:
+        return self.bindings[trigger]
+
+    def operations(self, *triggers: str) -> tuple[Operation, ...]:
+        """The distinct operations the given triggers (all when none given) may call, sorted."""
+        chosen = triggers or tuple(self.bindings)
+        return tuple(sorted({op for t in chosen for op in self.bindings[t].operations}))
+
+    def read_only_operations(self) -> frozenset[tuple[str, str]]:
+        """(service, operation) pairs a dry run may send."""
+        return frozenset((op.service, op.name) for op in self.operations() if not op.writes)
+
+    def all_operations(self) -> Iterator[tuple[str, Operation]]:
+        """Every (trigger, operation) pair, in binding order."""
+        for trigger, binding in self.bindings.items():
+            for op in binding.operations:
+                yield trigger, op
+
+    def check_operations(self, known: Mapping[str, frozenset[str]]) -> None:
+        """Fail when an operation is not in its service's model (``known``: service -> names)."""
+        for trigger, op in self.all_operations():
+            if op.name not in known.get(op.service, frozenset()):
+                raise DefinitionError(
+                    f"workflow {self.name!r}, transition {trigger!r}: {op.action} is not an "
+                    f"operation of the {op.service} service model"
+                )

@@ -1,0 +1,100 @@
+"""`slr diagram` and `slr workflows` as a user runs them (in process, through main())."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from lifecycle import exits
+from lifecycle.cli import main
+from workflows import WORKFLOWS
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_mermaid_prints_all_six_states_and_seven_triggers(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, out, _ = run(capsys, "diagram", "--format", "mermaid")
+    assert code == exits.OK
+    definition = WORKFLOWS["mediatailor"].definition
+    assert all(f'"{s.label}" as {s.id}' in out for s in definition.states)
+    assert all(f": {t.trigger}" in out for t in definition.transitions)
+
+
+def test_offline_highlight_marks_the_shortest_path(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(
+        capsys, "diagram", "--format", "markdown", "--state", "in-use", "--target", "deleted"
+    )
+    assert code == exits.OK
+    assert "Planned path: drain then verify then delete." in out
+
+
+def test_unreachable_target_is_one_line_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "diagram", "--state", "created", "--target", "absent")
+    assert code == exits.USAGE
+    assert out == ""
+    assert err == "slr: error: absent cannot be reached from created\n"
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--workflow", "nope", "diagram"],
+        ["diagram", "--format", "gif"],
+        ["diagram", "--state", "gone"],
+        ["no-such-command"],
+    ],
+)
+def test_bad_input_is_one_line_no_traceback(
+    capsys: pytest.CaptureFixture[str], args: list[str]
+) -> None:
+    code, out, err = run(capsys, *args)
+    assert code == exits.USAGE
+    assert out == ""
+    assert err.count("\n") == 1
+    assert err.startswith("slr:")
+
+
+def test_format_all_writes_every_committed_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = run(capsys, "diagram", "--format", "all", "-o", str(tmp_path))
+    assert code == exits.OK
+    written = sorted(p.name for p in tmp_path.iterdir())
+    assert {"mediatailor.dot", "mediatailor.mmd", "mediatailor.md"} <= set(written)
+    assert out.splitlines() == [str(tmp_path / name) for name in out_order(written)]
+
+
+def out_order(names: list[str]) -> list[str]:
+    order = ["dot", "mmd", "md", "svg"]
+    return sorted(names, key=lambda n: order.index(n.rsplit(".", 1)[1]))
+
+
+def test_workflows_json_names_the_role(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "--output", "json", "workflows")
+    assert code == exits.OK
+    document = json.loads(out)
+    assert document["schema_version"] == 1
+    assert document["workflows"][0]["role"] == "AWSServiceRoleForMediaTailor"
+
+
+def test_dot_diagram_path_does_not_import_boto3() -> None:
+    probe = (
+        "import sys; from lifecycle.cli import main; main(['diagram', '--format', 'dot']);"
+        "sys.stderr.write(str(sorted(m for m in sys.modules if m.split('.')[0] in "
+        "('boto3', 'botocore', 'moto'))))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.startswith("digraph mediatailor")
+    assert result.stderr == "[]"
