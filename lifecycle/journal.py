@@ -1,0 +1,430 @@
+"""The SQLite journal of runs, steps and AWS write calls, and the lease lock per role.
+
+The engine writes an intent before each AWS write call and its result after it, so a run killed
+at any point resumes without repeating a destructive call that already took effect.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+__all__ = ["Journal", "JournalError", "Lease", "LockHeld", "default_state_dir", "holder_id"]
+
+SCHEMA_VERSION = 1
+
+_SCHEMA = """
+CREATE TABLE runs (
+    run_id TEXT PRIMARY KEY, workflow TEXT NOT NULL, account TEXT NOT NULL, role TEXT NOT NULL,
+    command TEXT NOT NULL, target TEXT, dry_run INTEGER NOT NULL, started_at REAL NOT NULL,
+    finished_at REAL, outcome TEXT, final_state TEXT);
+CREATE TABLE steps (
+    step_id INTEGER PRIMARY KEY AUTOINCREMENT, run_id TEXT NOT NULL REFERENCES runs(run_id),
+    transition TEXT NOT NULL, from_state TEXT NOT NULL, to_state TEXT, status TEXT, error TEXT,
+    started_at REAL NOT NULL, finished_at REAL);
+CREATE TABLE calls (
+    call_id INTEGER PRIMARY KEY AUTOINCREMENT, run_id TEXT NOT NULL REFERENCES runs(run_id),
+    step_id INTEGER REFERENCES steps(step_id), account TEXT NOT NULL, role TEXT NOT NULL,
+    service TEXT NOT NULL, operation TEXT NOT NULL, region TEXT NOT NULL, params TEXT NOT NULL,
+    key TEXT NOT NULL, ok INTEGER, response TEXT, error TEXT, attempts INTEGER,
+    created_at REAL NOT NULL, finished_at REAL);
+CREATE INDEX calls_by_key ON calls(account, role, key);
+CREATE TABLE memory (
+    account TEXT NOT NULL, role TEXT NOT NULL, world TEXT NOT NULL, memory TEXT NOT NULL,
+    updated_at REAL NOT NULL, PRIMARY KEY (account, role, world));
+CREATE TABLE locks (
+    account TEXT NOT NULL, role TEXT NOT NULL, holder TEXT NOT NULL, expires_at REAL NOT NULL,
+    PRIMARY KEY (account, role));
+"""
+_TABLES = {"runs", "steps", "calls", "memory", "locks"}
+
+
+class JournalError(Exception):
+    """The journal cannot be opened, read or written; the message names its path."""
+
+
+class LockHeld(Exception):
+    """Another runner holds the lease on this account and role."""
+
+    def __init__(self, account: str, role: str, holder: str, expires_at: float) -> None:
+        until = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(expires_at))
+        super().__init__(f"lock on {account}/{role} held by {holder} until {until}")
+        self.account, self.role, self.holder, self.expires_at = account, role, holder, expires_at
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # The constructor does not take the message, so pickling (multiprocessing) needs help.
+        return (LockHeld, (self.account, self.role, self.holder, self.expires_at))
+
+
+def default_state_dir() -> Path:
+    """``$XDG_STATE_HOME/slr-lifecycle``, else ``~/.local/state/slr-lifecycle``."""
+    xdg = os.environ.get("XDG_STATE_HOME", "")
+    # The XDG spec says to ignore a relative value.
+    base = Path(xdg) if xdg and os.path.isabs(xdg) else Path.home() / ".local" / "state"
+    return base / "slr-lifecycle"
+
+
+def holder_id() -> str:
+    """This process as a lock holder: ``<hostname>:<pid>``."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+@dataclass(frozen=True)
+class Lease:
+    """A held lock on one role of one account, valid until ``expires_at`` (epoch seconds)."""
+
+    account: str
+    role: str
+    holder: str
+    expires_at: float
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, default=str)
+
+
+def _loads(text: str | None) -> Any:
+    return None if text is None else json.loads(text)
+
+
+class Journal:
+    """One SQLite file: runs, steps, write calls, per-role memory and leases."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self._lock = threading.RLock()
+        self._last_run: str | None = None
+        try:
+            self._create_file()
+            self._db = sqlite3.connect(
+                self.path, timeout=5.0, isolation_level=None, check_same_thread=False
+            )
+        except (OSError, sqlite3.Error) as exc:
+            raise self._error(f"cannot open: {exc}") from exc
+        try:
+            with self._locked() as db:
+                db.row_factory = sqlite3.Row
+                self._check_schema()
+                # Durable on commit: an intent must be on disk before the AWS call is sent.
+                db.execute("PRAGMA journal_mode=WAL")
+                db.execute("PRAGMA synchronous=FULL")
+                db.execute("PRAGMA foreign_keys=ON")
+                os.chmod(self.path, 0o600)  # also tightens a file made by an older, laxer run
+        except BaseException:
+            self._db.close()
+            raise
+
+    @classmethod
+    def open(cls, state_dir: Path | None) -> Journal:
+        """The journal in ``state_dir`` (the default state dir when ``None``)."""
+        return cls((state_dir or default_state_dir()) / "journal.sqlite3")
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    def _error(self, reason: str) -> JournalError:
+        return JournalError(f"journal {self.path}: {' '.join(reason.split())}")
+
+    def _create_file(self) -> None:
+        parent = self.path.parent
+        if not parent.is_dir():
+            parent.mkdir(parents=True, mode=0o700)
+            parent.chmod(0o700)  # mkdir's mode is filtered by the umask
+        if not self.path.exists():
+            # Created here rather than by SQLite so that it is never readable by others.
+            os.close(os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_RDWR, 0o600))
+
+    def _check_schema(self) -> None:
+        # Read before any write, so that a foreign or corrupt file is left exactly as it was.
+        if self._schema() == (0, set()):
+            with self._locked() as db:
+                # Re-checked under the write lock: another process may be creating it too.
+                db.execute("BEGIN IMMEDIATE")
+                if self._schema() == (0, set()):
+                    for statement in _SCHEMA.split(";"):
+                        db.execute(statement)
+                    db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+                db.commit()
+        version, tables = self._schema()
+        if version != SCHEMA_VERSION or not tables >= _TABLES:
+            raise self._error(f"not a slr-lifecycle journal (schema version {version})")
+
+    def _schema(self) -> tuple[int, set[str]]:
+        version = int(self._db.execute("PRAGMA user_version").fetchone()[0])
+        return version, {r[0] for r in self._db.execute("SELECT name FROM sqlite_master")}
+
+    @contextmanager
+    def _locked(self) -> Iterator[sqlite3.Connection]:
+        """The connection, serialised between threads; SQLite and OS errors become JournalError."""
+        with self._lock:
+            try:
+                yield self._db
+            except (sqlite3.Error, OSError) as exc:
+                with suppress(sqlite3.Error):  # a closed connection cannot even say
+                    if self._db.in_transaction:
+                        self._db.rollback()
+                raise self._error(str(exc)) from exc
+
+    def _exec(self, sql: str, args: tuple[Any, ...] = ()) -> sqlite3.Cursor:
+        # Autocommit mode: each statement is committed (and synced) before this returns.
+        with self._locked() as db:
+            return db.execute(sql, args)
+
+    def _all(self, sql: str, args: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
+        with self._locked() as db:
+            return db.execute(sql, args).fetchall()
+
+    def _update(self, sql: str, args: tuple[Any, ...], what: str) -> None:
+        if self._exec(sql, args).rowcount != 1:
+            raise self._error(f"no {what}")
+
+    # runs and steps
+
+    def start_run(
+        self,
+        run_id: str,
+        *,
+        workflow: str,
+        account: str,
+        role: str,
+        command: str,
+        target: str | None,
+        dry_run: bool,
+    ) -> None:
+        """Record the start of a run."""
+        self._exec(
+            "INSERT INTO runs (run_id, workflow, account, role, command, target, dry_run,"
+            " started_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (run_id, workflow, account, role, command, target, int(dry_run), time.time()),
+        )
+        self._last_run = run_id
+
+    def finish_run(self, run_id: str, *, outcome: str, final_state: str | None) -> None:
+        """Record how a run ended."""
+        self._update(
+            "UPDATE runs SET finished_at = ?, outcome = ?, final_state = ? WHERE run_id = ?",
+            (time.time(), outcome, final_state, run_id),
+            f"run {run_id}",
+        )
+
+    def start_step(self, run_id: str, *, transition: str, from_state: str) -> int:
+        """Record the start of a transition; returns its step id."""
+        sql = "INSERT INTO steps (run_id, transition, from_state, started_at) VALUES (?, ?, ?, ?)"
+        return int(self._exec(sql, (run_id, transition, from_state, time.time())).lastrowid or 0)
+
+    def finish_step(
+        self, step_id: int, *, status: str, to_state: str | None, error: str | None = None
+    ) -> None:
+        """Record how a step ended."""
+        self._update(
+            "UPDATE steps SET finished_at = ?, status = ?, to_state = ?, error = ?"
+            " WHERE step_id = ?",
+            (time.time(), status, to_state, error, step_id),
+            f"step {step_id}",
+        )
+
+    # write calls
+
+    def intent(
+        self,
+        step_id: int | None,
+        *,
+        service: str,
+        operation: str,
+        region: str,
+        params: dict[str, Any],
+        key: str,
+    ) -> int:
+        """Record a write call about to be sent; returns its call id.
+
+        Without a step, the call belongs to the run most recently started on this journal.
+        """
+        sql = "SELECT run_id, account, role FROM runs WHERE run_id = ?"
+        if step_id is not None:
+            sql = (
+                "SELECT run_id, account, role FROM runs JOIN steps USING (run_id) WHERE step_id = ?"
+            )
+        run = self._all(sql, (self._last_run if step_id is None else step_id,))
+        if not run:
+            raise self._error(f"intent {key!r} belongs to no run (step {step_id})")
+        cursor = self._exec(
+            "INSERT INTO calls (run_id, account, role, step_id, service, operation, region,"
+            " params, key, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (*run[0], step_id, service, operation, region, _dumps(params), key, time.time()),
+        )
+        return int(cursor.lastrowid or 0)
+
+    def result(
+        self,
+        call_id: int,
+        *,
+        ok: bool,
+        response: dict[str, Any] | None = None,
+        error: str | None = None,
+        attempts: int = 1,
+    ) -> None:
+        """Record the outcome of a write call."""
+        self._update(
+            "UPDATE calls SET ok = ?, response = ?, error = ?, attempts = ?, finished_at = ?"
+            " WHERE call_id = ?",
+            (int(ok), _dumps(response), error, attempts, time.time(), call_id),
+            f"call {call_id}",
+        )
+
+    def completed(
+        self, account: str, role: str, key: str, *, since_run: str | None = None
+    ) -> dict[str, Any] | None:
+        """The response of the latest successful call with ``key`` (``{}`` if it had none).
+
+        With ``since_run``, only calls of that run and of runs started after it count.
+        """
+        sql = "SELECT c.response FROM calls c JOIN runs r USING (run_id)"
+        sql += " WHERE c.account = ? AND c.role = ? AND c.key = ? AND c.ok = 1"
+        args: tuple[Any, ...] = (account, role, key)
+        if since_run is not None:
+            # rowid follows insertion order, unlike timestamps, which can tie or step back.
+            sql += " AND r.rowid >= (SELECT rowid FROM runs WHERE run_id = ?)"
+            args += (since_run,)
+        rows = self._all(sql + " ORDER BY c.call_id DESC LIMIT 1", args)
+        return (_loads(rows[0]["response"]) or {}) if rows else None
+
+    def unfinished(self, account: str, role: str) -> list[dict[str, Any]]:
+        """Intents without a result: the run died between sending a call and recording it."""
+        rows = self._all(
+            "SELECT call_id, run_id, service, operation, region, params, key, created_at"
+            " FROM calls WHERE account = ? AND role = ? AND ok IS NULL ORDER BY call_id",
+            (account, role),
+        )
+        return [dict(r) | {"params": _loads(r["params"])} for r in rows]
+
+    # per-role memory
+
+    def memory(self, account: str, role: str, world: str = "real") -> dict[str, Any]:
+        """What the engine remembers about a role in ``world`` ("real" or "dry-run")."""
+        sql = "SELECT memory FROM memory WHERE account = ? AND role = ? AND world = ?"
+        rows = self._all(sql, (account, role, world))
+        return dict(_loads(rows[0]["memory"])) if rows else {}
+
+    def remember(
+        self, account: str, role: str, memory: dict[str, Any], world: str = "real"
+    ) -> None:
+        """Replace what is remembered about a role in ``world``."""
+        self._exec(
+            "INSERT OR REPLACE INTO memory VALUES (?, ?, ?, ?, ?)",
+            (account, role, world, _dumps(memory), time.time()),
+        )
+
+    def forget(self, account: str, role: str, world: str = "real") -> None:
+        """Drop what is remembered about a role in ``world``."""
+        sql = "DELETE FROM memory WHERE account = ? AND role = ? AND world = ?"
+        self._exec(sql, (account, role, world))
+
+    # history
+
+    def runs(
+        self, limit: int = 20, *, account: str | None = None, role: str | None = None
+    ) -> list[dict[str, Any]]:
+        """The latest runs, newest first, optionally of one account and role."""
+        rows = self._all(
+            "SELECT * FROM runs WHERE (? IS NULL OR account = ?) AND (? IS NULL OR role = ?)"
+            " ORDER BY rowid DESC LIMIT ?",
+            (account, account, role, role, limit),
+        )
+        return [dict(r) | {"dry_run": bool(r["dry_run"])} for r in rows]
+
+    def steps(self, run_id: str) -> list[dict[str, Any]]:
+        """The steps of a run in order, each with its write calls."""
+        steps = self._all("SELECT * FROM steps WHERE run_id = ? ORDER BY step_id", (run_id,))
+        calls = self._all("SELECT * FROM calls WHERE run_id = ? ORDER BY call_id", (run_id,))
+        out = {s["step_id"]: dict(s) | {"calls": []} for s in steps}
+        for c in calls:
+            if c["step_id"] in out:
+                call = dict(c) | {
+                    "params": _loads(c["params"]),
+                    "response": _loads(c["response"]),
+                    "ok": None if c["ok"] is None else bool(c["ok"]),
+                }
+                for k in ("run_id", "step_id", "account", "role"):
+                    del call[k]
+                out[c["step_id"]]["calls"].append(call)
+        for step in out.values():
+            del step["run_id"]
+        return list(out.values())
+
+    # the lease lock
+
+    def acquire(
+        self, account: str, role: str, *, holder: str, lease_seconds: float = 60.0
+    ) -> Lease:
+        """Take the lock if it is free, expired or already ``holder``'s; else raise LockHeld."""
+        return self._take(Lease(account, role, holder, 0.0), lease_seconds, renewing=False)
+
+    def renew(self, lease: Lease, lease_seconds: float = 60.0) -> Lease:
+        """Extend a lease; raise LockHeld if another holder took it meanwhile."""
+        return self._take(lease, lease_seconds, renewing=True)
+
+    def _take(self, lease: Lease, lease_seconds: float, *, renewing: bool) -> Lease:
+        with self._locked() as db:
+            # IMMEDIATE takes SQLite's write lock now, so the check and the claim are atomic
+            # across processes (other writers wait up to the busy timeout).
+            db.execute("BEGIN IMMEDIATE")
+            row = db.execute(
+                "SELECT holder, expires_at FROM locks WHERE account = ? AND role = ?",
+                (lease.account, lease.role),
+            ).fetchone()
+            now = time.time()
+            # A renewal never steals: losing the lease means someone else may have acted.
+            theirs = row is not None and row["holder"] != lease.holder
+            if theirs and (renewing or row["expires_at"] > now):
+                db.rollback()
+                raise LockHeld(lease.account, lease.role, row["holder"], row["expires_at"])
+            new = replace(lease, expires_at=now + lease_seconds)
+            db.execute(
+                "INSERT OR REPLACE INTO locks VALUES (?, ?, ?, ?)",
+                (new.account, new.role, new.holder, new.expires_at),
+            )
+            db.commit()
+            return new
+
+    def release(self, lease: Lease) -> None:
+        """Give the lock back, if it is still ours."""
+        with self._locked() as db:
+            db.execute(
+                "DELETE FROM locks WHERE account = ? AND role = ? AND holder = ?",
+                (lease.account, lease.role, lease.holder),
+            )
+
+    @contextmanager
+    def lease(
+        self, account: str, role: str, *, holder: str, lease_seconds: float = 60.0
+    ) -> Iterator[Lease]:
+        """Hold the lock for the block, renewing it in the background every third of a lease."""
+        held = self.acquire(account, role, holder=holder, lease_seconds=lease_seconds)
+        stop = threading.Event()
+
+        def keep() -> None:
+            current = held
+            while not stop.wait(lease_seconds / 3):
+                try:
+                    current = self.renew(current, lease_seconds)
+                except (LockHeld, JournalError):
+                    return  # lost, or the journal is closed: nothing left to keep
+
+        renewer = threading.Thread(target=keep, name=f"lease {account}/{role}", daemon=True)
+        renewer.start()
+        try:
+            yield held
+        finally:
+            stop.set()
+            renewer.join()
+            self.release(held)

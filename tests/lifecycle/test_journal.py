@@ -1,0 +1,343 @@
+"""The journal: durable intents and results, per-role memory, history, and the lease lock."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import pickle
+import sqlite3
+import stat
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from lifecycle.journal import (
+    Journal,
+    JournalError,
+    Lease,
+    LockHeld,
+    default_state_dir,
+    holder_id,
+)
+
+ACCOUNT, ROLE = "123456789012", "AWSServiceRoleForMediaTailor"
+
+
+@pytest.fixture
+def journal(tmp_path: Path) -> Iterator[Journal]:
+    j = Journal.open(tmp_path / "state")
+    yield j
+    j.close()
+
+
+def a_step(journal: Journal, run_id: str = "run-1") -> int:
+    journal.start_run(
+        run_id,
+        workflow="mediatailor",
+        account=ACCOUNT,
+        role=ROLE,
+        command="apply",
+        target="absent",
+        dry_run=False,
+    )
+    return journal.start_step(run_id, transition="drain", from_state="in-use")
+
+
+def drain_intent(journal: Journal, step_id: int, key: str = "drain:us-east-1:config-a") -> int:
+    return journal.intent(
+        step_id,
+        service="mediatailor",
+        operation="PutPlaybackConfiguration",
+        region="us-east-1",
+        params={"Name": "config-a"},
+        key=key,
+    )
+
+
+# the file
+
+
+def test_the_file_is_private_to_its_owner(tmp_path: Path) -> None:
+    old = os.umask(0)  # a lax umask must not leak into the modes
+    try:
+        Journal.open(tmp_path / "state").close()
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((tmp_path / "state").stat().st_mode) == 0o700
+    assert stat.S_IMODE((tmp_path / "state" / "journal.sqlite3").stat().st_mode) == 0o600
+
+
+def test_the_file_is_in_wal_mode(tmp_path: Path) -> None:
+    Journal(tmp_path / "j.sqlite3").close()
+    with sqlite3.connect(tmp_path / "j.sqlite3") as db:
+        assert db.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+
+
+def test_reopening_keeps_the_data(tmp_path: Path) -> None:
+    first = Journal.open(tmp_path)
+    first.remember(ACCOUNT, ROLE, {"drain": ["config-a"]})
+    first.close()
+    again = Journal.open(tmp_path)
+    assert again.memory(ACCOUNT, ROLE) == {"drain": ["config-a"]}
+    again.close()
+
+
+def test_a_corrupt_file_is_refused_and_left_untouched(tmp_path: Path) -> None:
+    path = tmp_path / "journal.sqlite3"
+    garbage = os.urandom(4096)
+    path.write_bytes(garbage)
+    with pytest.raises(JournalError, match=str(path)):
+        Journal(path)
+    assert path.read_bytes() == garbage
+
+
+def test_a_foreign_sqlite_database_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "other.sqlite3"
+    with sqlite3.connect(path) as db:
+        db.execute("CREATE TABLE t (x)")
+    with pytest.raises(JournalError, match="not a slr-lifecycle journal"):
+        Journal(path)
+
+
+def test_a_state_dir_under_a_regular_file_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "file").write_text("")
+    with pytest.raises(JournalError, match=str(tmp_path / "file")):
+        Journal.open(tmp_path / "file" / "state")
+
+
+def test_the_default_state_dir_follows_xdg(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_STATE_HOME", "/xdg")
+    assert default_state_dir() == Path("/xdg/slr-lifecycle")
+    monkeypatch.delenv("XDG_STATE_HOME")
+    assert default_state_dir() == Path.home() / ".local/state/slr-lifecycle"
+
+
+def test_the_holder_id_names_host_and_process() -> None:
+    assert holder_id().endswith(f":{os.getpid()}")
+
+
+# write calls
+
+
+def test_a_recorded_result_is_completed(journal: Journal) -> None:
+    call = drain_intent(journal, a_step(journal))
+    journal.result(call, ok=True, response={"Name": "config-a"}, attempts=2)
+    assert journal.completed(ACCOUNT, ROLE, "drain:us-east-1:config-a") == {"Name": "config-a"}
+    assert journal.unfinished(ACCOUNT, ROLE) == []
+
+
+def test_an_intent_without_result_is_unfinished_not_completed(journal: Journal) -> None:
+    call = drain_intent(journal, a_step(journal))
+    assert journal.completed(ACCOUNT, ROLE, "drain:us-east-1:config-a") is None
+    [pending] = journal.unfinished(ACCOUNT, ROLE)
+    assert pending["call_id"] == call
+    assert pending["run_id"] == "run-1"
+    assert pending["params"] == {"Name": "config-a"}
+    assert pending["key"] == "drain:us-east-1:config-a"
+
+
+def test_a_failed_call_is_not_completed(journal: Journal) -> None:
+    call = drain_intent(journal, a_step(journal))
+    journal.result(call, ok=False, error="ThrottlingException")
+    assert journal.completed(ACCOUNT, ROLE, "drain:us-east-1:config-a") is None
+
+
+def test_completed_since_a_run_ignores_earlier_runs(journal: Journal) -> None:
+    journal.result(drain_intent(journal, a_step(journal, "run-1")), ok=True, response={})
+    a_step(journal, "run-2")
+    assert journal.completed(ACCOUNT, ROLE, "drain:us-east-1:config-a", since_run="run-1") == {}
+    assert journal.completed(ACCOUNT, ROLE, "drain:us-east-1:config-a", since_run="run-2") is None
+
+
+def test_an_intent_without_a_step_belongs_to_the_latest_run(journal: Journal) -> None:
+    a_step(journal)
+    journal.intent(None, service="iam", operation="X", region="global", params={}, key="k")
+    assert [c["run_id"] for c in journal.unfinished(ACCOUNT, ROLE)] == ["run-1"]
+
+
+def test_a_result_for_an_unknown_call_is_an_error(journal: Journal) -> None:
+    with pytest.raises(JournalError, match="no call 42"):
+        journal.result(42, ok=True)
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(st.booleans(), max_size=8))
+def test_unfinished_is_exactly_the_intents_without_result(recorded: list[bool]) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        journal = Journal.open(Path(tmp))
+        step = a_step(journal)
+        calls = [drain_intent(journal, step, key=f"k{i}") for i in range(len(recorded))]
+        for call, done in zip(calls, recorded, strict=True):
+            if done:
+                journal.result(call, ok=True)
+        pending = [c for c, done in zip(calls, recorded, strict=True) if not done]
+        assert [u["call_id"] for u in journal.unfinished(ACCOUNT, ROLE)] == pending
+        journal.close()
+
+
+# memory
+
+
+def test_memory_of_the_real_and_the_dry_run_world_is_kept_apart(journal: Journal) -> None:
+    journal.remember(ACCOUNT, ROLE, {"drain": "real"})
+    journal.remember(ACCOUNT, ROLE, {"drain": "simulated"}, world="dry-run")
+    assert journal.memory(ACCOUNT, ROLE) == {"drain": "real"}
+    assert journal.memory(ACCOUNT, ROLE, "dry-run") == {"drain": "simulated"}
+
+
+def test_forget_drops_only_that_world(journal: Journal) -> None:
+    journal.remember(ACCOUNT, ROLE, {"a": 1})
+    journal.remember(ACCOUNT, ROLE, {"b": 2}, world="dry-run")
+    journal.forget(ACCOUNT, ROLE, world="dry-run")
+    assert journal.memory(ACCOUNT, ROLE, "dry-run") == {}
+    assert journal.memory(ACCOUNT, ROLE) == {"a": 1}
+
+
+def test_remember_replaces_the_whole_memory(journal: Journal) -> None:
+    journal.remember(ACCOUNT, ROLE, {"a": 1})
+    journal.remember(ACCOUNT, ROLE, {"b": 2})
+    assert journal.memory(ACCOUNT, ROLE) == {"b": 2}
+
+
+# history
+
+
+def test_runs_steps_and_calls_round_trip_newest_run_first(journal: Journal) -> None:
+    step = a_step(journal, "run-1")
+    journal.result(drain_intent(journal, step), ok=True, response={"ok": 1}, attempts=3)
+    journal.finish_step(step, status="done", to_state="draining")
+    journal.finish_run("run-1", outcome="done", final_state="draining")
+    a_step(journal, "run-2")
+
+    runs = journal.runs()
+    assert [r["run_id"] for r in runs] == ["run-2", "run-1"]
+    assert runs[1]["outcome"] == "done"
+    assert runs[1]["final_state"] == "draining"
+    assert runs[1]["dry_run"] is False
+    assert runs[1]["finished_at"] >= runs[1]["started_at"]
+    assert runs[0]["finished_at"] is None
+    [recorded] = journal.steps("run-1")
+    assert recorded["step_id"] == step
+    assert (recorded["transition"], recorded["from_state"]) == ("drain", "in-use")
+    assert (recorded["to_state"], recorded["status"]) == ("draining", "done")
+    [call] = recorded["calls"]
+    assert call["operation"] == "PutPlaybackConfiguration"
+    assert call["params"] == {"Name": "config-a"}
+    assert (call["ok"], call["attempts"], call["error"]) == (True, 3, None)
+
+
+def test_runs_filter_by_role_and_limit(journal: Journal) -> None:
+    a_step(journal, "run-1")
+    a_step(journal, "run-2")
+    assert len(journal.runs(limit=1)) == 1
+    assert journal.runs(role="OtherRole") == []
+    assert len(journal.runs(account=ACCOUNT, role=ROLE)) == 2
+
+
+# the lease lock
+
+
+def test_a_second_holder_is_refused_with_the_first_named(journal: Journal) -> None:
+    journal.acquire(ACCOUNT, ROLE, holder="host-a:1")
+    with pytest.raises(LockHeld, match=f"lock on {ACCOUNT}/{ROLE} held by host-a:1 until") as e:
+        journal.acquire(ACCOUNT, ROLE, holder="host-b:2")
+    assert e.value.holder == "host-a:1"
+    assert e.value.expires_at > time.time()
+
+
+def test_the_same_holder_reacquires(journal: Journal) -> None:
+    first = journal.acquire(ACCOUNT, ROLE, holder="host-a:1")
+    again = journal.acquire(ACCOUNT, ROLE, holder="host-a:1")
+    assert again.expires_at >= first.expires_at
+
+
+def test_an_expired_lease_is_taken_over(journal: Journal) -> None:
+    journal.acquire(ACCOUNT, ROLE, holder="host-a:1", lease_seconds=0.05)
+    time.sleep(0.06)
+    assert journal.acquire(ACCOUNT, ROLE, holder="host-b:2").holder == "host-b:2"
+
+
+def test_release_lets_another_take_it(journal: Journal) -> None:
+    journal.release(journal.acquire(ACCOUNT, ROLE, holder="host-a:1"))
+    assert journal.acquire(ACCOUNT, ROLE, holder="host-b:2").holder == "host-b:2"
+
+
+def test_release_by_a_former_holder_does_nothing(journal: Journal) -> None:
+    lost = journal.acquire(ACCOUNT, ROLE, holder="host-a:1", lease_seconds=0.05)
+    time.sleep(0.06)
+    journal.acquire(ACCOUNT, ROLE, holder="host-b:2")
+    journal.release(lost)
+    with pytest.raises(LockHeld):
+        journal.acquire(ACCOUNT, ROLE, holder="host-c:3")
+
+
+def test_renew_by_a_holder_who_lost_the_lease_raises(journal: Journal) -> None:
+    lost = journal.acquire(ACCOUNT, ROLE, holder="host-a:1", lease_seconds=0.05)
+    time.sleep(0.06)
+    journal.acquire(ACCOUNT, ROLE, holder="host-b:2")
+    with pytest.raises(LockHeld, match="held by host-b:2"):
+        journal.renew(lost)
+
+
+def test_renew_extends_the_lease(journal: Journal) -> None:
+    lease = journal.acquire(ACCOUNT, ROLE, holder="host-a:1", lease_seconds=0.05)
+    assert journal.renew(lease, 60).expires_at > lease.expires_at + 50
+
+
+def test_locks_are_per_role(journal: Journal) -> None:
+    journal.acquire(ACCOUNT, ROLE, holder="host-a:1")
+    assert journal.acquire(ACCOUNT, "OtherRole", holder="host-b:2").holder == "host-b:2"
+
+
+def test_a_held_lease_is_renewed_in_the_background_and_released_after(
+    journal: Journal,
+) -> None:
+    with journal.lease(ACCOUNT, ROLE, holder="host-a:1", lease_seconds=0.09) as lease:
+        assert isinstance(lease, Lease)
+        time.sleep(0.2)  # two lease lengths: only the renewals keep it
+        with pytest.raises(LockHeld):
+            journal.acquire(ACCOUNT, ROLE, holder="host-b:2")
+    assert journal.acquire(ACCOUNT, ROLE, holder="host-b:2").holder == "host-b:2"
+
+
+def test_lock_held_survives_pickling() -> None:
+    error = pickle.loads(pickle.dumps(LockHeld(ACCOUNT, ROLE, "host-a:1", 0.0)))
+    assert str(error) == f"lock on {ACCOUNT}/{ROLE} held by host-a:1 until 1970-01-01T00:00:00Z"
+
+
+def _race(path: str, holder: str, start: Any, won: Any) -> None:
+    journal = Journal(Path(path))
+    start.wait()
+    try:
+        journal.acquire(ACCOUNT, ROLE, holder=holder)
+        won.put(holder)
+    except LockHeld:
+        won.put(None)
+    finally:
+        journal.close()
+
+
+def test_racing_processes_exactly_one_wins(tmp_path: Path) -> None:
+    path = tmp_path / "journal.sqlite3"
+    Journal(path).close()
+    context = multiprocessing.get_context("fork")
+    start, won = context.Barrier(4), context.Queue()
+    racers = [
+        context.Process(target=_race, args=(str(path), f"host:{i}", start, won)) for i in range(4)
+    ]
+    for racer in racers:
+        racer.start()
+    results = [won.get(timeout=10) for _ in racers]
+    for racer in racers:
+        racer.join()
+    [winner] = [r for r in results if r is not None]
+    parent = Journal(path)
+    with pytest.raises(LockHeld, match=f"held by {winner}"):
+        parent.acquire(ACCOUNT, ROLE, holder="parent")
+    parent.close()
