@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
-__all__ = ["DeletionTask", "Dependent", "Observation", "Role", "RoleUsage"]
+__all__ = ["DeletionTask", "Dependent", "Observation", "Role", "RoleUsage", "replace"]
 
 
 @dataclass(frozen=True)
@@ -68,10 +68,18 @@ class Observation:
     draining: bool = False
     #: Journal: a verify found the role deletable and no restore or reject followed.
     decommission_intended: bool = False
-    #: Journal: the settings a drain replaced are kept and can be restored.
-    drain_recorded: bool = False
+    #: Journal: the dependents as they were before a drain (what a restore re-applies).
+    drained: tuple[Dependent, ...] = ()
+    #: Journal: a deletion was requested (its intent written) by this tool.
+    deletion_requested: bool = False
     #: Journal: this role was deleted by a task this tool saw succeed.
     deleted_by_us: bool = False
+    #: Journal: deletion tasks that failed (a reject each) in this decommission.
+    rejects: int = 0
+
+    @property
+    def drain_recorded(self) -> bool:
+        return bool(self.drained)
 
     @property
     def active(self) -> tuple[Dependent, ...]:
@@ -80,3 +88,31 @@ class Observation:
     @property
     def fully_scanned(self) -> bool:
         return not self.unscanned_regions
+
+    def as_dict(self) -> dict[str, Any]:
+        """A JSON-ready form (the journal keeps a dry run's simulated world in it)."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Observation:
+        task = data.get("deletion_task")
+        return cls(
+            role=Role(**data["role"]) if data.get("role") else None,
+            dependents=tuple(Dependent(**d) for d in data.get("dependents", ())),
+            scanned_regions=tuple(data.get("scanned_regions", ())),
+            unscanned_regions=dict(data.get("unscanned_regions", {})),
+            deletion_task=DeletionTask(
+                task["id"],
+                task["status"],
+                task.get("reason"),
+                tuple(RoleUsage(u["region"], tuple(u["resources"])) for u in task["usage"]),
+            )
+            if task
+            else None,
+            draining=bool(data.get("draining")),
+            decommission_intended=bool(data.get("decommission_intended")),
+            drained=tuple(Dependent(**d) for d in data.get("drained", ())),
+            deletion_requested=bool(data.get("deletion_requested")),
+            deleted_by_us=bool(data.get("deleted_by_us")),
+            rejects=int(data.get("rejects", 0)),
+        )

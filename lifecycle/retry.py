@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import math
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-__all__ = ["Jitter", "RetryPolicy"]
+if TYPE_CHECKING:
+    import tenacity
+
+__all__ = ["Deadline", "Jitter", "RetryPolicy", "retrying"]
 
 Jitter = Literal["FULL", "NONE"]
 
@@ -52,3 +58,66 @@ class RetryPolicy:
         if self.max_delay_seconds is not None:
             text += f" <={self.max_delay_seconds:g}s"
         return text + (" jitter" if self.jitter == "FULL" else "")
+
+
+class Deadline:
+    """One time limit over a whole run: no retry sleeps past it."""
+
+    def __init__(self, seconds: float | None) -> None:
+        #: Monotonic time after which no retry starts; ``inf`` when unbounded.
+        self.at = math.inf if seconds is None else time.monotonic() + seconds
+
+    def remaining(self) -> float:
+        return self.at - time.monotonic()
+
+    def expired(self) -> bool:
+        return self.remaining() <= 0
+
+
+def retrying(
+    policy: RetryPolicy,
+    *,
+    retry_on: Callable[[BaseException], bool] = lambda _: False,
+    retry_result: Callable[[Any], bool] | None = None,
+    deadline: Deadline | None = None,
+    before_sleep: Callable[[tenacity.RetryCallState], None] | None = None,
+    sleep: Callable[[float], Any] = time.sleep,
+) -> tenacity.Retrying:
+    """A tenacity ``Retrying`` for ``policy``: retries the exceptions ``retry_on`` accepts (and
+    the results ``retry_result`` accepts: a poll), never sleeps past ``deadline``, and
+    re-raises the last error (or returns the last result) when it gives up."""
+    import tenacity
+
+    cap = math.inf if policy.max_delay_seconds is None else policy.max_delay_seconds
+    shape = {"multiplier": policy.interval_seconds, "exp_base": policy.backoff_rate, "max": cap}
+    wait: tenacity.wait.wait_base = (
+        tenacity.wait_random_exponential(**shape)
+        if policy.jitter == "FULL"
+        else tenacity.wait_exponential(**shape)
+    )
+    attempts = tenacity.stop_after_attempt(policy.max_attempts + 1)
+
+    def stop(retry_state: tenacity.RetryCallState) -> bool:
+        # upcoming_sleep is computed before stop is asked: give up when that sleep would end
+        # past the run's deadline, so a run never overruns it by a whole backoff.
+        late = deadline is not None and deadline.remaining() <= (retry_state.upcoming_sleep or 0)
+        return late or attempts(retry_state)
+
+    retry: Any = tenacity.retry_if_exception(retry_on)
+    if retry_result is not None:
+        retry = retry | tenacity.retry_if_result(retry_result)
+    return tenacity.Retrying(
+        retry=retry,
+        retry_error_callback=_last_result if retry_result else None,
+        wait=wait,
+        stop=stop,
+        before_sleep=before_sleep,
+        sleep=sleep,
+        reraise=True,
+    )
+
+
+def _last_result(retry_state: tenacity.RetryCallState) -> Any:
+    # A poll that runs out of patience returns its last answer rather than raising.
+    assert retry_state.outcome is not None
+    return retry_state.outcome.result()

@@ -10,11 +10,25 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import TYPE_CHECKING, Any, Protocol
 
 from lifecycle.definition import LIFECYCLE, Definition, DefinitionError
+from lifecycle.observation import Dependent
 from lifecycle.retry import RetryPolicy
 
-__all__ = ["OBSERVE", "Access", "Binding", "Operation", "Workflow"]
+if TYPE_CHECKING:  # the diagram path must not import boto3
+    from lifecycle.aws import Aws
+
+__all__ = [
+    "OBSERVE",
+    "Access",
+    "Activation",
+    "Binding",
+    "Call",
+    "Dependents",
+    "Operation",
+    "Workflow",
+]
 
 #: The pseudo-trigger under which a workflow declares the reads that observation makes.
 OBSERVE = "observe"
@@ -58,6 +72,57 @@ class Binding:
 
 
 @dataclass(frozen=True)
+class Call:
+    """One write as it will be sent: decided purely, then sent (or, in a dry run, shown)."""
+
+    service: str
+    operation: str
+    region: str
+    params: Mapping[str, Any]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "service": self.service,
+            "operation": self.operation,
+            "region": self.region,
+            "parameters": dict(self.params),
+        }
+
+
+@dataclass(frozen=True)
+class Activation:
+    """What ``activate`` turns on: named resources per region, at a level (a percentage for
+    MediaTailor's session logs)."""
+
+    #: (region, resource name) pairs.
+    targets: tuple[tuple[str, str], ...]
+    level: int = 100
+
+
+class Dependents(Protocol):
+    """A service's knowledge of what uses its role: how to list, deactivate and restore it.
+
+    Only :meth:`scan` talks to AWS (reads); the others decide the writes, purely.
+    """
+
+    def scan(self, aws: Aws, region: str, policy: RetryPolicy) -> list[Dependent]:
+        """Every resource in ``region`` that can use the role, active or not."""
+        ...
+
+    def deactivate(self, dependent: Dependent) -> Call:
+        """The write that stops ``dependent`` from using the role."""
+        ...
+
+    def reactivate(self, dependent: Dependent) -> Call:
+        """The write that puts ``dependent.settings`` back (a drain's undo)."""
+        ...
+
+    def activate(self, region: str, name: str, level: int) -> Call:
+        """The write that makes resource ``name`` use the role."""
+        ...
+
+
+@dataclass(frozen=True)
 class Workflow:
     """A service-linked role's declarative side: identity, regions, and per-transition bindings."""
 
@@ -78,6 +143,13 @@ class Workflow:
     regions: tuple[str, ...] | None = None
     definition: Definition = LIFECYCLE
     title: str = ""
+    #: The service's behaviour; ``None`` for a workflow that is only drawn.
+    dependents: Dependents | None = None
+    #: Deletion attempts (each a drain, verify, delete) before giving up as "still in use".
+    max_deletion_attempts: int = 3
+    #: Seconds to wait after a failed deletion task before draining again (AWS: "wait a few
+    #: minutes and try again").
+    reject_wait_seconds: float = 60.0
 
     def __post_init__(self) -> None:
         triggers = {t.trigger for t in self.definition.transitions}

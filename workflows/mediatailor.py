@@ -6,10 +6,26 @@ MediaTailor uses the role to write session logs (playback configurations) and As
 
 from __future__ import annotations
 
-from lifecycle.retry import RetryPolicy
-from lifecycle.workflow import OBSERVE, Access, Binding, Operation, Workflow
+from typing import TYPE_CHECKING, Any
 
-__all__ = ["WORKFLOW"]
+from lifecycle.observation import Dependent
+from lifecycle.retry import RetryPolicy
+from lifecycle.workflow import OBSERVE, Access, Binding, Call, Operation, Workflow
+
+if TYPE_CHECKING:
+    from lifecycle.aws import Aws
+
+__all__ = ["WORKFLOW", "MediaTailorDependents"]
+
+PLAYBACK_CONFIGURATION = "playback-configuration"
+CHANNEL = "channel"
+#: The log settings of a playback configuration that a drain replaces and a restore puts back.
+_CONFIGURATION_LOG_FIELDS = (
+    "PercentEnabled",
+    "EnabledLoggingStrategies",
+    "AdsInteractionLog",
+    "ManifestServiceInteractionLog",
+)
 
 _R, _W = Access.READ, Access.WRITE
 
@@ -36,12 +52,98 @@ SERVICE_CALLS = RetryPolicy(
     interval_seconds=0.5, backoff_rate=2.0, max_attempts=6, max_delay_seconds=10.0
 )
 
+
+class MediaTailorDependents:
+    """Playback configurations with session logging on, and channels with an As Run log."""
+
+    def scan(self, aws: Aws, region: str, policy: RetryPolicy) -> list[Dependent]:
+        found = [
+            _configuration(region, item)
+            for item in aws.paginate(
+                "mediatailor",
+                LIST_CONFIGURATIONS.name,
+                region,
+                {"MaxResults": 100},
+                items="Items",
+                policy=policy,
+            )
+        ]
+        found += [
+            _channel(region, item)
+            for item in aws.paginate(
+                "mediatailor",
+                LIST_CHANNELS.name,
+                region,
+                {"MaxResults": 100},
+                items="Items",
+                policy=policy,
+            )
+        ]
+        return found
+
+    def deactivate(self, dependent: Dependent) -> Call:
+        if dependent.kind == CHANNEL:
+            return _channel_logs(dependent.region, dependent.name, [])
+        # PercentEnabled 0 is what AWS calls deactivating the log configuration; the
+        # strategies are sent unchanged so that only the percentage differs.
+        return _configuration_logs(
+            dependent.region, dependent.name, {**dependent.settings, "PercentEnabled": 0}
+        )
+
+    def reactivate(self, dependent: Dependent) -> Call:
+        if dependent.kind == CHANNEL:
+            return _channel_logs(
+                dependent.region, dependent.name, list(dependent.settings.get("LogTypes", []))
+            )
+        return _configuration_logs(dependent.region, dependent.name, dependent.settings)
+
+    def activate(self, region: str, name: str, level: int) -> Call:
+        return _configuration_logs(region, name, {"PercentEnabled": level})
+
+
+def _configuration(region: str, item: dict[str, Any]) -> Dependent:
+    log = item.get("LogConfiguration") or {}
+    settings = {key: log[key] for key in _CONFIGURATION_LOG_FIELDS if key in log}
+    settings.setdefault("PercentEnabled", 0)
+    return Dependent(
+        region,
+        PLAYBACK_CONFIGURATION,
+        item["Name"],
+        item.get("PlaybackConfigurationArn", ""),
+        active=settings["PercentEnabled"] > 0,
+        settings=settings,
+    )
+
+
+def _channel(region: str, item: dict[str, Any]) -> Dependent:
+    log_types = list((item.get("LogConfiguration") or {}).get("LogTypes") or [])
+    return Dependent(
+        region,
+        CHANNEL,
+        item["ChannelName"],
+        item.get("Arn", ""),
+        active="AS_RUN" in log_types,
+        settings={"LogTypes": log_types},
+    )
+
+
+def _configuration_logs(region: str, name: str, settings: Any) -> Call:
+    params = {"PlaybackConfigurationName": name, **settings}
+    return Call("mediatailor", CONFIGURE_CONFIGURATION_LOGS.name, region, params)
+
+
+def _channel_logs(region: str, name: str, log_types: list[str]) -> Call:
+    params = {"ChannelName": name, "LogTypes": log_types}
+    return Call("mediatailor", CONFIGURE_CHANNEL_LOGS.name, region, params)
+
+
 WORKFLOW = Workflow(
     name="mediatailor",
     title="AWS Elemental MediaTailor",
     principal="mediatailor.amazonaws.com",
     role_name="AWSServiceRoleForMediaTailor",
     service="mediatailor",
+    dependents=MediaTailorDependents(),
     bindings={
         OBSERVE: Binding((GET_ROLE, DELETION_STATUS, *SCAN), SERVICE_CALLS),
         "create": Binding((CREATE_ROLE, GET_ROLE, UPDATE_ROLE), IAM_WRITES),

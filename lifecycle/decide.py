@@ -1,0 +1,241 @@
+"""The pure half of a step: which state the world is in, which transition comes next, which
+writes it sends, and what the world looks like afterwards.
+
+Nothing here talks to AWS or the journal, so plans, dry runs and real runs share it, and
+property tests can drive it with any observation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from lifecycle.definition import Transition
+from lifecycle.observation import DeletionTask, Dependent, Observation, Role, replace
+from lifecycle.workflow import Activation, Call, Workflow
+
+__all__ = [
+    "Blocked",
+    "Options",
+    "derive_state",
+    "next_transition",
+    "path_to",
+    "simulate",
+    "writes_for",
+]
+
+ABSENT, CREATED, IN_USE = "ABSENT", "CREATED", "IN_USE"
+DRAINING, DELETABLE, DELETED = "DRAINING", "DELETABLE", "DELETED"
+RUNNING = ("NOT_STARTED", "IN_PROGRESS")
+
+
+class Blocked(Exception):
+    """The next transition cannot be decided or sent: the message says why, in one line."""
+
+
+@dataclass(frozen=True)
+class Options:
+    """What the user asked for beyond the target."""
+
+    activation: Activation | None = None
+    #: A description to create the role with (or converge an adopted role to).
+    description: str | None = None
+    custom_suffix: str | None = None
+
+
+def derive_state(world: Observation) -> str:
+    """The lifecycle state of ``world``: AWS's facts first, the journal's intent second."""
+    task = world.deletion_task
+    if world.role is None:
+        gone_by_us = world.deleted_by_us or world.deletion_requested
+        succeeded = task is not None and task.status == "SUCCEEDED"
+        return DELETED if gone_by_us or succeeded else ABSENT
+    if task is not None and (task.status in RUNNING or task.status == "FAILED"):
+        return DELETABLE
+    if world.active:  # what AWS shows wins over any intent
+        return IN_USE
+    if world.deletion_requested or world.decommission_intended:
+        return DELETABLE
+    if world.draining:
+        return DRAINING
+    return CREATED
+
+
+def path_to(
+    workflow: Workflow, world: Observation, target: str, options: Options
+) -> tuple[Transition, ...] | None:
+    """The transitions from ``world``'s state to ``target``; ``None`` when unreachable.
+
+    A plan never takes ``reject`` (an outcome, not a choice), takes ``delete`` only on the
+    way to ``deleted``, ``restore`` only with a drain recorded, and ``activate`` only with
+    something to activate.
+    """
+    definition = workflow.definition
+    goal = definition.state(target).id
+    avoid = {"reject"}
+    if goal != DELETED:
+        avoid.add("delete")
+    if not world.drain_recorded:
+        avoid.add("restore")
+    if options.activation is None:
+        avoid.add("activate")
+    return definition.shortest_path(derive_state(world), goal, avoid=avoid)
+
+
+def next_transition(
+    workflow: Workflow, world: Observation, target: str, options: Options
+) -> Transition | None:
+    """The transition to fire now; ``None`` when ``world`` is already at ``target``."""
+    state = derive_state(world)
+    definition = workflow.definition
+    if state == definition.state(target).id:
+        return None
+    task = world.deletion_task
+    if state == DELETABLE and task is not None and task.status == "FAILED":
+        return definition.transition("reject")
+    path = path_to(workflow, world, target, options)
+    if path is None:
+        raise Blocked(
+            f"{definition.state(target).label} cannot be reached from "
+            f"{definition.state(state).label}"
+        )
+    return path[0]
+
+
+def _arn(workflow: Workflow, account: str) -> str:
+    return f"arn:aws:iam::{account}:role{workflow.role_path}{workflow.role_name}"
+
+
+def writes_for(
+    workflow: Workflow, trigger: str, world: Observation, options: Options, home: str
+) -> list[Call]:
+    """The writes ``trigger`` sends from ``world``, exactly (``home``: IAM's region)."""
+    dependents = workflow.dependents
+    if trigger == "create":
+        if world.role is None:
+            params = {"AWSServiceName": workflow.principal}
+            if options.description:
+                params["Description"] = options.description
+            if options.custom_suffix:
+                params["CustomSuffix"] = options.custom_suffix
+            return [Call("iam", "CreateServiceLinkedRole", home, params)]
+        if options.description and options.description != world.role.description:
+            return [
+                Call(
+                    "iam",
+                    "UpdateRole",
+                    home,
+                    {"RoleName": world.role.name, "Description": options.description},
+                )
+            ]
+        return []
+    if dependents is None:
+        raise Blocked(f"workflow {workflow.name!r} declares no dependents")
+    if trigger == "activate":
+        if options.activation is None:
+            raise Blocked("activate needs resources to activate")
+        known = {(d.region, d.name) for d in world.dependents}
+        missing = [f"{r}/{n}" for r, n in options.activation.targets if (r, n) not in known]
+        if missing:
+            raise Blocked(f"activate: no such resource: {', '.join(missing)}")
+        level = options.activation.level
+        return [dependents.activate(r, n, level) for r, n in options.activation.targets]
+    if trigger == "drain":
+        return [dependents.deactivate(d) for d in world.active]
+    if trigger == "restore":
+        return [dependents.reactivate(d) for d in world.drained]
+    if trigger == "delete":
+        if world.deletion_task is not None and world.deletion_task.status in RUNNING:
+            return []  # a task already runs: poll it, send nothing
+        return [Call("iam", "DeleteServiceLinkedRole", home, {"RoleName": workflow.role_name})]
+    return []  # verify and reject only read
+
+
+def _switched(dependent: Dependent, call: Call, active: bool) -> Dependent:
+    settings = {
+        k: v
+        for k, v in call.params.items()
+        if k not in ("PlaybackConfigurationName", "ChannelName")
+    }
+    return replace(dependent, active=active, settings=settings)
+
+
+def simulate(
+    workflow: Workflow,
+    trigger: str,
+    world: Observation,
+    options: Options,
+    account: str,
+    home: str = "us-east-1",
+) -> Observation:
+    """The world after ``trigger`` succeeds from ``world``: what a dry run shows and what a
+    real run assumes until its next scan."""
+    writes = writes_for(workflow, trigger, world, options, home)
+    if trigger == "create":
+        role = world.role or Role(
+            workflow.role_name, _arn(workflow, account), workflow.role_path, options.description
+        )
+        if options.description:
+            role = replace(role, description=options.description)
+        return replace(
+            world,
+            role=role,
+            deletion_task=None,
+            deleted_by_us=False,
+            deletion_requested=False,
+            decommission_intended=False,
+            draining=False,
+            drained=(),
+            rejects=0,
+        )
+    if trigger in ("activate", "drain", "restore"):
+        by_key = {
+            (c.region, c.params.get("PlaybackConfigurationName") or c.params.get("ChannelName")): c
+            for c in writes
+        }
+        turned_on = trigger != "drain"
+        dependents = tuple(
+            _switched(d, by_key[(d.region, d.name)], turned_on)
+            if (d.region, d.name) in by_key
+            else d
+            for d in world.dependents
+        )
+        if trigger == "drain":
+            # Keep the first snapshot of each dependent: a second drain (after a reject)
+            # must not replace original settings with drained ones.
+            kept = {(d.region, d.kind, d.name) for d in world.drained}
+            drained = world.drained + tuple(
+                d for d in world.active if (d.region, d.kind, d.name) not in kept
+            )
+            return replace(world, dependents=dependents, draining=True, drained=drained)
+        if trigger == "restore":
+            return replace(
+                world,
+                dependents=dependents,
+                draining=False,
+                decommission_intended=False,
+                drained=(),
+            )
+        return replace(world, dependents=dependents)
+    if trigger == "verify":
+        return replace(world, decommission_intended=True)
+    if trigger == "delete":
+        task_id = world.deletion_task.id if world.deletion_task else "task/simulated"
+        return replace(
+            world,
+            role=None,
+            dependents=(),
+            deleted_by_us=True,
+            deletion_requested=True,
+            draining=False,
+            decommission_intended=False,
+            deletion_task=DeletionTask(task_id, "SUCCEEDED"),
+        )
+    if trigger == "reject":
+        return replace(
+            world,
+            deletion_task=None,
+            deletion_requested=False,
+            decommission_intended=False,
+            rejects=world.rejects + 1,
+        )
+    raise Blocked(f"unknown transition {trigger!r}")
