@@ -184,6 +184,8 @@ class CallRecord:
     outcome: str = "ok"
     error_code: str | None = None
     latency_ms: float = 0.0
+    #: ``read`` or ``write``, as the workflow declares the operation.
+    access: str = "read"
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -191,6 +193,7 @@ class CallRecord:
             "operation": self.operation,
             "region": self.region,
             "parameters": self.parameters,
+            "access": self.access,
             "attempts": self.attempts,
             "outcome": self.outcome,
             "error_code": self.error_code,
@@ -364,13 +367,16 @@ class Aws:
         ``expect`` names error codes that are answers, not failures (``NoSuchEntity`` when
         looking for a role), logged as such.
         """
-        record = CallRecord(service, operation, region, dict(params))
+        writes = (service, operation) in self._writes
+        record = CallRecord(
+            service, operation, region, dict(params), access="write" if writes else "read"
+        )
         with self._lock:
             self.records.append(record)
         client = self.client(service, region)
         method = getattr(client, xform_name(operation))
         log = self._log.bind(service=service, operation=operation, region=region)
-        journal = self.journal if (service, operation) in self._writes else None
+        journal = self.journal if writes else None
         token = journal.before_write(service, operation, region, params) if journal else None
 
         def retry_on(error: BaseException) -> bool:
@@ -465,7 +471,7 @@ class Aws:
         """Record the write a dry run would send, without sending it."""
         with self._lock:
             self.records.append(
-                CallRecord(service, operation, region, dict(params), 0, "simulated")
+                CallRecord(service, operation, region, dict(params), 0, "simulated", access="write")
             )
         self._log.info("aws.simulated", service=service, operation=operation, region=region)
 

@@ -6,9 +6,12 @@ Heavy modules (boto3, graphviz, moto) are imported inside the commands that need
 
 from __future__ import annotations
 
+import json
+import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -29,6 +32,9 @@ class Settings:
     output: str
     log_format: str
     state_dir: Path | None
+    log_level: int = 20
+    assume_role: str | None = None
+    external_id: str | None = None
 
 
 class Failure(click.ClickException):
@@ -79,6 +85,20 @@ class Failure(click.ClickException):
     default=None,
     help="Where the journal lives (default: $XDG_STATE_HOME/slr-lifecycle).",
 )
+@click.option(
+    "--log-level",
+    type=click.Choice(["debug", "info", "warning", "error"]),
+    default="info",
+    show_default=True,
+    help="Least severe log event shown.",
+)
+@click.option(
+    "--assume-role",
+    metavar="ROLE_ARN",
+    default=None,
+    help="Work in another account through STS AssumeRole.",
+)
+@click.option("--external-id", default=None, help="External id for --assume-role.")
 @click.pass_context
 def cli(
     ctx: click.Context,
@@ -89,9 +109,17 @@ def cli(
     output: str,
     log_format: str,
     state_dir: Path | None,
+    log_level: str,
+    assume_role: str | None,
+    external_id: str | None,
 ) -> None:
     """Create, watch, drain and delete AWS service-linked roles, safely."""
-    ctx.obj = Settings(workflow, regions, endpoint_url, profile, output, log_format, state_dir)
+    import logging
+
+    level = logging.getLevelName(log_level.upper())
+    ctx.obj = Settings(
+        workflow, regions, endpoint_url, profile, output, log_format, state_dir, level
+    )
 
 
 def _workflow(settings: Settings):  # type: ignore[no-untyped-def]
@@ -228,15 +256,325 @@ def local_aws(port: int, deletion_seconds: float) -> None:
     serve(port=port, deletion_seconds=deletion_seconds)
 
 
-@cli.command()
-def demo() -> None:
-    """The main job on the embedded local AWS (being built: see issue 5)."""
-    click.echo(
-        "slr demo will start the embedded local AWS, build an account whose MediaTailor role\n"
-        "is in use in two regions and by a channel, then show status, plan, a step-by-step\n"
-        "dry run, apply, and the diagram of the path taken. The runner it needs is not built\n"
-        "yet; meanwhile: slr diagram --format markdown --state in-use --target deleted"
+# -- commands that talk to AWS ----------------------------------------------------------------
+
+TARGETS = ("created", "in-use", "deletable", "deleted")
+
+
+def _regions(settings: Settings, workflow: Any) -> tuple[str, ...] | None:
+    if settings.regions == "all":
+        return None
+    from lifecycle.engine import available_regions
+
+    asked = tuple(r.strip() for r in settings.regions.split(",") if r.strip())
+    known = set(available_regions(workflow.service))
+    unknown = [r for r in asked if r not in known]
+    if unknown or not asked:
+        raise Failure(
+            f"unknown region {', '.join(unknown) or repr(settings.regions)} for "
+            f"{workflow.service} (known: {', '.join(sorted(known))})",
+            exits.USAGE,
+        )
+    return asked
+
+
+def _runner(settings: Settings, progress: Any = None) -> Any:
+    """A Runner for the global options, with logging configured and the journal open."""
+    from lifecycle.engine import Runner, RunnerConfig
+    from lifecycle.journal import Journal, JournalError
+    from lifecycle.log import configure
+
+    configure(settings.log_format, level=settings.log_level)  # type: ignore[arg-type]
+    workflow = _workflow(settings)
+    config = RunnerConfig(
+        profile=settings.profile,
+        endpoint_url=settings.endpoint_url,
+        regions=_regions(settings, workflow),
+        assume_role_arn=settings.assume_role,
+        external_id=settings.external_id,
+        reject_wait_seconds=_float_env("SLR_REJECT_WAIT_SECONDS"),
     )
+    try:
+        journal = Journal.open(settings.state_dir)
+    except JournalError as error:
+        raise Failure(str(error)) from None
+    return Runner(workflow, journal, config, progress=progress)
+
+
+def _float_env(name: str) -> float | None:
+    value = os.environ.get(name)
+    try:
+        return float(value) if value else None
+    except ValueError:
+        raise Failure(f"{name} must be a number of seconds, not {value!r}", exits.USAGE) from None
+
+
+def _print_json(document: dict[str, Any]) -> None:
+    click.echo(json.dumps(document, indent=2, default=str))
+
+
+def _target(workflow: Any, target: str) -> str:
+    if target not in TARGETS:
+        raise Failure(f"unknown target {target!r} (known: {', '.join(TARGETS)})", exits.USAGE)
+    return target
+
+
+def _options(activate: tuple[str, ...], percent: int, description: str | None) -> Any:
+    from lifecycle.decide import Options
+    from lifecycle.workflow import Activation
+
+    targets = []
+    for item in activate:
+        region, _, name = item.partition("/")
+        if not region or not name:
+            raise Failure(f"--activate takes REGION/NAME, not {item!r}", exits.USAGE)
+        targets.append((region, name))
+    activation = Activation(tuple(targets), percent) if targets else None
+    return Options(activation=activation, description=description)
+
+
+_activation_options = [
+    click.option("--activate", multiple=True, metavar="REGION/NAME",
+                 help="For target in-use: a resource to turn on (repeatable)."),
+    click.option("--percent", type=click.IntRange(1, 100), default=100, show_default=True,
+                 help="Session-logging percentage --activate sets."),
+    click.option("--description", default=None, help="Role description (create, converge)."),
+]  # fmt: skip
+
+
+def _with_activation(fn: Any) -> Any:
+    for option in reversed(_activation_options):
+        fn = option(fn)
+    return fn
+
+
+@cli.command()
+@click.pass_obj
+def status(settings: Settings) -> None:
+    """Observe and print the state, the role, and every dependent per region."""
+    from lifecycle import output
+    from lifecycle.engine import SCHEMA_VERSION
+
+    runner = _runner(settings)
+    with _aws_errors():
+        account, world, state = runner.status()
+    document = {
+        "schema_version": SCHEMA_VERSION,
+        "command": "status",
+        "workflow": runner.workflow.name,
+        "account": account,
+        "state": runner.workflow.definition.state(state).label,
+        "role": _role_dict(world.role),
+        "dependents": [_dependent_dict(d) for d in world.dependents],
+        "scanned_regions": list(world.scanned_regions),
+        "unscanned_regions": dict(world.unscanned_regions),
+        "deletion_task": _task_dict(world.deletion_task),
+    }
+    if settings.output == "json":
+        _print_json(document)
+    else:
+        click.echo(output.status_text(document, world), nl=False)
+
+
+def _role_dict(role: Any) -> dict[str, Any] | None:
+    if role is None:
+        return None
+    return {"name": role.name, "arn": role.arn, "path": role.path,
+            "description": role.description, "created": role.created}  # fmt: skip
+
+
+def _dependent_dict(d: Any) -> dict[str, Any]:
+    return {"region": d.region, "kind": d.kind, "name": d.name, "arn": d.arn,
+            "active": d.active, "settings": dict(d.settings)}  # fmt: skip
+
+
+def _task_dict(task: Any) -> dict[str, Any] | None:
+    if task is None:
+        return None
+    return {"id": task.id, "status": task.status, "reason": task.reason,
+            "usage": [{"region": u.region, "resources": list(u.resources)}
+                      for u in task.usage]}  # fmt: skip
+
+
+class _aws_errors:
+    """Turns the failures a run can meet into one line and its exit code."""
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: Any, error: Any, _tb: Any) -> None:
+        if error is None:
+            return
+        from lifecycle.aws import AwsError
+        from lifecycle.decide import Blocked
+        from lifecycle.engine import StalePlan
+        from lifecycle.journal import JournalError, LockHeld
+
+        if isinstance(error, LockHeld):
+            raise Failure(str(error), exits.LOCK_HELD) from None
+        if isinstance(error, StalePlan):
+            raise Failure(str(error), exits.STALE_PLAN) from None
+        if isinstance(error, AwsError | JournalError | Blocked):
+            raise Failure(str(error)) from None
+
+
+def _finish(settings: Settings, result: Any) -> None:
+    from lifecycle import output
+
+    document = result.as_dict()
+    if settings.output == "json":
+        _print_json(document)
+    else:
+        click.echo(output.run_text(document), nl=False)
+    if result.exit_code != exits.OK:
+        raise click.exceptions.Exit(result.exit_code)
+
+
+@cli.command()
+@click.option("--target", required=True, help=f"One of: {', '.join(TARGETS)}.")
+@click.option(
+    "-o",
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Also save the plan here, for `slr apply PLAN`.",
+)
+@_with_activation
+@click.pass_obj
+def plan(
+    settings: Settings,
+    target: str,
+    out: Path | None,
+    activate: tuple[str, ...],
+    percent: int,
+    description: str | None,
+) -> None:
+    """Dry run of the whole way: transitions and the exact AWS calls each would make.
+
+    Exits 2 when changes are pending, 0 when the world is already at the target."""
+    runner = _runner(settings)
+    options = _options(activate, percent, description)
+    with _aws_errors():
+        result = runner.plan(_target(runner.workflow, target), options)
+    if out is not None:
+        document = result.as_dict() | {"options": _options_dict(options)}
+        _emit((json.dumps(document, indent=2, default=str) + "\n").encode(), out)
+    _finish(settings, result)
+
+
+def _options_dict(options: Any) -> dict[str, Any]:
+    activation = options.activation
+    return {
+        "activate": [f"{r}/{n}" for r, n in activation.targets] if activation else [],
+        "percent": activation.level if activation else 100,
+        "description": options.description,
+    }
+
+
+def _load_plan(path: Path) -> dict[str, Any]:
+    try:
+        document = json.loads(path.read_text())
+    except OSError as error:
+        raise Failure(f"cannot read plan {path}: {error.strerror}", exits.USAGE) from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise Failure(f"plan {path} is not JSON: {error}", exits.USAGE) from None
+    from lifecycle.engine import SCHEMA_VERSION
+
+    needed = ("schema_version", "command", "workflow", "target", "fingerprints", "options")
+    if not isinstance(document, dict) or any(key not in document for key in needed):
+        raise Failure(f"plan {path} is not a plan made by `slr plan -o`", exits.USAGE)
+    if document["schema_version"] != SCHEMA_VERSION or document["command"] != "plan":
+        raise Failure(f"plan {path} has schema {document['schema_version']!r}; this slr "
+                      f"reads {SCHEMA_VERSION}", exits.USAGE)  # fmt: skip
+    return document
+
+
+@cli.command()
+@click.argument("plan_file", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--target", default=None, help=f"One of: {', '.join(TARGETS)} (or give PLAN).")
+@click.option("--dry-run", is_flag=True, help="Write nothing: simulate the world instead.")
+@click.option("--step", is_flag=True, help="Run one transition and stop (exit 2 if more left).")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation (non-interactive use).")
+@_with_activation
+@click.pass_obj
+def apply(settings: Settings, plan_file: Path | None, target: str | None, dry_run: bool,
+          step: bool, yes: bool, activate: tuple[str, ...], percent: int,
+          description: str | None) -> None:  # fmt: skip
+    """Walk to the target; with PLAN, only if that plan still holds."""
+    saved = _load_plan(plan_file) if plan_file else None
+    if saved is not None:
+        if target and target != saved["target"]:
+            raise Failure(f"--target {target} contradicts the plan's {saved['target']}",
+                          exits.USAGE)  # fmt: skip
+        if saved["workflow"] != settings.workflow:
+            raise Failure(f"plan is for workflow {saved['workflow']!r}", exits.USAGE)
+        target = saved["target"]
+        opts = saved["options"]
+        activate, percent, description = (tuple(opts.get("activate", ())),
+                                          int(opts.get("percent", 100)),
+                                          opts.get("description"))  # fmt: skip
+    if target is None:
+        raise Failure("apply needs --target STATE or a PLAN file", exits.USAGE)
+    options = _options(activate, percent, description)
+    if not dry_run and not yes:
+        if not (sys.stdin.isatty() and sys.stderr.isatty()):
+            raise Failure("apply changes AWS: pass --yes to confirm (no terminal to ask on)",
+                          exits.USAGE)  # fmt: skip
+        if not click.confirm(f"Walk {settings.workflow} to {target} in this account?", err=True):
+            raise Failure("not confirmed; nothing changed", exits.ERROR)
+    from lifecycle.output import Progress
+
+    progress = Progress()
+    runner = _runner(settings, progress)
+    try:
+        with _aws_errors():
+            result = runner.apply(_target(runner.workflow, target), options, dry_run=dry_run,
+                                  step=step, plan=saved)  # fmt: skip
+    finally:
+        progress.done()
+    _finish(settings, result)
+
+
+@cli.command()
+@click.option("--run", "run_id", default=None, help="Show one run's steps and calls.")
+@click.option("--limit", type=click.IntRange(1, 1000), default=20, show_default=True)
+@click.pass_obj
+def history(settings: Settings, run_id: str | None, limit: int) -> None:
+    """The journal: runs, steps, calls, outcomes."""
+    from lifecycle import output
+    from lifecycle.engine import SCHEMA_VERSION
+    from lifecycle.journal import Journal, JournalError
+
+    try:
+        journal = Journal.open(settings.state_dir)
+        runs = journal.runs(limit)
+        steps = journal.steps(run_id) if run_id else None
+    except JournalError as error:
+        raise Failure(str(error)) from None
+    if run_id and not steps and not any(r["run_id"] == run_id for r in journal.runs(1000)):
+        raise Failure(f"no run {run_id!r} in the journal", exits.USAGE)
+    if settings.output == "json":
+        _print_json({"schema_version": SCHEMA_VERSION, "command": "history", "runs": runs}
+                    | ({"steps": steps} if steps is not None else {}))  # fmt: skip
+    else:
+        click.echo(output.history_text(runs, steps), nl=False)
+
+
+@cli.command()
+@click.option(
+    "--scope",
+    type=click.Choice(["provision", "decommission", "all"]),
+    default="all",
+    show_default=True,
+)
+@click.pass_obj
+def policy(settings: Settings, scope: str) -> None:
+    """The least-privilege IAM policy the workflow needs (with --assume-role: sts:AssumeRole
+    on that role too)."""
+    from lifecycle.policy import policy_document
+
+    document = policy_document(_workflow(settings), scope, cross_account=settings.assume_role)
+    click.echo(json.dumps(document, indent=2))
 
 
 def main(argv: list[str] | None = None) -> int:

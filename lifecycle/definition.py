@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import Literal
 
 __all__ = [
     "LIFECYCLE",
@@ -47,6 +48,9 @@ class Guard:
 
     name: str
     meaning: str = ""
+    #: ``after``: judged on the world the transition's action leaves (verify's rescan, the
+    #: deletion task's outcome); ``before``: a precondition, judged on the world it starts from.
+    when: Literal["before", "after"] = "after"
 
 
 @dataclass(frozen=True)
@@ -204,8 +208,8 @@ LIFECYCLE = Definition(
     guards=(
         Guard("nothing_active", "a full scan of every region found no active dependent"),
         Guard("deletion_succeeded", "the deletion task reports SUCCEEDED"),
-        Guard("deletion_failed", "the deletion task reports FAILED with a usage list"),
-        Guard("drain_recorded", "the journal holds the settings the drain replaced"),
+        Guard("deletion_failed", "the deletion task reports FAILED with a usage list", "before"),
+        Guard("drain_recorded", "the journal holds the settings the drain replaced", "before"),
     ),
     transitions=(
         Transition("create", ("ABSENT", "DELETED"), "CREATED",

@@ -178,14 +178,17 @@ class Runner:
         *,
         progress: Progress | None = None,
         sleep: Callable[[float], Any] = time.sleep,
+        session: Any = None,
     ) -> None:
+        """``session``: a boto3 session to use instead of one made from ``config`` (a
+        caller that already holds credentials, or a test that hooks botocore events)."""
         self.workflow = workflow
         self.journal = journal
         self.config = config or RunnerConfig()
         self.progress = progress or (lambda _message: None)
         self._sleep = sleep
         self._step_id: int | None = None
-        self._session: Any = None
+        self._session: Any = session
 
     # -- AWS side ----------------------------------------------------------------------------
 
@@ -465,6 +468,7 @@ class Runner:
     ) -> None:
         account = result.account
         home = self.config.home_region
+        world = self._converge(aws, world, options, result)
         while True:
             try:
                 transition = next_transition(self.workflow, world, goal, options)
@@ -546,6 +550,33 @@ class Runner:
             ]
         return reads
 
+    def _converge(self, aws: Aws, world: Observation, options: Options,
+                  result: RunResult) -> Observation:  # fmt: skip
+        """The role's description is the one attribute AWS lets you edit: make it the one
+        asked for on a role that exists (a role still to create gets it at creation)."""
+        role = world.role
+        if role is None or not options.description or role.description == options.description:
+            return world
+        here = self._label(derive_state(world))
+        step = StepResult(
+            None, here, here, StepStatus.SUCCEEDED, detail={"converged": "description"}
+        )
+        first = len(aws.records)
+        params = {"RoleName": role.name, "Description": options.description}
+        if aws.dry_run:
+            aws.simulate("iam", "UpdateRole", self.config.home_region, params)
+            step.status = StepStatus.SIMULATED
+        else:
+            try:
+                aws.call("iam", "UpdateRole", self.config.home_region, params,
+                         policy=self.workflow.binding("create").retry)  # fmt: skip
+            except AwsError as error:
+                step.status, step.error = StepStatus.FAILED, str(error)
+                result.error, result.exit_code = str(error), exits.ERROR
+        step.operations = aws.operations()[first:]
+        result.steps.append(step)
+        return replace(world, role=replace(role, description=options.description))
+
     def _walk(
         self,
         aws: Aws,
@@ -557,6 +588,9 @@ class Runner:
         step: bool,
     ) -> None:
         log = get_logger()
+        world = self._converge(aws, world, options, result)
+        if result.exit_code != exits.OK:
+            return
         while True:
             try:
                 transition = next_transition(self.workflow, world, goal, options)
@@ -570,6 +604,8 @@ class Runner:
                 break
             outcome, world = self._step(aws, transition, world, options, result)
             result.steps.append(outcome)
+            if _rejected(outcome, world):
+                continue
             if outcome.status not in (StepStatus.SUCCEEDED,):
                 result.error = outcome.error
                 result.exit_code = exits.ERROR
@@ -622,9 +658,15 @@ class Runner:
             ):
                 step.status = StepStatus.RETRIABLE
                 step.error = "deletion task still running; run apply again to keep polling"
-            elif not machine.fire(trigger, after):
-                step.status = StepStatus.BLOCKED
+            elif not machine.fire(trigger, after, world):
+                rejected = (
+                    after.deletion_task is not None and after.deletion_task.status == "FAILED"
+                )
+                # A failed deletion task is an answer, not an error: reject comes next.
+                step.status = StepStatus.FAILED if rejected else StepStatus.BLOCKED
                 step.error = self._guard_failure(trigger, after)
+                if rejected:
+                    self._remember(result.account, after, merge=True)
             else:
                 self._remember(result.account, after)
             step.to_state = self._label(machine.state)
@@ -808,6 +850,11 @@ class Runner:
             ]
             return replace(world, deletion_task=final, deletion_requested=True)
         return replace(world, deletion_task=final, deletion_requested=True)
+
+
+def _rejected(step: StepResult, world: Observation) -> bool:
+    task = world.deletion_task
+    return step.transition == "delete" and task is not None and task.status == "FAILED"
 
 
 def _role(found: Mapping[str, Any]) -> Role:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["CHANGES_PENDING", "ERROR", "IN_USE", "LOCK_HELD", "OK", "USAGE"]
+__all__ = ["CHANGES_PENDING", "ERROR", "IN_USE", "LOCK_HELD", "OK", "STALE_PLAN", "USAGE"]
 
 #: Done, or nothing to do.
 OK = 0
@@ -16,3 +16,5 @@ LOCK_HELD = 3
 IN_USE = 4
 #: The command line is wrong: unknown option, workflow, target, region or plan file.
 USAGE = 64
+#: A saved plan no longer matches the definitions or the observed world: plan again.
+STALE_PLAN = 5

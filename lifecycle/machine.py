@@ -6,7 +6,7 @@ call AWS, so a failing action can never leave the machine in a state the world i
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from transitions import Machine, MachineError
 
@@ -25,14 +25,15 @@ class Lifecycle:
     def __init__(self, definition: Definition) -> None:
         self.definition = definition
 
-    def fire(self, trigger: str, world: Observation) -> bool:
-        """Fire ``trigger`` with ``world`` as the guards' input.
+    def fire(self, trigger: str, after: Observation, before: Observation | None = None) -> bool:
+        """Fire ``trigger``: ``after`` is the world its action left, ``before`` the world it
+        started from (default: the same); each guard reads the one its definition names.
 
         Returns False (state unchanged) when a guard does not hold; raises
         :class:`MachineError` when the trigger is not allowed from the current state.
         """
-        result: bool = getattr(self, "trigger")(trigger, world)  # noqa: B009 (added by Machine)
-        return result
+        fired: bool = getattr(self, "trigger")(trigger, after, before or after)  # noqa: B009
+        return fired
 
     @property
     def label(self) -> str:
@@ -51,6 +52,14 @@ def build(
                 raise DefinitionError(
                     f"transition {transition.trigger!r}: guard {name!r} has no predicate"
                 )
+    when = {guard.name: guard.when for guard in definition.guards}
+
+    def condition(name: str) -> Callable[[Observation, Observation], bool]:
+        predicate = guards[name]
+        if when[name] == "before":
+            return lambda _after, before: predicate(before)
+        return lambda after, _before: predicate(after)
+
     model = Lifecycle(definition)
     Machine(
         model=model,
@@ -60,7 +69,7 @@ def build(
                 "trigger": t.trigger,
                 "source": list(t.sources),
                 "dest": t.dest,
-                "conditions": [guards[name] for name in t.guards],
+                "conditions": [condition(name) for name in t.guards],
             }
             for t in definition.transitions
         ],

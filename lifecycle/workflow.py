@@ -52,6 +52,8 @@ class Operation:
     access: Access = Access.READ
     #: Global services (IAM) are called once; regional ones in every region of the workflow.
     regional: bool = True
+    #: ARN pattern the IAM policy grants it on; IAM's role operations get the role's own.
+    resource: str = "*"
 
     @property
     def action(self) -> str:

@@ -38,8 +38,15 @@ DELETION_STATUS = Operation("iam", "GetServiceLinkedRoleDeletionStatus", _R, reg
 
 LIST_CONFIGURATIONS = Operation("mediatailor", "ListPlaybackConfigurations", _R)
 LIST_CHANNELS = Operation("mediatailor", "ListChannels", _R)
-CONFIGURE_CONFIGURATION_LOGS = Operation("mediatailor", "ConfigureLogsForPlaybackConfiguration", _W)
-CONFIGURE_CHANNEL_LOGS = Operation("mediatailor", "ConfigureLogsForChannel", _W)
+CONFIGURE_CONFIGURATION_LOGS = Operation(
+    "mediatailor",
+    "ConfigureLogsForPlaybackConfiguration",
+    _W,
+    resource="arn:aws:mediatailor:*:*:playbackConfiguration/*",
+)
+CONFIGURE_CHANNEL_LOGS = Operation(
+    "mediatailor", "ConfigureLogsForChannel", _W, resource="arn:aws:mediatailor:*:*:channel/*"
+)
 
 SCAN = (LIST_CONFIGURATIONS, LIST_CHANNELS)
 

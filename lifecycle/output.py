@@ -1,0 +1,138 @@
+"""What ``slr`` prints on stdout for people: tables of dependents, plans and runs.
+
+JSON output is the ``as_dict`` of the results themselves; this module is only the text.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Iterable, Sequence
+from typing import Any, TextIO
+
+from lifecycle.observation import Observation
+
+__all__ = ["Progress", "dependents_table", "history_text", "run_text", "status_text"]
+
+
+def _table(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> list[str]:
+    cells = [list(map(str, headers))] + [[str(c) for c in row] for row in rows]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
+    return ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip()
+            for row in cells]  # fmt: skip
+
+
+def _settings(settings: Any) -> str:
+    return " ".join(f"{k}={v}" for k, v in sorted(dict(settings).items()))
+
+
+def dependents_table(world: Observation) -> list[str]:
+    rows = [(d.region, d.kind, d.name, "yes" if d.active else "no", _settings(d.settings))
+            for d in world.dependents]  # fmt: skip
+    if not rows:
+        return ["  (no dependents in the scanned regions)"]
+    return ["  " + line for line in _table(("REGION", "KIND", "NAME", "ACTIVE", "SETTINGS"), rows)]
+
+
+def status_text(document: dict[str, Any], world: Observation) -> str:
+    role = document["role"]
+    lines = [
+        f"workflow    {document['workflow']}",
+        f"account     {document['account']}",
+        f"state       {document['state']}",
+        f"role        {role['arn'] if role else '(absent)'}",
+    ]
+    if role and role.get("created"):
+        lines.append(f"created     {role['created']}")
+    task = document.get("deletion_task")
+    if task:
+        lines.append(f"deletion    {task['status']} {task['id']}")
+    active = sum(1 for d in world.dependents if d.active)
+    lines.append(f"dependents  {len(world.dependents)} found, {active} active, "
+                 f"{len(world.scanned_regions)} regions scanned")  # fmt: skip
+    lines += dependents_table(world)
+    for region, why in sorted(world.unscanned_regions.items()):
+        lines.append(f"not scanned {region}: {why}")
+    return "\n".join(lines) + "\n"
+
+
+def _operation(op: dict[str, Any]) -> str:
+    params = ", ".join(f"{k}={v}" for k, v in op.get("parameters", {}).items())
+    tries = f"  ({op['attempts']} attempts)" if op.get("attempts", 0) > 1 else ""
+    return f"{op['service']}:{op['operation']} [{op['region']}] {params}".rstrip() + tries
+
+
+def run_text(document: dict[str, Any]) -> str:
+    verb = "plan" if document["command"] == "plan" else (
+        "dry run" if document["dry_run"] else "apply")  # fmt: skip
+    lines = [f"{verb}: {document['start_state']} -> {document['target']}"
+             f" (run {document['run_id']})"]  # fmt: skip
+    for number, step in enumerate(document["steps"], 1):
+        if step["transition"] is None:
+            lines.append(f"  nothing to do: already {step['to']}")
+            continue
+        lines.append(f"  {number}. {step['transition']}: {step['from']} -> {step['to']}"
+                     f"  [{step['status']}]")  # fmt: skip
+        shown = [op for op in step["operations"] if op.get("access") == "write"]
+        for op in shown:
+            lines.append(f"       {_operation(op)}")
+        reads = len(step["operations"]) - len(shown)
+        if reads:
+            lines.append(f"       + {reads} read{'s' if reads > 1 else ''}")
+        if step.get("error"):
+            lines.append(f"       ! {step['error']}")
+        usage = step.get("detail", {}).get("usage")
+        if usage:
+            for entry in usage:
+                lines.append(f"       still used in {entry['region']}: "
+                             f"{', '.join(entry['resources'])}")  # fmt: skip
+    lines.append(f"final state: {document['final_state']}")
+    if document.get("error"):
+        lines.append(f"error: {document['error']}")
+    return "\n".join(lines) + "\n"
+
+
+def _when(epoch: float | None) -> str:
+    return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(epoch)) if epoch else "-"
+
+
+def history_text(runs: list[dict[str, Any]], steps: list[dict[str, Any]] | None) -> str:
+    if steps is not None:
+        lines = []
+        for step in steps:
+            lines.append(f"{_when(step['started_at'])}  {step['transition']}: "
+                         f"{step['from_state']} -> {step['to_state']}  [{step['status']}]"
+                         + (f"  {step['error']}" if step.get("error") else ""))  # fmt: skip
+            for call in step["calls"]:
+                state = {1: "ok", 0: "failed", None: "no result (interrupted)"}[call["ok"]]
+                lines.append(f"    {call['service']}:{call['operation']} [{call['region']}] "
+                             f"{call['key']}  {state}")  # fmt: skip
+        return "\n".join(lines or ["(no steps)"]) + "\n"
+    rows = [(_when(r["started_at"]), r["run_id"], r["command"] + (" --dry-run" if r["dry_run"]
+             else ""), r["target"] or "-", r["outcome"] or "(interrupted)",
+             r["final_state"] or "-") for r in runs]  # fmt: skip
+    if not rows:
+        return "(no runs yet)\n"
+    return "\n".join(_table(("STARTED", "RUN", "COMMAND", "TARGET", "OUTCOME", "FINAL"),
+                            rows)) + "\n"  # fmt: skip
+
+
+class Progress:
+    """A live progress line on a terminal's stderr; silent when stderr is not a terminal."""
+
+    def __init__(self, stream: TextIO | None = None) -> None:
+        self.stream = stream or sys.stderr
+        self.live = self.stream.isatty()
+        self._shown = False
+
+    def __call__(self, message: str) -> None:
+        if self.live:
+            self.stream.write(f"\r\033[K{message}")
+            self.stream.flush()
+            self._shown = True
+
+    def done(self) -> None:
+        if self._shown:
+            self.stream.write("\r\033[K")
+            self.stream.flush()
+            self._shown = False
