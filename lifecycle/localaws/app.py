@@ -1,0 +1,213 @@
+"""The WSGI application: moto's server with our plug-ins, faults and control endpoints in front.
+
+Control endpoints (JSON, unsigned; never faulted, never recorded):
+
+``GET /_localaws/health``
+    ``{"status": "ok", "moto": "<version>"}``
+``GET /_localaws/faults``
+    ``{"faults": [{...fault, "fired": n, "remaining": n|null}, ...]}``
+``PUT /_localaws/faults``
+    body ``{"faults": [fault, ...], "seed": int?}``: arm exactly these (replaces)
+``POST /_localaws/faults``
+    body ``{"faults": [fault, ...]}``: arm these as well (appends)
+``DELETE /_localaws/faults``
+    disarm all
+``GET /_localaws/settings``, ``PUT /_localaws/settings``
+    ``{"deletion_seconds": float}``: how long a service-linked role deletion task runs
+``POST /_localaws/reset``
+    moto's ``/moto-api/reset`` plus: faults cleared, settings back to their start values,
+    moto's IAM-enforcement request count back to 0
+
+A fault is a JSON object with the fields of :class:`lifecycle.localaws.faults.Fault`, e.g.
+``{"service": "iam", "operation": "GetRole", "kind": "throttle", "count": 2}``.
+Malformed bodies get 400 ``{"error": "..."}``.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import time
+from collections.abc import Callable, Iterable, Sequence
+from functools import cache
+from importlib.metadata import version
+from typing import Any
+
+from botocore.exceptions import DataNotFoundError
+from moto import settings as moto_settings
+from moto.core.authorization import ActionAuthenticatorMixin
+from moto.core.request import Request as MotoRequest
+from moto.core.routing import get_service_router
+from moto.core.utils import get_service_model
+from moto.moto_api._internal.models import moto_api_backend
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
+from werkzeug.wrappers import Request, Response
+
+from lifecycle.localaws import iam, mediatailor
+from lifecycle.localaws.control import CONTROL_PREFIX
+from lifecycle.localaws.faults import Call, Fault, FaultInjector, render_error
+
+__all__ = ["LocalAWSApp", "identify"]
+
+StartResponse = Callable[..., Any]
+Environ = dict[str, Any]
+
+
+@cache
+def _protocol(service: str) -> str | None:
+    try:
+        return str(get_service_model(service).protocol)
+    except DataNotFoundError:  # a signing name that is no botocore service name
+        return None
+
+
+def _read_body(environ: Environ) -> bytes:
+    """The request body, put back so that moto reads it again."""
+    try:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    body: bytes = environ["wsgi.input"].read(length) if length > 0 else b""
+    environ["wsgi.input"] = io.BytesIO(body)
+    return body
+
+
+def identify(environ: Environ) -> Call:
+    """Service and region from the SigV4 credential scope; operation from botocore's model."""
+    auth = environ.get("HTTP_AUTHORIZATION", "")
+    try:
+        # "AWS4-HMAC-SHA256 Credential=AKID/20240101/us-east-1/iam/aws4_request, ..."
+        scope = auth.split("Credential=", 1)[1].split(",", 1)[0]
+        _, _, region, service, _ = scope.split("/")
+    except (IndexError, ValueError):
+        return Call(service=None)
+    protocol = _protocol(service)
+    if protocol is None:
+        return Call(service=service, region=region, protocol=_guess_protocol(environ))
+    body = _read_body(environ)
+    probe = MotoRequest(dict(environ, **{"wsgi.input": io.BytesIO(body)}))
+    try:
+        operation, _ = get_service_router(service).match(probe)
+        name: str | None = str(operation.name)
+    except Exception:  # an unrecognised call is still served (and faulted by "*"), unnamed
+        name = None
+    return Call(service=service, operation=name, region=region, protocol=protocol)
+
+
+def _guess_protocol(environ: Environ) -> str:
+    if environ.get("HTTP_X_AMZ_TARGET"):
+        return "json"
+    if str(environ.get("CONTENT_TYPE", "")).startswith("application/x-www-form-urlencoded"):
+        return "query"
+    return "rest-json"
+
+
+class LocalAWSApp:
+    """moto's DomainDispatcherApplication behind fault injection and control endpoints."""
+
+    def __init__(
+        self,
+        deletion_seconds: float,
+        faults: Sequence[Fault] = (),
+        moto_app: Callable[[Environ, StartResponse], Iterable[bytes]] | None = None,
+    ) -> None:
+        iam.install()
+        mediatailor.install()
+        self.moto_app = moto_app or DomainDispatcherApplication(create_backend_app)
+        self.faults = FaultInjector(faults)
+        self.start_deletion_seconds = deletion_seconds
+        self.start_no_auth_count = moto_settings.INITIAL_NO_AUTH_ACTION_COUNT
+        iam.deletion_timing.seconds = deletion_seconds
+
+    def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
+        path = str(environ.get("PATH_INFO", ""))
+        if path.startswith(CONTROL_PREFIX):
+            return self._control(Request(environ))(environ, start_response)
+        if self.faults.active:
+            call = identify(environ)
+            outcome = self.faults.decide(call)
+            if outcome.delay_seconds:
+                time.sleep(outcome.delay_seconds)
+            if outcome.error is not None:
+                status, headers, body = render_error(outcome.error, call)
+                response = Response(body, status=status, headers=headers)
+                return response(environ, start_response)
+        return self.moto_app(environ, start_response)
+
+    def reset(self) -> None:
+        """moto's state emptied, faults cleared, settings back to their start values."""
+        moto_api_backend.reset()
+        self.faults.clear()
+        iam.deletion_timing.seconds = self.start_deletion_seconds
+        moto_settings.INITIAL_NO_AUTH_ACTION_COUNT = self.start_no_auth_count
+        ActionAuthenticatorMixin.request_count = 0
+
+    def settings(self) -> dict[str, Any]:
+        return {"deletion_seconds": iam.deletion_timing.seconds}
+
+    def _control(self, request: Request) -> Response:
+        endpoint = request.path[len(CONTROL_PREFIX) :].strip("/")
+        try:
+            result = self._dispatch_control(endpoint, request)
+        except HTTPException as error:
+            return _json({"error": error.description}, error.code or 500)
+        except (ValueError, TypeError, KeyError) as error:
+            return _json({"error": str(error)}, 400)
+        return _json(result)
+
+    def _dispatch_control(self, endpoint: str, request: Request) -> Any:
+        method = request.method
+        if endpoint == "health" and method == "GET":
+            return {"status": "ok", "moto": version("moto")}
+        if endpoint == "faults":
+            if method == "GET":
+                return {"faults": self.faults.describe()}
+            if method == "DELETE":
+                self.faults.clear()
+                return {"faults": []}
+            if method in ("PUT", "POST"):
+                body = _json_body(request, allowed={"faults", "seed"})
+                items = body.get("faults", [])
+                if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+                    raise ValueError('"faults" must be a list of objects')
+                faults = [Fault.from_dict(item) for item in items]
+                if method == "PUT":
+                    self.faults.replace(faults, body.get("seed"))
+                else:
+                    self.faults.add(faults)
+                return {"faults": self.faults.describe()}
+            raise MethodNotAllowed()
+        if endpoint == "settings":
+            if method == "PUT":
+                body = _json_body(request, allowed={"deletion_seconds"})
+                if "deletion_seconds" in body:
+                    seconds = float(body["deletion_seconds"])
+                    if seconds < 0:
+                        raise ValueError("deletion_seconds must be >= 0")
+                    iam.deletion_timing.seconds = seconds
+            elif method != "GET":
+                raise MethodNotAllowed()
+            return self.settings()
+        if endpoint == "reset" and method == "POST":
+            self.reset()
+            return {"status": "ok"}
+        raise NotFound(f"no control endpoint {method} {request.path}")
+
+
+def _json_body(request: Request, allowed: set[str]) -> dict[str, Any]:
+    try:
+        body = json.loads(request.get_data() or b"{}")
+    except json.JSONDecodeError as error:
+        raise ValueError(f"body is not JSON: {error}") from error
+    if not isinstance(body, dict):
+        raise ValueError("body must be a JSON object")
+    # A misspelt key must not pass for an empty request (PUT would disarm every fault).
+    unknown = sorted(set(body) - allowed)
+    if unknown:
+        raise ValueError(f"unknown field(s): {', '.join(unknown)}")
+    return body
+
+
+def _json(payload: Any, status: int = 200) -> Response:
+    return Response(json.dumps(payload), status=status, mimetype="application/json")

@@ -1,0 +1,248 @@
+"""Faults on demand: throttling, server errors, other errors and latency, per call.
+
+A :class:`Fault` names the calls it applies to (service = SigV4 signing name, operation,
+region; ``"*"`` matches any) and how often it fires: the first ``count`` matching calls, each
+matching call with ``probability``, or, with neither, every matching call. The
+:class:`FaultInjector` holds the armed faults of a running server; errors are rendered in the
+service's own protocol, so clients see them exactly as they would see AWS's:
+
+=================  ==========================================  ===================================
+kind               IAM (query XML)                             MediaTailor (rest-json)
+=================  ==========================================  ===================================
+``throttle``       ``Throttling`` 400                          ``ThrottlingException`` 429
+``server_error``   ``ServiceFailure`` 500                      ``InternalServerErrorException`` 500
+``error``          ``error_code`` / ``http_status`` as given   the same
+``latency``        ``latency_ms`` added before the call runs   the same
+=================  ==========================================  ===================================
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import threading
+import uuid
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass, fields
+from typing import Any, Literal, get_args
+from xml.sax.saxutils import escape
+
+__all__ = ["Call", "Fault", "FaultInjector", "FaultKind", "Outcome", "render_error"]
+
+FaultKind = Literal["throttle", "server_error", "error", "latency"]
+FAULT_KINDS: tuple[str, ...] = get_args(FaultKind)
+
+
+@dataclass(frozen=True)
+class Call:
+    """What a request asks for, as far as faults are concerned."""
+
+    #: SigV4 signing name (``iam``, ``mediatailor``...), None when unsigned
+    service: str | None
+    #: botocore operation name (``GetRole``...), None when not recognised
+    operation: str | None = None
+    #: SigV4 region, None when unsigned
+    region: str | None = None
+    #: the service's wire protocol (``query``, ``json``, ``rest-json``, ``rest-xml``)
+    protocol: str = "query"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Fault:
+    """One fault rule. Example: ``Fault(service="iam", operation="GetRole", kind="throttle",
+    count=2)`` throttles the next two GetRole calls."""
+
+    #: SigV4 signing name (``iam``, ``mediatailor``...) or ``"*"``
+    service: str
+    #: ``throttle``, ``server_error``, ``error`` (with error_code and http_status) or ``latency``
+    kind: FaultKind
+    #: operation name as in botocore's model (``GetRole``) or ``"*"``
+    operation: str = "*"
+    #: region of the SigV4 signature or ``"*"``
+    region: str = "*"
+    #: fire on the first N matching calls only
+    count: int | None = None
+    #: fire on each matching call with this probability (0..1)
+    probability: float | None = None
+    #: for ``latency``: milliseconds added before the call runs
+    latency_ms: int = 0
+    #: override (``throttle``, ``server_error``) or set (``error``) the error code
+    error_code: str | None = None
+    #: override (``throttle``, ``server_error``) or set (``error``) the HTTP status
+    http_status: int | None = None
+    #: override the error message
+    message: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.kind not in FAULT_KINDS:
+            raise ValueError(f"kind must be one of {', '.join(FAULT_KINDS)}; got {self.kind!r}")
+        if self.count is not None and self.probability is not None:
+            raise ValueError("give count or probability, not both")
+        if self.count is not None and self.count < 1:
+            raise ValueError(f"count must be >= 1; got {self.count}")
+        if self.probability is not None and not 0.0 <= self.probability <= 1.0:
+            raise ValueError(f"probability must be within 0..1; got {self.probability}")
+        if self.kind == "latency" and self.latency_ms <= 0:
+            raise ValueError("a latency fault needs latency_ms > 0")
+        if self.kind == "error" and (self.error_code is None or self.http_status is None):
+            raise ValueError("an error fault needs error_code and http_status")
+        if self.http_status is not None and not 400 <= self.http_status <= 599:
+            raise ValueError(f"http_status must be an error status; got {self.http_status}")
+
+    def matches(self, call: Call) -> bool:
+        """Signed AWS calls only: moto's own endpoints (reset, recorder) are never faulted."""
+        return (
+            call.service is not None
+            and self.service in ("*", call.service)
+            and self.operation in ("*", call.operation)
+            and self.region in ("*", call.region)
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: v for k, v in asdict(self).items() if v is not None}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Fault:
+        """Build from JSON; unknown keys are an error (a typo must not disarm a fault)."""
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise ValueError(f"unknown fault field(s): {', '.join(unknown)}")
+        return cls(**data)
+
+
+@dataclass
+class _Armed:
+    fault: Fault
+    remaining: int | None
+    fired: int = 0
+
+    def fire(self) -> None:
+        self.fired += 1
+        if self.remaining is not None:
+            self.remaining -= 1
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What the injector decided for one call."""
+
+    delay_seconds: float = 0.0
+    error: Fault | None = None
+
+
+class FaultInjector:
+    """The faults armed in a running server; thread-safe."""
+
+    def __init__(self, faults: Iterable[Fault] = (), seed: int | None = None) -> None:
+        self._lock = threading.Lock()
+        self._random = random.Random(seed)
+        self._armed: list[_Armed] = []
+        self.replace(faults, seed)
+
+    @property
+    def active(self) -> bool:
+        return bool(self._armed)
+
+    def replace(self, faults: Iterable[Fault], seed: int | None = None) -> None:
+        """Arm exactly these faults (counts start afresh)."""
+        armed = [_Armed(f, f.count) for f in faults]
+        with self._lock:
+            self._armed = armed
+            if seed is not None:
+                self._random.seed(seed)
+
+    def add(self, faults: Iterable[Fault]) -> None:
+        """Arm these faults after the ones already armed."""
+        armed = [_Armed(f, f.count) for f in faults]
+        with self._lock:
+            self._armed = [*self._armed, *armed]
+
+    def clear(self) -> None:
+        with self._lock:
+            self._armed = []
+
+    def describe(self) -> list[dict[str, Any]]:
+        """The armed faults with ``fired`` and ``remaining`` (None: unlimited)."""
+        with self._lock:
+            return [
+                {**a.fault.to_dict(), "fired": a.fired, "remaining": a.remaining}
+                for a in self._armed
+            ]
+
+    def decide(self, call: Call) -> Outcome:
+        """Latency of every matching latency fault, and the first error fault that fires.
+
+        A fault is consumed only when it fires: a count fault behind an error that already
+        fired keeps its count for a later call.
+        """
+        delay = 0.0
+        error: Fault | None = None
+        with self._lock:
+            for armed in self._armed:
+                fault = armed.fault
+                if armed.remaining == 0 or not fault.matches(call):
+                    continue
+                if fault.kind != "latency" and error is not None:
+                    continue
+                if fault.probability is not None and self._random.random() >= fault.probability:
+                    continue
+                armed.fire()
+                if fault.kind == "latency":
+                    delay += fault.latency_ms / 1000.0
+                else:
+                    error = fault
+        return Outcome(delay, error)
+
+
+# (code, status) per service, then per protocol for services without an entry.
+_SERVICE_ERRORS: dict[str, dict[str, tuple[str, int]]] = {
+    "iam": {"throttle": ("Throttling", 400), "server_error": ("ServiceFailure", 500)},
+    "sts": {"throttle": ("Throttling", 400), "server_error": ("InternalFailure", 500)},
+    "mediatailor": {
+        "throttle": ("ThrottlingException", 429),
+        "server_error": ("InternalServerErrorException", 500),
+    },
+}
+_PROTOCOL_ERRORS: dict[str, dict[str, tuple[str, int]]] = {
+    "query": {"throttle": ("Throttling", 400), "server_error": ("InternalFailure", 500)},
+    "json": {"throttle": ("ThrottlingException", 400), "server_error": ("InternalFailure", 500)},
+    "rest-json": {
+        "throttle": ("ThrottlingException", 429),
+        "server_error": ("InternalServerException", 500),
+    },
+    "rest-xml": {"throttle": ("SlowDown", 503), "server_error": ("InternalError", 500)},
+}
+_MESSAGES = {"throttle": "Rate exceeded", "server_error": "Internal failure (injected)"}
+
+
+def render_error(fault: Fault, call: Call) -> tuple[int, list[tuple[str, str]], bytes]:
+    """Status, headers and body of the fault's error, in the call's protocol."""
+    defaults = _SERVICE_ERRORS.get(call.service or "") or _PROTOCOL_ERRORS.get(
+        call.protocol, _PROTOCOL_ERRORS["query"]
+    )
+    code, status = defaults.get(fault.kind, ("", 400))
+    code = fault.error_code or code
+    status = fault.http_status or status
+    message = fault.message or _MESSAGES.get(fault.kind, f"{code} (injected)")
+    request_id = str(uuid.uuid4())
+    headers = [("x-amzn-RequestId", request_id)]
+    if call.protocol in ("json", "rest-json"):
+        content_type = (
+            "application/json" if call.protocol == "rest-json" else "application/x-amz-json-1.1"
+        )
+        headers += [("Content-Type", content_type), ("x-amzn-ErrorType", code)]
+        body = json.dumps({"__type": code, "message": message, "Message": message})
+        return status, headers, body.encode()
+    fault_type = "Sender" if status < 500 else "Receiver"
+    if call.protocol == "rest-xml":
+        xml = f"<Error><Code>{escape(code)}</Code><Message>{escape(message)}</Message></Error>"
+    else:
+        xml = (
+            "<ErrorResponse><Error>"
+            f"<Type>{fault_type}</Type><Code>{escape(code)}</Code>"
+            f"<Message>{escape(message)}</Message>"
+            f"</Error><RequestId>{request_id}</RequestId></ErrorResponse>"
+        )
+    headers.append(("Content-Type", "text/xml"))
+    return status, headers, xml.encode()

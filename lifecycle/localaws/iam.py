@@ -1,0 +1,387 @@
+"""IAM realism for service-linked roles, installed into moto's IAM at run time.
+
+moto alone names MediaTailor's role ``AWSServiceRoleFormediatailor``, answers a second create
+with ``EntityAlreadyExists``, lets ``DeleteRole`` remove a service-linked role and deletes on
+``DeleteServiceLinkedRole`` at once. Here, as in AWS:
+
+- the role gets its documented name (``SERVICE_LINKED_ROLES``) and managed policy;
+- a second create fails with ``InvalidInput`` ("Service role name ... has been taken ...");
+- ``DeleteRole`` and the policy-changing calls on a service-linked role fail with
+  ``UnmodifiableEntity``;
+- ``DeleteServiceLinkedRole`` starts an asynchronous deletion task (the same id while one
+  runs) that reads ``NOT_STARTED``, ``IN_PROGRESS``, then ``SUCCEEDED`` (the role is gone) or
+  ``FAILED`` with a ``RoleUsageList`` when a registered service still uses the role.
+
+Time is evaluated lazily: due tasks complete at the next IAM request of their account (or the
+next request of a service that reports role usage), so no background thread is needed, and
+the usage that decides a task is the usage at the moment it completes.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, cast
+
+import moto.iam.urls
+from moto.core.common_types import TYPE_RESPONSE
+from moto.core.responses import ActionResult
+from moto.iam.exceptions import IAMException, NotFoundException
+from moto.iam.models import (
+    SERVICE_NAME_CONVERSION,
+    AWSManagedPolicy,
+    IAMBackend,
+    ManagedPolicy,
+    Role,
+    iam_backends,
+)
+from moto.iam.responses import IamResponse
+
+__all__ = [
+    "SERVICE_LINKED_ROLES",
+    "DeletionTask",
+    "RealisticIAMBackend",
+    "ServiceLinkedRole",
+    "advance_deletion_tasks",
+    "deletion_timing",
+    "ensure_service_linked_role",
+    "install",
+    "register_role_user",
+    "world_lock",
+]
+
+#: Serializes changes that a deletion task's outcome depends on: the tasks themselves and the
+#: state of every service that reports role usage. moto's server is threaded.
+world_lock = threading.RLock()
+
+
+@dataclass(frozen=True)
+class ServiceLinkedRole:
+    """What AWS creates for one service principal."""
+
+    #: the role's name (AWS spells it per service; it is not derivable from the principal)
+    role_name: str
+    #: the AWS managed policy attached to it, by name
+    managed_policy: str | None = None
+
+
+#: Known service-linked roles by principal; other principals keep moto's naming.
+SERVICE_LINKED_ROLES: dict[str, ServiceLinkedRole] = {
+    "mediatailor.amazonaws.com": ServiceLinkedRole(
+        role_name="AWSServiceRoleForMediaTailor",
+        managed_policy="AWSMediaTailorServiceRolePolicy",
+    ),
+}
+
+#: A service's answer to "what uses this role in the account?": {region: [resource ARN, ...]}.
+RoleUsage = Callable[[str], Mapping[str, list[str]]]
+_role_users: dict[str, RoleUsage] = {}
+
+
+def register_role_user(principal: str, usage: RoleUsage) -> None:
+    """Let a service's backend report which of its resources use its service-linked role."""
+    _role_users[principal] = usage
+
+
+@dataclass
+class DeletionTiming:
+    """How long a deletion task takes (changeable while the server runs)."""
+
+    #: seconds from DeleteServiceLinkedRole until the task completes
+    seconds: float = 2.0
+    #: the share of that time the task reads NOT_STARTED before IN_PROGRESS
+    not_started_share: float = 0.1
+
+
+deletion_timing = DeletionTiming()
+
+
+@dataclass
+class DeletionTask:
+    """One asynchronous service-linked role deletion."""
+
+    #: ``task/aws-service-role/<principal>/<role name>/<uuid>``
+    task_id: str
+    role_name: str
+    principal: str
+    #: ``time.monotonic()`` at DeleteServiceLinkedRole
+    started: float
+    #: seconds the task runs (the timing when it started)
+    duration: float
+    #: ``SUCCEEDED`` or ``FAILED`` once completed, else None
+    outcome: str | None = None
+    #: ``Reason`` of a FAILED task: ``{"Reason": str, "RoleUsageList": [...]}``
+    reason: dict[str, Any] | None = field(default=None)
+
+    def is_due(self, now: float) -> bool:
+        return self.outcome is None and now >= self.started + self.duration
+
+    def status(self, now: float) -> str:
+        if self.outcome is not None:
+            return self.outcome
+        elapsed = now - self.started
+        if elapsed < self.duration * deletion_timing.not_started_share:
+            return "NOT_STARTED"
+        return "IN_PROGRESS"
+
+
+class InvalidInput(IAMException):
+    code = "InvalidInput"
+
+
+class UnmodifiableEntity(IAMException):
+    code = "UnmodifiableEntity"
+
+
+def _is_service_linked(role: Role) -> bool:
+    return str(role.path).startswith("/aws-service-role/")
+
+
+def _unmodifiable(role_name: str) -> UnmodifiableEntity:
+    return UnmodifiableEntity(
+        f"Cannot perform the operation on the protected role '{role_name}' - "
+        "this role is only modifiable by AWS"
+    )
+
+
+def _default_role_name(principal: str) -> str:
+    """moto's naming for principals missing from SERVICE_LINKED_ROLES (kept unchanged)."""
+    service = principal.split(".")[-3]
+    prefix = principal.split(".")[0]
+    if service != prefix:
+        prefix = "".join(part.capitalize() for part in prefix.split("-"))
+        return f"AWSServiceRoleFor{SERVICE_NAME_CONVERSION.get(service, service)}_{prefix}"
+    return f"AWSServiceRoleFor{SERVICE_NAME_CONVERSION.get(service, service)}"
+
+
+_aws_policy_documents: dict[str, Any] = {}
+
+
+def _aws_managed_policy_data(name: str) -> Any:
+    # moto only loads AWS managed policies on request (slow); parse its bundled data once.
+    if not _aws_policy_documents:
+        from moto.iam.aws_managed_policies import aws_managed_policies_data
+
+        _aws_policy_documents.update(json.loads(aws_managed_policies_data))
+    return _aws_policy_documents.get(name)
+
+
+class RealisticIAMBackend(IAMBackend):
+    """moto's IAM backend with AWS's service-linked role behaviour."""
+
+    def __init__(self, region_name: str, account_id: str) -> None:
+        super().__init__(region_name=region_name, account_id=account_id)
+        self.deletion_tasks: dict[str, DeletionTask] = {}
+
+    @property
+    def _url_module(self) -> Any:
+        # moto derives the URL module from the class's module, which is ours.
+        return moto.iam.urls
+
+    def create_service_linked_role(
+        self, service_name: str, description: str | None, suffix: str
+    ) -> Role:
+        spec = SERVICE_LINKED_ROLES.get(service_name)
+        role_name = spec.role_name if spec else _default_role_name(service_name)
+        if suffix:
+            role_name = f"{role_name}_{suffix}"
+        with world_lock:
+            if any(role.name == role_name for role in self.get_roles()):
+                raise InvalidInput(
+                    f"Service role name {role_name} has been taken in this account, "
+                    "please try a different suffix."
+                )
+            trust = {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Principal": {"Service": [service_name]},
+                        "Action": ["sts:AssumeRole"],
+                    }
+                ],
+            }
+            role = self.create_role(
+                role_name,
+                json.dumps(trust),
+                f"/aws-service-role/{service_name}/",
+                permissions_boundary=None,
+                # None (no Description) is what moto's own response passes too.
+                description=cast(str, description),
+                tags=[],
+                max_session_duration="3600",
+                linked_service=service_name,
+            )
+            if spec and spec.managed_policy:
+                policy = self._aws_managed_policy(spec.managed_policy)
+                if policy is not None:
+                    policy.attach_to(role)
+            return role
+
+    def _aws_managed_policy(self, name: str) -> ManagedPolicy | None:
+        for policy in self.managed_policies.values():
+            if policy.name == name and isinstance(policy, AWSManagedPolicy):
+                return policy
+        data = _aws_managed_policy_data(name)
+        if data is None:
+            return None
+        policy = AWSManagedPolicy.from_data(name, self.account_id, self.region_name, data)
+        self.managed_policies[policy.arn] = policy
+        return policy
+
+    def _role_named(self, role_name: str) -> Role:
+        for role in self.get_roles():
+            if role.name == role_name:
+                return role
+        raise NotFoundException(f"The role with name {role_name} cannot be found.")
+
+    def _refuse_if_service_linked(self, role_name: str) -> None:
+        role = next((r for r in self.get_roles() if r.name == role_name), None)
+        if role is not None and _is_service_linked(role):
+            raise _unmodifiable(role_name)
+
+    def delete_role(self, role_name: str) -> None:
+        self._refuse_if_service_linked(role_name)
+        super().delete_role(role_name)
+
+    def attach_role_policy(self, policy_arn: str, role_name: str) -> None:
+        self._refuse_if_service_linked(role_name)
+        super().attach_role_policy(policy_arn, role_name)
+
+    def detach_role_policy(self, policy_arn: str, role_name: str) -> None:
+        self._refuse_if_service_linked(role_name)
+        super().detach_role_policy(policy_arn, role_name)
+
+    def put_role_policy(self, role_name: str, policy_name: str, policy_json: str) -> None:
+        self._refuse_if_service_linked(role_name)
+        super().put_role_policy(role_name, policy_name, policy_json)
+
+    def delete_role_policy(self, role_name: str, policy_name: str) -> None:
+        self._refuse_if_service_linked(role_name)
+        super().delete_role_policy(role_name, policy_name)
+
+    def update_assume_role_policy(self, role_name: str, policy_document: str) -> None:
+        self._refuse_if_service_linked(role_name)
+        super().update_assume_role_policy(role_name, policy_document)
+
+    def put_role_permissions_boundary(self, role_name: str, permissions_boundary: str) -> None:
+        self._refuse_if_service_linked(role_name)
+        super().put_role_permissions_boundary(role_name, permissions_boundary)
+
+    def delete_role_permissions_boundary(self, role_name: str) -> None:
+        self._refuse_if_service_linked(role_name)
+        super().delete_role_permissions_boundary(role_name)
+
+    def delete_service_linked_role(self, role_name: str) -> str:
+        with world_lock:
+            self.advance_deletion_tasks()
+            role = self._role_named(role_name)
+            if not _is_service_linked(role):
+                raise InvalidInput(f"Role {role_name} is not a service-linked role.")
+            for task in self.deletion_tasks.values():
+                if task.role_name == role_name and task.outcome is None:
+                    return task.task_id
+            principal = str(role.path).split("/")[2]
+            task_id = f"task/aws-service-role/{principal}/{role_name}/{uuid.uuid4()}"
+            self.deletion_tasks[task_id] = DeletionTask(
+                task_id=task_id,
+                role_name=role_name,
+                principal=principal,
+                started=time.monotonic(),
+                duration=deletion_timing.seconds,
+            )
+            return task_id
+
+    def deletion_task_status(self, task_id: str) -> dict[str, Any]:
+        """The GetServiceLinkedRoleDeletionStatus result for a task."""
+        with world_lock:
+            self.advance_deletion_tasks()
+            task = self.deletion_tasks.get(task_id)
+            if task is None:
+                raise NotFoundException(f"Deletion task {task_id} cannot be found.")
+            result: dict[str, Any] = {"Status": task.status(time.monotonic())}
+            if task.reason is not None:
+                result["Reason"] = task.reason
+            return result
+
+    def advance_deletion_tasks(self) -> None:
+        """Complete every task whose time has come, deciding its outcome now."""
+        with world_lock:
+            now = time.monotonic()
+            for task in self.deletion_tasks.values():
+                if task.is_due(now):
+                    self._complete(task)
+
+    def _complete(self, task: DeletionTask) -> None:
+        usage_of = _role_users.get(task.principal)
+        usage = usage_of(self.account_id) if usage_of else {}
+        if usage:
+            task.outcome = "FAILED"
+            task.reason = {
+                "Reason": (
+                    f"The service-linked role {task.role_name} is in use by resources in "
+                    f"{len(usage)} region(s). Delete or deactivate those resources, then "
+                    "try again."
+                ),
+                "RoleUsageList": [
+                    {"Region": region, "Resources": list(arns)}
+                    for region, arns in sorted(usage.items())
+                ],
+            }
+            return
+        task.outcome = "SUCCEEDED"
+        role = next((r for r in self.get_roles() if r.name == task.role_name), None)
+        if role is not None:
+            for policy in list(role.managed_policies.values()):
+                policy.detach_from(role)
+            del self.roles[role.id]
+
+
+class RealisticIamResponse(IamResponse):
+    """moto's IAM responses, plus lazy deletion tasks and a real deletion status."""
+
+    @property
+    def realistic_backend(self) -> RealisticIAMBackend:
+        backend = self.backend
+        assert isinstance(backend, RealisticIAMBackend), "lifecycle.localaws.iam not installed"
+        return backend
+
+    def call_action(self) -> TYPE_RESPONSE:
+        self.realistic_backend.advance_deletion_tasks()
+        return super().call_action()
+
+    def get_service_linked_role_deletion_status(self) -> ActionResult:
+        task_id = self._get_param("DeletionTaskId")
+        return ActionResult(self.realistic_backend.deletion_task_status(task_id))
+
+
+def ensure_service_linked_role(account_id: str, principal: str, partition: str = "aws") -> None:
+    """Create the principal's service-linked role unless it exists, as services do themselves."""
+    backend = iam_backends[account_id][partition]
+    assert isinstance(backend, RealisticIAMBackend), "lifecycle.localaws.iam not installed"
+    spec = SERVICE_LINKED_ROLES.get(principal)
+    role_name = spec.role_name if spec else _default_role_name(principal)
+    with world_lock:
+        if any(role.name == role_name for role in backend.get_roles()):
+            return
+        backend.create_service_linked_role(principal, None, "")
+
+
+def advance_deletion_tasks(account_id: str, partition: str = "aws") -> None:
+    """Complete the account's due deletion tasks (call before changing role usage)."""
+    backend = iam_backends[account_id][partition]
+    if isinstance(backend, RealisticIAMBackend):
+        backend.advance_deletion_tasks()
+
+
+def install() -> None:
+    """Make moto's IAM (backends created from now on, and its server routes) realistic."""
+    iam_backends.backend = RealisticIAMBackend
+    for account_backends in iam_backends.values():
+        account_backends.backend = RealisticIAMBackend
+    for path in moto.iam.urls.url_paths:
+        moto.iam.urls.url_paths[path] = RealisticIamResponse.dispatch

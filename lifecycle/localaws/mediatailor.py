@@ -1,0 +1,492 @@
+"""AWS Elemental MediaTailor for moto's server (moto has none), registered at run time.
+
+Per account and region: playback configurations (Put, Get, List, Delete), channels (Create,
+Describe, List, Delete) and their logging (ConfigureLogsForPlaybackConfiguration,
+ConfigureLogsForChannel). Turning logging on creates ``AWSServiceRoleForMediaTailor`` in moto's
+IAM when it is absent, as the real service does, and the IAM plug-in asks :func:`role_usage`
+what still uses the role when a deletion task completes.
+
+Requests are parsed and responses serialized by moto from botocore's model; errors are sent in
+rest-json form (``x-amzn-ErrorType`` header and ``__type``), so boto3's ``Error.Code`` reads
+``NotFoundException``, ``BadRequestException``...
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import json
+import re
+import sys
+import types
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+import moto.backend_index
+from moto.core.base_backend import BackendDict, BaseBackend
+from moto.core.common_types import TYPE_RESPONSE
+from moto.core.responses import ActionResult, BaseResponse, EmptyResult
+from moto.core.utils import camelcase_to_underscores
+from moto.utilities.utils import get_partition
+
+from lifecycle.localaws import iam
+
+__all__ = [
+    "PRINCIPAL",
+    "Channel",
+    "MediaTailorBackend",
+    "MediaTailorError",
+    "MediaTailorResponse",
+    "PlaybackConfiguration",
+    "install",
+    "mediatailor_backends",
+    "role_usage",
+]
+
+SERVICE = "mediatailor"
+PRINCIPAL = "mediatailor.amazonaws.com"
+#: The page size limit and default of both list operations.
+MAX_RESULTS = 100
+_TOKEN_PREFIX = "localaws-v1:"
+
+
+class MediaTailorError(Exception):
+    """An error MediaTailor answers with; sent in rest-json form."""
+
+    code = "BadRequestException"
+    status = 400
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def response(self) -> TYPE_RESPONSE:
+        body = json.dumps({"__type": self.code, "Message": self.message})
+        headers = {
+            "Content-Type": "application/json",
+            "x-amzn-ErrorType": self.code,
+            "x-amzn-RequestId": str(uuid.uuid4()),
+        }
+        return self.status, headers, body
+
+
+class BadRequestException(MediaTailorError):
+    code = "BadRequestException"
+    status = 400
+
+
+class NotFoundException(MediaTailorError):
+    code = "NotFoundException"
+    status = 404
+
+
+class UnknownOperationException(MediaTailorError):
+    code = "UnknownOperationException"
+    status = 404
+
+
+class NotImplementedOperation(MediaTailorError):
+    code = "NotImplemented"
+    status = 501
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class PlaybackConfiguration:
+    """A playback configuration; ``settings`` holds the Put parameters as given."""
+
+    name: str
+    arn: str
+    endpoint_id: str
+    region: str
+    settings: dict[str, Any]
+    tags: dict[str, str]
+    #: PercentEnabled, EnabledLoggingStrategies and the optional interaction log settings
+    log_configuration: dict[str, Any] = field(
+        default_factory=lambda: {
+            "PercentEnabled": 0,
+            "EnabledLoggingStrategies": ["LEGACY_CLOUDWATCH"],
+        }
+    )
+
+    @property
+    def uses_role(self) -> bool:
+        return int(self.log_configuration.get("PercentEnabled", 0)) > 0
+
+    def describe(self) -> dict[str, Any]:
+        host = f"https://{self.endpoint_id}.mediatailor.{self.region}.amazonaws.com"
+        dash = {
+            "ManifestEndpointPrefix": f"{host}/v1/dash/{self.endpoint_id}/{self.name}/",
+            "MpdLocation": "EMT_DEFAULT",
+            "OriginManifestType": "MULTI_PERIOD",
+            **self.settings.get("DashConfiguration", {}),
+        }
+        return {
+            **self.settings,
+            "Name": self.name,
+            "PlaybackConfigurationArn": self.arn,
+            "PlaybackEndpointPrefix": host,
+            "SessionInitializationEndpointPrefix": (
+                f"{host}/v1/session/{self.endpoint_id}/{self.name}/"
+            ),
+            "HlsConfiguration": {
+                "ManifestEndpointPrefix": f"{host}/v1/master/{self.endpoint_id}/{self.name}/"
+            },
+            "DashConfiguration": dash,
+            "LogConfiguration": dict(self.log_configuration),
+            "Tags": dict(self.tags),
+        }
+
+
+@dataclass
+class Channel:
+    """A channel-assembly channel; ``settings`` holds the CreateChannel parameters as given."""
+
+    name: str
+    arn: str
+    region: str
+    settings: dict[str, Any]
+    tags: dict[str, str]
+    created: datetime = field(default_factory=_now)
+    modified: datetime = field(default_factory=_now)
+    log_types: list[str] = field(default_factory=list)
+
+    @property
+    def uses_role(self) -> bool:
+        return "AS_RUN" in self.log_types
+
+    def describe(self) -> dict[str, Any]:
+        base = f"https://channel-assembly.mediatailor.{self.region}.amazonaws.com/v1/channel"
+        outputs = []
+        for output in self.settings.get("Outputs", []):
+            extension = "mpd" if "DashPlaylistSettings" in output else "m3u8"
+            outputs.append(
+                {
+                    **output,
+                    "PlaybackUrl": f"{base}/{self.name}/{output['ManifestName']}.{extension}",
+                }
+            )
+        return {
+            **self.settings,
+            "Arn": self.arn,
+            "ChannelName": self.name,
+            "ChannelState": "STOPPED",
+            "CreationTime": self.created,
+            "LastModifiedTime": self.modified,
+            "Outputs": outputs,
+            "Tier": self.settings.get("Tier", "BASIC"),
+            "LogConfiguration": {"LogTypes": list(self.log_types)},
+            "Tags": dict(self.tags),
+        }
+
+
+T = TypeVar("T")
+
+
+def _encode_token(name: str) -> str:
+    return base64.urlsafe_b64encode(f"{_TOKEN_PREFIX}{name}".encode()).decode()
+
+
+def _decode_token(token: str) -> str:
+    try:
+        text = base64.urlsafe_b64decode(token.encode()).decode()
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        text = ""
+    if not text.startswith(_TOKEN_PREFIX):
+        raise BadRequestException("Invalid NextToken.")
+    return text[len(_TOKEN_PREFIX) :]
+
+
+def _page(
+    items: Mapping[str, T], max_results: int | None, next_token: str | None
+) -> tuple[list[T], str | None]:
+    """One page in name order; the token names the first item of the next page."""
+    limit = MAX_RESULTS if max_results is None else int(max_results)
+    if not 1 <= limit <= MAX_RESULTS:
+        raise BadRequestException(f"MaxResults must be between 1 and {MAX_RESULTS}.")
+    names = sorted(items)
+    start = 0
+    if next_token:
+        after = _decode_token(next_token)
+        start = next((i for i, name in enumerate(names) if name >= after), len(names))
+    chosen = names[start : start + limit]
+    more = start + limit < len(names)
+    return [items[name] for name in chosen], _encode_token(names[start + limit]) if more else None
+
+
+class MediaTailorBackend(BaseBackend):
+    """MediaTailor's state in one account and region."""
+
+    def __init__(self, region_name: str, account_id: str) -> None:
+        super().__init__(region_name, account_id)
+        self.playback_configurations: dict[str, PlaybackConfiguration] = {}
+        self.channels: dict[str, Channel] = {}
+        # Stable per account and region, like the real endpoint prefixes.
+        self.endpoint_id = hashlib.sha256(f"{account_id}/{region_name}".encode()).hexdigest()[:32]
+
+    @property
+    def _url_module(self) -> Any:
+        return _URLS
+
+    def _arn(self, resource: str) -> str:
+        partition = get_partition(self.region_name)
+        return f"arn:{partition}:mediatailor:{self.region_name}:{self.account_id}:{resource}"
+
+    def _ensure_role(self) -> None:
+        iam.ensure_service_linked_role(self.account_id, PRINCIPAL, get_partition(self.region_name))
+
+    def put_playback_configuration(
+        self, name: str, settings: dict[str, Any], tags: dict[str, str]
+    ) -> PlaybackConfiguration:
+        existing = self.playback_configurations.get(name)
+        if existing is not None:
+            existing.settings = settings
+            existing.tags = tags or existing.tags
+            return existing
+        configuration = PlaybackConfiguration(
+            name=name,
+            arn=self._arn(f"playbackConfiguration/{name}"),
+            endpoint_id=self.endpoint_id,
+            region=self.region_name,
+            settings=settings,
+            tags=tags,
+        )
+        self.playback_configurations[name] = configuration
+        return configuration
+
+    def get_playback_configuration(self, name: str) -> PlaybackConfiguration:
+        configuration = self.playback_configurations.get(name)
+        if configuration is None:
+            raise NotFoundException(f"Playback configuration {name} not found.")
+        return configuration
+
+    def delete_playback_configuration(self, name: str) -> None:
+        self.get_playback_configuration(name)
+        del self.playback_configurations[name]
+
+    def configure_logs_for_playback_configuration(
+        self, name: str, percent_enabled: int, log_settings: dict[str, Any]
+    ) -> PlaybackConfiguration:
+        if not 0 <= percent_enabled <= 100:
+            raise BadRequestException(
+                f"PercentEnabled must be between 0 and 100; got {percent_enabled}."
+            )
+        configuration = self.get_playback_configuration(name)
+        strategies = log_settings.get(
+            "EnabledLoggingStrategies",
+            configuration.log_configuration.get("EnabledLoggingStrategies")
+            or ["LEGACY_CLOUDWATCH"],
+        )
+        configuration.log_configuration = {
+            **{k: v for k, v in log_settings.items() if v is not None},
+            "PercentEnabled": percent_enabled,
+            "EnabledLoggingStrategies": strategies,
+        }
+        if configuration.uses_role:
+            self._ensure_role()
+        return configuration
+
+    def create_channel(self, name: str, settings: dict[str, Any], tags: dict[str, str]) -> Channel:
+        if name in self.channels:
+            raise BadRequestException(f"Channel {name} already exists.")
+        channel = Channel(
+            name=name,
+            arn=self._arn(f"channel/{name}"),
+            region=self.region_name,
+            settings=settings,
+            tags=tags,
+        )
+        self.channels[name] = channel
+        return channel
+
+    def describe_channel(self, name: str) -> Channel:
+        channel = self.channels.get(name)
+        if channel is None:
+            raise NotFoundException(f"Channel {name} not found.")
+        return channel
+
+    def delete_channel(self, name: str) -> None:
+        self.describe_channel(name)
+        del self.channels[name]
+
+    def configure_logs_for_channel(self, name: str, log_types: list[str]) -> Channel:
+        unknown = sorted(set(log_types) - {"AS_RUN"})
+        if unknown:
+            raise BadRequestException(f"Unsupported log types: {', '.join(unknown)}.")
+        channel = self.describe_channel(name)
+        channel.log_types = list(dict.fromkeys(log_types))
+        channel.modified = _now()
+        if channel.uses_role:
+            self._ensure_role()
+        return channel
+
+    def resources_using_role(self) -> list[str]:
+        """ARNs of the playback configurations and channels that log through the role."""
+        users: list[PlaybackConfiguration | Channel] = [
+            *self.playback_configurations.values(),
+            *self.channels.values(),
+        ]
+        return [resource.arn for resource in users if resource.uses_role]
+
+
+mediatailor_backends = BackendDict(MediaTailorBackend, SERVICE)
+
+
+def role_usage(account_id: str) -> dict[str, list[str]]:
+    """{region: [ARN, ...]} of every resource in the account that uses the role."""
+    # dict.get: BackendDict's own lookup would create an account as a side effect.
+    account = dict.get(mediatailor_backends, account_id)
+    if account is None:
+        return {}
+    usage: dict[str, list[str]] = {}
+    for region, backend in sorted(dict.items(account)):
+        arns = backend.resources_using_role()
+        if arns:
+            usage[region] = arns
+    return usage
+
+
+def _without(params: Mapping[str, Any], *names: str) -> dict[str, Any]:
+    return {k: v for k, v in params.items() if k not in names and v is not None}
+
+
+class MediaTailorResponse(BaseResponse):
+    """Routes rest-json requests to MediaTailorBackend by botocore's model."""
+
+    def __init__(self) -> None:
+        super().__init__(service_name=SERVICE)
+        self.automated_parameter_parsing = True
+        self._operation: str | None = None
+        self._operation_known = False
+
+    def _get_action(self) -> str:
+        # moto resolves the action several times per request; route once.
+        if not self._operation_known:
+            self._operation = self._get_action_from_method_and_request_uri(self.normalized_request)
+            self._operation_known = True
+        return self._operation  # type: ignore[return-value]  # None for unknown routes
+
+    @property
+    def backend(self) -> MediaTailorBackend:
+        account = mediatailor_backends[self.current_account]
+        if self.region not in account:
+            raise BadRequestException(f"MediaTailor is not available in {self.region}.")
+        return account[self.region]
+
+    def call_action(self) -> TYPE_RESPONSE:
+        operation = self._get_action()
+        try:
+            if not operation:
+                raise UnknownOperationException(
+                    f"No MediaTailor operation for {self.method} {self.path}."
+                )
+            if camelcase_to_underscores(operation) not in vars(MediaTailorResponse):
+                raise NotImplementedOperation(
+                    f"lifecycle.localaws does not implement MediaTailor {operation}."
+                )
+            with iam.world_lock:
+                # Deletion tasks due before this call must see the usage before it.
+                iam.advance_deletion_tasks(self.current_account, self.partition)
+                return super().call_action()
+        except MediaTailorError as error:
+            return error.response()
+
+    def _tags(self) -> dict[str, str]:
+        return dict(self._get_param("Tags") or {})
+
+    def put_playback_configuration(self) -> ActionResult:
+        settings = _without(self.params, "Name", "Tags")
+        configuration = self.backend.put_playback_configuration(
+            self._get_param("Name"), settings, self._tags()
+        )
+        return ActionResult(configuration.describe())
+
+    def get_playback_configuration(self) -> ActionResult:
+        configuration = self.backend.get_playback_configuration(self._get_param("Name"))
+        return ActionResult(configuration.describe())
+
+    def list_playback_configurations(self) -> ActionResult:
+        page, token = _page(
+            self.backend.playback_configurations,
+            self._get_param("MaxResults"),
+            self._get_param("NextToken"),
+        )
+        result: dict[str, Any] = {"Items": [item.describe() for item in page]}
+        if token:
+            result["NextToken"] = token
+        return ActionResult(result)
+
+    def delete_playback_configuration(self) -> ActionResult:
+        self.backend.delete_playback_configuration(self._get_param("Name"))
+        return EmptyResult()
+
+    def configure_logs_for_playback_configuration(self) -> ActionResult:
+        name = self._get_param("PlaybackConfigurationName")
+        configuration = self.backend.configure_logs_for_playback_configuration(
+            name,
+            int(self._get_param("PercentEnabled")),
+            _without(self.params, "PlaybackConfigurationName", "PercentEnabled"),
+        )
+        return ActionResult({**configuration.log_configuration, "PlaybackConfigurationName": name})
+
+    def create_channel(self) -> ActionResult:
+        settings = _without(self.params, "ChannelName", "Tags")
+        channel = self.backend.create_channel(
+            self._get_param("ChannelName"), settings, self._tags()
+        )
+        return ActionResult(channel.describe())
+
+    def describe_channel(self) -> ActionResult:
+        return ActionResult(
+            self.backend.describe_channel(self._get_param("ChannelName")).describe()
+        )
+
+    def list_channels(self) -> ActionResult:
+        page, token = _page(
+            self.backend.channels,
+            self._get_param("MaxResults"),
+            self._get_param("NextToken"),
+        )
+        result: dict[str, Any] = {"Items": [item.describe() for item in page]}
+        if token:
+            result["NextToken"] = token
+        return ActionResult(result)
+
+    def delete_channel(self) -> ActionResult:
+        self.backend.delete_channel(self._get_param("ChannelName"))
+        return EmptyResult()
+
+    def configure_logs_for_channel(self) -> ActionResult:
+        name = self._get_param("ChannelName")
+        channel = self.backend.configure_logs_for_channel(
+            name, list(self._get_param("LogTypes") or [])
+        )
+        return ActionResult({"ChannelName": name, "LogTypes": list(channel.log_types)})
+
+
+# What moto expects of a service's ``urls`` module: every path goes to the response class,
+# which routes by botocore's model (so an unimplemented operation gets a clear error).
+_URLS = types.SimpleNamespace(
+    url_bases=[r"https?://(api\.)?mediatailor\.(.+)\.amazonaws\.com"],
+    url_paths={"{0}/.*$": MediaTailorResponse.dispatch},
+)
+
+
+def install() -> None:
+    """Register MediaTailor with moto: its backend module and its URL pattern (idempotent)."""
+    # moto's server imports ``moto.<service>`` and reads ``<service>_backends`` from it.
+    module = types.ModuleType(f"moto.{SERVICE}")
+    module.mediatailor_backends = mediatailor_backends  # type: ignore[attr-defined]
+    sys.modules.setdefault(f"moto.{SERVICE}", module)
+    patterns = moto.backend_index.backend_url_patterns
+    if not any(name == SERVICE for name, _ in patterns):
+        # First, so that no broader pattern of another service shadows it.
+        patterns.insert(0, (SERVICE, re.compile(_URLS.url_bases[0])))
+    iam.register_role_user(PRINCIPAL, role_usage)

@@ -1,0 +1,114 @@
+"""Build a realistic MediaTailor account on a local AWS: playback configurations with session
+logging at some percentage, channels with or without an As Run log, in any regions.
+
+Used by ``slr demo``, the tests and the benchmarks; our users can seed their own pipelines'
+tests with it too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import boto3
+from botocore.config import Config
+
+__all__ = ["Account", "seed"]
+
+#: region -> {playback configuration name: PercentEnabled (0 = logging off)}
+Configurations = Mapping[str, Mapping[str, int]]
+#: region -> {channel name: LogTypes (["AS_RUN"] = As Run log on)}
+Channels = Mapping[str, Mapping[str, Sequence[str]]]
+
+
+class Account:
+    """Clients of one local AWS account, per region."""
+
+    def __init__(self, endpoint_url: str, *, key: str = "testing", secret: str = "testing") -> None:
+        self._session = boto3.session.Session(aws_access_key_id=key, aws_secret_access_key=secret)
+        self._endpoint = endpoint_url
+        self._config = Config(retries={"total_max_attempts": 1, "mode": "standard"})
+        self._clients: dict[tuple[str, str], Any] = {}
+
+    def client(self, service: str, region: str = "us-east-1") -> Any:
+        key = (service, region)
+        if key not in self._clients:
+            self._clients[key] = self._session.client(
+                service, region_name=region, endpoint_url=self._endpoint, config=self._config
+            )
+        return self._clients[key]
+
+    def configuration(self, region: str, name: str, percent: int = 0) -> str:
+        """Create (or update) a playback configuration; logging on at ``percent`` when > 0."""
+        mediatailor = self.client("mediatailor", region)
+        arn: str = mediatailor.put_playback_configuration(
+            Name=name,
+            VideoContentSourceUrl=f"https://origin.example.com/{name}",
+            AdDecisionServerUrl="https://ads.example.com/vast",
+        )["PlaybackConfigurationArn"]
+        if percent:
+            self.log_configuration(region, name, percent)
+        return arn
+
+    def log_configuration(self, region: str, name: str, percent: int) -> None:
+        self.client("mediatailor", region).configure_logs_for_playback_configuration(
+            PlaybackConfigurationName=name,
+            PercentEnabled=percent,
+            EnabledLoggingStrategies=["VENDED_LOGS"],
+        )
+
+    def channel(self, region: str, name: str, log_types: Sequence[str] = ()) -> str:
+        """Create a channel; its As Run log on when ``log_types`` holds ``AS_RUN``."""
+        mediatailor = self.client("mediatailor", region)
+        arn: str = mediatailor.create_channel(
+            ChannelName=name,
+            PlaybackMode="LOOP",
+            Outputs=[{"ManifestName": "index", "SourceGroup": "hls", "HlsPlaylistSettings": {}}],
+        )["Arn"]
+        if log_types:
+            mediatailor.configure_logs_for_channel(ChannelName=name, LogTypes=list(log_types))
+        return arn
+
+    def configurations(self, region: str) -> dict[str, dict[str, Any]]:
+        """name -> LogConfiguration of every playback configuration in ``region``."""
+        pages = self.client("mediatailor", region).get_paginator("list_playback_configurations")
+        return {
+            item["Name"]: item.get("LogConfiguration", {})
+            for page in pages.paginate()
+            for item in page["Items"]
+        }
+
+    def channels(self, region: str) -> dict[str, list[str]]:
+        """name -> LogTypes of every channel in ``region``."""
+        pages = self.client("mediatailor", region).get_paginator("list_channels")
+        return {
+            item["ChannelName"]: list(item.get("LogConfiguration", {}).get("LogTypes", []))
+            for page in pages.paginate()
+            for item in page["Items"]
+        }
+
+    def role(self, name: str = "AWSServiceRoleForMediaTailor") -> dict[str, Any] | None:
+        """The role as IAM returns it, or None."""
+        iam = self.client("iam")
+        try:
+            found: dict[str, Any] = iam.get_role(RoleName=name)["Role"]
+        except iam.exceptions.NoSuchEntityException:
+            return None
+        return found
+
+
+def seed(
+    endpoint_url: str,
+    *,
+    configurations: Configurations | None = None,
+    channels: Channels | None = None,
+) -> Account:
+    """Create the given configurations and channels; returns the account's clients."""
+    account = Account(endpoint_url)
+    for region, named in (configurations or {}).items():
+        for name, percent in named.items():
+            account.configuration(region, name, percent)
+    for region, channel_logs in (channels or {}).items():
+        for name, log_types in channel_logs.items():
+            account.channel(region, name, log_types)
+    return account

@@ -1,0 +1,95 @@
+"""Shared fixtures: one embedded local AWS per test session, reset before each test.
+
+Tests never reach real AWS: fake credentials and no profile are forced below, before any
+boto3 session exists, and every client is pointed at the local endpoint.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from botocore.config import Config
+
+from lifecycle.localaws import LocalAWS
+
+for _name in (
+    "AWS_PROFILE",
+    "AWS_DEFAULT_PROFILE",
+    "AWS_SESSION_TOKEN",
+    "AWS_SECURITY_TOKEN",
+    "AWS_ENDPOINT_URL",
+):
+    os.environ.pop(_name, None)
+os.environ.update(
+    {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_CONFIG_FILE": os.devnull,
+        "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+        "AWS_EC2_METADATA_DISABLED": "true",
+    }
+)
+
+#: How long deletion tasks run unless a test changes it.
+DELETION_SECONDS = 0.3
+
+ClientFactory = Callable[..., Any]
+
+
+@pytest.fixture(scope="session")
+def recording_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where moto's request recorder writes (MOTO_RECORDER_FILEPATH of the session server)."""
+    return tmp_path_factory.mktemp("localaws") / "moto_recording.jsonl"
+
+
+@pytest.fixture(scope="session")
+def local_aws(recording_path: Path) -> Iterator[LocalAWS]:
+    """The session's local AWS; prefer ``aws``, which resets it first."""
+    with LocalAWS(
+        port=0,
+        deletion_seconds=DELETION_SECONDS,
+        env={"MOTO_RECORDER_FILEPATH": str(recording_path)},
+    ) as server:
+        yield server
+
+
+@pytest.fixture
+def aws(local_aws: LocalAWS) -> LocalAWS:
+    """The local AWS, empty: no state, no faults, start settings."""
+    local_aws.reset()
+    return local_aws
+
+
+@pytest.fixture(scope="session")
+def boto_session() -> boto3.session.Session:
+    """One boto3 session (client creation reuses its loaded models)."""
+    return boto3.session.Session(
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+        region_name="us-east-1",
+    )
+
+
+@pytest.fixture
+def client(aws: LocalAWS, boto_session: boto3.session.Session) -> ClientFactory:
+    """``client("iam")``, ``client("mediatailor", "eu-west-1")``: clients of the local AWS.
+
+    One attempt per call (no botocore retries), so tests see every error the server sends.
+    """
+    config = Config(retries={"total_max_attempts": 1, "mode": "standard"})
+
+    def make(service_name: str, region_name: str = "us-east-1") -> Any:
+        return boto_session.client(
+            service_name,
+            region_name=region_name,
+            endpoint_url=aws.endpoint_url,
+            config=config,
+        )
+
+    return make

@@ -1,0 +1,257 @@
+"""Faults injected into a running server, set through the Python API and the HTTP endpoint."""
+
+from __future__ import annotations
+
+import json
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+from lifecycle.localaws import Fault, LocalAWS
+
+ClientFactory = Callable[..., Any]
+
+ROLE = "AWSServiceRoleForMediaTailor"
+
+
+def outcome(call: Callable[[], object]) -> tuple[str, int]:
+    """("OK", 200) or the error code and HTTP status the client saw."""
+    try:
+        call()
+    except ClientError as error:
+        return error.response["Error"]["Code"], error.response["ResponseMetadata"]["HTTPStatusCode"]
+    return "OK", 200
+
+
+def control(aws: LocalAWS, method: str, endpoint: str, body: Any = None) -> tuple[int, Any]:
+    request = urllib.request.Request(
+        f"{aws.endpoint_url}/_localaws/{endpoint}",
+        data=None if body is None else json.dumps(body).encode(),
+        method=method,
+    )
+    try:
+        with urllib.request.urlopen(request) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read())
+
+
+@pytest.fixture
+def iam(client: ClientFactory) -> Any:
+    iam = client("iam")
+    iam.create_service_linked_role(AWSServiceName="mediatailor.amazonaws.com")
+    return iam
+
+
+@pytest.fixture
+def mediatailor(client: ClientFactory) -> Any:
+    return client("mediatailor")
+
+
+def test_iam_throttling_reads_throttling(aws: LocalAWS, iam: Any) -> None:
+    aws.set_faults([Fault(service="iam", operation="GetRole", kind="throttle", count=1)])
+    assert outcome(lambda: iam.get_role(RoleName=ROLE)) == ("Throttling", 400)
+
+
+def test_mediatailor_throttling_reads_throttling_exception(aws: LocalAWS, mediatailor: Any) -> None:
+    aws.set_faults([Fault(service="mediatailor", kind="throttle", count=1)])
+    assert outcome(mediatailor.list_playback_configurations) == ("ThrottlingException", 429)
+
+
+def test_iam_server_error_reads_service_failure(aws: LocalAWS, iam: Any) -> None:
+    aws.set_faults([Fault(service="iam", kind="server_error", count=1)])
+    assert outcome(lambda: iam.get_role(RoleName=ROLE)) == ("ServiceFailure", 500)
+
+
+def test_mediatailor_server_error_reads_internal_server_error(
+    aws: LocalAWS, mediatailor: Any
+) -> None:
+    aws.set_faults([Fault(service="mediatailor", kind="server_error", count=1)])
+    assert outcome(mediatailor.list_channels) == ("InternalServerErrorException", 500)
+
+
+def test_an_error_fault_sends_the_code_and_status_given(aws: LocalAWS, iam: Any) -> None:
+    aws.set_faults(
+        [
+            Fault(
+                service="iam",
+                operation="DeleteServiceLinkedRole",
+                kind="error",
+                error_code="ConcurrentModification",
+                http_status=409,
+                count=1,
+            )
+        ]
+    )
+    assert outcome(lambda: iam.delete_service_linked_role(RoleName=ROLE)) == (
+        "ConcurrentModification",
+        409,
+    )
+
+
+def test_a_count_fault_fails_exactly_n_calls_then_lets_them_through(
+    aws: LocalAWS, iam: Any
+) -> None:
+    aws.set_faults([Fault(service="iam", operation="GetRole", kind="throttle", count=2)])
+    outcomes = [outcome(lambda: iam.get_role(RoleName=ROLE))[0] for _ in range(4)]
+    assert outcomes == ["Throttling", "Throttling", "OK", "OK"]
+
+
+def test_a_fault_leaves_other_operations_alone(aws: LocalAWS, iam: Any) -> None:
+    aws.set_faults([Fault(service="iam", operation="GetRole", kind="throttle")])
+    assert outcome(iam.list_roles) == ("OK", 200)
+
+
+def test_a_fault_leaves_other_regions_alone(aws: LocalAWS, client: ClientFactory) -> None:
+    aws.set_faults([Fault(service="mediatailor", region="eu-west-1", kind="throttle")])
+    assert outcome(client("mediatailor", "us-east-1").list_channels) == ("OK", 200)
+    assert outcome(client("mediatailor", "eu-west-1").list_channels)[0] == "ThrottlingException"
+
+
+def test_a_fault_without_count_or_probability_fires_every_time(
+    aws: LocalAWS, mediatailor: Any
+) -> None:
+    aws.set_faults([Fault(service="mediatailor", operation="ListChannels", kind="throttle")])
+    assert {outcome(mediatailor.list_channels)[0] for _ in range(5)} == {"ThrottlingException"}
+
+
+def test_a_probability_fault_fires_on_some_calls(aws: LocalAWS, mediatailor: Any) -> None:
+    aws.set_faults([Fault(service="mediatailor", kind="throttle", probability=0.5)], seed=3)
+    outcomes = {outcome(mediatailor.list_channels)[0] for _ in range(40)}
+    assert outcomes == {"OK", "ThrottlingException"}
+
+
+def test_latency_delays_the_call_by_at_least_its_milliseconds(
+    aws: LocalAWS, mediatailor: Any
+) -> None:
+    aws.set_faults([Fault(service="mediatailor", kind="latency", latency_ms=300, count=1)])
+    started = time.monotonic()
+    mediatailor.list_channels()
+    assert time.monotonic() - started >= 0.3
+
+
+def test_a_faulted_call_changes_nothing(aws: LocalAWS, mediatailor: Any) -> None:
+    aws.set_faults(
+        [
+            Fault(
+                service="mediatailor",
+                operation="PutPlaybackConfiguration",
+                kind="server_error",
+                count=1,
+            )
+        ]
+    )
+    outcome(lambda: mediatailor.put_playback_configuration(Name="pc-1"))
+    assert mediatailor.list_playback_configurations()["Items"] == []
+
+
+def test_clear_faults_disarms_them(aws: LocalAWS, iam: Any) -> None:
+    aws.set_faults([Fault(service="iam", kind="throttle")])
+    aws.clear_faults()
+    assert outcome(lambda: iam.get_role(RoleName=ROLE)) == ("OK", 200)
+
+
+def test_set_faults_replaces_and_add_faults_appends(aws: LocalAWS) -> None:
+    aws.set_faults([Fault(service="iam", kind="throttle")])
+    aws.set_faults([Fault(service="mediatailor", kind="throttle")])
+    aws.add_faults([Fault(service="iam", kind="server_error")])
+    assert [(f["service"], f["kind"]) for f in aws.armed_faults()] == [
+        ("mediatailor", "throttle"),
+        ("iam", "server_error"),
+    ]
+
+
+def test_armed_faults_report_what_fired(aws: LocalAWS, iam: Any) -> None:
+    aws.set_faults([Fault(service="iam", operation="GetRole", kind="throttle", count=3)])
+    outcome(lambda: iam.get_role(RoleName=ROLE))
+    [fault] = aws.armed_faults()
+    assert (fault["fired"], fault["remaining"]) == (1, 2)
+
+
+def test_faults_armed_at_start_fire() -> None:
+    with LocalAWS(faults=[Fault(service="iam", kind="throttle", count=1)]) as other:
+        iam = other.client("iam", config=Config(retries={"total_max_attempts": 1}))
+        assert outcome(iam.list_roles) == ("Throttling", 400)
+        assert outcome(iam.list_roles) == ("OK", 200)
+
+
+def test_http_put_arms_faults(aws: LocalAWS, iam: Any) -> None:
+    status, body = control(
+        aws,
+        "PUT",
+        "faults",
+        {"faults": [{"service": "iam", "operation": "GetRole", "kind": "throttle", "count": 1}]},
+    )
+    assert status == 200
+    assert body["faults"][0]["remaining"] == 1
+    assert outcome(lambda: iam.get_role(RoleName=ROLE)) == ("Throttling", 400)
+    assert outcome(lambda: iam.get_role(RoleName=ROLE)) == ("OK", 200)
+
+
+def test_http_post_adds_and_get_lists_faults(aws: LocalAWS) -> None:
+    control(aws, "PUT", "faults", {"faults": [{"service": "iam", "kind": "throttle"}]})
+    control(
+        aws,
+        "POST",
+        "faults",
+        {"faults": [{"service": "mediatailor", "kind": "latency", "latency_ms": 5}]},
+    )
+    status, body = control(aws, "GET", "faults")
+    assert status == 200
+    assert [f["service"] for f in body["faults"]] == ["iam", "mediatailor"]
+
+
+def test_http_delete_clears_faults(aws: LocalAWS, mediatailor: Any) -> None:
+    control(aws, "PUT", "faults", {"faults": [{"service": "*", "kind": "server_error"}]})
+    assert control(aws, "DELETE", "faults") == (200, {"faults": []})
+    assert outcome(mediatailor.list_channels) == ("OK", 200)
+
+
+def test_http_latency_fault_delays_calls(aws: LocalAWS, iam: Any) -> None:
+    control(
+        aws,
+        "PUT",
+        "faults",
+        {"faults": [{"service": "iam", "kind": "latency", "latency_ms": 200, "count": 1}]},
+    )
+    started = time.monotonic()
+    iam.get_role(RoleName=ROLE)
+    assert time.monotonic() - started >= 0.2
+
+
+def test_http_server_error_fault(aws: LocalAWS, mediatailor: Any) -> None:
+    control(aws, "PUT", "faults", {"faults": [{"service": "mediatailor", "kind": "server_error"}]})
+    assert outcome(mediatailor.list_channels) == ("InternalServerErrorException", 500)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"faults": [{"service": "iam", "kind": "explode"}]},
+        {"faults": [{"service": "iam", "kind": "throttle", "cuont": 1}]},
+        {"faults": [{"kind": "throttle"}]},
+        ["not", "an", "object"],
+        {"fault": [{"service": "iam", "kind": "throttle"}]},
+        {"faults": {"service": "iam", "kind": "throttle"}},
+    ],
+    ids=[
+        "unknown kind",
+        "unknown field",
+        "no service",
+        "not an object",
+        "misspelt key",
+        "not a list",
+    ],
+)
+def test_http_refuses_a_malformed_fault_and_keeps_the_armed_ones(aws: LocalAWS, body: Any) -> None:
+    aws.set_faults([Fault(service="iam", kind="throttle")])
+    status, answer = control(aws, "PUT", "faults", body)
+    assert status == 400
+    assert answer["error"]
+    assert len(aws.armed_faults()) == 1

@@ -1,0 +1,162 @@
+"""The server process: reset, settings, moto's own endpoints, IAM enforcement, clean exit."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+from lifecycle.localaws import Fault, LocalAWS, LocalAWSError
+
+ClientFactory = Callable[..., Any]
+
+ROLE = "AWSServiceRoleForMediaTailor"
+
+
+def http(aws: LocalAWS, method: str, path: str, body: bytes | None = None) -> Any:
+    request = urllib.request.Request(f"{aws.endpoint_url}{path}", data=body, method=method)
+    with urllib.request.urlopen(request) as response:
+        return response.read()
+
+
+def test_the_endpoint_is_local(aws: LocalAWS) -> None:
+    assert aws.endpoint_url == f"http://127.0.0.1:{aws.port}"
+
+
+def test_health_names_motos_version(aws: LocalAWS) -> None:
+    health = json.loads(http(aws, "GET", "/_localaws/health"))
+    assert health == {"status": "ok", "moto": "5.2.5"}
+
+
+def test_reset_empties_every_service(aws: LocalAWS, client: ClientFactory) -> None:
+    mediatailor = client("mediatailor", "eu-west-1")
+    mediatailor.put_playback_configuration(Name="pc-1")
+    client("iam").create_service_linked_role(AWSServiceName="mediatailor.amazonaws.com")
+    aws.reset()
+    assert mediatailor.list_playback_configurations()["Items"] == []
+    assert client("iam").list_roles()["Roles"] == []
+
+
+def test_reset_forgets_deletion_tasks(aws: LocalAWS, client: ClientFactory) -> None:
+    iam = client("iam")
+    iam.create_service_linked_role(AWSServiceName="mediatailor.amazonaws.com")
+    task_id = iam.delete_service_linked_role(RoleName=ROLE)["DeletionTaskId"]
+    aws.reset()
+    with pytest.raises(ClientError, match="NoSuchEntity"):
+        iam.get_service_linked_role_deletion_status(DeletionTaskId=task_id)
+
+
+def test_reset_clears_faults(aws: LocalAWS, client: ClientFactory) -> None:
+    aws.set_faults([Fault(service="*", kind="server_error")])
+    aws.reset()
+    assert aws.armed_faults() == []
+    assert client("iam").list_roles()["Roles"] == []
+
+
+def test_reset_restores_the_deletion_seconds(aws: LocalAWS) -> None:
+    start = json.loads(http(aws, "GET", "/_localaws/settings"))
+    aws.set_deletion_seconds(7.5)
+    aws.reset()
+    assert json.loads(http(aws, "GET", "/_localaws/settings")) == start
+
+
+def test_deletion_seconds_can_be_set_over_http(aws: LocalAWS) -> None:
+    answer = http(aws, "PUT", "/_localaws/settings", json.dumps({"deletion_seconds": 4}).encode())
+    assert json.loads(answer) == {"deletion_seconds": 4.0}
+
+
+def test_a_negative_deletion_time_is_refused(aws: LocalAWS) -> None:
+    with pytest.raises(LocalAWSError, match="deletion_seconds must be >= 0"):
+        aws.set_deletion_seconds(-1)
+
+
+def test_an_unknown_control_endpoint_is_not_found(aws: LocalAWS) -> None:
+    with pytest.raises(urllib.error.HTTPError) as raised:
+        http(aws, "GET", "/_localaws/nothing")
+    assert raised.value.code == 404
+
+
+def test_motos_own_reset_still_works(aws: LocalAWS, client: ClientFactory) -> None:
+    mediatailor = client("mediatailor")
+    mediatailor.put_playback_configuration(Name="pc-1")
+    http(aws, "POST", "/moto-api/reset")
+    assert mediatailor.list_playback_configurations()["Items"] == []
+
+
+def test_motos_recorder_records_mediatailor_requests(aws: LocalAWS, client: ClientFactory) -> None:
+    mediatailor = client("mediatailor")
+    http(aws, "POST", "/moto-api/recorder/reset-recording")
+    http(aws, "POST", "/moto-api/recorder/start-recording")
+    try:
+        mediatailor.put_playback_configuration(Name="recorded")
+        mediatailor.list_playback_configurations(MaxResults=5)
+    finally:
+        http(aws, "POST", "/moto-api/recorder/stop-recording")
+    recording = http(aws, "GET", "/moto-api/recorder/download-recording").decode()
+    entries = [json.loads(line) for line in recording.splitlines()]
+    assert [(e["method"], e["url"].split("?")[0].rsplit("/", 1)[1]) for e in entries] == [
+        ("PUT", "playbackConfiguration"),
+        ("GET", "playbackConfigurations"),
+    ]
+
+
+def test_iam_enforcement_lets_the_first_requests_through_then_checks() -> None:
+    with LocalAWS(iam_enforcement_after=2) as enforcing:
+        iam = enforcing.client("iam", config=Config(retries={"total_max_attempts": 1}))
+        iam.list_roles()
+        iam.list_roles()
+        with pytest.raises(ClientError) as raised:
+            iam.list_roles()
+        assert raised.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403
+        enforcing.reset()
+        iam.list_roles()
+
+
+def test_a_failed_start_reports_the_childs_output(aws: LocalAWS) -> None:
+    with pytest.raises(LocalAWSError, match="exited") as raised:
+        LocalAWS(port=aws.port).start()
+    assert "in use" in str(raised.value)
+
+
+def test_stop_ends_the_server() -> None:
+    aws = LocalAWS().start()
+    url = aws.endpoint_url
+    aws.stop()
+    with pytest.raises(urllib.error.URLError, match="refused"):
+        urllib.request.urlopen(f"{url}/_localaws/health", timeout=2)
+    assert not aws.running
+
+
+def test_the_server_exits_when_its_parent_is_killed() -> None:
+    parent = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import time; from lifecycle.localaws import LocalAWS; "
+            "aws = LocalAWS().start(); print(aws.endpoint_url, flush=True); time.sleep(60)",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert parent.stdout is not None
+    url = parent.stdout.readline().strip()
+    parent.kill()
+    parent.wait()
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(f"{url}/_localaws/health", timeout=1)
+        except OSError:
+            return
+        time.sleep(0.1)
+    pytest.fail(f"the server at {url} outlived its parent (pid {os.getpid()} is the test)")
