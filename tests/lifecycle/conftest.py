@@ -1,0 +1,78 @@
+"""Fixtures for the engine's tests: a fast MediaTailor workflow, runners, a seeded account."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+
+from lifecycle.engine import Runner, RunnerConfig
+from lifecycle.journal import Journal
+from lifecycle.localaws import LocalAWS
+from lifecycle.localaws.seed import Account
+from lifecycle.retry import RetryPolicy
+from lifecycle.workflow import Workflow
+from workflows.mediatailor import WORKFLOW
+
+#: Three regions keep scans short; the region-scan behaviour is the same for 21.
+REGIONS = ("us-east-1", "eu-west-1", "us-west-2")
+
+
+def fast(workflow: Workflow) -> Workflow:
+    """The same workflow with retry sleeps of milliseconds and a quick deletion poll."""
+    bindings = {
+        trigger: dataclasses.replace(
+            binding,
+            retry=dataclasses.replace(
+                binding.retry, interval_seconds=0.005, max_delay_seconds=0.05
+            ),
+        )
+        for trigger, binding in workflow.bindings.items()
+    }
+    poll = RetryPolicy(0.05, 1.5, 200, max_delay_seconds=0.2, jitter="NONE")
+    return dataclasses.replace(workflow, bindings=bindings, poll=poll)
+
+
+FAST = fast(WORKFLOW)
+RunnerFactory = Callable[..., Runner]
+
+
+@pytest.fixture
+def account(aws: LocalAWS) -> Account:
+    return Account(aws.endpoint_url)
+
+
+@pytest.fixture
+def state_dir(tmp_path: Path) -> Path:
+    return tmp_path / "state"
+
+
+@pytest.fixture
+def make_runner(aws: LocalAWS, state_dir: Path) -> RunnerFactory:
+    """``make_runner()`` -> a Runner on the local AWS with its own journal in ``state_dir``."""
+
+    def make(
+        workflow: Workflow = FAST,
+        *,
+        session: Any = None,
+        progress: Callable[[str], None] | None = None,
+        regions: tuple[str, ...] = REGIONS,
+        **config: Any,
+    ) -> Runner:
+        settings = RunnerConfig(endpoint_url=aws.endpoint_url, regions=regions,
+                                reject_wait_seconds=0.0, **config)  # fmt: skip
+        return Runner(workflow, Journal.open(state_dir), settings, session=session,
+                      progress=progress)  # fmt: skip
+
+    return make
+
+
+@pytest.fixture
+def session() -> boto3.session.Session:
+    """A fresh boto3 session whose botocore events a test may hook."""
+    return boto3.session.Session(aws_access_key_id="testing", aws_secret_access_key="testing",
+                                 region_name="us-east-1")  # fmt: skip

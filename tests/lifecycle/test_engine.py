@@ -1,0 +1,408 @@
+"""Every transition's real effect on the local AWS, observed afterwards with plain boto3."""
+
+from __future__ import annotations
+
+import base64
+import json
+import urllib.request
+from typing import Any
+from urllib.parse import parse_qs
+
+import pytest
+from structlog.contextvars import merge_contextvars
+from structlog.testing import capture_logs
+
+from lifecycle import exits
+from lifecycle.aws import DryRunRefused
+from lifecycle.decide import Options
+from lifecycle.engine import StepStatus
+from lifecycle.localaws import Fault, LocalAWS
+from lifecycle.localaws.seed import Account
+from lifecycle.log import redact
+from lifecycle.workflow import Activation
+from tests.lifecycle.conftest import FAST, RunnerFactory
+
+ROLE = "AWSServiceRoleForMediaTailor"
+
+
+def in_use(account: Account) -> None:
+    """The documented scenario: logging on in two regions and a channel's As Run log."""
+    account.configuration("us-east-1", "east-live", 100)
+    account.configuration("eu-west-1", "west-live", 25)
+    account.configuration("eu-west-1", "west-idle", 0)
+    account.channel("us-west-2", "linear", ["AS_RUN"])
+
+
+def walk(result: Any) -> list[tuple[str | None, str]]:
+    return [(step.transition, str(step.status)) for step in result.steps]
+
+
+# -- one test per transition's real effect ---------------------------------------------------
+
+
+def test_create_makes_the_role_and_waits_until_iam_shows_it(
+    make_runner: RunnerFactory, account: Account
+) -> None:
+    result = make_runner().apply("created")
+    assert walk(result) == [("create", "succeeded")]
+    role = account.role()
+    assert role is not None
+    assert role["Path"] == "/aws-service-role/mediatailor.amazonaws.com/"
+    assert result.final_state == "created"
+
+
+def test_create_adopts_an_existing_role_without_creating(
+    make_runner: RunnerFactory, account: Account
+) -> None:
+    account.client("iam").create_service_linked_role(AWSServiceName="mediatailor.amazonaws.com")
+    result = make_runner().apply("created")
+    assert walk(result) == [(None, "noop")]
+    assert result.exit_code == exits.OK
+
+
+def test_create_converges_the_description_of_an_adopted_role(
+    make_runner: RunnerFactory, account: Account
+) -> None:
+    account.client("iam").create_service_linked_role(AWSServiceName="mediatailor.amazonaws.com")
+    result = make_runner().apply("created", Options(description="MediaTailor session logs"))
+    assert [op["operation"] for op in result.steps[0].operations] == ["UpdateRole"]
+    role = account.role()
+    assert role is not None
+    assert role["Description"] == "MediaTailor session logs"
+    again = make_runner().apply("created", Options(description="MediaTailor session logs"))
+    assert walk(again) == [(None, "noop")]
+
+
+def test_activate_turns_session_logging_on(make_runner: RunnerFactory, account: Account) -> None:
+    account.configuration("eu-west-1", "west-live", 0)
+    make_runner().apply("created")
+    options = Options(activation=Activation((("eu-west-1", "west-live"),), 40))
+    result = make_runner().apply("in-use", options)
+    assert walk(result) == [("activate", "succeeded")]
+    assert account.configurations("eu-west-1")["west-live"]["PercentEnabled"] == 40
+
+
+def test_activate_refuses_an_unknown_configuration(
+    make_runner: RunnerFactory, account: Account
+) -> None:
+    make_runner().apply("created")
+    options = Options(activation=Activation((("eu-west-1", "nowhere"),), 40))
+    result = make_runner().apply("in-use", options)
+    assert result.exit_code == exits.ERROR
+    assert result.steps[0].error == "activate: no such resource: eu-west-1/nowhere"
+
+
+def test_drain_deactivates_every_dependent_and_keeps_its_settings(
+    make_runner: RunnerFactory, account: Account
+) -> None:
+    in_use(account)
+    runner = make_runner()
+    result = runner.apply("deleted", step=True)
+    assert walk(result) == [("drain", "succeeded")]
+    assert result.exit_code == exits.CHANGES_PENDING
+    assert account.configurations("us-east-1")["east-live"]["PercentEnabled"] == 0
+    assert account.configurations("eu-west-1")["west-live"]["PercentEnabled"] == 0
+    assert account.channels("us-west-2")["linear"] == []
+    memory = runner.journal.memory(result.account, ROLE)
+    kept = {d["name"]: d["settings"] for d in memory["drained"]}
+    assert kept["west-live"]["PercentEnabled"] == 25
+    assert kept["linear"] == {"LogTypes": ["AS_RUN"]}
+    assert "west-idle" not in kept  # it was not active: nothing to restore
+
+
+def test_restore_puts_back_exactly_what_the_drain_replaced(
+    make_runner: RunnerFactory, account: Account
+) -> None:
+    in_use(account)
+    before = account.configurations("eu-west-1"), account.channels("us-west-2")
+    make_runner().apply("deleted", step=True)  # drain
+    result = make_runner().apply("in-use")
+    assert walk(result) == [("restore", "succeeded")]
+    assert (account.configurations("eu-west-1"), account.channels("us-west-2")) == before
+    assert account.configurations("us-east-1")["east-live"]["PercentEnabled"] == 100
+
+
+def test_verify_rescans_and_finds_the_role_deletable(
+    make_runner: RunnerFactory, account: Account
+) -> None:
+    in_use(account)
+    make_runner().apply("deleted", step=True)  # drain
+    result = make_runner().apply("deletable")
+    assert walk(result) == [("verify", "succeeded")]
+    scanned = {op["region"] for op in result.steps[0].operations
+               if op["operation"] == "ListPlaybackConfigurations"}  # fmt: skip
+    assert scanned == {"us-east-1", "eu-west-1", "us-west-2"}
+
+
+def test_verify_is_blocked_when_something_was_switched_back_on(
+    make_runner: RunnerFactory, account: Account
+) -> None:
+    in_use(account)
+    make_runner().apply("deleted", step=True)  # drain
+    account.log_configuration("eu-west-1", "west-idle", 5)
+    result = make_runner().apply("deletable")
+    # AWS shows a dependent in use: the world is in-use again, whatever the journal says.
+    assert result.start_state == "in-use"
+    assert walk(result)[0] == ("drain", "succeeded")
+    assert result.final_state == "deletable"
+
+
+def test_delete_removes_the_role_through_the_deletion_task(
+    make_runner: RunnerFactory, account: Account
+) -> None:
+    account.client("iam").create_service_linked_role(AWSServiceName="mediatailor.amazonaws.com")
+    result = make_runner().apply("deleted")
+    assert walk(result) == [("verify", "succeeded"), ("delete", "succeeded")]
+    assert result.steps[1].detail["deletion_status"] == "SUCCEEDED"
+    assert (
+        result.steps[1]
+        .detail["deletion_task"]
+        .startswith(f"task/aws-service-role/mediatailor.amazonaws.com/{ROLE}/")
+    )
+    assert account.role() is None
+
+
+# -- the documented scenario and its failure --------------------------------------------------
+
+
+def test_the_documented_scenario_decommissions_the_role(
+    make_runner: RunnerFactory, account: Account
+) -> None:
+    in_use(account)
+    assert account.role() is not None  # MediaTailor created it when logging was enabled
+    result = make_runner().apply("deleted")
+    assert walk(result) == [("drain", "succeeded"), ("verify", "succeeded"),
+                            ("delete", "succeeded")]  # fmt: skip
+    assert result.exit_code == exits.OK
+    assert account.role() is None
+    for region in ("us-east-1", "eu-west-1"):
+        assert all(log.get("PercentEnabled") == 0
+                   for log in account.configurations(region).values())  # fmt: skip
+    assert account.channels("us-west-2")["linear"] == []
+
+
+def test_a_deletion_that_fails_mid_way_is_rejected_drained_and_retried(
+    make_runner: RunnerFactory, account: Account, aws: LocalAWS
+) -> None:
+    in_use(account)
+    aws.set_deletion_seconds(0.3)
+    switched_back_on = []
+
+    def someone_re_enables_logging(message: str) -> None:
+        if message.startswith("deletion task") and not switched_back_on:
+            account.log_configuration("eu-west-1", "west-idle", 10)
+            switched_back_on.append(message)
+
+    result = make_runner(progress=someone_re_enables_logging).apply("deleted")
+    assert walk(result) == [
+        ("drain", "succeeded"), ("verify", "succeeded"), ("delete", "failed"),
+        ("reject", "succeeded"), ("drain", "succeeded"), ("verify", "succeeded"),
+        ("delete", "succeeded"),
+    ]  # fmt: skip
+    usage = result.steps[2].detail["usage"]
+    assert usage == [
+        {
+            "region": "eu-west-1",
+            "resources": [
+                d for d in usage[0]["resources"] if d.endswith("playbackConfiguration/west-idle")
+            ],
+        }
+    ]
+    assert result.exit_code == exits.OK
+    assert account.role() is None
+    assert account.configurations("eu-west-1")["west-idle"]["PercentEnabled"] == 0
+
+
+def test_a_role_still_used_after_the_allowed_attempts_exits_in_use(
+    make_runner: RunnerFactory, account: Account, aws: LocalAWS
+) -> None:
+    in_use(account)
+    aws.set_deletion_seconds(0.2)
+
+    def keep_re_enabling(message: str) -> None:
+        if message.startswith("deletion task NOT_STARTED"):
+            account.log_configuration("eu-west-1", "west-idle", 10)
+
+    workflow = dataclass_replace(FAST, max_deletion_attempts=2)
+    result = make_runner(workflow, progress=keep_re_enabling).apply("deleted")
+    assert result.exit_code == exits.IN_USE
+    assert "still in use after 2 deletion attempts" in (result.error or "")
+    assert account.role() is not None
+
+
+def dataclass_replace(workflow: Any, **changes: Any) -> Any:
+    import dataclasses
+
+    return dataclasses.replace(workflow, **changes)
+
+
+# -- retries, failures and eventual consistency ----------------------------------------------
+
+
+def test_throttling_on_every_operation_is_retried_and_each_attempt_logged(
+    make_runner: RunnerFactory, account: Account, aws: LocalAWS
+) -> None:
+    in_use(account)
+    operations = sorted({op.name for op in FAST.operations()})
+    aws.set_faults([Fault(service="*", operation=name, kind="throttle", count=1)
+                    for name in operations])  # fmt: skip
+    with capture_logs() as logs:
+        result = make_runner().apply("deleted")
+    assert result.exit_code == exits.OK, result.error
+    retried = {e["operation"] for e in logs if e["event"] == "aws.retry"}
+    sent = {op["operation"] for step in result.steps for op in step.operations}
+    assert sent <= retried | {"GetCallerIdentity"}
+    assert all(e["error_code"] in ("Throttling", "ThrottlingException")
+               for e in logs if e["event"] == "aws.retry")  # fmt: skip
+    assert any(op["attempts"] == 2 for step in result.steps for op in step.operations)
+
+
+def test_server_errors_are_retried(make_runner: RunnerFactory, aws: LocalAWS) -> None:
+    aws.set_faults([Fault(service="iam", operation="CreateServiceLinkedRole",
+                          kind="server_error", count=2)])  # fmt: skip
+    result = make_runner().apply("created")
+    assert result.exit_code == exits.OK
+    create = next(op for op in result.steps[0].operations
+                  if op["operation"] == "CreateServiceLinkedRole")  # fmt: skip
+    assert create["attempts"] == 3
+
+
+def test_access_denied_fails_at_once_in_one_line_without_retry(
+    make_runner: RunnerFactory, aws: LocalAWS
+) -> None:
+    aws.set_faults([Fault(service="iam", operation="CreateServiceLinkedRole", kind="error",
+                          error_code="AccessDenied", http_status=403,
+                          message="User: arn:aws:iam::123456789012:user/ci is not authorized "
+                                  "to perform: iam:CreateServiceLinkedRole")])  # fmt: skip
+    result = make_runner().apply("created")
+    assert result.exit_code == exits.ERROR
+    step = result.steps[0]
+    assert step.status is StepStatus.FAILED
+    assert step.error is not None
+    assert "\n" not in step.error
+    assert step.error.startswith("iam:CreateServiceLinkedRole in us-east-1 failed: AccessDenied:")
+    assert [op["attempts"] for op in step.operations] == [1]
+
+
+def test_get_role_not_found_right_after_create_is_waited_out(
+    make_runner: RunnerFactory, aws: LocalAWS, account: Account
+) -> None:
+    # IAM is eventually consistent: a new role can be invisible to GetRole for a while.
+    # The first NoSuchEntity is the observation's (the role is absent: a true answer);
+    # the next two come right after the create and must be waited out.
+    aws.set_faults([Fault(service="iam", operation="GetRole", kind="error", count=3,
+                          error_code="NoSuchEntity", http_status=404)])  # fmt: skip
+    result = make_runner().apply("created")
+    assert result.final_state == "created", result.error
+    wait = [op for op in result.steps[0].operations if op["operation"] == "GetRole"]
+    assert [op["attempts"] for op in wait] == [3]
+    assert account.role() is not None
+
+
+def test_a_region_not_enabled_is_reported_and_blocks_verify(
+    make_runner: RunnerFactory, aws: LocalAWS, account: Account
+) -> None:
+    account.client("iam").create_service_linked_role(AWSServiceName="mediatailor.amazonaws.com")
+    aws.set_faults(
+        [
+            Fault(
+                service="mediatailor",
+                region="eu-west-1",
+                kind="error",
+                error_code="UnrecognizedClientException",
+                http_status=403,
+                message="The security token included in the request is invalid.",
+            )
+        ]
+    )
+    runner = make_runner()
+    _, world, state = runner.status()
+    assert state == "CREATED"
+    assert "not enabled" in world.unscanned_regions["eu-west-1"]
+    result = runner.apply("deletable")
+    assert walk(result) == [("verify", "blocked")]
+    assert "eu-west-1" in (result.steps[0].error or "")
+    assert account.role() is not None
+
+
+# -- dry run ---------------------------------------------------------------------------------
+
+
+def _http(aws: LocalAWS, method: str, path: str) -> bytes:
+    request = urllib.request.Request(aws.endpoint_url + path, method=method)
+    with urllib.request.urlopen(request) as response:
+        body: bytes = response.read()
+        return body
+
+
+def recorded(aws: LocalAWS) -> list[tuple[str, str]]:
+    """(HTTP method, query-protocol Action or "") of every request moto's recorder saw."""
+    lines = _http(aws, "GET", "/moto-api/recorder/download-recording").decode().splitlines()
+    calls = []
+    for entry in map(json.loads, lines):
+        body = entry.get("body") or ""
+        if entry.get("body_encoded"):
+            body = base64.b64decode(body).decode(errors="replace")
+        calls.append((entry["method"], parse_qs(body).get("Action", [""])[0]))
+    return calls
+
+
+def is_write(method: str, action: str) -> bool:
+    """IAM and STS name the operation in the body; MediaTailor (REST) reads with GET."""
+    if action:
+        return not action.startswith(("Get", "List"))
+    return method != "GET"
+
+
+def test_dry_run_sends_no_write_at_all(
+    make_runner: RunnerFactory, account: Account, aws: LocalAWS
+) -> None:
+    in_use(account)
+    _http(aws, "POST", "/moto-api/recorder/reset-recording")
+    _http(aws, "POST", "/moto-api/recorder/start-recording")
+    try:
+        result = make_runner().apply("deleted", dry_run=True)
+    finally:
+        _http(aws, "POST", "/moto-api/recorder/stop-recording")
+    assert [s.transition for s in result.steps] == ["drain", "verify", "delete"]
+    assert result.final_state == "deleted"
+    sent = recorded(aws)
+    assert sent, "the recorder saw the reads"
+    assert [call for call in sent if is_write(*call)] == []
+    assert account.role() is not None
+    assert account.channels("us-west-2")["linear"] == ["AS_RUN"]
+
+
+def test_a_dry_run_client_refuses_a_write_before_it_is_sent(make_runner: RunnerFactory) -> None:
+    aws = make_runner().aws(dry_run=True)
+    with pytest.raises(DryRunRefused, match="a dry run sends no write"):
+        aws.call("iam", "CreateServiceLinkedRole", "us-east-1",
+                 {"AWSServiceName": "mediatailor.amazonaws.com"}, policy=FAST.poll)  # fmt: skip
+    assert aws.records[-1].outcome == "refused"
+
+
+def test_an_undeclared_operation_is_refused_in_a_real_run(make_runner: RunnerFactory) -> None:
+    aws = make_runner().aws(dry_run=False)
+    with pytest.raises(DryRunRefused, match="not declared by the workflow"):
+        aws.call("iam", "DeleteRole", "us-east-1", {"RoleName": ROLE}, policy=FAST.poll)
+
+
+# -- logs ------------------------------------------------------------------------------------
+
+
+def test_logs_carry_the_run_context_and_no_secret(
+    make_runner: RunnerFactory, account: Account
+) -> None:
+    in_use(account)
+    with capture_logs([merge_contextvars, redact]) as logs:
+        result = make_runner().apply("deleted")
+    calls = [e for e in logs if e["event"] == "aws.call" and e.get("run_id")]
+    assert calls
+    for event in calls:
+        assert event["run_id"] == result.run_id
+        assert event["workflow"] == "mediatailor"
+        assert event["account"] == "123456789012"
+        assert event["role"] == ROLE
+        assert {"service", "operation", "region", "attempt", "outcome"} <= set(event)
+    assert any(e.get("transition") == "drain" for e in calls)
+    assert "testing" not in json.dumps(logs, default=str)  # the fake secret key
