@@ -10,7 +10,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 from lifecycle.definition import LIFECYCLE, DefinitionError, Transition
 from lifecycle.guards import GUARDS
 from lifecycle.machine import Lifecycle, MachineError, build
-from lifecycle.observation import DeletionTask, Observation, Role
+from lifecycle.observation import DeletionTask, Dependent, Observation, Role
 
 ROLE = Role("AWSServiceRoleForMediaTailor", "arn:aws:iam::123456789012:role/x")
 
@@ -19,7 +19,9 @@ HOLDS = {
     "nothing_active": Observation(role=ROLE),
     "deletion_succeeded": Observation(role=None, deletion_task=DeletionTask("t", "SUCCEEDED")),
     "deletion_failed": Observation(role=ROLE, deletion_task=DeletionTask("t", "FAILED")),
-    "drain_recorded": Observation(role=ROLE, drain_recorded=True),
+    "drain_recorded": Observation(
+        role=ROLE, drained=(Dependent("us-east-1", "channel", "c", "arn:c", active=True),)
+    ),
 }
 #: An observation in which no guard holds.
 NOTHING_HOLDS = Observation(role=None)
