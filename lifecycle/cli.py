@@ -173,19 +173,43 @@ def list_workflows(settings: Settings) -> None:
     default=None,
     help="Write to this file (a folder with --format all) instead of stdout.",
 )
+@click.option(
+    "--highlight",
+    "highlight_observed",
+    is_flag=True,
+    help="Observe the role and mark its state (and the path to --target).",
+)
+@click.option("--run", "run_id", default=None, help="Mark the path this journaled run took.")
 @click.pass_obj
 def diagram(
-    settings: Settings, fmt: str, state: str | None, target: str | None, out: Path | None
+    settings: Settings,
+    fmt: str,
+    state: str | None,
+    target: str | None,
+    out: Path | None,
+    highlight_observed: bool,
+    run_id: str | None,
 ) -> None:
-    """The lifecycle diagram, annotated with the workflow's operations and retries."""
+    """The lifecycle diagram, annotated with the workflow's operations and retries.
+
+    --highlight marks the observed state (and, with --target, the planned path); --run marks
+    the path a journaled run took; --state marks a state without asking AWS."""
     from lifecycle import render
 
     workflow = _workflow(settings)
     highlight = None
-    if target and not state:
-        state = workflow.definition.initial.id
-    if state:
-        highlight = _offline_highlight(workflow, state, target)
+    if run_id:
+        highlight = _run_highlight(settings, run_id)
+    elif highlight_observed:
+        runner = _runner(settings)
+        with _aws_errors():
+            _, world, observed = runner.status()
+        highlight = _offline_highlight(workflow, observed, target, world)
+    else:
+        if target and not state:
+            state = workflow.definition.initial.id
+        if state:
+            highlight = _offline_highlight(workflow, state, target)
     model = render.extract(workflow, highlight)
     if fmt == "all":
         _write_all(model, out or Path("diagrams"))
@@ -211,18 +235,39 @@ def _write_all(model, folder: Path) -> None:  # type: ignore[no-untyped-def]
         click.echo(str(path))
 
 
-def _offline_highlight(workflow, state: str, target: str | None):  # type: ignore[no-untyped-def]
+def _offline_highlight(workflow: Any, state: str, target: str | None, world: Any = None) -> Any:
+    from lifecycle.decide import Options, path_to
+    from lifecycle.observation import Observation
     from lifecycle.render import Highlight
 
     definition = workflow.definition
     try:
         start = definition.state(state).id
-        path = definition.shortest_path(start, definition.state(target).id) if target else ()
+        if world is None:  # no observation: any declared way, but never through reject
+            world = Observation(role=None)
+            path = definition.shortest_path(start, definition.state(target).id,
+                                            avoid=("reject",)) if target else ()  # fmt: skip
+        else:
+            path = path_to(workflow, world, _target(workflow, target), Options()) if target else ()
     except KeyError as error:
         raise Failure(str(error.args[0]), exits.USAGE) from None
     if path is None:
         raise Failure(f"{target} cannot be reached from {state}", exits.USAGE)
     return Highlight(start, tuple(t.trigger for t in path))
+
+
+def _run_highlight(settings: Settings, run_id: str) -> Any:
+    from lifecycle.journal import Journal, JournalError
+    from lifecycle.render import Highlight
+
+    try:
+        steps = Journal.open(settings.state_dir).steps(run_id)
+    except JournalError as error:
+        raise Failure(str(error)) from None
+    taken = [step for step in steps if step["to_state"] != step["from_state"]]
+    if not steps:
+        raise Failure(f"no run {run_id!r} in the journal", exits.USAGE)
+    return Highlight(steps[0]["from_state"], tuple(step["transition"] for step in taken))
 
 
 def _emit(data: bytes, out: Path | None) -> None:
@@ -577,10 +622,32 @@ def policy(settings: Settings, scope: str) -> None:
     click.echo(json.dumps(document, indent=2))
 
 
+@cli.command()
+@click.option(
+    "--output-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("demo-output"),
+    show_default=True,
+    help="Where the plan and the diagrams of the path taken are written.",
+)
+def demo(output_dir: Path) -> None:
+    """The main job on the embedded local AWS: a realistic account, then status, plan, a
+    step-by-step dry run, apply, and the diagram of the path taken."""
+    try:
+        from lifecycle.localaws.demo import run_demo
+    except ImportError as error:
+        raise Failure(f"the demo needs the 'local' extra: pip install 'slr-lifecycle[local]' "
+                      f"({error})") from None  # fmt: skip
+    code = run_demo(main, output_dir)
+    if code:
+        raise click.exceptions.Exit(code)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point: maps every expected failure to one line on stderr and its exit code."""
     try:
-        cli.main(args=argv, prog_name="slr", standalone_mode=False)
+        # With standalone_mode off, click returns a command's Exit code instead of raising.
+        code = cli.main(args=argv, prog_name="slr", standalone_mode=False)
     except Failure as failure:
         click.echo(f"slr: error: {failure.message}", err=True)
         return failure.exit_code
@@ -595,10 +662,13 @@ def main(argv: list[str] | None = None) -> int:
     except DefinitionError as error:
         click.echo(f"slr: error: invalid definition: {error}", err=True)
         return exits.ERROR
+    except click.ClickException as error:
+        click.echo(f"slr: error: {error.format_message()}", err=True)
+        return error.exit_code
     except KeyboardInterrupt:
         click.echo("slr: interrupted", err=True)
         return 130
-    return exits.OK
+    return code if isinstance(code, int) else exits.OK
 
 
 if __name__ == "__main__":

@@ -23,7 +23,10 @@ def _table(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> list[str]:
 
 
 def _settings(settings: Any) -> str:
-    return " ".join(f"{k}={v}" for k, v in sorted(dict(settings).items()))
+    def text(value: Any) -> str:
+        return ",".join(map(str, value)) or "-" if isinstance(value, list | tuple) else str(value)
+
+    return " ".join(f"{k}={text(v)}" for k, v in sorted(dict(settings).items()))
 
 
 def dependents_table(world: Observation) -> list[str]:
@@ -57,7 +60,7 @@ def status_text(document: dict[str, Any], world: Observation) -> str:
 
 
 def _operation(op: dict[str, Any]) -> str:
-    params = ", ".join(f"{k}={v}" for k, v in op.get("parameters", {}).items())
+    params = _settings(op.get("parameters", {}))
     tries = f"  ({op['attempts']} attempts)" if op.get("attempts", 0) > 1 else ""
     return f"{op['service']}:{op['operation']} [{op['region']}] {params}".rstrip() + tries
 
