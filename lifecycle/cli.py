@@ -451,12 +451,14 @@ class _aws_errors:
         if error is None:
             return
         from lifecycle.aws import AwsError
-        from lifecycle.decide import Blocked
+        from lifecycle.decide import Blocked, Unreachable
         from lifecycle.engine import StalePlan
         from lifecycle.journal import JournalError, LockHeld
 
         if isinstance(error, LockHeld):
             raise Failure(str(error), exits.LOCK_HELD) from None
+        if isinstance(error, Unreachable):
+            raise Failure(str(error), exits.USAGE) from None
         if isinstance(error, StalePlan):
             raise Failure(str(error), exits.STALE_PLAN) from None
         if isinstance(error, AwsError | JournalError | Blocked):

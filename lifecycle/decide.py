@@ -16,6 +16,7 @@ from lifecycle.workflow import Activation, Call, Workflow
 __all__ = [
     "Blocked",
     "Options",
+    "Unreachable",
     "derive_state",
     "next_transition",
     "path_to",
@@ -30,6 +31,10 @@ RUNNING = ("NOT_STARTED", "IN_PROGRESS")
 
 class Blocked(Exception):
     """The next transition cannot be decided or sent: the message says why, in one line."""
+
+
+class Unreachable(Blocked):
+    """The target cannot be reached from the observed state by any allowed way."""
 
 
 @dataclass(frozen=True)
@@ -94,7 +99,7 @@ def next_transition(
         return definition.transition("reject")
     path = path_to(workflow, world, target, options)
     if path is None:
-        raise Blocked(
+        raise Unreachable(
             f"{definition.state(target).label} cannot be reached from "
             f"{definition.state(state).label}"
         )

@@ -390,6 +390,8 @@ class Runner:
             result.fingerprints = self.fingerprints(world, goal)
             if plan is not None:
                 self._check_plan(plan, result)
+            # An unreachable target is the caller's mistake: say so before touching anything.
+            next_transition(self.workflow, world, goal, options)
             log.info(
                 "run.start",
                 command=command,

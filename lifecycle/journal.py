@@ -73,6 +73,21 @@ def default_state_dir() -> Path:
     return base / "slr-lifecycle"
 
 
+def _dead_here(holder: str) -> bool:
+    """True when ``holder`` ran on this host and its process is gone (killed, crashed): its
+    lease can be taken at once instead of after it expires. Other hosts' leases expire."""
+    host, _, pid = holder.rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False  # alive, owned by someone else
+    return False
+
+
 def holder_id() -> str:
     """This process as a lock holder: ``<hostname>:<pid>``."""
     return f"{socket.gethostname()}:{os.getpid()}"
@@ -385,7 +400,8 @@ class Journal:
             now = time.time()
             # A renewal never steals: losing the lease means someone else may have acted.
             theirs = row is not None and row["holder"] != lease.holder
-            if theirs and (renewing or row["expires_at"] > now):
+            live = theirs and row["expires_at"] > now and not _dead_here(row["holder"])
+            if theirs and (renewing or live):
                 db.rollback()
                 raise LockHeld(lease.account, lease.role, row["holder"], row["expires_at"])
             new = replace(lease, expires_at=now + lease_seconds)

@@ -5,8 +5,11 @@ from __future__ import annotations
 import multiprocessing
 import os
 import pickle
+import socket
 import sqlite3
 import stat
+import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -341,3 +344,21 @@ def test_racing_processes_exactly_one_wins(tmp_path: Path) -> None:
     with pytest.raises(LockHeld, match=f"held by {winner}"):
         parent.acquire(ACCOUNT, ROLE, holder="parent")
     parent.close()
+
+
+def test_a_lease_of_a_dead_process_on_this_host_is_taken_at_once(tmp_path: Path) -> None:
+    journal = Journal(tmp_path / "j.sqlite3")
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()  # a pid that existed on this host and is gone now
+    dead = f"{socket.gethostname()}:{child.pid}"
+    journal.acquire("111122223333", "Role", holder=dead, lease_seconds=600)
+    taken = journal.acquire("111122223333", "Role", holder=holder_id(), lease_seconds=60)
+    assert taken.holder == holder_id()
+
+
+def test_a_live_holder_on_this_host_keeps_its_lease(tmp_path: Path) -> None:
+    journal = Journal(tmp_path / "j.sqlite3")
+    alive = f"{socket.gethostname()}:{os.getpid()}"
+    journal.acquire("111122223333", "Role", holder=alive, lease_seconds=600)
+    with pytest.raises(LockHeld, match=alive):
+        journal.acquire("111122223333", "Role", holder="elsewhere:1", lease_seconds=60)

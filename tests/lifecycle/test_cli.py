@@ -1,0 +1,344 @@
+"""`slr` as runners use it: a subprocess against the local AWS, read by exit code and JSON."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+import time
+import urllib.request
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from lifecycle import exits
+from lifecycle.localaws import Fault, LocalAWS
+from lifecycle.localaws.seed import Account
+
+REGIONS = "us-east-1,eu-west-1,us-west-2"
+
+
+def in_use(account: Account) -> None:
+    account.configuration("us-east-1", "east-live", 100)
+    account.configuration("eu-west-1", "west-live", 25)
+    account.channel("us-west-2", "linear", ["AS_RUN"])
+
+
+class Slr:
+    """Runs `python -m lifecycle.cli` with the local AWS and a state dir of its own."""
+
+    def __init__(self, aws: LocalAWS, state_dir: Path) -> None:
+        self.aws, self.state_dir = aws, state_dir
+        self.env = {**os.environ, "SLR_REJECT_WAIT_SECONDS": "0", "PYTHONUNBUFFERED": "1"}
+
+    def argv(self, *args: str) -> list[str]:
+        return [sys.executable, "-m", "lifecycle.cli", "--endpoint-url", self.aws.endpoint_url,
+                "--state-dir", str(self.state_dir), "--regions", REGIONS, *args]  # fmt: skip
+
+    def __call__(
+        self, *args: str, env: dict[str, str] | None = None
+    ) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(self.argv(*args), capture_output=True, text=True, timeout=120,
+                              env=env or self.env, check=False)  # fmt: skip
+
+    def json(self, *args: str) -> tuple[int, dict[str, Any]]:
+        done = self("--output", "json", *args)
+        return done.returncode, json.loads(done.stdout) if done.stdout else {}
+
+    def start(self, *args: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
+        return subprocess.Popen(self.argv(*args), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                text=True, env=env or self.env)  # fmt: skip
+
+
+@pytest.fixture
+def slr(aws: LocalAWS, tmp_path: Path) -> Slr:
+    return Slr(aws, tmp_path / "state")
+
+
+def one_line_error(done: subprocess.CompletedProcess[str]) -> str:
+    assert done.stdout == ""
+    assert "Traceback" not in done.stderr
+    lines = [line for line in done.stderr.splitlines() if line.startswith("slr:")]
+    assert len(lines) == 1, done.stderr
+    return lines[0]
+
+
+# -- the recorder: which writes reached the server -------------------------------------------
+
+
+def _http(aws: LocalAWS, method: str, path: str) -> bytes:
+    with urllib.request.urlopen(
+        urllib.request.Request(aws.endpoint_url + path, method=method)
+    ) as r:
+        body: bytes = r.read()
+        return body
+
+
+def record(aws: LocalAWS) -> None:
+    _http(aws, "POST", "/moto-api/recorder/reset-recording")
+    _http(aws, "POST", "/moto-api/recorder/start-recording")
+
+
+def writes(aws: LocalAWS) -> list[tuple[str, str]]:
+    """(operation, target) of every write the server received since `record`."""
+    _http(aws, "POST", "/moto-api/recorder/stop-recording")
+    found = []
+    for line in _http(aws, "GET", "/moto-api/recorder/download-recording").decode().splitlines():
+        entry = json.loads(line)
+        body = entry.get("body") or ""
+        if entry.get("body_encoded"):
+            body = base64.b64decode(body).decode(errors="replace")
+        if "Action=" in body:
+            fields = dict(p.split("=", 1) for p in body.split("&") if "=" in p)
+            if not fields["Action"].startswith(("Get", "List")):
+                found.append((fields["Action"], fields.get("RoleName", "")))
+        elif entry["method"] in ("PUT", "POST", "DELETE") and "configureLogs" in entry["url"]:
+            data = json.loads(body or "{}")
+            name = data.get("PlaybackConfigurationName") or data.get("ChannelName", "")
+            found.append((entry["url"].split("?")[0].rsplit("/", 1)[-1], name))
+    return found
+
+
+# -- plan, apply, step ----------------------------------------------------------------------
+
+
+def test_plan_exits_2_then_0_after_apply(slr: Slr, account: Account) -> None:
+    in_use(account)
+    code, plan = slr.json("plan", "--target", "deleted")
+    assert code == exits.CHANGES_PENDING
+    assert plan["schema_version"] == 1
+    assert (plan["start_state"], plan["target"], plan["final_state"]) == ("in-use", "deleted",
+                                                                           "deleted")  # fmt: skip
+    assert [s["transition"] for s in plan["steps"]] == ["drain", "verify", "delete"]
+    for step in plan["steps"]:
+        assert {"transition", "from", "to", "status", "operations"} <= set(step)
+        for op in step["operations"]:
+            assert {"service", "operation", "region", "parameters", "attempts"} <= set(op)
+    code, applied = slr.json("apply", "--target", "deleted", "--yes")
+    assert code == exits.OK, applied
+    assert applied["final_state"] == "deleted"
+    code, again = slr.json("plan", "--target", "deleted")
+    assert (code, again["steps"]) == (exits.OK, [])
+
+
+def test_a_second_apply_exits_0_and_sends_no_write(slr: Slr, account: Account,
+                                                  aws: LocalAWS) -> None:  # fmt: skip
+    in_use(account)
+    assert slr("apply", "--target", "deleted", "--yes").returncode == exits.OK
+    record(aws)
+    again = slr("apply", "--target", "deleted", "--yes")
+    assert again.returncode == exits.OK
+    assert writes(aws) == []
+
+
+def test_apply_step_walks_one_transition_per_call(slr: Slr, account: Account) -> None:
+    in_use(account)
+    seen = []
+    for _ in range(3):
+        code, result = slr.json("apply", "--target", "deleted", "--step", "--yes")
+        seen.append((code, [s["transition"] for s in result["steps"]], result["final_state"]))
+    assert seen == [
+        (exits.CHANGES_PENDING, ["drain"], "draining"),
+        (exits.CHANGES_PENDING, ["verify"], "deletable"),
+        (exits.OK, ["delete"], "deleted"),
+    ]
+    assert account.role() is None
+
+
+def test_dry_run_steps_walk_a_simulated_world_and_write_nothing(
+    slr: Slr, account: Account, aws: LocalAWS
+) -> None:
+    in_use(account)
+    record(aws)
+    seen = []
+    for _ in range(3):
+        code, result = slr.json("apply", "--target", "deleted", "--step", "--dry-run")
+        seen.append((code, result["start_state"], result["steps"][0]["transition"]))
+    assert seen == [
+        (exits.CHANGES_PENDING, "in-use", "drain"),
+        (exits.CHANGES_PENDING, "draining", "verify"),
+        (exits.OK, "deletable", "delete"),
+    ]
+    assert writes(aws) == []
+    assert account.role() is not None
+    # The simulated world was kept apart and is gone once it reached the target.
+    code, result = slr.json("apply", "--target", "deleted", "--step", "--dry-run")
+    assert (code, result["start_state"]) == (exits.CHANGES_PENDING, "in-use")
+
+
+def test_apply_without_yes_and_without_terminal_refuses(slr: Slr, account: Account) -> None:
+    in_use(account)
+    done = slr("apply", "--target", "deleted")
+    assert done.returncode == exits.USAGE
+    assert "pass --yes" in one_line_error(done)
+    assert account.configurations("us-east-1")["east-live"]["PercentEnabled"] == 100
+
+
+# -- saved plans ----------------------------------------------------------------------------
+
+
+def test_a_saved_plan_is_applied_while_it_holds(slr: Slr, account: Account,
+                                               tmp_path: Path) -> None:  # fmt: skip
+    in_use(account)
+    plan = tmp_path / "plan.json"
+    assert slr("plan", "--target", "deleted", "-o", str(plan)).returncode == exits.CHANGES_PENDING
+    code, result = slr.json("apply", str(plan), "--yes")
+    assert (code, result["final_state"]) == (exits.OK, "deleted")
+
+
+def test_a_stale_plan_is_refused_and_changes_nothing(slr: Slr, account: Account,
+                                                     tmp_path: Path) -> None:  # fmt: skip
+    in_use(account)
+    plan = tmp_path / "plan.json"
+    slr("plan", "--target", "deleted", "-o", str(plan))
+    account.configuration("eu-west-1", "new-live", 50)  # the world moved on
+    done = slr("apply", str(plan), "--yes")
+    assert done.returncode == exits.STALE_PLAN
+    assert "the world changed" in one_line_error(done)
+    assert account.configurations("us-east-1")["east-live"]["PercentEnabled"] == 100
+
+
+def test_a_plan_made_from_other_definitions_is_refused(slr: Slr, account: Account,
+                                                       tmp_path: Path) -> None:  # fmt: skip
+    in_use(account)
+    plan = tmp_path / "plan.json"
+    slr("plan", "--target", "deleted", "-o", str(plan))
+    document = json.loads(plan.read_text())
+    document["fingerprints"]["definition"] = "0" * 16
+    plan.write_text(json.dumps(document))
+    done = slr("apply", str(plan), "--yes")
+    assert done.returncode == exits.STALE_PLAN
+    assert "the definitions changed" in one_line_error(done)
+
+
+@pytest.mark.parametrize("content", ["not json", "[]", '{"schema_version": 1}'])
+def test_a_malformed_plan_is_a_usage_error(slr: Slr, tmp_path: Path, content: str) -> None:
+    plan = tmp_path / "plan.json"
+    plan.write_text(content)
+    done = slr("apply", str(plan), "--yes")
+    assert done.returncode == exits.USAGE
+    assert str(plan) in one_line_error(done)
+
+
+# -- bad input: one line, its exit code, nothing changed --------------------------------------
+
+
+@pytest.mark.parametrize(("args", "code", "words"), [
+    (("--workflow", "ecs", "status"), exits.USAGE, "unknown workflow 'ecs'"),
+    (("plan", "--target", "gone"), exits.USAGE, "unknown target 'gone'"),
+    (("--regions", "us-east-1,mars-1", "status"), exits.USAGE, "unknown region mars-1"),
+    (("apply", "--target", "created", "--yes"), exits.USAGE, "created cannot be reached from"),
+    (("plan",), exits.USAGE, "Missing option '--target'"),
+])  # fmt: skip
+def test_bad_input_is_one_line_and_changes_nothing(
+    slr: Slr, account: Account, args: tuple[str, ...], code: int, words: str
+) -> None:
+    in_use(account)
+    done = slr(*args)
+    assert done.returncode == code
+    assert words in one_line_error(done)
+    assert account.configurations("us-east-1")["east-live"]["PercentEnabled"] == 100
+    assert account.role() is not None
+
+
+def test_an_unwritable_state_dir_is_one_line(slr: Slr, tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    slr.state_dir = blocker / "state"
+    done = slr("status")
+    assert done.returncode == exits.ERROR
+    assert str(blocker) in one_line_error(done)
+
+
+def test_a_corrupt_journal_is_one_line_and_left_as_it_was(slr: Slr) -> None:
+    slr.state_dir.mkdir(parents=True)
+    journal = slr.state_dir / "journal.sqlite3"
+    journal.write_bytes(b"\x00garbage" * 64)
+    done = slr("apply", "--target", "created", "--yes")
+    assert done.returncode == exits.ERROR
+    assert "journal.sqlite3" in one_line_error(done)
+    assert journal.read_bytes() == b"\x00garbage" * 64
+
+
+def test_missing_credentials_are_one_line(slr: Slr, tmp_path: Path) -> None:
+    env = {k: v for k, v in slr.env.items() if not k.startswith("AWS_")}
+    env |= {"AWS_CONFIG_FILE": str(tmp_path / "none"), "AWS_SHARED_CREDENTIALS_FILE":
+            str(tmp_path / "none"), "AWS_EC2_METADATA_DISABLED": "true"}  # fmt: skip
+    done = slr("status", env=env)
+    assert done.returncode == exits.ERROR
+    assert "no AWS credentials" in one_line_error(done)
+
+
+# -- crash at every write boundary, then resume -----------------------------------------------
+
+WRITES = ["ConfigureLogsForPlaybackConfiguration:1", "ConfigureLogsForPlaybackConfiguration:2",
+          "ConfigureLogsForChannel:1", "DeleteServiceLinkedRole:1"]  # fmt: skip
+BOUNDARIES = [f"{when}:{write}" for write in WRITES for when in ("before", "after")]
+
+
+@pytest.mark.parametrize("crash_at", BOUNDARIES)
+def test_kill_at_a_write_boundary_then_apply_resumes_without_repeating(
+    slr: Slr, account: Account, aws: LocalAWS, crash_at: str
+) -> None:
+    in_use(account)
+    if crash_at == "after:DeleteServiceLinkedRole:1":
+        aws.set_deletion_seconds(2.0)  # still running when the next run looks
+    record(aws)
+    crashed = slr("apply", "--target", "deleted", "--yes",
+                  env=slr.env | {"SLR_CRASH_AT": crash_at})  # fmt: skip
+    assert crashed.returncode == -9, crashed.stderr
+    resumed = slr("--output", "json", "apply", "--target", "deleted", "--yes")
+    assert resumed.returncode == exits.OK, resumed.stdout + resumed.stderr
+    assert json.loads(resumed.stdout)["final_state"] == "deleted"
+    assert account.role() is None
+    sent = Counter(writes(aws))
+    repeated = {write: n for write, n in sent.items() if n > 1}
+    if crash_at == "after:DeleteServiceLinkedRole:1":
+        # The task id never reached the journal: AWS's idempotent re-submit returns it.
+        assert repeated == {("DeleteServiceLinkedRole", "AWSServiceRoleForMediaTailor"): 2}
+        assert "delete.resubmit" in resumed.stderr
+    else:
+        assert repeated == {}
+    assert {name for _, name in sent} >= {"east-live", "west-live", "linear"}
+
+
+# -- two runners ----------------------------------------------------------------------------
+
+
+def wait_for_lock(journal: Path, holder: str, timeout: float = 20.0) -> None:
+    """Until the journal shows ``holder`` holding a lease (read-only: takes nothing)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if journal.exists():
+            with sqlite3.connect(f"file:{journal}?mode=ro", uri=True) as db:
+                try:
+                    rows = db.execute("SELECT holder FROM locks").fetchall()
+                except sqlite3.OperationalError:
+                    rows = []
+            if any(holder in row[0] for row in rows):
+                return
+        time.sleep(0.05)
+    raise AssertionError(f"{holder} never took the lock")
+
+
+def test_a_second_runner_exits_lock_held_naming_the_first(
+    slr: Slr, account: Account, aws: LocalAWS
+) -> None:
+    in_use(account)
+    aws.set_faults([Fault(service="mediatailor", operation="ConfigureLogsForChannel",
+                          kind="latency", latency_ms=3000)])  # fmt: skip
+    first = slr.start("apply", "--target", "deleted", "--yes")
+    try:
+        wait_for_lock(slr.state_dir / "journal.sqlite3", f":{first.pid}")
+        second = slr("apply", "--target", "deleted", "--yes")
+        assert second.returncode == exits.LOCK_HELD, second.stderr
+        assert f":{first.pid} until" in one_line_error(second)
+    finally:
+        first.wait(timeout=60)
+    assert first.returncode == exits.OK
+    assert account.role() is None
