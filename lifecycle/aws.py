@@ -163,7 +163,9 @@ class AwsError(Exception):
         self.service, self.operation, self.region = service, operation, region
         self.code, self.aws_message, self.attempts = code, message, attempts
         tries = f" after {attempts} attempts" if attempts > 1 else ""
-        super().__init__(f"{service}:{operation} in {region} failed{tries}: {code}: {message}")
+        # One line, whatever AWS or botocore put in the message (validation errors span lines).
+        text = " ".join(f"{code}: {message}".split())
+        super().__init__(f"{service}:{operation} in {region} failed{tries}: {text}")
 
 
 class DryRunRefused(AwsError):
@@ -240,7 +242,7 @@ def make_session(
     sts = session.client("sts", endpoint_url=endpoint_url, config=_CONFIG)
     try:
         creds = sts.assume_role(**params)["Credentials"]
-    except botocore.exceptions.ClientError as error:
+    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as error:
         raise _fatal("sts", "AssumeRole", session.region_name or "-", error, 1) from None
     return boto3.Session(
         aws_access_key_id=creds["AccessKeyId"],

@@ -13,7 +13,7 @@ from structlog.contextvars import merge_contextvars
 from structlog.testing import capture_logs
 
 from lifecycle import exits
-from lifecycle.aws import DryRunRefused
+from lifecycle.aws import AwsError, DryRunRefused
 from lifecycle.decide import Options
 from lifecycle.engine import StepStatus
 from lifecycle.localaws import Fault, LocalAWS
@@ -406,3 +406,21 @@ def test_logs_carry_the_run_context_and_no_secret(
         assert {"service", "operation", "region", "attempt", "outcome"} <= set(event)
     assert any(e.get("transition") == "drain" for e in calls)
     assert "testing" not in json.dumps(logs, default=str)  # the fake secret key
+
+
+# -- sessions --------------------------------------------------------------------------------
+
+
+def test_assume_role_works_in_the_other_account(make_runner: RunnerFactory) -> None:
+    runner = make_runner(assume_role_arn="arn:aws:iam::210987654321:role/decommissioner",
+                         external_id="ticket-4711")  # fmt: skip
+    account, _, state = runner.status()
+    assert (account, state) == ("210987654321", "ABSENT")
+    assert runner.apply("created").final_state == "created"
+
+
+def test_an_assume_role_refused_by_sts_is_one_line(make_runner: RunnerFactory) -> None:
+    runner = make_runner(assume_role_arn="arn:aws:iam::210987654321:role/x", external_id="x")
+    with pytest.raises(AwsError, match=r"^sts:AssumeRole in us-east-1 failed: ") as raised:
+        runner.status()
+    assert "\n" not in str(raised.value)
