@@ -342,3 +342,95 @@ def test_a_second_runner_exits_lock_held_naming_the_first(
         first.wait(timeout=60)
     assert first.returncode == exits.OK
     assert account.role() is None
+
+
+# -- status, history, diagram, local-aws, demo -----------------------------------------------
+
+
+def test_status_json_names_state_role_and_dependents(slr: Slr, account: Account) -> None:
+    in_use(account)
+    code, status = slr.json("status")
+    assert code == exits.OK
+    assert (status["schema_version"], status["state"]) == (1, "in-use")
+    assert status["role"]["name"] == "AWSServiceRoleForMediaTailor"
+    active = {(d["region"], d["name"]) for d in status["dependents"] if d["active"]}
+    assert active == {("us-east-1", "east-live"), ("eu-west-1", "west-live"),
+                      ("us-west-2", "linear")}  # fmt: skip
+    assert status["scanned_regions"] == REGIONS.split(",")
+
+
+def test_history_lists_runs_then_one_runs_steps_and_calls(slr: Slr, account: Account) -> None:
+    in_use(account)
+    _, applied = slr.json("apply", "--target", "deleted", "--yes")
+    code, history = slr.json("history")
+    assert code == exits.OK
+    assert [(r["run_id"], r["outcome"]) for r in history["runs"]] == [
+        (applied["run_id"], "succeeded")
+    ]
+    code, one = slr.json("history", "--run", applied["run_id"])
+    assert [s["transition"] for s in one["steps"]] == ["drain", "verify", "delete"]
+    assert {c["operation"] for c in one["steps"][0]["calls"]} == {
+        "ConfigureLogsForPlaybackConfiguration",
+        "ConfigureLogsForChannel",
+    }
+    assert all(c["ok"] for s in one["steps"] for c in s["calls"])
+
+
+def test_diagram_highlight_marks_the_observed_state_and_planned_path(
+    slr: Slr, account: Account
+) -> None:
+    in_use(account)
+    done = slr("diagram", "--highlight", "--target", "deleted", "--format", "markdown")
+    assert done.returncode == exits.OK, done.stderr
+    assert "Observed state: **in-use**." in done.stdout
+    assert "Planned path: drain then verify then delete." in done.stdout
+
+
+def test_diagram_run_marks_the_path_a_run_took(slr: Slr, account: Account) -> None:
+    in_use(account)
+    _, applied = slr.json("apply", "--target", "deleted", "--yes")
+    done = slr("diagram", "--run", applied["run_id"], "--format", "mermaid")
+    assert done.returncode == exits.OK
+    assert "class IN_USE observed" in done.stdout
+    assert "planned path drain then verify then delete" in done.stdout
+
+
+def test_local_aws_prints_the_endpoint_to_export() -> None:
+    server = subprocess.Popen([sys.executable, "-m", "lifecycle.cli", "local-aws", "--port", "0"],
+                              stdout=subprocess.PIPE, text=True)  # fmt: skip
+    try:
+        assert server.stdout is not None
+        lines = [server.stdout.readline() for _ in range(4)]
+        export = next(line for line in lines if line.startswith("export AWS_ENDPOINT_URL="))
+        endpoint = export.strip().split("=", 1)[1]
+        with urllib.request.urlopen(endpoint + "/_localaws/health") as answer:
+            assert answer.status == 200
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def local_aws_processes() -> set[int]:
+    """Pids of every running local AWS server (from /proc: no ps needed)."""
+    found = set()
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            if b"lifecycle.localaws" in cmdline.read_bytes():
+                found.add(int(cmdline.parent.name))
+        except OSError:
+            continue  # the process ended while we looked
+    return found
+
+
+def test_demo_runs_the_whole_lifecycle_and_leaves_nothing_running(tmp_path: Path) -> None:
+    out = tmp_path / "demo"
+    before = local_aws_processes()
+    done = subprocess.run([sys.executable, "-m", "lifecycle.cli", "demo", "--output-dir",
+                           str(out)], capture_output=True, text=True, timeout=120,
+                          check=False)  # fmt: skip
+    assert done.returncode == exits.OK, done.stdout[-2000:] + done.stderr[-2000:]
+    assert "$ slr apply" in done.stdout
+    assert "final state: deleted" in done.stdout
+    assert {p.name for p in out.iterdir()} >= {"plan.json", "path.md", "path.mmd", "path.dot"}
+    assert "Planned path: drain then verify then delete." in (out / "path.md").read_text()
+    assert local_aws_processes() <= before
