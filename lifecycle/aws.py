@@ -109,6 +109,8 @@ REGION_DISABLED = frozenset(
 
 _CONNECTION_ERRORS = (
     botocore.exceptions.ConnectionError,
+    # A connection dropped mid-request derives from HTTPClientError, not ConnectionError.
+    botocore.exceptions.ConnectionClosedError,
     botocore.exceptions.ReadTimeoutError,
     botocore.exceptions.ConnectTimeoutError,
 )

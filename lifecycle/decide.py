@@ -71,16 +71,17 @@ def path_to(
     """The transitions from ``world``'s state to ``target``; ``None`` when unreachable.
 
     A plan never takes ``reject`` (an outcome, not a choice), takes ``delete`` only on the
-    way to ``deleted``, ``restore`` only with a drain recorded, and ``activate`` only with
-    something to activate.
+    way to ``deleted``, ``restore`` only with a drain recorded and no deletion task running,
+    and ``activate`` only with something to activate.
     """
     definition = workflow.definition
     goal = definition.state(target).id
     avoid = {"reject"}
     if goal != DELETED:
         avoid.add("delete")
-    if not world.drain_recorded:
-        avoid.add("restore")
+    task = world.deletion_task
+    if not world.drain_recorded or (task is not None and task.status in RUNNING):
+        avoid.add("restore")  # nothing to restore, or the role is being deleted right now
     if options.activation is None:
         avoid.add("activate")
     return definition.shortest_path(derive_state(world), goal, avoid=avoid)
@@ -135,19 +136,8 @@ def writes_for(
         return []
     if dependents is None:
         raise Blocked(f"workflow {workflow.name!r} declares no dependents")
-    if trigger == "activate":
-        if options.activation is None:
-            raise Blocked("activate needs resources to activate")
-        known = {(d.region, d.name) for d in world.dependents}
-        missing = [f"{r}/{n}" for r, n in options.activation.targets if (r, n) not in known]
-        if missing:
-            raise Blocked(f"activate: no such resource: {', '.join(missing)}")
-        level = options.activation.level
-        return [dependents.activate(r, n, level) for r, n in options.activation.targets]
-    if trigger == "drain":
-        return [dependents.deactivate(d) for d in world.active]
-    if trigger == "restore":
-        return [dependents.reactivate(d) for d in world.drained]
+    if trigger in ("activate", "drain", "restore"):
+        return [call for _, call in _changes(workflow, trigger, world, options)]
     if trigger == "delete":
         if world.deletion_task is not None and world.deletion_task.status in RUNNING:
             return []  # a task already runs: poll it, send nothing
@@ -155,13 +145,31 @@ def writes_for(
     return []  # verify and reject only read
 
 
-def _switched(dependent: Dependent, call: Call, active: bool) -> Dependent:
-    settings = {
-        k: v
-        for k, v in call.params.items()
-        if k not in ("PlaybackConfigurationName", "ChannelName")
-    }
-    return replace(dependent, active=active, settings=settings)
+def _key(dependent: Dependent) -> tuple[str, str, str]:
+    return (dependent.region, dependent.kind, dependent.name)
+
+
+def _changes(
+    workflow: Workflow, trigger: str, world: Observation, options: Options
+) -> list[tuple[Dependent, Call]]:
+    """Each dependent ``trigger`` changes, with the write that changes it."""
+    dependents = workflow.dependents
+    if dependents is None:
+        raise Blocked(f"workflow {workflow.name!r} declares no dependents")
+    if trigger == "drain":
+        return [(d, dependents.deactivate(d)) for d in world.active]
+    if trigger == "restore":
+        return [(d, dependents.reactivate(d)) for d in world.drained]
+    if options.activation is None:
+        raise Blocked("activate needs resources to activate")
+    found = {(d.region, d.name): d for d in world.dependents if d.kind == dependents.activates}
+    missing = [f"{r}/{n}" for r, n in options.activation.targets if (r, n) not in found]
+    if missing:
+        raise Blocked(f"activate: no such {dependents.activates}: {', '.join(missing)}")
+    level = options.activation.level
+    return [
+        (found[(r, n)], dependents.activate(r, n, level)) for r, n in options.activation.targets
+    ]
 
 
 def simulate(
@@ -174,7 +182,6 @@ def simulate(
 ) -> Observation:
     """The world after ``trigger`` succeeds from ``world``: what a dry run shows and what a
     real run assumes until its next scan."""
-    writes = writes_for(workflow, trigger, world, options, home)
     if trigger == "create":
         role = world.role or Role(
             workflow.role_name, _arn(workflow, account), workflow.role_path, options.description
@@ -193,33 +200,24 @@ def simulate(
             rejects=0,
         )
     if trigger in ("activate", "drain", "restore"):
-        by_key = {
-            (c.region, c.params.get("PlaybackConfigurationName") or c.params.get("ChannelName")): c
-            for c in writes
+        assert workflow.dependents is not None  # _changes refused a workflow without
+        settings_of = workflow.dependents.settings_of
+        changed = {
+            _key(d): replace(d, active=trigger != "drain", settings=settings_of(call))
+            for d, call in _changes(workflow, trigger, world, options)
         }
-        turned_on = trigger != "drain"
-        dependents = tuple(
-            _switched(d, by_key[(d.region, d.name)], turned_on)
-            if (d.region, d.name) in by_key
-            else d
-            for d in world.dependents
-        )
+        dependents = tuple(changed.get(_key(d), d) for d in world.dependents)
         if trigger == "drain":
             # Keep the first snapshot of each dependent: a second drain (after a reject)
-            # must not replace original settings with drained ones.
-            kept = {(d.region, d.kind, d.name) for d in world.drained}
-            drained = world.drained + tuple(
-                d for d in world.active if (d.region, d.kind, d.name) not in kept
-            )
-            return replace(world, dependents=dependents, draining=True, drained=drained)
+            # must not replace original settings with drained ones. A drain also undoes any
+            # earlier finding that the role was deletable: only a new verify may say so.
+            kept = {_key(d) for d in world.drained}
+            drained = world.drained + tuple(d for d in world.active if _key(d) not in kept)
+            return replace(world, dependents=dependents, draining=True, drained=drained,
+                           decommission_intended=False, deletion_requested=False)  # fmt: skip
         if trigger == "restore":
-            return replace(
-                world,
-                dependents=dependents,
-                draining=False,
-                decommission_intended=False,
-                drained=(),
-            )
+            return replace(world, dependents=dependents, draining=False,
+                           decommission_intended=False, drained=())  # fmt: skip
         return replace(world, dependents=dependents)
     if trigger == "verify":
         return replace(world, decommission_intended=True)

@@ -709,8 +709,9 @@ class Runner:
             memory["drained"] = old_drained + [
                 d for d in memory["drained"] if (d["region"], d["kind"], d["name"]) not in keys
             ]
-            for flag in ("draining", "decommission_intended", "deletion_requested"):
-                memory[flag] = bool(memory.get(flag) or old.get(flag))
+            # Only what the coming write may leave behind is added; findings the world no
+            # longer supports (a verify before logging came back) are not carried over.
+            memory["draining"] = bool(memory.get("draining") or old.get("draining"))
             memory["task_id"] = memory.get("task_id") or old.get("task_id")
         self.journal.remember(account, self.workflow.role_name, memory)
 

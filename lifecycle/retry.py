@@ -36,6 +36,11 @@ class RetryPolicy:
     jitter: Jitter = "FULL"
 
     def __post_init__(self) -> None:
+        numbers = (self.interval_seconds, self.backoff_rate, self.max_delay_seconds or 1.0)
+        if any(math.isnan(value) for value in numbers):
+            raise ValueError("retry policy fields must be numbers, not NaN")
+        if self.jitter not in ("FULL", "NONE"):
+            raise ValueError(f"jitter must be FULL or NONE, not {self.jitter!r}")
         if self.interval_seconds < 0:
             raise ValueError("interval_seconds must be >= 0")
         if self.backoff_rate < 1.0:
@@ -47,7 +52,10 @@ class RetryPolicy:
 
     def delay(self, retry_number: int) -> float:
         """The un-jittered sleep before retry ``retry_number`` (1-based)."""
-        raw = self.interval_seconds * self.backoff_rate ** (retry_number - 1)
+        try:
+            raw = self.interval_seconds * self.backoff_rate ** (retry_number - 1)
+        except OverflowError:  # a late retry of a steep backoff: the cap (or forever)
+            raw = math.inf
         return raw if self.max_delay_seconds is None else min(raw, self.max_delay_seconds)
 
     def describe(self) -> str:

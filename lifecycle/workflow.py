@@ -119,8 +119,15 @@ class Dependents(Protocol):
         """The write that puts ``dependent.settings`` back (a drain's undo)."""
         ...
 
+    #: The kind of dependent that ``activate`` turns on (its names are what users give).
+    activates: str
+
     def activate(self, region: str, name: str, level: int) -> Call:
         """The write that makes resource ``name`` use the role."""
+        ...
+
+    def settings_of(self, call: Call) -> Mapping[str, Any]:
+        """The settings a dependent has once ``call`` (one of the writes above) took effect."""
         ...
 
 

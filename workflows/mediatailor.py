@@ -63,6 +63,8 @@ SERVICE_CALLS = RetryPolicy(
 class MediaTailorDependents:
     """Playback configurations with session logging on, and channels with an As Run log."""
 
+    activates = PLAYBACK_CONFIGURATION
+
     def scan(self, aws: Aws, region: str, policy: RetryPolicy) -> list[Dependent]:
         found = [
             _configuration(region, item)
@@ -106,6 +108,10 @@ class MediaTailorDependents:
 
     def activate(self, region: str, name: str, level: int) -> Call:
         return _configuration_logs(region, name, {"PercentEnabled": level})
+
+    def settings_of(self, call: Call) -> dict[str, Any]:
+        names = ("PlaybackConfigurationName", "ChannelName")
+        return {key: value for key, value in call.params.items() if key not in names}
 
 
 def _configuration(region: str, item: dict[str, Any]) -> Dependent:

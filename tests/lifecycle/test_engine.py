@@ -89,7 +89,7 @@ def test_activate_refuses_an_unknown_configuration(
     options = Options(activation=Activation((("eu-west-1", "nowhere"),), 40))
     result = make_runner().apply("in-use", options)
     assert result.exit_code == exits.ERROR
-    assert result.steps[0].error == "activate: no such resource: eu-west-1/nowhere"
+    assert result.steps[0].error == "activate: no such playback-configuration: eu-west-1/nowhere"
 
 
 def test_drain_deactivates_every_dependent_and_keeps_its_settings(
