@@ -479,12 +479,14 @@ class Aws:
             )
         self._log.info("aws.simulated", service=service, operation=operation, region=region)
 
-    def map(self, fn: Callable[[T], R], items: list[T]) -> list[R]:
-        """``fn`` over ``items`` through a bounded pool, keeping each worker's log context;
-        the first exception is raised after every item has been tried."""
-        if len(items) <= 1 or self.concurrency <= 1:
+    def map(self, fn: Callable[[T], R], items: list[T], *, workers: int | None = None) -> list[R]:
+        """``fn`` over ``items`` through a pool of ``workers`` (default: ``concurrency``),
+        keeping each worker's log context; the first exception is raised after every item
+        has been tried."""
+        workers = min(self.concurrency if workers is None else workers, len(items))
+        if workers <= 1:
             return [fn(item) for item in items]
-        with ThreadPoolExecutor(max_workers=self.concurrency) as pool:
+        with ThreadPoolExecutor(max_workers=workers) as pool:
             futures = [pool.submit(copy_context().run, fn, item) for item in items]
             errors = [f.exception() for f in futures]
             first = next((e for e in errors if e is not None), None)

@@ -118,7 +118,16 @@ def cli(
 
     level = logging.getLevelName(log_level.upper())
     ctx.obj = Settings(
-        workflow, regions, endpoint_url, profile, output, log_format, state_dir, level
+        workflow,
+        regions,
+        endpoint_url,
+        profile,
+        output,
+        log_format,
+        state_dir,
+        level,
+        assume_role,
+        external_id,
     )
 
 

@@ -155,8 +155,12 @@ class RunnerConfig:
     home_region: str = "us-east-1"
     assume_role_arn: str | None = None
     external_id: str | None = None
-    #: Bound of the worker pool that scans regions and drains dependents.
+    #: Bound of the worker pool that sends a transition's writes (drain, restore).
     concurrency: int = 8
+    #: Bound of the pool that scans regions, one worker per region up to it: each region is
+    #: its own endpoint and throttling bucket, so a worker per region puts no more load on
+    #: any one of them than a sequential scan, and a scan takes about one region's time.
+    scan_concurrency: int = 32
     #: One time limit over a whole run, retries and polls included.
     deadline_seconds: float | None = 3600.0
     lease_seconds: float = 60.0
@@ -281,7 +285,7 @@ class Runner:
                 else:
                     raise
 
-        aws.map(scan, regions)
+        aws.map(scan, regions, workers=self.config.scan_concurrency)
         task = None
         if memory.get("task_id"):
             task = self._deletion_status(aws, memory["task_id"], policy)

@@ -1,19 +1,29 @@
 """The least-privilege IAM policy a workflow needs, derived from the operations it declares.
 
 Nothing is listed here by hand: the actions come from the workflow's bindings of the
-transitions in scope, the resources from the role's ARN pattern and each operation's own.
+transitions in scope (observation is in every scope), the resources from the role's ARN
+pattern and each operation's own. One statement per purpose, each with a ``Sid`` saying it:
+
+- ``Create<role>``: ``iam:CreateServiceLinkedRole`` on the role's ARN, and only for the
+  workflow's service principal (the ``iam:AWSServiceName`` condition);
+- ``Read<role>`` and ``Change<role>``: IAM's other reads and writes, on the role's ARN alone;
+- ``List<Service>Dependents``: the service's reads that scan for dependents;
+- ``Configure<Service><Kind>s``: the service's writes, one statement per resource kind;
+- ``AssumeRunnerRole``: ``sts:AssumeRole`` on the one role, when cross-account use is set.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import Any
 
 from lifecycle.workflow import OBSERVE, Operation, Workflow
 
-__all__ = ["SCOPES", "policy_document", "scope_operations"]
+__all__ = ["SCOPES", "policy_document", "role_arn_pattern", "scope_operations"]
 
-#: Which transitions each scope covers (observation is in every scope).
+#: Which transitions each scope covers (observation is in every scope): setting the role up,
+#: and taking it down (a decommission may also undo its drain, or learn that AWS refused).
 SCOPES: dict[str, tuple[str, ...]] = {
     "provision": ("create",),
     "decommission": ("drain", "verify", "delete", "reject", "restore"),
@@ -36,7 +46,14 @@ def role_arn_pattern(workflow: Workflow) -> str:
 
 
 def _sid(*words: str) -> str:
-    return "".join(word[:1].upper() + word[1:] for word in words)
+    """A statement id (IAM allows only letters and digits) from ``words``, each capitalized."""
+    return "".join(re.sub(r"[^A-Za-z0-9]", "", word[:1].upper() + word[1:]) for word in words)
+
+
+def _resource_kind(arn: str) -> str:
+    """``channel`` of ``arn:aws:mediatailor:*:*:channel/*``; ``dependent`` for ``*``."""
+    parts = arn.split(":", 5)
+    return parts[5].split("/", 1)[0] if len(parts) == 6 and parts[5] != "*" else "dependent"
 
 
 def _statement(sid: str, actions: Iterable[str], resources: Iterable[str],
@@ -65,25 +82,34 @@ def policy_document(
     role = role_arn_pattern(workflow)
     statements = []
     if any(op.service == "iam" and op.name == CREATE for op in operations):
-        # AWS: only this service's role may be created through this statement.
+        # AWS authorizes the create against the ARN of the role it would make; the condition
+        # keeps this statement from creating any other service's role.
         statements.append(_statement(
-            "CreateServiceLinkedRoleFor" + _sid(workflow.name), ["iam:" + CREATE], [role],
+            _sid("Create", workflow.role_name), ["iam:" + CREATE], [role],
             {"StringEquals": {"iam:AWSServiceName": workflow.principal}},
         ))  # fmt: skip
     iam = [op for op in operations if op.service == "iam" and op.name != CREATE]
     for writes, verb in ((False, "Read"), (True, "Change")):
         chosen = [op.action for op in iam if op.writes is writes]
         if chosen:
-            statements.append(_statement(f"{verb}{_sid(workflow.name)}Role", chosen, [role]))
+            statements.append(_statement(_sid(verb, workflow.role_name), chosen, [role]))
     services = sorted({op.service for op in operations if op.service != "iam"})
     for service in services:
-        for writes, verb in ((False, "List"), (True, "Configure")):
-            ops = [op for op in operations if op.service == service and op.writes is writes]
-            if ops:
-                statements.append(_statement(
-                    f"{verb}{_sid(service)}Dependents", [op.action for op in ops],
-                    [op.resource for op in ops],
-                ))  # fmt: skip
+        reads = [op for op in operations if op.service == service and not op.writes]
+        if reads:
+            statements.append(_statement(
+                _sid("List", service, "Dependents"), [op.action for op in reads],
+                [op.resource for op in reads],
+            ))  # fmt: skip
+        # One statement per kind of resource written, so that no action is granted on a
+        # kind of resource it never acts on.
+        changes = [op for op in operations if op.service == service and op.writes]
+        for resource in sorted({op.resource for op in changes}):
+            ops = [op for op in changes if op.resource == resource]
+            statements.append(_statement(
+                _sid("Configure", service, _resource_kind(resource) + "s"),
+                [op.action for op in ops], [resource],
+            ))  # fmt: skip
     if cross_account:
         statements.append(_statement("AssumeRunnerRole", ["sts:AssumeRole"], [cross_account]))
     return {"Version": "2012-10-17", "Statement": statements}

@@ -10,7 +10,13 @@ with ``EntityAlreadyExists``, lets ``DeleteRole`` remove a service-linked role a
   ``UnmodifiableEntity``;
 - ``DeleteServiceLinkedRole`` starts an asynchronous deletion task (the same id while one
   runs) that reads ``NOT_STARTED``, ``IN_PROGRESS``, then ``SUCCEEDED`` (the role is gone) or
-  ``FAILED`` with a ``RoleUsageList`` when a registered service still uses the role.
+  ``FAILED`` with a ``RoleUsageList`` when a registered service still uses the role;
+- under moto's IAM enforcement, a request is authorized as AWS does it
+  (:mod:`lifecycle.localaws.authorization`) against the ARN of the role it names, even one
+  that does not exist yet: ``CreateServiceLinkedRole`` against the role it would create (and
+  ``iam:AWSServiceName`` is evaluated), ``GetServiceLinkedRoleDeletionStatus`` against the
+  role of the task. moto alone uses ``*`` for a role it does not hold, which no statement
+  scoped to the role's ARN matches.
 
 Time is evaluated lazily: due tasks complete at the next IAM request of their account (or the
 next request of a service that reports role usage), so no background thread is needed, and
@@ -41,6 +47,8 @@ from moto.iam.models import (
 )
 from moto.iam.responses import IamResponse
 
+from lifecycle.localaws.authorization import AuthorizedRequest
+
 __all__ = [
     "SERVICE_LINKED_ROLES",
     "DeletionTask",
@@ -51,6 +59,7 @@ __all__ = [
     "ensure_service_linked_role",
     "install",
     "register_role_user",
+    "service_linked_role_name",
     "world_lock",
 ]
 
@@ -148,6 +157,21 @@ def _unmodifiable(role_name: str) -> UnmodifiableEntity:
     )
 
 
+def service_linked_role_name(principal: str, suffix: str | None = None) -> str:
+    """The name AWS gives the principal's service-linked role (``_<suffix>`` appended)."""
+    spec = SERVICE_LINKED_ROLES.get(principal)
+    name = spec.role_name if spec else _default_role_name(principal)
+    return f"{name}_{suffix}" if suffix else name
+
+
+def _principal_of(role_name: str) -> str | None:
+    """The principal whose service-linked role ``role_name`` is, when known by name."""
+    for principal, spec in SERVICE_LINKED_ROLES.items():
+        if role_name == spec.role_name or role_name.startswith(f"{spec.role_name}_"):
+            return principal
+    return None
+
+
 def _default_role_name(principal: str) -> str:
     """moto's naming for principals missing from SERVICE_LINKED_ROLES (kept unchanged)."""
     service = principal.split(".")[-3]
@@ -186,9 +210,7 @@ class RealisticIAMBackend(IAMBackend):
         self, service_name: str, description: str | None, suffix: str
     ) -> Role:
         spec = SERVICE_LINKED_ROLES.get(service_name)
-        role_name = spec.role_name if spec else _default_role_name(service_name)
-        if suffix:
-            role_name = f"{role_name}_{suffix}"
+        role_name = service_linked_role_name(service_name, suffix)
         with world_lock:
             if any(role.name == role_name for role in self.get_roles()):
                 raise InvalidInput(
@@ -358,13 +380,43 @@ class RealisticIamResponse(IamResponse):
         task_id = self._get_param("DeletionTaskId")
         return ActionResult(self.realistic_backend.deletion_task_status(task_id))
 
+    def _authenticate_and_authorize_normal_action(self, resource: str = "*") -> None:
+        self._authenticate_and_authorize_action(AuthorizedRequest, resource)
+
+    def _determine_resource(self) -> str:
+        """The ARN AWS authorizes the request against: the role it names (or would create)."""
+        action = self._get_action()
+        if action == "CreateServiceLinkedRole":
+            principal = self._get_param("AWSServiceName")
+            if not principal:
+                return "*"
+            name = service_linked_role_name(principal, self._get_param("CustomSuffix"))
+            return self._role_arn(f"/aws-service-role/{principal}/", name)
+        if action == "GetServiceLinkedRoleDeletionStatus":
+            # task/aws-service-role/<principal>/<role name>/<uuid>
+            parts = str(self._get_param("DeletionTaskId") or "").split("/")
+            if len(parts) != 5 or parts[:2] != ["task", "aws-service-role"]:
+                return "*"
+            return self._role_arn(f"/aws-service-role/{parts[2]}/", parts[3])
+        role_name = self._get_param("RoleName")
+        if role_name:
+            role = next((r for r in self.backend.get_roles() if r.name == role_name), None)
+            if role is not None:
+                return str(role.arn)
+            principal = _principal_of(role_name)
+            path = f"/aws-service-role/{principal}/" if principal else "/"
+            return self._role_arn(path, role_name)
+        return super()._determine_resource()
+
+    def _role_arn(self, path: str, name: str) -> str:
+        return f"arn:{self.partition}:iam::{self.current_account}:role{path}{name}"
+
 
 def ensure_service_linked_role(account_id: str, principal: str, partition: str = "aws") -> None:
     """Create the principal's service-linked role unless it exists, as services do themselves."""
     backend = iam_backends[account_id][partition]
     assert isinstance(backend, RealisticIAMBackend), "lifecycle.localaws.iam not installed"
-    spec = SERVICE_LINKED_ROLES.get(principal)
-    role_name = spec.role_name if spec else _default_role_name(principal)
+    role_name = service_linked_role_name(principal)
     with world_lock:
         if any(role.name == role_name for role in backend.get_roles()):
             return

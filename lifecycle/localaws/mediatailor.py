@@ -9,6 +9,11 @@ what still uses the role when a deletion task completes.
 Requests are parsed and responses serialized by moto from botocore's model; errors are sent in
 rest-json form (``x-amzn-ErrorType`` header and ``__type``), so boto3's ``Error.Code`` reads
 ``NotFoundException``, ``BadRequestException``...
+
+Under moto's IAM enforcement every request is authorized as AWS does it
+(:mod:`lifecycle.localaws.authorization`) against the resource it acts on (the List
+operations against ``*``), and refusals come in MediaTailor's form: ``AccessDeniedException``
+(403), ``UnrecognizedClientException`` for an unknown key, ``InvalidSignatureException``.
 """
 
 from __future__ import annotations
@@ -32,8 +37,10 @@ from moto.core.common_types import TYPE_RESPONSE
 from moto.core.responses import ActionResult, BaseResponse, EmptyResult
 from moto.core.utils import camelcase_to_underscores
 from moto.utilities.utils import get_partition
+from werkzeug.exceptions import HTTPException
 
 from lifecycle.localaws import iam
+from lifecycle.localaws.authorization import AuthorizedRequest
 
 __all__ = [
     "PRINCIPAL",
@@ -92,6 +99,41 @@ class UnknownOperationException(MediaTailorError):
 class NotImplementedOperation(MediaTailorError):
     code = "NotImplemented"
     status = 501
+
+
+class AccessDeniedException(MediaTailorError):
+    code = "AccessDeniedException"
+    status = 403
+
+
+class UnrecognizedClientException(MediaTailorError):
+    code = "UnrecognizedClientException"
+    status = 403
+
+
+class InvalidSignatureException(MediaTailorError):
+    code = "InvalidSignatureException"
+    status = 403
+
+
+#: moto's (query-protocol) refusals -> MediaTailor's.
+_REFUSALS: dict[str, type[MediaTailorError]] = {
+    "AccessDenied": AccessDeniedException,
+    "InvalidClientTokenId": UnrecognizedClientException,
+    "SignatureDoesNotMatch": InvalidSignatureException,
+}
+
+#: The resource each operation acts on, by its name parameter (the rest act on ``*``).
+_RESOURCES = {
+    "PutPlaybackConfiguration": ("playbackConfiguration", "Name"),
+    "GetPlaybackConfiguration": ("playbackConfiguration", "Name"),
+    "DeletePlaybackConfiguration": ("playbackConfiguration", "Name"),
+    "ConfigureLogsForPlaybackConfiguration": ("playbackConfiguration", "PlaybackConfigurationName"),
+    "CreateChannel": ("channel", "ChannelName"),
+    "DescribeChannel": ("channel", "ChannelName"),
+    "DeleteChannel": ("channel", "ChannelName"),
+    "ConfigureLogsForChannel": ("channel", "ChannelName"),
+}
 
 
 def _now() -> datetime:
@@ -397,6 +439,25 @@ class MediaTailorResponse(BaseResponse):
                 return super().call_action()
         except MediaTailorError as error:
             return error.response()
+
+    def _determine_resource(self) -> str:
+        """The ARN AWS authorizes the request against (``*`` for the List operations)."""
+        kind, parameter = _RESOURCES.get(self._get_action() or "", ("", ""))
+        name = self._get_param(parameter) if kind else None
+        if not name:
+            return "*"
+        account = self.current_account
+        return f"arn:{self.partition}:mediatailor:{self.region}:{account}:{kind}/{name}"
+
+    def _authenticate_and_authorize_normal_action(self, resource: str = "*") -> None:
+        try:
+            self._authenticate_and_authorize_action(AuthorizedRequest, resource)
+        except HTTPException as refused:
+            # moto's refusals are query-protocol XML; boto3 reads a rest-json service's error
+            # code from x-amzn-ErrorType or __type.
+            code = str(getattr(refused, "error_type", ""))
+            error = _REFUSALS.get(code, AccessDeniedException)
+            raise error(str(getattr(refused, "message", refused.description))) from None
 
     def _tags(self) -> dict[str, str]:
         return dict(self._get_param("Tags") or {})

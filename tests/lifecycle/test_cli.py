@@ -434,3 +434,13 @@ def test_demo_runs_the_whole_lifecycle_and_leaves_nothing_running(tmp_path: Path
     assert {p.name for p in out.iterdir()} >= {"plan.json", "path.md", "path.mmd", "path.dot"}
     assert "Planned path: drain then verify then delete." in (out / "path.md").read_text()
     assert local_aws_processes() <= before
+
+
+def test_assume_role_is_used_by_runs_and_by_the_policy(slr: Slr) -> None:
+    role = "arn:aws:iam::210987654321:role/decommissioner"
+    code, status = slr.json("--assume-role", role, "--external-id", "ticket-4711", "status")
+    assert (code, status["account"]) == (exits.OK, "210987654321")
+    done = slr("--assume-role", role, "policy", "--scope", "decommission")
+    statements = json.loads(done.stdout)["Statement"]
+    assert {"Sid": "AssumeRunnerRole", "Effect": "Allow", "Action": ["sts:AssumeRole"],
+            "Resource": role} in statements  # fmt: skip
