@@ -34,13 +34,28 @@ def serve(
     serve_in_this_process(port, deletion_seconds, host, faults=faults, quiet=quiet)
 
 
+_moto_modules: tuple[str, ...] = ()
+
+
+def _listed_once() -> tuple[str, ...]:
+    return _moto_modules
+
+
 def install() -> None:
     """Install the plug-ins into moto in this process (idempotent), e.g. for ``moto.mock_aws``.
 
     The server does this itself; call it before the first request of an in-process mock.
     Deletion tasks then take ``lifecycle.localaws.iam.deletion_timing.seconds``.
     """
+    import moto.backends
+
     from lifecycle.localaws import iam, mediatailor
 
     iam.install()
     mediatailor.install()
+    # moto's server lists its package folder (about 180 stat calls) on every request to
+    # route it; the folders do not change while it runs, so list them once.
+    if moto.backends.list_of_moto_modules is not _listed_once:
+        global _moto_modules
+        _moto_modules = tuple(moto.backends.list_of_moto_modules())
+        moto.backends.list_of_moto_modules = _listed_once

@@ -44,7 +44,7 @@ from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_ba
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.wrappers import Request, Response
 
-from lifecycle.localaws import iam, mediatailor
+from lifecycle.localaws import iam
 from lifecycle.localaws.control import CONTROL_PREFIX
 from lifecycle.localaws.faults import Call, Fault, FaultInjector, render_error
 
@@ -112,8 +112,9 @@ class LocalAWSApp:
         faults: Sequence[Fault] = (),
         moto_app: Callable[[Environ, StartResponse], Iterable[bytes]] | None = None,
     ) -> None:
-        iam.install()
-        mediatailor.install()
+        from lifecycle.localaws import install
+
+        install()
         self.moto_app = moto_app or DomainDispatcherApplication(create_backend_app)
         self.faults = FaultInjector(faults)
         self.start_deletion_seconds = deletion_seconds

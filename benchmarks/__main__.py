@@ -1,0 +1,67 @@
+"""``python -m benchmarks [TARGET ...]`` (``make bench``): run the targets, print one table.
+
+Targets: overhead, region_scan, drain, deletion, startup (all by default). Exit status 0 when
+every target passed, 1 when one did not.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import platform
+import sys
+import time
+from collections.abc import Callable
+
+from benchmarks.local import Bench, LogSink, compile_bytecode, isolate_environment
+from benchmarks.report import Row, table
+
+Target = Callable[[Bench], list[Row]]
+
+
+def targets() -> dict[str, Target]:
+    # Imported only now: lifecycle.aws reads SLR_CRASH_AT at import, after the isolation.
+    from benchmarks import deletion, drain, overhead, region_scan, startup
+
+    return {
+        "overhead": overhead.run,
+        "region_scan": region_scan.run,
+        "drain": drain.run,
+        "deletion": deletion.run,
+        "startup": startup.run,
+    }
+
+
+def main(argv: list[str]) -> int:
+    isolate_environment()
+    compile_bytecode()
+    from lifecycle.log import configure
+
+    known = targets()
+    chosen = argv or list(known)
+    unknown = [name for name in chosen if name not in known]
+    if unknown:
+        print(f"unknown target(s) {', '.join(unknown)}; known: {', '.join(known)}",
+              file=sys.stderr)  # fmt: skip
+        return 64
+    # In-process runners log every call as `slr` does (JSON lines), into a sink.
+    configure("json", stream=LogSink(), level=logging.INFO)
+    started = time.perf_counter()
+    load = os.getloadavg()[0]
+    rows: list[Row] = []
+    with Bench() as bench:
+        for name in chosen:
+            print(f"bench: {name}...", file=sys.stderr, flush=True)
+            rows += known[name](bench)
+    elapsed = time.perf_counter() - started
+    print(
+        f"slr-lifecycle benchmarks: {os.cpu_count()} cores, Python "
+        f"{platform.python_version()}, load average {load:.2f} at start, "
+        f"{os.getloadavg()[0]:.2f} at end; {elapsed:.0f} s\n"
+    )
+    print(table(rows))
+    return 0 if all(row.passed for row in rows) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,168 @@
+"""Target 3, drain at scale: 1,000 playback configurations with session logging on, spread
+over the 21 MediaTailor regions, deactivated with 20 ms added to every MediaTailor call,
+against the ideal for the configured pool: ``ceil(writes / workers) * latency``.
+
+The drain runs in a child process (``python -m benchmarks.drain ENDPOINT STATE_DIR``) so
+that its peak RSS (``VmHWM``) is the drain's alone. The child runs ``Runner.apply("deleted",
+step=True)`` from ``in-use``: identity, the scan (observe), then the ``drain`` step. The
+ratio is the drain step's own time (from the journal: the step's start to its end, the
+write-ahead journaling of all 1,000 writes included) over the ideal; the scan comes before
+the step and is reported apart, against its own ideal (2 list calls per region, in parallel
+across regions: 2 x latency; 48 configurations per region fit one page).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import resource
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from benchmarks.local import Bench, LogSink
+from benchmarks.report import Row
+
+__all__ = ["child", "run"]
+
+CONFIGURATIONS = 1000
+LATENCY_MS = 20
+LIMIT = 1.3
+RSS_LIMIT_MB = 200.0
+
+
+def _memory_mb(field: str) -> float:
+    """``VmHWM`` (peak) or ``VmRSS`` (now) of this process, in MB (getrusage as a fallback)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith(f"{field}:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def child(endpoint_url: str, state_dir: str) -> dict[str, Any]:
+    """The drain, in this process: the figures as a dict (printed as JSON by ``main``)."""
+    from lifecycle.engine import Runner, RunnerConfig
+    from lifecycle.journal import Journal
+    from lifecycle.log import configure
+    from workflows.mediatailor import WORKFLOW
+
+    # Every call is logged as a runner's logs are, into a sink: rendering is part of the cost.
+    configure("json", stream=LogSink(), level=logging.INFO)
+    config = RunnerConfig(endpoint_url=endpoint_url)
+    journal = Journal.open(Path(state_dir))
+    runner = Runner(WORKFLOW, journal, config)
+    before = _memory_mb("VmRSS")
+    started = time.perf_counter()
+    result = runner.apply("deleted", step=True)
+    total = time.perf_counter() - started
+    steps = journal.steps(result.run_id)
+    drain = next(s for s in steps if s["transition"] == "drain")
+    return {
+        "workers": config.concurrency,
+        "start_state": result.start_state,
+        "final_state": result.final_state,
+        "writes": len(drain["calls"]),
+        "failed_writes": sum(1 for c in drain["calls"] if not c["ok"]),
+        "run_seconds": total,
+        "drain_seconds": drain["finished_at"] - drain["started_at"],
+        "rss_before_mb": before,
+        "rss_peak_mb": _memory_mb("VmHWM"),
+    }
+
+
+def _seed(bench: Bench) -> None:
+    from lifecycle.engine import available_regions
+
+    account = bench.fresh()
+    regions = available_regions("mediatailor")
+    names = [(regions[i % len(regions)], f"config-{i:04d}") for i in range(CONFIGURATIONS)]
+    for region in regions:
+        # Made before the pool starts: boto3 makes clients unsafely from several threads.
+        account.client("mediatailor", region)
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        list(pool.map(lambda rn: account.configuration(rn[0], rn[1], 100), names))
+
+
+def _plain_boto3_writes(bench: Bench, workers: int) -> float:
+    """Seconds plain boto3 takes for the same 1,000 writes from ``workers`` threads (turning
+    session logging back on after the drain): what this machine and the local AWS allow."""
+    from lifecycle.engine import available_regions
+    from lifecycle.localaws.seed import Account
+
+    account = Account(bench.endpoint_url)
+    regions = available_regions("mediatailor")
+    clients = {r: account.client("mediatailor", r) for r in regions}
+    names = [(regions[i % len(regions)], f"config-{i:04d}") for i in range(CONFIGURATIONS)]
+    started = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        list(pool.map(lambda rn: clients[rn[0]].configure_logs_for_playback_configuration(
+            PlaybackConfigurationName=rn[1], PercentEnabled=100,
+            EnabledLoggingStrategies=["VENDED_LOGS"]), names))  # fmt: skip
+    return time.perf_counter() - started
+
+
+def run(bench: Bench) -> list[Row]:
+    from lifecycle.localaws import Fault
+
+    _seed(bench)
+    bench.local.set_faults([Fault(service="mediatailor", kind="latency",
+                                  latency_ms=LATENCY_MS)])  # fmt: skip
+    argv = [sys.executable, "-m", "benchmarks.drain", bench.endpoint_url,
+            str(bench.state_dir("drain"))]  # fmt: skip
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=300, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"the drain child exited {done.returncode}: {done.stderr[-2000:]}")
+    figures = json.loads(done.stdout)
+    floor = _plain_boto3_writes(bench, figures["workers"])
+    bench.local.clear_faults()
+    workers, writes = figures["workers"], figures["writes"]
+    latency = LATENCY_MS / 1000
+    ideal = math.ceil(writes / workers) * latency
+    drain = figures["drain_seconds"]
+    scan = figures["run_seconds"] - drain
+    ratio = drain / ideal
+    rss_ok = figures["rss_peak_mb"] <= RSS_LIMIT_MB
+    complete = writes == CONFIGURATIONS and not figures["failed_writes"]
+    notes = [
+        f"{writes} writes ({figures['failed_writes']} failed), pool of {workers} "
+        f"(RunnerConfig.concurrency); ideal = ceil({writes}/{workers}) x {LATENCY_MS} ms = "
+        f"{ideal:.2f} s; {figures['start_state']} -> {figures['final_state']}",
+        f"the whole run {figures['run_seconds']:.2f} s = drain step {drain:.2f} s + "
+        f"{scan:.2f} s before it (clients, identity, journal, the scan; the scan's ideal: "
+        f"2 x {LATENCY_MS} ms, one page per list per region); the whole run against both "
+        f"ideals: {figures['run_seconds'] / (ideal + 2 * latency):.2f}x",
+        f"floor, plain boto3 sending the same {CONFIGURATIONS} writes from {workers} threads "
+        f"(no journal, no logs): {floor:.2f} s = {floor / ideal:.2f}x the ideal; the engine's "
+        f"drain = {drain / floor:.2f}x the floor",
+        f"peak RSS (VmHWM) of the draining process: {figures['rss_peak_mb']:.0f} MB "
+        f"(limit {RSS_LIMIT_MB:.0f} MB; {figures['rss_before_mb']:.0f} MB before the run, "
+        "after imports)",
+    ]
+    return [
+        Row(
+            "3. drain at scale",
+            f"ideal {ideal:.2f} s",
+            f"drain {drain:.2f} s, {figures['rss_peak_mb']:.0f} MB",
+            ratio,
+            f"<= {LIMIT:.1f}, <= {RSS_LIMIT_MB:.0f} MB",
+            ratio <= LIMIT and rss_ok and complete,
+            notes,
+        )
+    ]
+
+
+def main() -> int:
+    endpoint_url, state_dir = sys.argv[1:3]
+    print(json.dumps(child(endpoint_url, state_dir)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

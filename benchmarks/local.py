@@ -1,0 +1,201 @@
+"""The benchmarks' world: one embedded local AWS shared by every target (reset and seeded
+afresh for each measurement), moto's request recorder, the process environment, timing.
+"""
+
+from __future__ import annotations
+
+import base64
+import compileall
+import io
+import json
+import os
+import re
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+import urllib.request
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
+from functools import cache
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Self
+from urllib.parse import parse_qs, urlsplit
+
+from lifecycle.localaws import LocalAWS
+from lifecycle.localaws.seed import Account, seed
+
+__all__ = [
+    "Bench",
+    "LogSink",
+    "compile_bytecode",
+    "isolate_environment",
+    "median_seconds",
+    "operation_of",
+    "slr_argv",
+]
+
+#: Where the local AWS writes moto's recording (its MOTO_RECORDER_FILEPATH).
+_RECORDING = "moto_recording.jsonl"
+
+
+def isolate_environment() -> None:
+    """Fake credentials and no AWS configuration for this process and every child, so that no
+    benchmark can reach real AWS or read the user's profiles (as the tests do)."""
+    for name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN",
+                 "AWS_SECURITY_TOKEN", "AWS_ENDPOINT_URL", "SLR_CRASH_AT",
+                 # A user's `slr` reads cached bytecode; without it every process would
+                 # compile the project's modules again (see compile_bytecode).
+                 "PYTHONDONTWRITEBYTECODE"):  # fmt: skip
+        os.environ.pop(name, None)
+    os.environ.update(
+        {
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_DEFAULT_REGION": "us-east-1",
+            "AWS_CONFIG_FILE": os.devnull,
+            "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+            "AWS_EC2_METADATA_DISABLED": "true",
+        }
+    )
+
+
+def compile_bytecode() -> None:
+    """Compile the project's modules, as pip does when it installs a wheel, so that no
+    measured process pays for compiling them."""
+    root = Path(__file__).resolve().parents[1]
+    for package in ("lifecycle", "workflows", "benchmarks"):
+        compileall.compile_dir(root / package, quiet=1)
+
+
+class LogSink(io.StringIO):
+    """A log stream that keeps nothing; not a terminal, so a runner renders JSON lines as
+    ``slr`` does in a pipeline (rendering is part of what a call costs)."""
+
+    def write(self, text: str, /) -> int:
+        return len(text)
+
+
+def slr_argv() -> list[str]:
+    """The ``slr`` a user runs: the console script next to this interpreter."""
+    script = Path(sys.executable).with_name("slr")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "lifecycle.cli"]
+
+
+def median_seconds(fn: Callable[[], object], runs: int) -> tuple[float, list[float]]:
+    """The median wall time of ``runs`` calls of ``fn``, and every time measured."""
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times), times
+
+
+class Bench:
+    """The local AWS of one ``make bench`` run, with moto's recorder on hand."""
+
+    def __init__(self) -> None:
+        self.workdir = Path(tempfile.mkdtemp(prefix="slr-bench-"))
+        self.local = LocalAWS(
+            port=0,
+            deletion_seconds=0.0,
+            env={"MOTO_RECORDER_FILEPATH": str(self.workdir / _RECORDING)},
+        )
+
+    @property
+    def endpoint_url(self) -> str:
+        return self.local.endpoint_url
+
+    def __enter__(self) -> Self:
+        self.local.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.local.stop()
+        shutil.rmtree(self.workdir, ignore_errors=True)
+
+    def state_dir(self, name: str) -> Path:
+        """A journal directory no other measurement has used."""
+        return Path(tempfile.mkdtemp(prefix=f"{name}-", dir=self.workdir))
+
+    def fresh(
+        self,
+        *,
+        deletion_seconds: float = 0.0,
+        configurations: Mapping[str, Mapping[str, int]] | None = None,
+        channels: Mapping[str, Mapping[str, Sequence[str]]] | None = None,
+    ) -> Account:
+        """An empty local AWS (no state, no faults), then the given account seeded."""
+        self.local.reset()
+        self.local.set_deletion_seconds(deletion_seconds)
+        return seed(self.endpoint_url, configurations=configurations, channels=channels)
+
+    # -- moto's request recorder: what reached the server ------------------------------------
+
+    def _moto_api(self, method: str, path: str) -> bytes:
+        request = urllib.request.Request(self.endpoint_url + path, method=method)
+        with urllib.request.urlopen(request, timeout=30) as response:
+            body: bytes = response.read()
+            return body
+
+    def record(self) -> None:
+        """Start recording afresh."""
+        self._moto_api("POST", "/moto-api/recorder/reset-recording")
+        self._moto_api("POST", "/moto-api/recorder/start-recording")
+
+    def recorded(self) -> Counter[str]:
+        """Stop recording; ``service:Operation`` -> requests the server received."""
+        self._moto_api("POST", "/moto-api/recorder/stop-recording")
+        calls: Counter[str] = Counter()
+        for line in self._moto_api("GET", "/moto-api/recorder/download-recording").splitlines():
+            if line.strip():
+                calls[operation_of(json.loads(line))] += 1
+        return calls
+
+
+def operation_of(entry: Mapping[str, Any]) -> str:
+    """``service:Operation`` of one recorded request: the service from its SigV4 scope, the
+    operation from the ``Action`` of a query request or, for REST, botocore's model."""
+    auth = str(entry.get("headers", {}).get("Authorization", ""))
+    match = re.search(r"Credential=[^/]+/[^/]+/[^/]+/([^/]+)/", auth)
+    service = match.group(1) if match else "unsigned"
+    body = entry.get("body") or ""
+    if entry.get("body_encoded"):
+        body = base64.b64decode(body).decode(errors="replace")
+    action = parse_qs(body).get("Action") if "Action=" in body else None
+    if action:
+        return f"{service}:{action[0]}"
+    path = urlsplit(str(entry.get("url", ""))).path
+    for method, pattern, name in _rest_routes(service):
+        if method == entry.get("method") and pattern.fullmatch(path):
+            return f"{service}:{name}"
+    return f"{service}:{entry.get('method')} {path}"
+
+
+@cache
+def _rest_routes(service: str) -> list[tuple[str, re.Pattern[str], str]]:
+    """(method, path pattern, operation) of a REST service, literal paths first."""
+    import botocore.session
+
+    try:
+        model = botocore.session.get_session().get_service_model(service)
+    except Exception:  # an unknown signing name: nothing to match
+        return []
+    routes = []
+    for name in model.operation_names:
+        http = model.operation_model(name).http
+        uri = str(http.get("requestUri", "/")).split("?")[0]
+        pattern = re.sub(r"\\\{[^}]+\\\+\\\}", ".+", re.escape(uri))
+        pattern = re.sub(r"\\\{[^}]+\\\}", "[^/]+", pattern)
+        literal = len(re.sub(r"\{[^}]+\}", "", uri))
+        routes.append((literal, str(http.get("method")), re.compile(pattern), name))
+    routes.sort(key=lambda r: -r[0])
+    return [(method, pattern, name) for _, method, pattern, name in routes]
