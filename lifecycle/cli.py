@@ -276,7 +276,8 @@ def _run_highlight(settings: Settings, run_id: str) -> Any:
     taken = [step for step in steps if step["to_state"] != step["from_state"]]
     if not steps:
         raise Failure(f"no run {run_id!r} in the journal", exits.USAGE)
-    return Highlight(steps[0]["from_state"], tuple(step["transition"] for step in taken))
+    path = tuple(step["transition"] for step in taken)
+    return Highlight(steps[0]["from_state"], path, taken=True)
 
 
 def _emit(data: bytes, out: Path | None) -> None:

@@ -35,6 +35,8 @@ COMMITTED_FORMATS = ("dot", "mermaid", "markdown", "svg")
 #: The file suffix each format is committed under in ``diagrams/``.
 SUFFIXES = {"dot": "dot", "mermaid": "mmd", "markdown": "md", "svg": "svg", "png": "png"}
 
+#: The transition whose action polls the deletion task (its poll policy is drawn with it).
+POLLS = "delete"
 _HIGHLIGHT = "#b45309"
 _HIGHLIGHT_FILL = "#fde68a"
 
@@ -45,10 +47,12 @@ class GraphvizMissing(RuntimeError):
 
 @dataclass(frozen=True)
 class Highlight:
-    """What to mark: the observed state and the planned path (triggers in order from it)."""
+    """What to mark: the observed state and the planned path (triggers in order from it),
+    or, with ``taken``, the state a run started from and the path it took."""
 
     state: str
     path: tuple[str, ...] = ()
+    taken: bool = False
 
 
 @dataclass(frozen=True)
@@ -85,6 +89,9 @@ class Diagram:
     title: str
     nodes: tuple[Node, ...]
     edges: tuple[Edge, ...]
+    #: How the marked state and path are named: observed and planned, or a run's.
+    state_caption: str = "Observed state"
+    path_caption: str = "Planned path"
 
 
 def _path_edges(workflow: Workflow, highlight: Highlight) -> set[tuple[str, str, str]]:
@@ -120,12 +127,14 @@ def extract(workflow: Workflow, highlight: Highlight | None = None) -> Diagram:
                     trigger=transition.trigger,
                     guards=transition.guards,
                     operations=operations,
-                    retry=binding.retry.describe(),
+                    retry=binding.retry.describe()
+                    + (f"; poll {workflow.poll.describe()}" if transition.trigger == POLLS else ""),
                     highlighted=(source, dest, transition.trigger) in marked_edges,
                 )
             )
     title = f"{workflow.role_name} ({workflow.title or workflow.name})"
-    return Diagram(workflow.name, title, nodes, tuple(edges))
+    captions = ("Start state", "Path taken") if highlight and highlight.taken else ()
+    return Diagram(workflow.name, title, nodes, tuple(edges), *captions)
 
 
 # -- DOT -------------------------------------------------------------------------------------
@@ -198,7 +207,8 @@ def to_mermaid(diagram: Diagram) -> str:
         lines.append(f"    class {','.join(marked)} observed")
     path = [e for e in diagram.edges if e.highlighted]
     if path:
-        lines.append(f"    note right of {path[-1].dest}: planned path {_path_text(path)}")
+        caption = diagram.path_caption.lower()
+        lines.append(f"    note right of {path[-1].dest}: {caption} {_path_text(path)}")
     return "\n".join(lines) + "\n"
 
 
@@ -227,10 +237,10 @@ def to_markdown(diagram: Diagram) -> str:
         )
     marked = [node.label for node in diagram.nodes if node.highlighted]
     if marked:
-        rows += ["", f"Observed state: **{marked[0]}**."]
+        rows += ["", f"{diagram.state_caption}: **{marked[0]}**."]
     path = [e for e in diagram.edges if e.highlighted]
     if path:
-        rows.append(f"Planned path: {_path_text(path)}.")
+        rows.append(f"{diagram.path_caption}: {_path_text(path)}.")
     rows += ["", "`R` reads, `W` writes: a dry run refuses every `W` operation."]
     return "\n".join(rows) + "\n"
 

@@ -392,7 +392,7 @@ def test_diagram_run_marks_the_path_a_run_took(slr: Slr, account: Account) -> No
     done = slr("diagram", "--run", applied["run_id"], "--format", "mermaid")
     assert done.returncode == exits.OK
     assert "class IN_USE observed" in done.stdout
-    assert "planned path drain then verify then delete" in done.stdout
+    assert "path taken drain then verify then delete" in done.stdout
 
 
 def test_local_aws_prints_the_endpoint_to_export() -> None:
@@ -432,7 +432,7 @@ def test_demo_runs_the_whole_lifecycle_and_leaves_nothing_running(tmp_path: Path
     assert "$ slr apply" in done.stdout
     assert "final state: deleted" in done.stdout
     assert {p.name for p in out.iterdir()} >= {"plan.json", "path.md", "path.mmd", "path.dot"}
-    assert "Planned path: drain then verify then delete." in (out / "path.md").read_text()
+    assert "Path taken: drain then verify then delete." in (out / "path.md").read_text()
     assert local_aws_processes() <= before
 
 

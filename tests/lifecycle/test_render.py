@@ -131,3 +131,16 @@ def test_readme_shows_the_current_mermaid_diagram() -> None:
     readme = (DIAGRAMS.parent / "README.md").read_text()
     mermaid = render.to_mermaid(MODELS["mediatailor"])
     assert f"<!-- diagram:mermaid -->\n```mermaid\n{mermaid}```" in readme
+
+
+def test_the_delete_edge_carries_the_deletion_poll_policy() -> None:
+    workflow = WORKFLOWS["mediatailor"]
+    table = render.to_markdown(MODELS["mediatailor"])
+    assert f"; poll {workflow.poll.describe()} |" in table
+
+
+def test_a_runs_path_is_captioned_as_taken_not_planned() -> None:
+    model = render.extract(WORKFLOWS["mediatailor"], Highlight("in-use", ("drain",), taken=True))
+    table = render.to_markdown(model)
+    assert "Start state: **in-use**." in table
+    assert "Path taken: drain." in table
