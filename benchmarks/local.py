@@ -25,6 +25,7 @@ from typing import Any, Self
 from urllib.parse import parse_qs, urlsplit
 
 from lifecycle.localaws import LocalAWS
+from lifecycle.localaws.control import use_fake_credentials
 from lifecycle.localaws.seed import Account, seed
 
 __all__ = [
@@ -44,22 +45,12 @@ _RECORDING = "moto_recording.jsonl"
 def isolate_environment() -> None:
     """Fake credentials and no AWS configuration for this process and every child, so that no
     benchmark can reach real AWS or read the user's profiles (as the tests do)."""
-    for name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN",
-                 "AWS_SECURITY_TOKEN", "AWS_ENDPOINT_URL", "SLR_CRASH_AT",
+    use_fake_credentials()
+    for name in ("SLR_CRASH_AT",
                  # A user's `slr` reads cached bytecode; without it every process would
                  # compile the project's modules again (see compile_bytecode).
                  "PYTHONDONTWRITEBYTECODE"):  # fmt: skip
         os.environ.pop(name, None)
-    os.environ.update(
-        {
-            "AWS_ACCESS_KEY_ID": "testing",
-            "AWS_SECRET_ACCESS_KEY": "testing",
-            "AWS_DEFAULT_REGION": "us-east-1",
-            "AWS_CONFIG_FILE": os.devnull,
-            "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
-            "AWS_EC2_METADATA_DISABLED": "true",
-        }
-    )
 
 
 def compile_bytecode() -> None:

@@ -6,7 +6,6 @@ boto3 session exists, and every client is pointed at the local endpoint.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -16,25 +15,9 @@ import pytest
 from botocore.config import Config
 
 from lifecycle.localaws import LocalAWS
+from lifecycle.localaws.control import use_fake_credentials
 
-for _name in (
-    "AWS_PROFILE",
-    "AWS_DEFAULT_PROFILE",
-    "AWS_SESSION_TOKEN",
-    "AWS_SECURITY_TOKEN",
-    "AWS_ENDPOINT_URL",
-):
-    os.environ.pop(_name, None)
-os.environ.update(
-    {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_DEFAULT_REGION": "us-east-1",
-        "AWS_CONFIG_FILE": os.devnull,
-        "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
-        "AWS_EC2_METADATA_DISABLED": "true",
-    }
-)
+use_fake_credentials()
 
 #: How long deletion tasks run unless a test changes it.
 DELETION_SECONDS = 0.3

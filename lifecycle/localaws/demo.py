@@ -7,7 +7,6 @@ apply, history, and the diagram of the path taken, written under ``demo-output/`
 
 from __future__ import annotations
 
-import os
 import shlex
 import tempfile
 import time
@@ -16,6 +15,7 @@ from pathlib import Path
 
 import click
 
+from lifecycle.localaws.control import use_fake_credentials
 from lifecycle.localaws.process import LocalAWS
 from lifecycle.localaws.seed import seed
 
@@ -36,11 +36,7 @@ def run_demo(main: Callable[[list[str]], int], output: Path = Path("demo-output"
     output.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
     state_dir = Path(tempfile.mkdtemp(prefix="slr-demo-"))
-    # The local AWS accepts any credentials; never send real ones to it.
-    os.environ.update(AWS_ACCESS_KEY_ID="demo", AWS_SECRET_ACCESS_KEY="demo",
-                      AWS_DEFAULT_REGION="us-east-1")  # fmt: skip
-    os.environ.pop("AWS_PROFILE", None)
-    os.environ.pop("AWS_SESSION_TOKEN", None)
+    use_fake_credentials("demo")  # the local AWS takes any; never send real ones to it
     with LocalAWS(port=0, deletion_seconds=2.0) as local:
         _say(f"Local AWS (moto + our plug-ins) on {local.endpoint_url}, "
              f"started in {local.startup_seconds:.2f}s")  # fmt: skip
