@@ -71,10 +71,12 @@ def run_text(document: dict[str, Any]) -> str:
     lines = [f"{verb}: {document['start_state']} -> {document['target']}"
              f" (run {document['run_id']})"]  # fmt: skip
     for number, step in enumerate(document["steps"], 1):
-        if step["transition"] is None:
+        if step["transition"] is None and step["status"] == "noop":
             lines.append(f"  nothing to do: already {step['to']}")
             continue
-        lines.append(f"  {number}. {step['transition']}: {step['from']} -> {step['to']}"
+        # A step outside the lifecycle (the role's description converged) names what it did.
+        what = step["transition"] or f"converge {step['detail'].get('converged', 'role')}"
+        lines.append(f"  {number}. {what}: {step['from']} -> {step['to']}"
                      f"  [{step['status']}]")  # fmt: skip
         shown = [op for op in step["operations"] if op.get("access") == "write"]
         for op in shown:

@@ -444,3 +444,11 @@ def test_assume_role_is_used_by_runs_and_by_the_policy(slr: Slr) -> None:
     statements = json.loads(done.stdout)["Statement"]
     assert {"Sid": "AssumeRunnerRole", "Effect": "Allow", "Action": ["sts:AssumeRole"],
             "Resource": role} in statements  # fmt: skip
+
+
+def test_a_description_change_is_shown_as_a_converge_step(slr: Slr, account: Account) -> None:
+    in_use(account)
+    done = slr("plan", "--target", "in-use", "--description", "session logs")
+    assert done.returncode == exits.CHANGES_PENDING
+    assert "1. converge description: in-use -> in-use  [simulated]" in done.stdout
+    assert "iam:UpdateRole [us-east-1] Description=session logs" in done.stdout
