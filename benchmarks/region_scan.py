@@ -76,7 +76,7 @@ def run(bench: Bench) -> list[Row]:
         f"ListPlaybackConfigurations = {one * 1000:.0f} ms",
         "scan times (ms), clients made: "
         + ", ".join(f"{t * 1000:.0f}" for t in times)
-        + "; default pool (one worker per region, scan_concurrency=32)",
+        + "; default pool (one worker per region and kind, scan_concurrency=64)",
         f"sequential baseline (scan_concurrency=1): {sequential:.2f} s = "
         f"{sequential / one:.1f}x one call; the previous default pool of 8: "
         f"{at_eight * 1000:.0f} ms = {at_eight / one:.1f}x",

@@ -107,8 +107,11 @@ class Dependents(Protocol):
     Only :meth:`scan` talks to AWS (reads); the others decide the writes, purely.
     """
 
-    def scan(self, aws: Aws, region: str, policy: RetryPolicy) -> list[Dependent]:
-        """Every resource in ``region`` that can use the role, active or not."""
+    #: The kinds of resource that can use the role; each is listed on its own.
+    kinds: tuple[str, ...]
+
+    def scan(self, aws: Aws, region: str, kind: str, policy: RetryPolicy) -> list[Dependent]:
+        """Every resource of ``kind`` in ``region`` that can use the role, active or not."""
         ...
 
     def deactivate(self, dependent: Dependent) -> Call:

@@ -75,30 +75,13 @@ class MediaTailorDependents:
 
     activates = PLAYBACK_CONFIGURATION
 
-    def scan(self, aws: Aws, region: str, policy: RetryPolicy) -> list[Dependent]:
-        found = [
-            _configuration(region, item)
-            for item in aws.paginate(
-                "mediatailor",
-                LIST_CONFIGURATIONS.name,
-                region,
-                {"MaxResults": 100},
-                items="Items",
-                policy=policy,
-            )
-        ]
-        found += [
-            _channel(region, item)
-            for item in aws.paginate(
-                "mediatailor",
-                LIST_CHANNELS.name,
-                region,
-                {"MaxResults": 100},
-                items="Items",
-                policy=policy,
-            )
-        ]
-        return found
+    kinds: tuple[str, ...] = (PLAYBACK_CONFIGURATION, CHANNEL)
+
+    def scan(self, aws: Aws, region: str, kind: str, policy: RetryPolicy) -> list[Dependent]:
+        operation, parse = _LISTS[kind]
+        pages = aws.paginate("mediatailor", operation.name, region, {"MaxResults": 100},
+                             items="Items", policy=policy)  # fmt: skip
+        return [parse(region, item) for item in pages]
 
     def deactivate(self, dependent: Dependent) -> Call:
         if dependent.kind == CHANNEL:
@@ -148,6 +131,13 @@ def _channel(region: str, item: dict[str, Any]) -> Dependent:
         active="AS_RUN" in log_types,
         settings={"LogTypes": log_types},
     )
+
+
+#: How each kind of dependent is listed, and read from the list.
+_LISTS = {
+    PLAYBACK_CONFIGURATION: (LIST_CONFIGURATIONS, _configuration),
+    CHANNEL: (LIST_CHANNELS, _channel),
+}
 
 
 def _configuration_logs(region: str, name: str, settings: Any) -> Call:
