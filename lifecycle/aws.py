@@ -107,6 +107,10 @@ REGION_DISABLED = frozenset(
     {"UnrecognizedClientException", "InvalidClientTokenId", "AuthFailure", "OptInRequired"}
 )
 
+#: Codes of the connection failures after which a region counts as unreachable.
+UNREACHABLE = frozenset({"EndpointConnectionError", "ConnectTimeoutError",
+                         "ConnectionClosedError", "ReadTimeoutError"})  # fmt: skip
+
 _CONNECTION_ERRORS = (
     botocore.exceptions.ConnectionError,
     # A connection dropped mid-request derives from HTTPClientError, not ConnectionError.

@@ -257,7 +257,7 @@ def _offline_highlight(workflow: Any, state: str, target: str | None, world: Any
             path = definition.shortest_path(start, definition.state(target).id,
                                             avoid=("reject",)) if target else ()  # fmt: skip
         else:
-            path = path_to(workflow, world, _target(workflow, target), Options()) if target else ()
+            path = path_to(workflow, world, _target(target), Options()) if target else ()
     except KeyError as error:
         raise Failure(str(error.args[0]), exits.USAGE) from None
     if path is None:
@@ -368,7 +368,7 @@ def _print_json(document: dict[str, Any]) -> None:
     click.echo(json.dumps(document, indent=2, default=str))
 
 
-def _target(workflow: Any, target: str) -> str:
+def _target(target: str) -> str:
     if target not in TARGETS:
         raise Failure(f"unknown target {target!r} (known: {', '.join(TARGETS)})", exits.USAGE)
     return target
@@ -413,42 +413,20 @@ def status(settings: Settings) -> None:
     runner = _runner(settings)
     with _aws_errors():
         account, world, state = runner.status()
+    facts = world.as_dict()
     document = {
         "schema_version": SCHEMA_VERSION,
         "command": "status",
         "workflow": runner.workflow.name,
         "account": account,
         "state": runner.workflow.definition.state(state).label,
-        "role": _role_dict(world.role),
-        "dependents": [_dependent_dict(d) for d in world.dependents],
-        "scanned_regions": list(world.scanned_regions),
-        "unscanned_regions": dict(world.unscanned_regions),
-        "deletion_task": _task_dict(world.deletion_task),
-    }
+        **{key: facts[key] for key in ("role", "dependents", "scanned_regions",
+                                       "unscanned_regions", "deletion_task")},
+    }  # fmt: skip
     if settings.output == "json":
         _print_json(document)
     else:
         click.echo(output.status_text(document, world), nl=False)
-
-
-def _role_dict(role: Any) -> dict[str, Any] | None:
-    if role is None:
-        return None
-    return {"name": role.name, "arn": role.arn, "path": role.path,
-            "description": role.description, "created": role.created}  # fmt: skip
-
-
-def _dependent_dict(d: Any) -> dict[str, Any]:
-    return {"region": d.region, "kind": d.kind, "name": d.name, "arn": d.arn,
-            "active": d.active, "settings": dict(d.settings)}  # fmt: skip
-
-
-def _task_dict(task: Any) -> dict[str, Any] | None:
-    if task is None:
-        return None
-    return {"id": task.id, "status": task.status, "reason": task.reason,
-            "usage": [{"region": u.region, "resources": list(u.resources)}
-                      for u in task.usage]}  # fmt: skip
 
 
 class _aws_errors:
@@ -512,7 +490,7 @@ def plan(
     runner = _runner(settings)
     options = _options(activate, percent, description)
     with _aws_errors():
-        result = runner.plan(_target(runner.workflow, target), options)
+        result = runner.plan(_target(target), options)
     if out is not None:
         document = result.as_dict() | {"options": _options_dict(options)}
         _emit((json.dumps(document, indent=2, default=str) + "\n").encode(), out)
@@ -585,7 +563,7 @@ def apply(settings: Settings, plan_file: Path | None, target: str | None, dry_ru
     runner = _runner(settings, progress)
     try:
         with _aws_errors():
-            result = runner.apply(_target(runner.workflow, target), options, dry_run=dry_run,
+            result = runner.apply(_target(target), options, dry_run=dry_run,
                                   step=step, plan=saved)  # fmt: skip
     finally:
         progress.done()

@@ -115,27 +115,15 @@ def writes_for(
     workflow: Workflow, trigger: str, world: Observation, options: Options, home: str
 ) -> list[Call]:
     """The writes ``trigger`` sends from ``world``, exactly (``home``: IAM's region)."""
-    dependents = workflow.dependents
     if trigger == "create":
-        if world.role is None:
-            params = {"AWSServiceName": workflow.principal}
-            if options.description:
-                params["Description"] = options.description
-            if options.custom_suffix:
-                params["CustomSuffix"] = options.custom_suffix
-            return [Call("iam", "CreateServiceLinkedRole", home, params)]
-        if options.description and options.description != world.role.description:
-            return [
-                Call(
-                    "iam",
-                    "UpdateRole",
-                    home,
-                    {"RoleName": world.role.name, "Description": options.description},
-                )
-            ]
-        return []
-    if dependents is None:
-        raise Blocked(f"workflow {workflow.name!r} declares no dependents")
+        # create fires only where no role exists (absent, deleted); an existing role's
+        # description is converged by the runner, outside the lifecycle.
+        params = {"AWSServiceName": workflow.principal}
+        if options.description:
+            params["Description"] = options.description
+        if options.custom_suffix:
+            params["CustomSuffix"] = options.custom_suffix
+        return [Call("iam", "CreateServiceLinkedRole", home, params)]
     if trigger in ("activate", "drain", "restore"):
         return [call for _, call in _changes(workflow, trigger, world, options)]
     if trigger == "delete":

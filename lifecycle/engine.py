@@ -17,14 +17,14 @@ import json
 import time
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from typing import Any
 
 import structlog
 
 from lifecycle import exits
-from lifecycle.aws import REGION_DISABLED, Aws, AwsError, make_session
+from lifecycle.aws import REGION_DISABLED, UNREACHABLE, Aws, AwsError, CallRecord, make_session
 from lifecycle.decide import (
     DELETED,
     RUNNING,
@@ -56,7 +56,6 @@ __all__ = [
 #: Version of the JSON documents ``--output json`` prints and ``plan -o`` writes.
 SCHEMA_VERSION = 1
 _NOT_FOUND = frozenset({"NoSuchEntity"})
-_CONNECTION = ("EndpointConnectionError", "ConnectTimeoutError", "ConnectionClosedError")
 
 
 class StalePlan(Exception):
@@ -283,7 +282,7 @@ class Runner:
             except AwsError as error:
                 if error.code in REGION_DISABLED:
                     unscanned[region] = f"not enabled for this account ({error.code})"
-                elif error.code in _CONNECTION:
+                elif error.code in UNREACHABLE:
                     unscanned[region] = f"unreachable ({error.code})"
                 else:
                     raise
@@ -453,11 +452,8 @@ class Runner:
         return {"definition": _digest(definition), "observed": _digest(observed)}
 
     def _check_plan(self, plan: Mapping[str, Any], result: RunResult) -> None:
+        # Another workflow's plan has other bindings: its definition fingerprint differs too.
         saved = plan.get("fingerprints", {})
-        if plan.get("workflow") != self.workflow.name:
-            raise StalePlan(
-                f"plan is for workflow {plan.get('workflow')!r}, not {self.workflow.name!r}"
-            )
         if saved.get("definition") != result.fingerprints["definition"]:
             raise StalePlan("plan is stale: the definitions changed since it was made")
         if saved.get("observed") != result.fingerprints["observed"]:
@@ -505,10 +501,10 @@ class Runner:
                 )
                 result.error, result.exit_code = str(blocked), exits.ERROR
                 break
-            operations = [c.as_dict() | {"access": "write", "attempts": 0} for c in calls]
-            operations += self._reads(transition, world)
+            first = len(aws.records)
             for call in calls:
                 aws.simulate(call.service, call.operation, call.region, call.params)
+            operations = aws.operations()[first:] + self._reads(transition, world)
             world = after
             result.steps.append(
                 StepResult(
@@ -549,17 +545,8 @@ class Runner:
                 if op.regional
                 else (self.config.home_region,)
             )
-            reads += [
-                {
-                    "service": op.service,
-                    "operation": op.name,
-                    "region": r,
-                    "parameters": {},
-                    "access": "read",
-                    "attempts": 0,
-                }
-                for r in regions
-            ]
+            reads += [CallRecord(op.service, op.name, r, {}, outcome="simulated").as_dict()
+                      for r in regions]  # fmt: skip
         return reads
 
     def _converge(self, aws: Aws, world: Observation, options: Options,
@@ -747,7 +734,7 @@ class Runner:
                 merge=True,
             )
         if trigger == "create":
-            return self._create(aws, calls, world, intended, policy)
+            return self._create(aws, calls, intended, policy)
         if trigger == "verify":
             fresh = self.observe(aws, account)
             fresh = replace(
@@ -759,10 +746,7 @@ class Runner:
             return self._delete(aws, calls, world, intended, step, account)
         if trigger == "reject":
             task = world.deletion_task
-            usage = [
-                {"region": u.region, "resources": list(u.resources)}
-                for u in (task.usage if task else ())
-            ]
+            usage = _usage(task)
             step.detail["usage"] = usage
             get_logger().warning(
                 "delete.rejected", reason=task.reason if task else None, role_usage=usage
@@ -786,7 +770,7 @@ class Runner:
         aws.map(send, calls)
 
     def _create(
-        self, aws: Aws, calls: list[Call], world: Observation, intended: Observation, policy: Any
+        self, aws: Aws, calls: list[Call], intended: Observation, policy: Any
     ) -> Observation:
         log = get_logger()
         for call in calls:
@@ -800,8 +784,6 @@ class Runner:
                     log.info("role.adopted", reason="created concurrently")
                     continue
                 raise
-        if world.role is not None and not calls:
-            log.info("role.adopted", arn=world.role.arn)
         # IAM is eventually consistent: GetRole may say NoSuchEntity for a while.
         found = aws.call(
             "iam",
@@ -858,11 +840,15 @@ class Runner:
         if final.status == "SUCCEEDED":
             return replace(intended, deletion_task=final)
         if final.status == "FAILED":
-            step.detail["usage"] = [
-                {"region": u.region, "resources": list(u.resources)} for u in final.usage
-            ]
-            return replace(world, deletion_task=final, deletion_requested=True)
+            step.detail["usage"] = _usage(final)
         return replace(world, deletion_task=final, deletion_requested=True)
+
+
+def _usage(task: DeletionTask | None) -> list[dict[str, Any]]:
+    """A failed deletion task's RoleUsageList, as results and logs show it."""
+    return [
+        {"region": u.region, "resources": list(u.resources)} for u in (task.usage if task else ())
+    ]
 
 
 def _rejected(step: StepResult, world: Observation) -> bool:
@@ -886,7 +872,7 @@ def _world_to_memory(world: Observation) -> dict[str, Any]:
     return {
         "draining": world.draining,
         "decommission_intended": world.decommission_intended,
-        "drained": [_dependent_dict(d) for d in world.drained],
+        "drained": [asdict(d) for d in world.drained],
         "deletion_requested": world.deletion_requested,
         "deleted_by_us": world.deleted_by_us
         or (world.role is None and task is not None and task.status == "SUCCEEDED"),
@@ -895,29 +881,9 @@ def _world_to_memory(world: Observation) -> dict[str, Any]:
     }
 
 
-def _dependent_dict(d: Any) -> dict[str, Any]:
-    return {
-        "region": d.region,
-        "kind": d.kind,
-        "name": d.name,
-        "arn": d.arn,
-        "active": d.active,
-        "settings": dict(d.settings),
-    }
-
-
 def _memory_to_world(memory: Mapping[str, Any]) -> Observation:
-    return Observation.from_dict(
-        {
-            "role": None,
-            "draining": memory.get("draining", False),
-            "decommission_intended": memory.get("decommission_intended", False),
-            "drained": memory.get("drained", []),
-            "deletion_requested": memory.get("deletion_requested", False),
-            "deleted_by_us": memory.get("deleted_by_us", False),
-            "rejects": memory.get("rejects", 0),
-        }
-    )
+    """The journal's intent as an observation that has seen nothing of AWS yet."""
+    return Observation.from_dict({**memory, "role": None})
 
 
 def _outcome(result: RunResult) -> str:

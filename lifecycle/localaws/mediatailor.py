@@ -474,15 +474,7 @@ class MediaTailorResponse(BaseResponse):
         return ActionResult(configuration.describe())
 
     def list_playback_configurations(self) -> ActionResult:
-        page, token = _page(
-            self.backend.playback_configurations,
-            self._get_param("MaxResults"),
-            self._get_param("NextToken"),
-        )
-        result: dict[str, Any] = {"Items": [item.describe() for item in page]}
-        if token:
-            result["NextToken"] = token
-        return ActionResult(result)
+        return self._listed(self.backend.playback_configurations)
 
     def delete_playback_configuration(self) -> ActionResult:
         self.backend.delete_playback_configuration(self._get_param("Name"))
@@ -510,11 +502,11 @@ class MediaTailorResponse(BaseResponse):
         )
 
     def list_channels(self) -> ActionResult:
-        page, token = _page(
-            self.backend.channels,
-            self._get_param("MaxResults"),
-            self._get_param("NextToken"),
-        )
+        return self._listed(self.backend.channels)
+
+    def _listed(self, items: Mapping[str, Any]) -> ActionResult:
+        """One page of ``items`` as the List operations answer it."""
+        page, token = _page(items, self._get_param("MaxResults"), self._get_param("NextToken"))
         result: dict[str, Any] = {"Items": [item.describe() for item in page]}
         if token:
             result["NextToken"] = token
