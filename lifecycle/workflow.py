@@ -82,14 +82,6 @@ class Call:
     region: str
     params: Mapping[str, Any]
 
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "service": self.service,
-            "operation": self.operation,
-            "region": self.region,
-            "parameters": dict(self.params),
-        }
-
 
 @dataclass(frozen=True)
 class Activation:
