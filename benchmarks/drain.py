@@ -94,7 +94,7 @@ def _plain_boto3_writes(bench: Bench, workers: int) -> float:
     """Seconds plain boto3 takes for the same 1,000 writes from ``workers`` threads (turning
     session logging back on after the drain): what this machine and the local AWS allow."""
     from lifecycle.engine import available_regions
-    from lifecycle.localaws.seed import Account
+    from localaws.seed import Account
 
     account = Account(bench.endpoint_url)
     regions = available_regions("mediatailor")
@@ -109,7 +109,7 @@ def _plain_boto3_writes(bench: Bench, workers: int) -> float:
 
 
 def run(bench: Bench) -> list[Row]:
-    from lifecycle.localaws import Fault
+    from localaws import Fault
 
     _seed(bench)
     bench.local.set_faults([Fault(service="mediatailor", kind="latency",

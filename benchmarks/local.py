@@ -24,9 +24,9 @@ from types import TracebackType
 from typing import Any, Self
 from urllib.parse import parse_qs, urlsplit
 
-from lifecycle.localaws import LocalAWS
-from lifecycle.localaws.control import use_fake_credentials
-from lifecycle.localaws.seed import Account, seed
+from localaws import LocalAWS
+from localaws.control import use_fake_credentials
+from localaws.seed import Account, seed
 
 __all__ = [
     "Bench",

@@ -19,7 +19,7 @@ from benchmarks.local import Bench, median_seconds
 from benchmarks.report import Row
 from lifecycle.engine import Runner, RunnerConfig, available_regions
 from lifecycle.journal import Journal
-from lifecycle.localaws import Fault
+from localaws import Fault
 from workflows.mediatailor import WORKFLOW
 
 __all__ = ["run"]

@@ -303,7 +303,7 @@ def _emit(data: bytes, out: Path | None) -> None:
 def local_aws(port: int, deletion_seconds: float) -> None:
     """Run the embedded local AWS in the foreground (Ctrl-C stops it)."""
     try:
-        from lifecycle.localaws import serve
+        from localaws import serve
     except ImportError as error:
         raise Failure(
             f"the local AWS needs the 'local' extra: pip install 'slr-lifecycle[local]' ({error})"
@@ -624,7 +624,7 @@ def demo(output_dir: Path) -> None:
     """The main job on the embedded local AWS: a realistic account, then status, plan, a
     step-by-step dry run, apply, and the diagram of the path taken."""
     try:
-        from lifecycle.localaws.demo import run_demo
+        from lifecycle.demo import run_demo
     except ImportError as error:
         raise Failure(f"the demo needs the 'local' extra: pip install 'slr-lifecycle[local]' "
                       f"({error})") from None  # fmt: skip

@@ -14,8 +14,8 @@ import boto3
 import pytest
 from botocore.config import Config
 
-from lifecycle.localaws import LocalAWS
-from lifecycle.localaws.control import use_fake_credentials
+from localaws import LocalAWS
+from localaws.control import use_fake_credentials
 
 use_fake_credentials()
 

@@ -12,10 +12,10 @@ import pytest
 
 from lifecycle.engine import Runner, RunnerConfig
 from lifecycle.journal import Journal
-from lifecycle.localaws import LocalAWS
-from lifecycle.localaws.seed import Account
 from lifecycle.retry import RetryPolicy
 from lifecycle.workflow import Workflow
+from localaws import LocalAWS
+from localaws.seed import Account
 from workflows.mediatailor import WORKFLOW
 
 #: Three regions keep scans short; the region-scan behaviour is the same for 21.

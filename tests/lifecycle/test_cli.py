@@ -17,8 +17,8 @@ from typing import Any
 import pytest
 
 from lifecycle import exits
-from lifecycle.localaws import Fault, LocalAWS
-from lifecycle.localaws.seed import Account
+from localaws import Fault, LocalAWS
+from localaws.seed import Account
 
 REGIONS = "us-east-1,eu-west-1,us-west-2"
 
@@ -415,7 +415,7 @@ def local_aws_processes() -> set[int]:
     found = set()
     for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
         try:
-            if b"lifecycle.localaws" in cmdline.read_bytes():
+            if b"localaws" in cmdline.read_bytes():
                 found.add(int(cmdline.parent.name))
         except OSError:
             continue  # the process ended while we looked

@@ -16,10 +16,10 @@ from lifecycle import exits
 from lifecycle.aws import AwsError, DryRunRefused
 from lifecycle.decide import Options
 from lifecycle.engine import StepStatus
-from lifecycle.localaws import Fault, LocalAWS
-from lifecycle.localaws.seed import Account
 from lifecycle.log import redact
 from lifecycle.workflow import Activation
+from localaws import Fault, LocalAWS
+from localaws.seed import Account
 from tests.lifecycle.conftest import FAST, RunnerFactory
 
 ROLE = "AWSServiceRoleForMediaTailor"

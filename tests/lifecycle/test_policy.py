@@ -4,7 +4,7 @@ proven sufficient and necessary against the local AWS with IAM enforcement on.
 The proof: an IAM user holding exactly the policy of a scope runs that scope to the end
 through the real runner; with any one action taken out, the run stops with an access-denied
 error naming that action. The local AWS authorizes actions, resources and conditions as AWS
-does (``lifecycle.localaws.authorization``), so a statement scoped too tightly fails here too.
+does (``localaws.authorization``), so a statement scoped too tightly fails here too.
 """
 
 from __future__ import annotations
@@ -27,11 +27,11 @@ from lifecycle.aws import AwsError
 from lifecycle.decide import Options
 from lifecycle.engine import Runner, RunnerConfig, RunResult
 from lifecycle.journal import Journal
-from lifecycle.localaws import LocalAWS
-from lifecycle.localaws.seed import Account
 from lifecycle.policy import SCOPES, policy_document, role_arn_pattern, scope_operations
 from lifecycle.retry import RetryPolicy
 from lifecycle.workflow import Workflow
+from localaws import LocalAWS
+from localaws.seed import Account
 from tests.lifecycle.conftest import FAST, REGIONS
 from workflows.mediatailor import WORKFLOW
 

@@ -16,8 +16,8 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from lifecycle.localaws import LocalAWS
-from lifecycle.localaws.authorization import Decision, evaluate
+from localaws import LocalAWS
+from localaws.authorization import Decision, evaluate
 
 PRINCIPAL = "mediatailor.amazonaws.com"
 ROLE = "AWSServiceRoleForMediaTailor"

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from lifecycle.localaws.faults import Call, Fault, FaultInjector, render_error
+from localaws.faults import Call, Fault, FaultInjector, render_error
 
 GET_ROLE = Call(service="iam", operation="GetRole", region="us-east-1", protocol="query")
 LIST_CONFIGS = Call(

@@ -13,7 +13,7 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from lifecycle.localaws import Fault, LocalAWS
+from localaws import Fault, LocalAWS
 
 ClientFactory = Callable[..., Any]
 

@@ -11,8 +11,8 @@ import pytest
 from botocore import xform_name
 from botocore.exceptions import ClientError
 
-from lifecycle.localaws.mediatailor import MediaTailorResponse
-from lifecycle.localaws.process import LocalAWS
+from localaws.mediatailor import MediaTailorResponse
+from localaws.process import LocalAWS
 
 ClientFactory = Callable[..., Any]
 

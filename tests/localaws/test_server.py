@@ -16,7 +16,7 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from lifecycle.localaws import Fault, LocalAWS, LocalAWSError
+from localaws import Fault, LocalAWS, LocalAWSError
 
 ClientFactory = Callable[..., Any]
 
@@ -142,7 +142,7 @@ def test_the_server_exits_when_its_parent_is_killed() -> None:
         [
             sys.executable,
             "-c",
-            "import time; from lifecycle.localaws import LocalAWS; "
+            "import time; from localaws import LocalAWS; "
             "aws = LocalAWS().start(); print(aws.endpoint_url, flush=True); time.sleep(60)",
         ],
         stdout=subprocess.PIPE,

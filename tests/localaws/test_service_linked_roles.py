@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from lifecycle.localaws import LocalAWS
+from localaws import LocalAWS
 
 ClientFactory = Callable[..., Any]
 

@@ -12,7 +12,7 @@ with ``EntityAlreadyExists``, lets ``DeleteRole`` remove a service-linked role a
   runs) that reads ``NOT_STARTED``, ``IN_PROGRESS``, then ``SUCCEEDED`` (the role is gone) or
   ``FAILED`` with a ``RoleUsageList`` when a registered service still uses the role;
 - under moto's IAM enforcement, a request is authorized as AWS does it
-  (:mod:`lifecycle.localaws.authorization`) against the ARN of the role it names, even one
+  (:mod:`localaws.authorization`) against the ARN of the role it names, even one
   that does not exist yet: ``CreateServiceLinkedRole`` against the role it would create (and
   ``iam:AWSServiceName`` is evaluated), ``GetServiceLinkedRoleDeletionStatus`` against the
   role of the task. moto alone uses ``*`` for a role it does not hold, which no statement
@@ -47,7 +47,7 @@ from moto.iam.models import (
 )
 from moto.iam.responses import IamResponse
 
-from lifecycle.localaws.authorization import AuthorizedRequest
+from localaws.authorization import AuthorizedRequest
 
 __all__ = [
     "SERVICE_LINKED_ROLES",
@@ -369,7 +369,7 @@ class RealisticIamResponse(IamResponse):
     @property
     def realistic_backend(self) -> RealisticIAMBackend:
         backend = self.backend
-        assert isinstance(backend, RealisticIAMBackend), "lifecycle.localaws.iam not installed"
+        assert isinstance(backend, RealisticIAMBackend), "localaws.iam not installed"
         return backend
 
     def call_action(self) -> TYPE_RESPONSE:
@@ -415,7 +415,7 @@ class RealisticIamResponse(IamResponse):
 def ensure_service_linked_role(account_id: str, principal: str, partition: str = "aws") -> None:
     """Create the principal's service-linked role unless it exists, as services do themselves."""
     backend = iam_backends[account_id][partition]
-    assert isinstance(backend, RealisticIAMBackend), "lifecycle.localaws.iam not installed"
+    assert isinstance(backend, RealisticIAMBackend), "localaws.iam not installed"
     role_name = service_linked_role_name(principal)
     with world_lock:
         if any(role.name == role_name for role in backend.get_roles()):

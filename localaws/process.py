@@ -23,8 +23,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, Any, Self
 
-from lifecycle.localaws.control import CONTROL_PREFIX, ENDPOINT_LINE_PREFIX
-from lifecycle.localaws.faults import Fault
+from localaws.control import CONTROL_PREFIX, ENDPOINT_LINE_PREFIX
+from localaws.faults import Fault
 
 __all__ = ["LocalAWS", "LocalAWSError"]
 
@@ -95,7 +95,7 @@ class LocalAWS:
         command = [
             sys.executable,
             "-m",
-            "lifecycle.localaws",
+            "localaws",
             "--host",
             self.host,
             "--port",
@@ -195,7 +195,7 @@ class LocalAWS:
     def _child_env(self) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if k not in _DROPPED_ENV}
         # The child imports this package; make sure it finds the same one.
-        root = str(Path(__file__).resolve().parents[2])
+        root = str(Path(__file__).resolve().parents[1])
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [root, env.get("PYTHONPATH")]))
         env.update(self.env)
         return env

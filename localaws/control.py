@@ -1,4 +1,4 @@
-"""The control interface shared by the server and :class:`~lifecycle.localaws.LocalAWS`.
+"""The control interface shared by the server and :class:`~localaws.LocalAWS`.
 
 Kept free of moto imports so that driving a server does not load moto.
 """
@@ -9,7 +9,7 @@ import os
 
 __all__ = ["CONTROL_PREFIX", "ENDPOINT_LINE_PREFIX", "use_fake_credentials"]
 
-#: Path prefix of the JSON control endpoints (see :mod:`lifecycle.localaws.app`).
+#: Path prefix of the JSON control endpoints (see :mod:`localaws.app`).
 CONTROL_PREFIX = "/_localaws/"
 #: The line the server prints once it listens; :class:`LocalAWS` waits for it.
 ENDPOINT_LINE_PREFIX = "export AWS_ENDPOINT_URL="

@@ -18,7 +18,7 @@ Control endpoints (JSON, unsigned; never faulted, never recorded):
     moto's ``/moto-api/reset`` plus: faults cleared, settings back to their start values,
     moto's IAM-enforcement request count back to 0
 
-A fault is a JSON object with the fields of :class:`lifecycle.localaws.faults.Fault`, e.g.
+A fault is a JSON object with the fields of :class:`localaws.faults.Fault`, e.g.
 ``{"service": "iam", "operation": "GetRole", "kind": "throttle", "count": 2}``.
 Malformed bodies get 400 ``{"error": "..."}``.
 """
@@ -44,9 +44,9 @@ from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_ba
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.wrappers import Request, Response
 
-from lifecycle.localaws import iam
-from lifecycle.localaws.control import CONTROL_PREFIX
-from lifecycle.localaws.faults import Call, Fault, FaultInjector, render_error
+from localaws import iam
+from localaws.control import CONTROL_PREFIX
+from localaws.faults import Call, Fault, FaultInjector, render_error
 
 __all__ = ["LocalAWSApp", "identify"]
 
@@ -112,7 +112,7 @@ class LocalAWSApp:
         faults: Sequence[Fault] = (),
         moto_app: Callable[[Environ, StartResponse], Iterable[bytes]] | None = None,
     ) -> None:
-        from lifecycle.localaws import install
+        from localaws import install
 
         install()
         self.moto_app = moto_app or DomainDispatcherApplication(create_backend_app)

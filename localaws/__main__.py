@@ -1,17 +1,17 @@
-"""``python -m lifecycle.localaws [--port N] [--deletion-seconds S]``: serve in the foreground."""
+"""``python -m localaws [--port N] [--deletion-seconds S]``: serve in the foreground."""
 
 from __future__ import annotations
 
 import argparse
 import json
 
-from lifecycle.localaws.faults import Fault
-from lifecycle.localaws.server import serve
+from localaws.faults import Fault
+from localaws.server import serve
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
-        prog="python -m lifecycle.localaws",
+        prog="python -m localaws",
         description="moto's server with MediaTailor, realistic service-linked roles and faults",
     )
     parser.add_argument("--host", default="127.0.0.1")

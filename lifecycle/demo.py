@@ -15,9 +15,9 @@ from pathlib import Path
 
 import click
 
-from lifecycle.localaws.control import use_fake_credentials
-from lifecycle.localaws.process import LocalAWS
-from lifecycle.localaws.seed import seed
+from localaws.control import use_fake_credentials
+from localaws.process import LocalAWS
+from localaws.seed import seed
 
 __all__ = ["run_demo"]
 

@@ -11,7 +11,7 @@ rest-json form (``x-amzn-ErrorType`` header and ``__type``), so boto3's ``Error.
 ``NotFoundException``, ``BadRequestException``...
 
 Under moto's IAM enforcement every request is authorized as AWS does it
-(:mod:`lifecycle.localaws.authorization`) against the resource it acts on (the List
+(:mod:`localaws.authorization`) against the resource it acts on (the List
 operations against ``*``), and refusals come in MediaTailor's form: ``AccessDeniedException``
 (403), ``UnrecognizedClientException`` for an unknown key, ``InvalidSignatureException``.
 """
@@ -39,8 +39,8 @@ from moto.core.utils import camelcase_to_underscores
 from moto.utilities.utils import get_partition
 from werkzeug.exceptions import HTTPException
 
-from lifecycle.localaws import iam
-from lifecycle.localaws.authorization import AuthorizedRequest
+from localaws import iam
+from localaws.authorization import AuthorizedRequest
 
 __all__ = [
     "PRINCIPAL",
@@ -431,7 +431,7 @@ class MediaTailorResponse(BaseResponse):
                 )
             if camelcase_to_underscores(operation) not in vars(MediaTailorResponse):
                 raise NotImplementedOperation(
-                    f"lifecycle.localaws does not implement MediaTailor {operation}."
+                    f"localaws does not implement MediaTailor {operation}."
                 )
             with iam.world_lock:
                 # Deletion tasks due before this call must see the usage before it.

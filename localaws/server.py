@@ -12,9 +12,9 @@ from moto.moto_server.werkzeug_app import MotoRequestHandler
 from werkzeug.serving import BaseWSGIServer
 from werkzeug.serving import make_server as make_wsgi_server
 
-from lifecycle.localaws.app import LocalAWSApp
-from lifecycle.localaws.control import CONTROL_PREFIX, ENDPOINT_LINE_PREFIX
-from lifecycle.localaws.faults import Fault
+from localaws.app import LocalAWSApp
+from localaws.control import CONTROL_PREFIX, ENDPOINT_LINE_PREFIX
+from localaws.faults import Fault
 
 __all__ = ["make_server", "serve"]
 
@@ -68,7 +68,7 @@ def serve(
     print(
         f"# Local AWS (moto {version('moto')} + slr-lifecycle plug-ins) listening on {url}\n"
         "# Any credentials work, e.g. AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing\n"
-        f"# Faults and settings: {url}{CONTROL_PREFIX} (lifecycle/localaws/README.md); "
+        f"# Faults and settings: {url}{CONTROL_PREFIX} (localaws/README.md); "
         "Ctrl-C stops\n"
         f"{ENDPOINT_LINE_PREFIX}{url}",
         flush=True,

@@ -1,7 +1,7 @@
 """The embedded local AWS: moto's server with MediaTailor, realistic service-linked roles and
 faults on demand (see README.md next to this file).
 
->>> from lifecycle.localaws import LocalAWS, Fault
+>>> from localaws import LocalAWS, Fault
 >>> with LocalAWS(port=0, deletion_seconds=2.0) as aws:  # doctest: +SKIP
 ...     aws.set_faults([Fault(service="iam", operation="GetRole", kind="throttle", count=2)])
 """
@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from lifecycle.localaws.faults import Fault, FaultKind
-from lifecycle.localaws.process import LocalAWS, LocalAWSError
+from localaws.faults import Fault, FaultKind
+from localaws.process import LocalAWS, LocalAWSError
 
 __all__ = ["Fault", "FaultKind", "LocalAWS", "LocalAWSError", "install", "serve"]
 
@@ -29,7 +29,7 @@ def serve(
     Prints the endpoint URL and an ``export AWS_ENDPOINT_URL=...`` line.
     """
     # Imported here: moto is heavy, and driving a LocalAWS child does not need it.
-    from lifecycle.localaws.server import serve as serve_in_this_process
+    from localaws.server import serve as serve_in_this_process
 
     serve_in_this_process(port, deletion_seconds, host, faults=faults, quiet=quiet)
 
@@ -45,11 +45,11 @@ def install() -> None:
     """Install the plug-ins into moto in this process (idempotent), e.g. for ``moto.mock_aws``.
 
     The server does this itself; call it before the first request of an in-process mock.
-    Deletion tasks then take ``lifecycle.localaws.iam.deletion_timing.seconds``.
+    Deletion tasks then take ``localaws.iam.deletion_timing.seconds``.
     """
     import moto.backends
 
-    from lifecycle.localaws import iam, mediatailor
+    from localaws import iam, mediatailor
 
     iam.install()
     mediatailor.install()
