@@ -20,9 +20,9 @@ import boto3
 
 from benchmarks.local import Bench
 from benchmarks.report import Row
-from lifecycle.engine import Runner, RunnerConfig
 from lifecycle.journal import Journal
 from lifecycle.retry import RetryPolicy
+from lifecycle.runner import Runner, RunnerConfig
 from workflows.mediatailor import WORKFLOW
 
 __all__ = ["run"]

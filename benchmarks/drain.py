@@ -48,9 +48,9 @@ def _memory_mb(field: str) -> float:
 
 def child(endpoint_url: str, state_dir: str) -> dict[str, Any]:
     """The drain, in this process: the figures as a dict (printed as JSON by ``main``)."""
-    from lifecycle.engine import Runner, RunnerConfig
     from lifecycle.journal import Journal
     from lifecycle.log import configure
+    from lifecycle.runner import Runner, RunnerConfig
     from workflows.mediatailor import WORKFLOW
 
     # Every call is logged as a runner's logs are, into a sink: rendering is part of the cost.
@@ -78,7 +78,7 @@ def child(endpoint_url: str, state_dir: str) -> dict[str, Any]:
 
 
 def _seed(bench: Bench) -> None:
-    from lifecycle.engine import available_regions
+    from lifecycle.aws import available_regions
 
     account = bench.fresh()
     regions = available_regions("mediatailor")
@@ -93,7 +93,7 @@ def _seed(bench: Bench) -> None:
 def _plain_boto3_writes(bench: Bench, workers: int) -> float:
     """Seconds plain boto3 takes for the same 1,000 writes from ``workers`` threads (turning
     session logging back on after the drain): what this machine and the local AWS allow."""
-    from lifecycle.engine import available_regions
+    from lifecycle.aws import available_regions
     from localaws.seed import Account
 
     account = Account(bench.endpoint_url)

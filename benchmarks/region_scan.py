@@ -17,8 +17,9 @@ from typing import Any
 
 from benchmarks.local import Bench, median_seconds
 from benchmarks.report import Row
-from lifecycle.engine import Runner, RunnerConfig, available_regions
+from lifecycle.aws import available_regions
 from lifecycle.journal import Journal
+from lifecycle.runner import Runner, RunnerConfig
 from localaws import Fault
 from workflows.mediatailor import WORKFLOW
 

@@ -8,6 +8,7 @@ operation it did not declare read-only, whatever the code above it does.
 
 from __future__ import annotations
 
+import copy
 import os
 import threading
 import time
@@ -28,12 +29,15 @@ from lifecycle.log import get_logger
 from lifecycle.retry import Deadline, RetryPolicy, retrying
 
 __all__ = [
+    "OPT_IN_REGIONS",
     "Aws",
     "AwsError",
     "CallRecord",
     "DryRunRefused",
     "ErrorKind",
     "WriteJournal",
+    "arm_crash_point",
+    "available_regions",
     "classify",
     "error_code",
     "make_session",
@@ -107,6 +111,20 @@ REGION_DISABLED = frozenset(
     {"UnrecognizedClientException", "InvalidClientTokenId", "AuthFailure", "OptInRequired"}
 )
 
+#: AWS's opt-in regions: disabled in an account until someone enables them, and every call
+#: there then fails as if the credentials were unknown (UnrecognizedClientException).
+OPT_IN_REGIONS = frozenset(
+    {
+        "af-south-1", "ap-east-1", "ap-east-2", "ap-south-2", "ap-southeast-3",
+        "ap-southeast-4", "ap-southeast-5", "ap-southeast-6", "ap-southeast-7", "ca-west-1",
+        "eu-central-2", "eu-south-1", "eu-south-2", "il-central-1", "me-central-1",
+        "me-south-1", "mx-central-1",
+    }
+)  # fmt: skip
+#: Attempts at a connection that fails (DNS, refused, timed out): a region whose endpoint
+#: cannot be reached is marked unreachable after a short bounded retry, not after minutes.
+CONNECTION_ATTEMPTS = 2
+
 #: Codes of the connection failures after which a region counts as unreachable.
 UNREACHABLE = frozenset({"EndpointConnectionError", "ConnectTimeoutError",
                          "ConnectionClosedError", "ReadTimeoutError"})  # fmt: skip
@@ -143,6 +161,11 @@ def _status(error: BaseException) -> int:
     return 0
 
 
+def throttled(error: BaseException) -> bool:
+    """AWS asked us to slow down: a throttling code, or any HTTP 429 whatever its code."""
+    return error_code(error) in THROTTLING or _status(error) == 429
+
+
 def classify(error: BaseException, *, eventual_not_found: bool = False) -> ErrorKind:
     """Retryable, eventual-consistency, or fatal: by wire code, never by exception class."""
     if isinstance(error, _CONNECTION_ERRORS):
@@ -150,7 +173,7 @@ def classify(error: BaseException, *, eventual_not_found: bool = False) -> Error
     code = error_code(error)
     if code is None:
         return ErrorKind.FATAL
-    if code in THROTTLING or code in TRANSIENT:
+    if throttled(error) or code in TRANSIENT:
         return ErrorKind.RETRYABLE
     if eventual_not_found and code == "NoSuchEntity":
         return ErrorKind.EVENTUAL
@@ -260,7 +283,7 @@ def make_session(
 
 _CONFIG = botocore.config.Config(
     retries={"total_max_attempts": 1, "mode": "standard"},
-    connect_timeout=5,
+    connect_timeout=3,
     read_timeout=30,
     max_pool_connections=32,
     user_agent_extra="slr-lifecycle",
@@ -388,6 +411,8 @@ class Aws:
         token = journal.before_write(service, operation, region, params) if journal else None
 
         def retry_on(error: BaseException) -> bool:
+            if isinstance(error, _CONNECTION_ERRORS) and record.attempts >= CONNECTION_ATTEMPTS:
+                return False
             return classify(error, eventual_not_found=eventual_not_found) is not ErrorKind.FATAL
 
         def before_sleep(state: Any) -> None:
@@ -473,6 +498,13 @@ class Aws:
             if not token:
                 return
 
+    def with_journal(self, journal: WriteJournal | None) -> Aws:
+        """This gateway (same clients, records and deadline) journaling writes to ``journal``:
+        each step passes its own, explicitly."""
+        view = copy.copy(self)
+        view.journal = journal
+        return view
+
     def simulate(
         self, service: str, operation: str, region: str, params: Mapping[str, Any]
     ) -> None:
@@ -520,15 +552,23 @@ class _CrashPoint:
     seen: int = field(default=0)
 
 
-def _crash_point() -> _CrashPoint | None:
-    spec = os.environ.get("SLR_CRASH_AT")
+_CRASH: _CrashPoint | None = None
+
+
+def arm_crash_point(spec: str | None) -> None:
+    """Arm (``when:Operation:n``) or disarm (``None``) the crash point for clients made from
+    now on; ``slr`` arms ``SLR_CRASH_AT`` at start, tests arm it explicitly."""
+    global _CRASH
     if not spec:
-        return None
-    when, operation, nth = spec.split(":")
-    return _CrashPoint(when, operation, int(nth))
-
-
-_CRASH = _crash_point()
+        _CRASH = None
+        return
+    try:
+        when, operation, nth = spec.split(":")
+        _CRASH = _CrashPoint(when, operation, int(nth))
+    except ValueError:
+        raise ValueError(f"SLR_CRASH_AT takes when:Operation:n, not {spec!r}") from None
+    if when not in ("before", "after"):
+        raise ValueError(f"SLR_CRASH_AT: when is before or after, not {when!r}")
 
 
 def _install_crash_hook(client: Any) -> None:
@@ -543,7 +583,7 @@ def _install_crash_hook(client: Any) -> None:
         return crash.seen == crash.nth
 
     def kill() -> None:
-        structlog.get_logger("slr").warning("crash.injected", spec=os.environ["SLR_CRASH_AT"])
+        structlog.get_logger("slr").warning("crash.injected", operation=crash.operation)
         os.kill(os.getpid(), 9)
 
     if crash.when == "before":
@@ -554,3 +594,11 @@ def _install_crash_hook(client: Any) -> None:
         client.meta.events.register(
             "after-call.*.*", lambda model, **_: kill() if hit(model) else None
         )
+
+
+def available_regions(service: str, session: Any = None) -> list[str]:
+    """Every commercial region where AWS offers ``service`` (from botocore's endpoint data, as
+    ``session`` holds it when given)."""
+    if session is None:
+        session = boto3.session.Session()
+    return sorted(session.get_available_regions(service))

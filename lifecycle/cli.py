@@ -153,7 +153,9 @@ def list_workflows(settings: Settings) -> None:
         for w in workflows.WORKFLOWS.values()
     ]
     if settings.output == "json":
-        click.echo(json.dumps({"schema_version": 1, "workflows": rows}, indent=2))
+        from lifecycle.results import SCHEMA_VERSION
+
+        click.echo(json.dumps({"schema_version": SCHEMA_VERSION, "workflows": rows}, indent=2))
         return
     for row in rows:
         click.echo(f"{row['name']:<14}{row['role']:<34}{row['principal']}")
@@ -313,13 +315,20 @@ def local_aws(port: int, deletion_seconds: float) -> None:
 
 # -- commands that talk to AWS ----------------------------------------------------------------
 
-TARGETS = ("created", "in-use", "deletable", "deleted")
+
+def _targets() -> tuple[str, ...]:
+    from lifecycle.definition import LIFECYCLE
+
+    return tuple(state.label for state in LIFECYCLE.targets)
+
+
+TARGETS = _targets()
 
 
 def _regions(settings: Settings, workflow: Any) -> tuple[str, ...] | None:
     if settings.regions == "all":
         return None
-    from lifecycle.engine import available_regions
+    from lifecycle.aws import available_regions
 
     asked = tuple(r.strip() for r in settings.regions.split(",") if r.strip())
     known = set(available_regions(workflow.service))
@@ -335,9 +344,9 @@ def _regions(settings: Settings, workflow: Any) -> tuple[str, ...] | None:
 
 def _runner(settings: Settings, progress: Any = None) -> Any:
     """A Runner for the global options, with logging configured and the journal open."""
-    from lifecycle.engine import Runner, RunnerConfig
     from lifecycle.journal import Journal, JournalError
     from lifecycle.log import configure
+    from lifecycle.runner import Runner, RunnerConfig
 
     configure(settings.log_format, level=settings.log_level)  # type: ignore[arg-type]
     workflow = _workflow(settings)
@@ -408,7 +417,7 @@ def _with_activation(fn: Any) -> Any:
 def status(settings: Settings) -> None:
     """Observe and print the state, the role, and every dependent per region."""
     from lifecycle import output
-    from lifecycle.engine import SCHEMA_VERSION
+    from lifecycle.results import SCHEMA_VERSION
 
     runner = _runner(settings)
     with _aws_errors():
@@ -440,8 +449,8 @@ class _aws_errors:
             return
         from lifecycle.aws import AwsError
         from lifecycle.decide import Blocked, Unreachable
-        from lifecycle.engine import StalePlan
         from lifecycle.journal import JournalError, LockHeld
+        from lifecycle.plans import StalePlan
 
         if isinstance(error, LockHeld):
             raise Failure(str(error), exits.LOCK_HELD) from None
@@ -492,8 +501,12 @@ def plan(
     with _aws_errors():
         result = runner.plan(_target(target), options)
     if out is not None:
-        document = result.as_dict() | {"options": _options_dict(options)}
-        _emit((json.dumps(document, indent=2, default=str) + "\n").encode(), out)
+        from lifecycle import plans
+
+        try:
+            plans.save(result, _options_dict(options), out)
+        except plans.PlanFileError as error:
+            raise Failure(str(error)) from None
     _finish(settings, result)
 
 
@@ -507,21 +520,12 @@ def _options_dict(options: Any) -> dict[str, Any]:
 
 
 def _load_plan(path: Path) -> dict[str, Any]:
-    try:
-        document = json.loads(path.read_text())
-    except OSError as error:
-        raise Failure(f"cannot read plan {path}: {error.strerror}", exits.USAGE) from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as error:
-        raise Failure(f"plan {path} is not JSON: {error}", exits.USAGE) from None
-    from lifecycle.engine import SCHEMA_VERSION
+    from lifecycle import plans
 
-    needed = ("schema_version", "command", "workflow", "target", "fingerprints", "options")
-    if not isinstance(document, dict) or any(key not in document for key in needed):
-        raise Failure(f"plan {path} is not a plan made by `slr plan -o`", exits.USAGE)
-    if document["schema_version"] != SCHEMA_VERSION or document["command"] != "plan":
-        raise Failure(f"plan {path} has schema {document['schema_version']!r}; this slr "
-                      f"reads {SCHEMA_VERSION}", exits.USAGE)  # fmt: skip
-    return document
+    try:
+        return plans.load(path)
+    except plans.PlanFileError as error:
+        raise Failure(str(error), exits.USAGE) from None
 
 
 @cli.command()
@@ -577,8 +581,8 @@ def apply(settings: Settings, plan_file: Path | None, target: str | None, dry_ru
 def history(settings: Settings, run_id: str | None, limit: int) -> None:
     """The journal: runs, steps, calls, outcomes."""
     from lifecycle import output
-    from lifecycle.engine import SCHEMA_VERSION
     from lifecycle.journal import Journal, JournalError
+    from lifecycle.results import SCHEMA_VERSION
 
     try:
         journal = Journal.open(settings.state_dir)
@@ -602,13 +606,26 @@ def history(settings: Settings, run_id: str | None, limit: int) -> None:
     default="all",
     show_default=True,
 )
+@click.option(
+    "--partition",
+    type=click.Choice(["aws", "aws-cn", "aws-us-gov"]),
+    default=None,
+    help="ARN partition (default: the one of AWS_REGION, else aws).",
+)
 @click.pass_obj
-def policy(settings: Settings, scope: str) -> None:
+def policy(settings: Settings, scope: str, partition: str | None) -> None:
     """The least-privilege IAM policy the workflow needs (with --assume-role: sts:AssumeRole
     on that role too)."""
+    from lifecycle.effects import partition_of
     from lifecycle.policy import policy_document
 
-    document = policy_document(_workflow(settings), scope, cross_account=settings.assume_role)
+    region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or ""
+    document = policy_document(
+        _workflow(settings),
+        scope,
+        cross_account=settings.assume_role,
+        partition=partition or partition_of(region),
+    )
     click.echo(json.dumps(document, indent=2))
 
 
@@ -633,9 +650,24 @@ def demo(output_dir: Path) -> None:
         raise click.exceptions.Exit(code)
 
 
+def _arm_crash_point() -> None:
+    """``SLR_CRASH_AT=before|after:Operation:N`` kills the process at that write boundary, to
+    rehearse a crash (and to test resuming). Read here, at start, never at import."""
+    spec = os.environ.get("SLR_CRASH_AT")
+    if not spec:
+        return
+    from lifecycle.aws import arm_crash_point
+
+    try:
+        arm_crash_point(spec)
+    except ValueError as error:
+        raise Failure(str(error), exits.USAGE) from None
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point: maps every expected failure to one line on stderr and its exit code."""
     try:
+        _arm_crash_point()
         # With standalone_mode off, click returns a command's Exit code instead of raising.
         code = cli.main(args=argv, prog_name="slr", standalone_mode=False)
     except Failure as failure:

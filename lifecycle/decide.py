@@ -7,13 +7,16 @@ property tests can drive it with any observation.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections import deque
 
 from lifecycle.definition import Transition
-from lifecycle.observation import DeletionTask, Dependent, Observation, Role, replace
-from lifecycle.workflow import Activation, Call, Workflow
+from lifecycle.effects import EFFECTS, RUNNING, Blocked, Effect, Options, Where
+from lifecycle.guards import GUARDS
+from lifecycle.observation import Observation
+from lifecycle.workflow import Call, Workflow
 
 __all__ = [
+    "RUNNING",
     "Blocked",
     "Options",
     "Unreachable",
@@ -26,25 +29,10 @@ __all__ = [
 
 ABSENT, CREATED, IN_USE = "ABSENT", "CREATED", "IN_USE"
 DRAINING, DELETABLE, DELETED = "DRAINING", "DELETABLE", "DELETED"
-RUNNING = ("NOT_STARTED", "IN_PROGRESS")
-
-
-class Blocked(Exception):
-    """The next transition cannot be decided or sent: the message says why, in one line."""
 
 
 class Unreachable(Blocked):
     """The target cannot be reached from the observed state by any allowed way."""
-
-
-@dataclass(frozen=True)
-class Options:
-    """What the user asked for beyond the target."""
-
-    activation: Activation | None = None
-    #: A description to create the role with (or converge an adopted role to).
-    description: str | None = None
-    custom_suffix: str | None = None
 
 
 def derive_state(world: Observation) -> str:
@@ -65,26 +53,53 @@ def derive_state(world: Observation) -> str:
     return CREATED
 
 
+def _search(
+    workflow: Workflow, world: Observation, goal: str, options: Options
+) -> tuple[tuple[Transition, ...] | None, list[str]]:
+    """Breadth-first over simulated worlds: the fewest planned transitions from ``world`` to
+    ``goal`` (declaration order breaks ties), and what was missing on the ways not taken."""
+    definition = workflow.definition
+    where = Where("000000000000")
+    queue: deque[tuple[Observation, tuple[Transition, ...]]] = deque([(world, ())])
+    seen = {derive_state(world)}
+    missing: list[str] = []
+    while queue:
+        here, path = queue.popleft()
+        if derive_state(here) == goal:
+            return path, missing
+        for transition in definition.outgoing(derive_state(here)):
+            if not transition.planned or (transition.only_to_target and transition.dest != goal):
+                continue
+            effect = EFFECTS[transition.trigger]
+            why = effect.needs(workflow, here, options)
+            if why is not None:
+                missing.append(f"{transition.trigger} needs {why}")
+                continue
+            try:
+                after = effect.simulate(workflow, here, options, where)
+            except Blocked as blocked:
+                missing.append(str(blocked))
+                continue
+            state = derive_state(after)
+            if state not in seen:
+                seen.add(state)
+                queue.append((after, (*path, transition)))
+    return None, missing
+
+
 def path_to(
     workflow: Workflow, world: Observation, target: str, options: Options
 ) -> tuple[Transition, ...] | None:
     """The transitions from ``world``'s state to ``target``; ``None`` when unreachable.
 
-    A plan never takes ``reject`` (an outcome, not a choice), takes ``delete`` only on the
-    way to ``deleted``, ``restore`` only with a drain recorded and no deletion task running,
-    and ``activate`` only with something to activate.
+    The way is decided whole, before any write, on worlds simulated step by step, with what
+    can be judged up front: a plan never takes an unplanned transition (``reject``: an
+    outcome, not a choice), takes an irreversible one (``delete``) only as its last step to
+    its own destination, and a transition only when it has what it needs (``activate`` an
+    activation, ``restore`` a recorded drain and no deletion task running).
     """
-    definition = workflow.definition
-    goal = definition.state(target).id
-    avoid = {"reject"}
-    if goal != DELETED:
-        avoid.add("delete")
-    task = world.deletion_task
-    if not world.drain_recorded or (task is not None and task.status in RUNNING):
-        avoid.add("restore")  # nothing to restore, or the role is being deleted right now
-    if options.activation is None:
-        avoid.add("activate")
-    return definition.shortest_path(derive_state(world), goal, avoid=avoid)
+    goal = workflow.definition.state(target).id
+    return _search(workflow, world, goal, options)[0]
 
 
 def next_transition(
@@ -93,71 +108,28 @@ def next_transition(
     """The transition to fire now; ``None`` when ``world`` is already at ``target``."""
     state = derive_state(world)
     definition = workflow.definition
-    if state == definition.state(target).id:
+    goal = definition.state(target).id
+    if state == goal:
         return None
-    task = world.deletion_task
-    if state == DELETABLE and task is not None and task.status == "FAILED":
-        return definition.transition("reject")
-    path = path_to(workflow, world, target, options)
+    for transition in definition.outgoing(state):
+        # An outcome AWS decided (a failed deletion task) is recorded before anything else.
+        if not transition.planned and all(GUARDS[name](world) for name in transition.guards):
+            return transition
+    path, missing = _search(workflow, world, goal, options)
     if path is None:
+        why = f": {'; '.join(dict.fromkeys(missing))}" if missing else ""
         raise Unreachable(
-            f"{definition.state(target).label} cannot be reached from "
-            f"{definition.state(state).label}"
+            f"{definition.state(goal).label} cannot be reached from "
+            f"{definition.state(state).label}{why}"
         )
     return path[0]
-
-
-def _arn(workflow: Workflow, account: str) -> str:
-    return f"arn:aws:iam::{account}:role{workflow.role_path}{workflow.role_name}"
 
 
 def writes_for(
     workflow: Workflow, trigger: str, world: Observation, options: Options, home: str
 ) -> list[Call]:
     """The writes ``trigger`` sends from ``world``, exactly (``home``: IAM's region)."""
-    if trigger == "create":
-        # create fires only where no role exists (absent, deleted); an existing role's
-        # description is converged by the runner, outside the lifecycle.
-        params = {"AWSServiceName": workflow.principal}
-        if options.description:
-            params["Description"] = options.description
-        if options.custom_suffix:
-            params["CustomSuffix"] = options.custom_suffix
-        return [Call("iam", "CreateServiceLinkedRole", home, params)]
-    if trigger in ("activate", "drain", "restore"):
-        return [call for _, call in _changes(workflow, trigger, world, options)]
-    if trigger == "delete":
-        if world.deletion_task is not None and world.deletion_task.status in RUNNING:
-            return []  # a task already runs: poll it, send nothing
-        return [Call("iam", "DeleteServiceLinkedRole", home, {"RoleName": workflow.role_name})]
-    return []  # verify and reject only read
-
-
-def _key(dependent: Dependent) -> tuple[str, str, str]:
-    return (dependent.region, dependent.kind, dependent.name)
-
-
-def _changes(
-    workflow: Workflow, trigger: str, world: Observation, options: Options
-) -> list[tuple[Dependent, Call]]:
-    """Each dependent ``trigger`` changes, with the write that changes it."""
-    dependents = workflow.dependents
-    if dependents is None:
-        raise Blocked(f"workflow {workflow.name!r} declares no dependents")
-    if trigger == "drain":
-        return [(d, dependents.deactivate(d)) for d in world.active]
-    if trigger == "restore":
-        return [(d, dependents.reactivate(d)) for d in world.drained]
-    if options.activation is None:
-        raise Blocked("activate needs resources to activate")
-    found = {(d.region, d.name): d for d in world.dependents if d.kind == dependents.activates}
-    missing = [f"{r}/{n}" for r, n in options.activation.targets if (r, n) not in found]
-    if missing:
-        raise Blocked(f"activate: no such {dependents.activates}: {', '.join(missing)}")
-    level = options.activation.level
-    return [
-        (found[(r, n)], dependents.activate(r, n, level)) for r, n in options.activation.targets
-    ]
+    return _effect(trigger).writes(workflow, world, options, Where("", home))
 
 
 def simulate(
@@ -170,63 +142,11 @@ def simulate(
 ) -> Observation:
     """The world after ``trigger`` succeeds from ``world``: what a dry run shows and what a
     real run assumes until its next scan."""
-    if trigger == "create":
-        role = world.role or Role(
-            workflow.role_name, _arn(workflow, account), workflow.role_path, options.description
-        )
-        if options.description:
-            role = replace(role, description=options.description)
-        return replace(
-            world,
-            role=role,
-            deletion_task=None,
-            deleted_by_us=False,
-            deletion_requested=False,
-            decommission_intended=False,
-            draining=False,
-            drained=(),
-            rejects=0,
-        )
-    if trigger in ("activate", "drain", "restore"):
-        assert workflow.dependents is not None  # _changes refused a workflow without
-        settings_of = workflow.dependents.settings_of
-        changed = {
-            _key(d): replace(d, active=trigger != "drain", settings=settings_of(call))
-            for d, call in _changes(workflow, trigger, world, options)
-        }
-        dependents = tuple(changed.get(_key(d), d) for d in world.dependents)
-        if trigger == "drain":
-            # Keep the first snapshot of each dependent: a second drain (after a reject)
-            # must not replace original settings with drained ones. A drain also undoes any
-            # earlier finding that the role was deletable: only a new verify may say so.
-            kept = {_key(d) for d in world.drained}
-            drained = world.drained + tuple(d for d in world.active if _key(d) not in kept)
-            return replace(world, dependents=dependents, draining=True, drained=drained,
-                           decommission_intended=False, deletion_requested=False)  # fmt: skip
-        if trigger == "restore":
-            return replace(world, dependents=dependents, draining=False,
-                           decommission_intended=False, drained=())  # fmt: skip
-        return replace(world, dependents=dependents)
-    if trigger == "verify":
-        return replace(world, decommission_intended=True)
-    if trigger == "delete":
-        task_id = world.deletion_task.id if world.deletion_task else "task/simulated"
-        return replace(
-            world,
-            role=None,
-            dependents=(),
-            deleted_by_us=True,
-            deletion_requested=True,
-            draining=False,
-            decommission_intended=False,
-            deletion_task=DeletionTask(task_id, "SUCCEEDED"),
-        )
-    if trigger == "reject":
-        return replace(
-            world,
-            deletion_task=None,
-            deletion_requested=False,
-            decommission_intended=False,
-            rejects=world.rejects + 1,
-        )
-    raise Blocked(f"unknown transition {trigger!r}")
+    return _effect(trigger).simulate(workflow, world, options, Where(account, home))
+
+
+def _effect(trigger: str) -> Effect:
+    try:
+        return EFFECTS[trigger]
+    except KeyError:
+        raise Blocked(f"unknown transition {trigger!r}") from None

@@ -40,6 +40,8 @@ class State:
     initial: bool = False
     #: A state where a lifecycle may end.
     final: bool = False
+    #: A state users may ask to walk to (``--target``).
+    target: bool = True
 
 
 @dataclass(frozen=True)
@@ -63,6 +65,14 @@ class Transition:
     #: Names of guards that must all hold; an empty tuple means unguarded.
     guards: tuple[str, ...] = ()
     meaning: str = ""
+    #: False for an outcome AWS decides (a failed deletion), never chosen by a plan.
+    planned: bool = True
+    #: Taken only when its destination is the target: an irreversible step is no way through.
+    only_to_target: bool = False
+    #: Its action polls an asynchronous AWS task (diagrams show the poll policy).
+    polls: bool = False
+    #: The IAM policy scope it belongs to (``slr policy --scope``); ``None``: only ``all``.
+    scope: Literal["provision", "decommission"] | None = "decommission"
 
     @property
     def edges(self) -> Iterator[tuple[str, str]]:
@@ -109,6 +119,11 @@ class Definition:
     @property
     def finals(self) -> tuple[State, ...]:
         return tuple(s for s in self.states if s.final)
+
+    @property
+    def targets(self) -> tuple[State, ...]:
+        """The states users may ask to walk to, in declaration order."""
+        return tuple(s for s in self.states if s.target)
 
     def outgoing(self, state_id: str) -> tuple[Transition, ...]:
         """Transitions that may fire from ``state_id``, in declaration order."""
@@ -198,10 +213,11 @@ def _validate(definition: Definition) -> None:
 LIFECYCLE = Definition(
     name="service-linked-role",
     states=(
-        State("ABSENT", "absent", "no such role", initial=True),
+        State("ABSENT", "absent", "no such role", initial=True, target=False),
         State("CREATED", "created", "role exists, nothing uses it, no decommission under way"),
         State("IN_USE", "in-use", "role exists and at least one dependent uses it"),
-        State("DRAINING", "draining", "decommission started: dependents being deactivated"),
+        State("DRAINING", "draining", "decommission started: dependents being deactivated",
+              target=False),
         State("DELETABLE", "deletable", "full scan found no active dependent; deletion intended"),
         State("DELETED", "deleted", "the deletion task succeeded; the role is gone", final=True),
     ),
@@ -213,18 +229,21 @@ LIFECYCLE = Definition(
     ),
     transitions=(
         Transition("create", ("ABSENT", "DELETED"), "CREATED",
-                   meaning="create the role, or adopt it, and wait until IAM shows it"),
+                   meaning="create the role, or adopt it, and wait until IAM shows it",
+                   scope="provision"),
         Transition("activate", ("CREATED",), "IN_USE",
-                   meaning="turn on logging that uses the role"),
+                   meaning="turn on logging that uses the role", scope=None),
         Transition("drain", ("IN_USE",), "DRAINING",
                    meaning="deactivate every dependent, keeping its settings"),
         Transition("verify", ("DRAINING", "CREATED"), "DELETABLE", ("nothing_active",),
                    meaning="rescan every region, read-only"),
         Transition("delete", ("DELETABLE",), "DELETED", ("deletion_succeeded",),
-                   meaning="start the deletion task and poll it"),
+                   meaning="start the deletion task and poll it", only_to_target=True,
+                   polls=True),
         Transition("reject", ("DELETABLE",), "IN_USE", ("deletion_failed",),
-                   meaning="the deletion task failed: the role is still used"),
-        Transition("restore", ("DRAINING", "DELETABLE"), "IN_USE", ("drain_recorded",),
-                   meaning="re-apply the settings the drain kept"),
+                   meaning="the deletion task failed: the role is still used", planned=False),
+        Transition("restore", ("DRAINING", "DELETABLE", "CREATED"), "IN_USE",
+                   ("drain_recorded",),
+                   meaning="re-apply the settings the drain kept (after a deletion: the undo)"),
     ),
 )  # fmt: skip

@@ -61,8 +61,12 @@ class Observation:
     dependents: tuple[Dependent, ...] = ()
     #: Regions whose dependents were listed completely.
     scanned_regions: tuple[str, ...] = ()
-    #: Regions that could not be scanned (not enabled, unreachable), with the reason.
+    #: Regions that could not be scanned (unreachable, failing), with the reason: nothing can
+    #: be proven there, so they block ``verify``.
     unscanned_regions: Mapping[str, str] = field(default_factory=dict)
+    #: Opt-in regions the account has not enabled, with the reason: nothing can run there, so
+    #: they are skipped (IAM's own usage check at deletion is the backstop).
+    skipped_regions: Mapping[str, str] = field(default_factory=dict)
     deletion_task: DeletionTask | None = None
     #: Journal: a drain was started and not undone.
     draining: bool = False
@@ -76,6 +80,8 @@ class Observation:
     deleted_by_us: bool = False
     #: Journal: deletion tasks that failed (a reject each) in this decommission.
     rejects: int = 0
+    #: Journal: the creation date of the role we deleted (IAM may still show it for a while).
+    deleted_role: str | None = None
 
     @property
     def drain_recorded(self) -> bool:
@@ -101,6 +107,7 @@ class Observation:
             dependents=tuple(Dependent(**d) for d in data.get("dependents", ())),
             scanned_regions=tuple(data.get("scanned_regions", ())),
             unscanned_regions=dict(data.get("unscanned_regions", {})),
+            skipped_regions=dict(data.get("skipped_regions", {})),
             deletion_task=DeletionTask(
                 task["id"],
                 task["status"],
@@ -115,4 +122,5 @@ class Observation:
             deletion_requested=bool(data.get("deletion_requested")),
             deleted_by_us=bool(data.get("deleted_by_us")),
             rejects=int(data.get("rejects", 0)),
+            deleted_role=data.get("deleted_role"),
         )

@@ -18,31 +18,42 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
+from lifecycle.definition import LIFECYCLE, Definition
 from lifecycle.workflow import OBSERVE, Operation, Workflow
 
-__all__ = ["SCOPES", "policy_document", "role_arn_pattern", "scope_operations"]
+__all__ = ["SCOPES", "policy_document", "role_arn_pattern", "scope_operations", "scopes"]
 
-#: Which transitions each scope covers (observation is in every scope): setting the role up,
-#: and taking it down (a decommission may also undo its drain, or learn that AWS refused).
-SCOPES: dict[str, tuple[str, ...]] = {
-    "provision": ("create",),
-    "decommission": ("drain", "verify", "delete", "reject", "restore"),
-}
 CREATE = "CreateServiceLinkedRole"
+
+
+def scopes(definition: Definition) -> dict[str, tuple[str, ...]]:
+    """Which transitions each scope covers, as the definition declares (observation is in
+    every scope): setting the role up, and taking it down (a decommission may also undo its
+    drain, or learn that AWS refused)."""
+    found: dict[str, tuple[str, ...]] = {}
+    for transition in definition.transitions:
+        if transition.scope is not None:
+            found[transition.scope] = (*found.get(transition.scope, ()), transition.trigger)
+    return found
+
+
+#: The scopes of the service-linked role lifecycle.
+SCOPES = scopes(LIFECYCLE)
 
 
 def scope_operations(workflow: Workflow, scope: str) -> tuple[Operation, ...]:
     """The operations of ``scope`` (``all`` for every transition), observation included."""
     if scope == "all":
         return workflow.operations()
-    if scope not in SCOPES:
-        raise KeyError(f"unknown scope {scope!r} (known: {', '.join(SCOPES)}, all)")
-    return workflow.operations(OBSERVE, *SCOPES[scope])
+    known = scopes(workflow.definition)
+    if scope not in known:
+        raise KeyError(f"unknown scope {scope!r} (known: {', '.join(known)}, all)")
+    return workflow.operations(OBSERVE, *known[scope])
 
 
-def role_arn_pattern(workflow: Workflow) -> str:
+def role_arn_pattern(workflow: Workflow, partition: str = "aws") -> str:
     """Every account's copy of the role (``*`` after the name covers a custom suffix)."""
-    return f"arn:aws:iam::*:role{workflow.role_path}{workflow.role_name}*"
+    return f"arn:{partition}:iam::*:role{workflow.role_path}{workflow.role_name}*"
 
 
 def _sid(*words: str) -> str:
@@ -71,15 +82,20 @@ def _statement(sid: str, actions: Iterable[str], resources: Iterable[str],
 
 
 def policy_document(
-    workflow: Workflow, scope: str = "all", *, cross_account: str | None = None
+    workflow: Workflow,
+    scope: str = "all",
+    *,
+    cross_account: str | None = None,
+    partition: str = "aws",
 ) -> dict[str, Any]:
-    """An IAM policy document granting exactly what ``scope`` of ``workflow`` calls.
+    """An IAM policy document granting exactly what ``scope`` of ``workflow`` calls, in
+    ``partition`` (``aws``, ``aws-cn``, ``aws-us-gov``).
 
     ``cross_account``: the ARN of a role in another account that runs assume (adds
     ``sts:AssumeRole`` on it alone).
     """
     operations = scope_operations(workflow, scope)
-    role = role_arn_pattern(workflow)
+    role = role_arn_pattern(workflow, partition)
     statements = []
     if any(op.service == "iam" and op.name == CREATE for op in operations):
         # AWS authorizes the create against the ARN of the role it would make; the condition
@@ -95,21 +111,22 @@ def policy_document(
             statements.append(_statement(_sid(verb, workflow.role_name), chosen, [role]))
     services = sorted({op.service for op in operations if op.service != "iam"})
     for service in services:
-        reads = [op for op in operations if op.service == service and not op.writes]
-        if reads:
-            statements.append(_statement(
-                _sid("List", service, "Dependents"), [op.action for op in reads],
-                [op.resource for op in reads],
-            ))  # fmt: skip
-        # One statement per kind of resource written, so that no action is granted on a
-        # kind of resource it never acts on.
-        changes = [op for op in operations if op.service == service and op.writes]
-        for resource in sorted({op.resource for op in changes}):
-            ops = [op for op in changes if op.resource == resource]
-            statements.append(_statement(
-                _sid("Configure", service, _resource_kind(resource) + "s"),
-                [op.action for op in ops], [resource],
-            ))  # fmt: skip
+        # One statement per kind of resource, so that no action is granted on a kind of
+        # resource it never acts on: the lists (on "*"), reads of one resource, writes.
+        ops = [op for op in operations if op.service == service]
+        for writes, verb in ((False, "Read"), (True, "Configure")):
+            kind_ops = [op for op in ops if op.writes is writes]
+            for resource in sorted({op.resource for op in kind_ops}):
+                actions = [op.action for op in kind_ops if op.resource == resource]
+                arn = resource.format(partition=partition)
+                kind = _resource_kind(arn)
+                if arn != "*":
+                    sid = _sid(verb, service, kind + "s")
+                elif service == workflow.service:
+                    sid = _sid("List", service, "Dependents")
+                else:
+                    sid = _sid("List", service, "Regions")
+                statements.append(_statement(sid, actions, [arn]))
     if cross_account:
         statements.append(_statement("AssumeRunnerRole", ["sts:AssumeRole"], [cross_account]))
     return {"Version": "2012-10-17", "Statement": statements}

@@ -35,8 +35,6 @@ COMMITTED_FORMATS = ("dot", "mermaid", "markdown", "svg")
 #: The file suffix each format is committed under in ``diagrams/``.
 SUFFIXES = {"dot": "dot", "mermaid": "mmd", "markdown": "md", "svg": "svg", "png": "png"}
 
-#: The transition whose action polls the deletion task (its poll policy is drawn with it).
-POLLS = "delete"
 _HIGHLIGHT = "#b45309"
 _HIGHLIGHT_FILL = "#fde68a"
 
@@ -128,7 +126,7 @@ def extract(workflow: Workflow, highlight: Highlight | None = None) -> Diagram:
                     guards=transition.guards,
                     operations=operations,
                     retry=binding.retry.describe()
-                    + (f"; poll {workflow.poll.describe()}" if transition.trigger == POLLS else ""),
+                    + (f"; poll {workflow.poll.describe()}" if transition.polls else ""),
                     highlighted=(source, dest, transition.trigger) in marked_edges,
                 )
             )

@@ -20,6 +20,7 @@ if TYPE_CHECKING:  # the diagram path must not import boto3
     from lifecycle.aws import Aws
 
 __all__ = [
+    "LIST_REGIONS",
     "OBSERVE",
     "Access",
     "Activation",
@@ -63,6 +64,11 @@ class Operation:
     @property
     def writes(self) -> bool:
         return self.access is Access.WRITE
+
+
+#: The Account API's list of regions and their opt-in status: a workflow that declares it in
+#: its observation learns in one call which regions the account has enabled.
+LIST_REGIONS = Operation("account", "ListRegions", Access.READ, regional=False)
 
 
 @dataclass(frozen=True)
@@ -117,8 +123,16 @@ class Dependents(Protocol):
     #: The kind of dependent that ``activate`` turns on (its names are what users give).
     activates: str
 
-    def activate(self, region: str, name: str, level: int) -> Call:
-        """The write that makes resource ``name`` use the role."""
+    def activate(self, dependent: Dependent, level: int) -> Call:
+        """The write that makes ``dependent`` use the role at ``level``, its other settings
+        as scanned (a write that sets a whole configuration must carry what it keeps)."""
+        ...
+
+    #: Error codes that say a dependent no longer exists (deleted since it was scanned).
+    vanished: frozenset[str]
+
+    def notes(self, dependent: Dependent) -> tuple[str, ...]:
+        """What a person should know before ``dependent`` is drained (one line each)."""
         ...
 
     def settings_of(self, call: Call) -> Mapping[str, Any]:

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from lifecycle.observation import Dependent
 from lifecycle.retry import RetryPolicy
-from lifecycle.workflow import OBSERVE, Access, Binding, Call, Operation, Workflow
+from lifecycle.workflow import LIST_REGIONS, OBSERVE, Access, Binding, Call, Operation, Workflow
 
 if TYPE_CHECKING:
     from lifecycle.aws import Aws
@@ -38,17 +38,28 @@ DELETION_STATUS = Operation("iam", "GetServiceLinkedRoleDeletionStatus", _R, reg
 
 LIST_CONFIGURATIONS = Operation("mediatailor", "ListPlaybackConfigurations", _R)
 LIST_CHANNELS = Operation("mediatailor", "ListChannels", _R)
+#: A list item may lack its LogConfiguration (optional in the model): then the configuration
+#: itself tells whether it is active (fail closed).
+GET_CONFIGURATION = Operation(
+    "mediatailor",
+    "GetPlaybackConfiguration",
+    _R,
+    resource="arn:{partition}:mediatailor:*:*:playbackConfiguration/*",
+)
 CONFIGURE_CONFIGURATION_LOGS = Operation(
     "mediatailor",
     "ConfigureLogsForPlaybackConfiguration",
     _W,
-    resource="arn:aws:mediatailor:*:*:playbackConfiguration/*",
+    resource="arn:{partition}:mediatailor:*:*:playbackConfiguration/*",
 )
 CONFIGURE_CHANNEL_LOGS = Operation(
-    "mediatailor", "ConfigureLogsForChannel", _W, resource="arn:aws:mediatailor:*:*:channel/*"
+    "mediatailor",
+    "ConfigureLogsForChannel",
+    _W,
+    resource="arn:{partition}:mediatailor:*:*:channel/*",
 )
 
-SCAN = (LIST_CONFIGURATIONS, LIST_CHANNELS)
+SCAN = (LIST_CONFIGURATIONS, LIST_CHANNELS, GET_CONFIGURATION)
 
 #: Writes to IAM are retried patiently: ConcurrentModification clears in seconds.
 IAM_WRITES = RetryPolicy(
@@ -65,9 +76,12 @@ SERVICE_CALLS = RetryPolicy(
 #: then every 10 s), and reaches Terraform's 10 s after about 40 s, so a long task costs only
 #: a few more reads. 33 polls: about 4.4 minutes of patience, as before.
 DELETION_POLL = RetryPolicy(
-    interval_seconds=1.0, backoff_rate=1.25, max_attempts=33, max_delay_seconds=10.0,
+    interval_seconds=1.0,
+    backoff_rate=1.25,
+    max_attempts=33,
+    max_delay_seconds=10.0,
     jitter="NONE",
-)  # fmt: skip
+)
 
 
 class MediaTailorDependents:
@@ -79,9 +93,10 @@ class MediaTailorDependents:
 
     def scan(self, aws: Aws, region: str, kind: str, policy: RetryPolicy) -> list[Dependent]:
         operation, parse = _LISTS[kind]
-        pages = aws.paginate("mediatailor", operation.name, region, {"MaxResults": 100},
-                             items="Items", policy=policy)  # fmt: skip
-        return [parse(region, item) for item in pages]
+        pages = aws.paginate(
+            "mediatailor", operation.name, region, {"MaxResults": 100}, items="Items", policy=policy
+        )
+        return [parse(region, _complete(aws, region, kind, item, policy)) for item in pages]
 
     def deactivate(self, dependent: Dependent) -> Call:
         if dependent.kind == CHANNEL:
@@ -99,12 +114,37 @@ class MediaTailorDependents:
             )
         return _configuration_logs(dependent.region, dependent.name, dependent.settings)
 
-    def activate(self, region: str, name: str, level: int) -> Call:
-        return _configuration_logs(region, name, {"PercentEnabled": level})
+    def activate(self, dependent: Dependent, level: int) -> Call:
+        # ConfigureLogsForPlaybackConfiguration sets the whole log configuration: send the
+        # scanned settings (strategies, interaction logs) so that only the percentage changes.
+        return _configuration_logs(
+            dependent.region, dependent.name, {**dependent.settings, "PercentEnabled": level}
+        )
+
+    #: MediaTailor's model declares only BadRequestException; the wire code says the rest.
+    vanished = frozenset({"NotFoundException"})
+
+    def notes(self, dependent: Dependent) -> tuple[str, ...]:
+        strategies = dependent.settings.get("EnabledLoggingStrategies") or ()
+        if dependent.active and "VENDED_LOGS" in strategies:
+            return ("a drain also stops its vended log delivery (VENDED_LOGS)",)
+        return ()
 
     def settings_of(self, call: Call) -> dict[str, Any]:
         names = ("PlaybackConfigurationName", "ChannelName")
         return {key: value for key, value in call.params.items() if key not in names}
+
+
+def _complete(
+    aws: Aws, region: str, kind: str, item: dict[str, Any], policy: RetryPolicy
+) -> dict[str, Any]:
+    """``item``, read again by itself when the list left out what decides its activity."""
+    if kind != PLAYBACK_CONFIGURATION or "LogConfiguration" in item:
+        return item
+    found: dict[str, Any] = aws.call(
+        "mediatailor", GET_CONFIGURATION.name, region, {"Name": item["Name"]}, policy=policy
+    )
+    return found
 
 
 def _configuration(region: str, item: dict[str, Any]) -> Dependent:
@@ -159,13 +199,13 @@ WORKFLOW = Workflow(
     dependents=MediaTailorDependents(),
     poll=DELETION_POLL,
     bindings={
-        OBSERVE: Binding((GET_ROLE, DELETION_STATUS, *SCAN), SERVICE_CALLS),
+        OBSERVE: Binding((GET_ROLE, DELETION_STATUS, LIST_REGIONS, *SCAN), SERVICE_CALLS),
         "create": Binding((CREATE_ROLE, GET_ROLE, UPDATE_ROLE), IAM_WRITES),
         "activate": Binding((CONFIGURE_CONFIGURATION_LOGS,), SERVICE_CALLS),
         "drain": Binding(
             (*SCAN, CONFIGURE_CONFIGURATION_LOGS, CONFIGURE_CHANNEL_LOGS), SERVICE_CALLS
         ),
-        "verify": Binding((GET_ROLE, *SCAN), SERVICE_CALLS),
+        "verify": Binding((GET_ROLE, LIST_REGIONS, *SCAN), SERVICE_CALLS),
         "delete": Binding((DELETE_ROLE, DELETION_STATUS), IAM_WRITES),
         "reject": Binding((DELETION_STATUS,), IAM_WRITES),
         "restore": Binding((CONFIGURE_CONFIGURATION_LOGS, CONFIGURE_CHANNEL_LOGS), SERVICE_CALLS),

@@ -10,9 +10,9 @@ from typing import Any
 import boto3
 import pytest
 
-from lifecycle.engine import Runner, RunnerConfig
 from lifecycle.journal import Journal
 from lifecycle.retry import RetryPolicy
+from lifecycle.runner import Runner, RunnerConfig
 from lifecycle.workflow import Workflow
 from localaws import LocalAWS
 from localaws.seed import Account

@@ -67,11 +67,21 @@ def test_throttling_and_transient_codes_are_retryable_whatever_the_status(
 
 
 @settings(max_examples=80)
-@given(st.sampled_from(sorted(FATAL - {"NoSuchEntity"})), statuses, st.booleans())
+@given(
+    st.sampled_from(sorted(FATAL - {"NoSuchEntity"})),
+    statuses.filter(lambda status: status != 429),
+    st.booleans(),
+)
 def test_fatal_codes_are_fatal_even_with_a_5xx_status(
     code: str, status: int, eventual: bool
 ) -> None:
     assert classify(client_error(code, status), eventual_not_found=eventual) is ErrorKind.FATAL
+
+
+@settings(max_examples=80)
+@given(st.one_of(st.sampled_from(sorted(FATAL)), unknown_codes), st.booleans())
+def test_any_429_is_throttling_whatever_its_code(code: str, eventual: bool) -> None:
+    assert classify(client_error(code, 429), eventual_not_found=eventual) is ErrorKind.RETRYABLE
 
 
 def test_no_such_entity_is_eventual_when_eventual_not_found_is_asked() -> None:

@@ -14,9 +14,9 @@ from structlog.testing import capture_logs
 
 from lifecycle import exits
 from lifecycle.aws import AwsError, DryRunRefused
-from lifecycle.decide import Options
-from lifecycle.engine import StepStatus
+from lifecycle.decide import Options, Unreachable
 from lifecycle.log import redact
+from lifecycle.results import StepStatus
 from lifecycle.workflow import Activation
 from localaws import Fault, LocalAWS
 from localaws.seed import Account
@@ -87,9 +87,11 @@ def test_activate_refuses_an_unknown_configuration(
 ) -> None:
     make_runner().apply("created")
     options = Options(activation=Activation((("eu-west-1", "nowhere"),), 40))
-    result = make_runner().apply("in-use", options)
-    assert result.exit_code == exits.ERROR
-    assert result.steps[0].error == "activate: no such playback-configuration: eu-west-1/nowhere"
+    # The whole way is decided before any write (issue 16): refused up front, nothing sent.
+    with pytest.raises(Unreachable, match="activate: no such playback-configuration: "
+                       "eu-west-1/nowhere"):  # fmt: skip
+        make_runner().apply("in-use", options)
+    assert account.configurations("eu-west-1") == {}
 
 
 def test_drain_deactivates_every_dependent_and_keeps_its_settings(

@@ -25,10 +25,11 @@ from parliament import analyze_policy_string
 from lifecycle import exits
 from lifecycle.aws import AwsError
 from lifecycle.decide import Options
-from lifecycle.engine import Runner, RunnerConfig, RunResult
 from lifecycle.journal import Journal
 from lifecycle.policy import SCOPES, policy_document, role_arn_pattern, scope_operations
+from lifecycle.results import RunResult
 from lifecycle.retry import RetryPolicy
+from lifecycle.runner import Runner, RunnerConfig
 from lifecycle.workflow import Workflow
 from localaws import LocalAWS
 from localaws.seed import Account

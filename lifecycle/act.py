@@ -1,0 +1,252 @@
+"""Acting: the only place that sends writes. One function per way of acting
+(:class:`~lifecycle.effects.Acting`), each used by the transitions whose effect names it.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from lifecycle.aws import Aws, AwsError
+from lifecycle.decide import derive_state
+from lifecycle.effects import RUNNING, Acting, Effect, Options, Where, changes
+from lifecycle.guards import GUARDS
+from lifecycle.intent import Intent
+from lifecycle.log import get_logger
+from lifecycle.observation import DeletionTask, Dependent, Observation, replace
+from lifecycle.observe import Observer, role_of
+from lifecycle.results import StepResult, StepStatus
+from lifecycle.retry import retrying
+from lifecycle.workflow import Call, Workflow
+
+__all__ = ["ACTS", "Actor", "converge"]
+
+#: A deletion task IAM lost (forgotten while the role is still there) is started again at
+#: most this many times within one step.
+_TASK_RESTARTS = 3
+
+
+@dataclass(frozen=True)
+class Actor:
+    """What acting needs: the step's AWS gateway (journaling its writes), the observer, and
+    the run's facts."""
+
+    aws: Aws
+    workflow: Workflow
+    observer: Observer
+    where: Where
+    options: Options
+    #: Records an intent in the journal before a write (merged: only additions).
+    remember: Callable[[Observation], None]
+    progress: Callable[[str], None]
+    sleep: Callable[[float], Any]
+    #: Seconds to wait after a failed deletion before draining again.
+    reject_wait: float
+
+    def send(self, call: Call, trigger: str) -> dict[str, Any]:
+        policy = self.workflow.binding(trigger).retry
+        return self.aws.call(call.service, call.operation, call.region, call.params, policy=policy)
+
+
+Act = Callable[[Actor, Effect, Observation, StepResult], Observation]
+
+
+def _create(actor: Actor, effect: Effect, world: Observation, _step: StepResult) -> Observation:
+    log = get_logger()
+    intended = effect.simulate(actor.workflow, world, actor.options, actor.where)
+    for call in effect.writes(actor.workflow, world, actor.options, actor.where):
+        try:
+            actor.send(call, effect.trigger)
+        except AwsError as error:
+            # Another actor created it between our look and our call: adopt it.
+            if "has been taken" not in error.aws_message:
+                raise
+            log.info("role.adopted", reason="created concurrently")
+    # IAM is eventually consistent: GetRole answers NoSuchEntity for a while after a create;
+    # wait for it as for any of IAM's eventual states, with the workflow's poll.
+    found = actor.aws.call(
+        "iam",
+        "GetRole",
+        actor.where.home,
+        {"RoleName": actor.workflow.role_name},
+        policy=actor.workflow.poll,
+        eventual_not_found=True,
+    )["Role"]
+    return replace(intended, role=role_of(found))
+
+
+def _send(actor: Actor, effect: Effect, world: Observation, step: StepResult) -> Observation:
+    """One write per dependent; a dependent gone since the scan is reported and dropped."""
+    workflow, trigger = actor.workflow, effect.trigger
+    intended = effect.simulate(workflow, world, actor.options, actor.where)
+    if effect.journal_first:
+        actor.remember(intended)
+    pairs = changes(workflow, trigger, world, actor.options)
+    vanished = workflow.dependents.vanished if workflow.dependents else frozenset()
+    gone: list[Dependent] = []
+    done = [0]
+
+    def send(pair: tuple[Dependent, Call]) -> None:
+        dependent, call = pair
+        try:
+            actor.send(call, trigger)
+        except AwsError as error:
+            if error.code not in vanished:
+                raise
+            get_logger().warning(
+                "dependent.gone", region=dependent.region, kind=dependent.kind, name=dependent.name
+            )
+            gone.append(dependent)
+        done[0] += 1
+        actor.progress(f"{trigger}: {done[0]}/{len(pairs)} dependents")
+
+    actor.aws.map(send, pairs)
+    step.detail["dependents"] = len(pairs) - len(gone)
+    if not gone:
+        return intended
+    step.detail["gone"] = sorted(f"{d.region}/{d.name}" for d in gone)
+    keys = {(d.region, d.kind, d.name) for d in gone}
+
+    def kept(items: tuple[Dependent, ...]) -> tuple[Dependent, ...]:
+        return tuple(d for d in items if (d.region, d.kind, d.name) not in keys)
+
+    return replace(intended, dependents=kept(intended.dependents), drained=kept(intended.drained))
+
+
+def _rescan(actor: Actor, _effect: Effect, world: Observation, step: StepResult) -> Observation:
+    fresh = actor.observer.observe(actor.aws, Intent.of(world))
+    step.detail["active"] = [f"{d.region}/{d.name}" for d in fresh.active]
+    if fresh.skipped_regions:
+        step.detail["skipped_regions"] = dict(fresh.skipped_regions)
+    if GUARDS["nothing_active"](fresh):
+        return replace(fresh, decommission_intended=True)
+    return fresh
+
+
+def _delete(actor: Actor, effect: Effect, world: Observation, step: StepResult) -> Observation:
+    log = get_logger()
+    workflow = actor.workflow
+    actor.remember(replace(world, deletion_requested=True))
+    task = world.deletion_task
+    task_id = task.id if task and task.status in RUNNING else None
+    for call in effect.writes(workflow, world, actor.options, actor.where):
+        if world.deletion_requested:
+            log.info(
+                "delete.resubmit",
+                reason="a previous run sent it; AWS returns the running task's id",
+            )
+        task_id = actor.send(call, effect.trigger)["DeletionTaskId"]
+    assert task_id is not None
+    actor.remember(
+        replace(world, deletion_requested=True, deletion_task=DeletionTask(task_id, "NOT_STARTED"))
+    )
+    started = time.monotonic()
+    restarts = [0]
+
+    def start_again() -> str:
+        # The task is lost: IAM forgot it while the role is still there. Start it again.
+        restarts[0] += 1
+        log.warning("delete.restart", task=task_id, attempt=restarts[0])
+        call = effect.writes(
+            workflow, replace(world, deletion_task=None), actor.options, actor.where
+        )[0]
+        new_id = str(actor.send(call, effect.trigger)["DeletionTaskId"])
+        actor.remember(
+            replace(
+                world, deletion_requested=True, deletion_task=DeletionTask(new_id, "NOT_STARTED")
+            )
+        )
+        return new_id
+
+    def poll() -> DeletionTask:
+        nonlocal task_id
+        assert task_id is not None
+        status = actor.observer.deletion_status(actor.aws, task_id)
+        if status is None:  # IAM forgot the task (cloud-nuke#1143): GetRole tells
+            if actor.observer.role(actor.aws) is None:
+                status = DeletionTask(task_id, "SUCCEEDED")
+            elif restarts[0] < _TASK_RESTARTS:
+                task_id = start_again()
+                status = DeletionTask(task_id, "NOT_STARTED")
+            else:
+                status = DeletionTask(task_id, "FAILED", "IAM lost the deletion task repeatedly")
+        actor.progress(f"deletion task {status.status} ({time.monotonic() - started:.0f}s)")
+        return status
+
+    step.detail["deletion_task"] = task_id
+    final: DeletionTask = retrying(
+        workflow.poll,
+        retry_result=lambda t: t.status in RUNNING,
+        deadline=actor.aws.deadline,
+        sleep=actor.sleep,
+    )(poll)
+    step.detail["deletion_task"] = final.id
+    step.detail["deletion_status"] = final.status
+    log.info("delete.status", task=final.id, status=final.status)
+    if final.status == "SUCCEEDED":
+        intended = effect.simulate(workflow, world, actor.options, actor.where)
+        return replace(intended, deletion_task=final)
+    if final.status == "FAILED":
+        step.detail["usage"] = usage_of(final)
+    return replace(world, deletion_task=final, deletion_requested=True)
+
+
+def _record(actor: Actor, effect: Effect, world: Observation, step: StepResult) -> Observation:
+    """A failed deletion: log AWS's usage list; unless the attempts are spent, wait as AWS
+    advises ("wait a few minutes and try again") and rescan, so the next step starts from
+    what AWS shows now."""
+    task = world.deletion_task
+    usage = usage_of(task)
+    step.detail["usage"] = usage
+    get_logger().warning("delete.rejected", reason=task.reason if task else None, role_usage=usage)
+    after = effect.simulate(actor.workflow, world, actor.options, actor.where)
+    if after.rejects >= actor.workflow.max_deletion_attempts:
+        return after
+    wait = min(actor.reject_wait, max(actor.aws.deadline.remaining(), 0))
+    get_logger().info("delete.wait_before_retry", seconds=wait, attempt=after.rejects)
+    actor.progress(f"deletion failed: role still used; retrying in {wait:g}s")
+    actor.sleep(wait)
+    return actor.observer.observe(actor.aws, Intent.of(after))
+
+
+def usage_of(task: DeletionTask | None) -> list[dict[str, Any]]:
+    """A failed deletion task's RoleUsageList, as results and logs show it."""
+    return [
+        {"region": u.region, "resources": list(u.resources)} for u in (task.usage if task else ())
+    ]
+
+
+#: How each way of acting is done.
+ACTS: Mapping[Acting, Act] = {
+    Acting.CREATE: _create,
+    Acting.SEND: _send,
+    Acting.RESCAN: _rescan,
+    Acting.DELETE: _delete,
+    Acting.RECORD: _record,
+}
+assert set(ACTS) == set(Acting), f"no act for {set(Acting) - set(ACTS)}"
+
+
+def converge(actor: Actor, world: Observation, label: Callable[[str], str]) -> StepResult | None:
+    """The role's description is the one attribute AWS lets you edit: make it the one asked
+    for on a role that exists (a role still to create gets it at creation). ``None`` when
+    there is nothing to converge."""
+    role, description = world.role, actor.options.description
+    if role is None or not description or role.description == description:
+        return None
+    here = label(derive_state(world))
+    step = StepResult(None, here, here, StepStatus.SUCCEEDED, detail={"converged": "description"})
+    first = len(actor.aws.records)
+    params = {"RoleName": role.name, "Description": description}
+    if actor.aws.dry_run:
+        actor.aws.simulate("iam", "UpdateRole", actor.where.home, params)
+        step.status = StepStatus.SIMULATED
+    else:
+        try:
+            actor.send(Call("iam", "UpdateRole", actor.where.home, params), "create")
+        except AwsError as error:
+            step.status, step.error = StepStatus.FAILED, str(error)
+    step.operations = actor.aws.operations()[first:]
+    return step

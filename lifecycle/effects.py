@@ -1,0 +1,379 @@
+"""What each transition does, declared once, next to its trigger: the writes it sends, the
+world it leaves, how it acts, what it needs before it can be taken, and why it can be blocked.
+
+Pure: nothing here talks to AWS or the journal. :data:`EFFECTS` is checked against the
+definition at import, so a transition without an effect (or an effect without a transition)
+fails at once with one line naming it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+
+from lifecycle.definition import LIFECYCLE, Definition, DefinitionError
+from lifecycle.observation import DeletionTask, Dependent, Observation, Role, replace
+from lifecycle.workflow import Activation, Call, Dependents, Workflow
+
+__all__ = [
+    "EFFECTS",
+    "RUNNING",
+    "Acting",
+    "Blocked",
+    "Effect",
+    "Options",
+    "Where",
+    "check_effects",
+]
+
+RUNNING = ("NOT_STARTED", "IN_PROGRESS")
+
+
+class Blocked(Exception):
+    """The next transition cannot be decided or sent: the message says why, in one line."""
+
+
+@dataclass(frozen=True)
+class Options:
+    """What a plan is made with, beyond its target: what to activate, the role's description."""
+
+    activation: Activation | None = None
+    #: A description to create the role with (or converge an adopted role to).
+    description: str | None = None
+    custom_suffix: str | None = None
+
+
+@dataclass(frozen=True)
+class Where:
+    """The account a run works in, and its IAM endpoint's region (IAM is global)."""
+
+    account: str
+    home: str = "us-east-1"
+
+    @property
+    def partition(self) -> str:
+        """``aws``, ``aws-cn`` or ``aws-us-gov``: ARNs are never written ``arn:aws:`` by hand."""
+        return partition_of(self.home)
+
+
+def partition_of(region: str) -> str:
+    """The partition a region belongs to."""
+    if region.startswith("cn-"):
+        return "aws-cn"
+    if region.startswith("us-gov-"):
+        return "aws-us-gov"
+    return "aws"
+
+
+class Acting(StrEnum):
+    """How a transition acts on AWS; :mod:`lifecycle.act` implements each, once."""
+
+    #: Send the create, adopt a role someone created meanwhile, wait until IAM shows it.
+    CREATE = "create"
+    #: Send each write through the pool; a dependent gone since the scan is reported, not fatal.
+    SEND = "send"
+    #: Rescan every region, read-only.
+    RESCAN = "rescan"
+    #: Start (or resume) the deletion task and poll it to its end.
+    DELETE = "delete"
+    #: Send nothing: record AWS's answer (a failed deletion), wait as AWS advises, rescan.
+    RECORD = "record"
+
+
+Writes = Callable[[Workflow, Observation, Options, Where], list[Call]]
+Simulate = Callable[[Workflow, Observation, Options, Where], Observation]
+Needs = Callable[[Workflow, Observation, Options], str | None]
+Why = Callable[[Observation], str]
+
+
+def _nothing(_workflow: Workflow, _world: Observation, _options: Options) -> str | None:
+    return None
+
+
+def _no_writes(_w: Workflow, _world: Observation, _o: Options, _where: Where) -> list[Call]:
+    return []
+
+
+@dataclass(frozen=True)
+class Effect:
+    """One transition's behaviour."""
+
+    trigger: str
+    acting: Acting
+    #: The writes it sends from a world, exactly.
+    writes: Writes
+    #: The world after it succeeds: what a dry run shows, and what a real run assumes until
+    #: its next scan.
+    simulate: Simulate
+    #: Why its guard does not hold in the world its action left (one line).
+    blocked: Why
+    #: What is missing to take it from a world (judged before any write), or ``None``.
+    needs: Needs = _nothing
+    #: Record its intent in the journal before acting (a crash must not lose it).
+    journal_first: bool = False
+
+
+def _key(dependent: Dependent) -> tuple[str, str, str]:
+    return (dependent.region, dependent.kind, dependent.name)
+
+
+def _dependents(workflow: Workflow) -> Dependents:
+    if workflow.dependents is None:
+        raise Blocked(f"workflow {workflow.name!r} declares no dependents")
+    return workflow.dependents
+
+
+def _guard_failure(trigger: str) -> Why:
+    return lambda _world: f"guard of {trigger} does not hold"
+
+
+# -- create -------------------------------------------------------------------------------
+
+
+def _create_writes(
+    workflow: Workflow, _world: Observation, options: Options, where: Where
+) -> list[Call]:
+    # create fires only where no role exists (absent, deleted); an existing role's
+    # description is converged by the runner, outside the lifecycle.
+    params = {"AWSServiceName": workflow.principal}
+    if options.description:
+        params["Description"] = options.description
+    if options.custom_suffix:
+        params["CustomSuffix"] = options.custom_suffix
+    return [Call("iam", "CreateServiceLinkedRole", where.home, params)]
+
+
+def role_arn(workflow: Workflow, where: Where) -> str:
+    """The role's ARN in ``where``'s account and partition."""
+    return (
+        f"arn:{where.partition}:iam::{where.account}:role{workflow.role_path}{workflow.role_name}"
+    )
+
+
+def _create_simulate(
+    workflow: Workflow, world: Observation, options: Options, where: Where
+) -> Observation:
+    role = world.role or Role(
+        workflow.role_name, role_arn(workflow, where), workflow.role_path, options.description
+    )
+    if options.description:
+        role = replace(role, description=options.description)
+    # A new role ends any decommission, but keeps what a drain replaced: restore can still
+    # put it back (the undo of a whole decommission).
+    return replace(
+        world,
+        role=role,
+        deletion_task=None,
+        deleted_by_us=False,
+        deletion_requested=False,
+        decommission_intended=False,
+        draining=False,
+        rejects=0,
+        deleted_role=None,
+    )
+
+
+# -- activate, drain, restore: one write per dependent ---------------------------------------
+
+
+def changes(
+    workflow: Workflow, trigger: str, world: Observation, options: Options
+) -> list[tuple[Dependent, Call]]:
+    """Each dependent ``trigger`` changes, with the write that changes it."""
+    dependents = _dependents(workflow)
+    if trigger == "drain":
+        return [(d, dependents.deactivate(d)) for d in world.active]
+    if trigger == "restore":
+        return [(d, dependents.reactivate(d)) for d in world.drained]
+    if options.activation is None:
+        raise Blocked("activate needs resources to activate")
+    found = {(d.region, d.name): d for d in world.dependents if d.kind == dependents.activates}
+    missing = [f"{r}/{n}" for r, n in options.activation.targets if (r, n) not in found]
+    if missing:
+        raise Blocked(f"activate: no such {dependents.activates}: {', '.join(missing)}")
+    level = options.activation.level
+    return [(found[t], dependents.activate(found[t], level)) for t in options.activation.targets]
+
+
+def _writes_of(trigger: str) -> Writes:
+    return lambda workflow, world, options, _where: [
+        call for _, call in changes(workflow, trigger, world, options)
+    ]
+
+
+def _changed(
+    workflow: Workflow, trigger: str, world: Observation, options: Options
+) -> tuple[Dependent, ...]:
+    settings_of = _dependents(workflow).settings_of
+    changed = {
+        _key(d): replace(d, active=trigger != "drain", settings=settings_of(call))
+        for d, call in changes(workflow, trigger, world, options)
+    }
+    return tuple(changed.get(_key(d), d) for d in world.dependents)
+
+
+def _activate_simulate(
+    workflow: Workflow, world: Observation, options: Options, _where: Where
+) -> Observation:
+    return replace(world, dependents=_changed(workflow, "activate", world, options))
+
+
+def _activate_needs(_workflow: Workflow, _world: Observation, options: Options) -> str | None:
+    return "--activate REGION/NAME" if options.activation is None else None
+
+
+def _drain_simulate(
+    workflow: Workflow, world: Observation, options: Options, _where: Where
+) -> Observation:
+    # Keep the first snapshot of each dependent: a second drain (after a reject) must not
+    # replace original settings with drained ones. A drain also undoes any earlier finding
+    # that the role was deletable: only a new verify may say so.
+    kept = {_key(d) for d in world.drained}
+    drained = world.drained + tuple(d for d in world.active if _key(d) not in kept)
+    return replace(
+        world,
+        dependents=_changed(workflow, "drain", world, options),
+        draining=True,
+        drained=drained,
+        decommission_intended=False,
+        deletion_requested=False,
+    )
+
+
+def _restore_simulate(
+    workflow: Workflow, world: Observation, options: Options, _where: Where
+) -> Observation:
+    return replace(
+        world,
+        dependents=_changed(workflow, "restore", world, options),
+        draining=False,
+        decommission_intended=False,
+        drained=(),
+    )
+
+
+def _restore_needs(_workflow: Workflow, world: Observation, _options: Options) -> str | None:
+    if not world.drain_recorded:
+        return "a drain of this role recorded in the journal (there is none)"
+    task = world.deletion_task
+    if task is not None and task.status in RUNNING:
+        return "no deletion task running (one is)"
+    return None
+
+
+# -- verify, delete, reject ------------------------------------------------------------------
+
+
+def _verify_blocked(world: Observation) -> str:
+    if world.unscanned_regions:
+        return "verify needs every region scanned; not scanned: " + ", ".join(
+            f"{r} ({why})" for r, why in sorted(world.unscanned_regions.items())
+        )
+    return "still active: " + ", ".join(f"{d.region}/{d.name}" for d in world.active)
+
+
+def _delete_writes(
+    workflow: Workflow, world: Observation, _options: Options, where: Where
+) -> list[Call]:
+    if world.deletion_task is not None and world.deletion_task.status in RUNNING:
+        return []  # a task already runs: poll it, send nothing
+    return [Call("iam", "DeleteServiceLinkedRole", where.home, {"RoleName": workflow.role_name})]
+
+
+def _delete_simulate(
+    _workflow: Workflow, world: Observation, _options: Options, _where: Where
+) -> Observation:
+    task_id = world.deletion_task.id if world.deletion_task else "task/simulated"
+    return replace(
+        world,
+        role=None,
+        dependents=(),
+        deleted_by_us=True,
+        deletion_requested=True,
+        draining=False,
+        decommission_intended=False,
+        deletion_task=DeletionTask(task_id, "SUCCEEDED"),
+        deleted_role=world.role.created if world.role else None,
+    )
+
+
+def _delete_blocked(world: Observation) -> str:
+    task = world.deletion_task
+    if task is None:
+        return "guard of delete does not hold"
+    return f"deletion task {task.status}: {task.reason}"
+
+
+def _reject_simulate(
+    _workflow: Workflow, world: Observation, _options: Options, _where: Where
+) -> Observation:
+    return replace(
+        world,
+        deletion_task=None,
+        deletion_requested=False,
+        decommission_intended=False,
+        rejects=world.rejects + 1,
+    )
+
+
+#: Every transition's effect, by trigger.
+EFFECTS: Mapping[str, Effect] = {
+    effect.trigger: effect
+    for effect in (
+        Effect("create", Acting.CREATE, _create_writes, _create_simulate, _guard_failure("create")),
+        Effect(
+            "activate",
+            Acting.SEND,
+            _writes_of("activate"),
+            _activate_simulate,
+            _guard_failure("activate"),
+            needs=_activate_needs,
+        ),
+        Effect(
+            "drain",
+            Acting.SEND,
+            _writes_of("drain"),
+            _drain_simulate,
+            _guard_failure("drain"),
+            journal_first=True,
+        ),
+        Effect(
+            "verify",
+            Acting.RESCAN,
+            _no_writes,
+            lambda _wf, world, _o, _w: replace(world, decommission_intended=True),
+            _verify_blocked,
+        ),
+        Effect(
+            "delete",
+            Acting.DELETE,
+            _delete_writes,
+            _delete_simulate,
+            _delete_blocked,
+            journal_first=True,
+        ),
+        Effect("reject", Acting.RECORD, _no_writes, _reject_simulate, _guard_failure("reject")),
+        Effect(
+            "restore",
+            Acting.SEND,
+            _writes_of("restore"),
+            _restore_simulate,
+            _guard_failure("restore"),
+            needs=_restore_needs,
+        ),
+    )
+}
+
+
+def check_effects(definition: Definition, effects: Mapping[str, object]) -> None:
+    """Every transition has exactly one effect and every effect a transition (one line
+    naming the culprit otherwise)."""
+    triggers = {t.trigger for t in definition.transitions}
+    for trigger in sorted(triggers - set(effects)):
+        raise DefinitionError(f"transition {trigger!r} of {definition.name!r} has no effect")
+    for trigger in sorted(set(effects) - triggers):
+        raise DefinitionError(f"effect {trigger!r} has no transition in {definition.name!r}")
+
+
+check_effects(LIFECYCLE, EFFECTS)

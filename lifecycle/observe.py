@@ -1,0 +1,184 @@
+"""Reading the world: the role, its dependents in every region the account has enabled, and
+how a known deletion task stands. Reads only; the journal's intent is given, never read here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from lifecycle.aws import OPT_IN_REGIONS, REGION_DISABLED, UNREACHABLE, Aws, AwsError
+from lifecycle.intent import Intent
+from lifecycle.log import get_logger
+from lifecycle.observation import DeletionTask, Dependent, Observation, Role, RoleUsage
+from lifecycle.retry import RetryPolicy
+from lifecycle.workflow import LIST_REGIONS, OBSERVE, Workflow
+
+__all__ = ["Observer", "role_of"]
+
+_NOT_FOUND = frozenset({"NoSuchEntity"})
+#: The Account API's word for a region that serves calls.
+_ENABLED = frozenset({"ENABLED", "ENABLED_BY_DEFAULT"})
+
+
+def role_of(found: Mapping[str, Any]) -> Role:
+    """A :class:`Role` from IAM's ``GetRole`` answer."""
+    created = found.get("CreateDate")
+    return Role(
+        found["RoleName"],
+        found["Arn"],
+        found.get("Path", "/"),
+        found.get("Description"),
+        str(created) if created else None,
+    )
+
+
+class Observer:
+    """One workflow's reads, in the regions it scans, with IAM at ``home``."""
+
+    def __init__(
+        self, workflow: Workflow, regions: Sequence[str], *, home: str, scan_concurrency: int
+    ) -> None:
+        self.workflow = workflow
+        self.regions = tuple(regions)
+        self.home = home
+        self.scan_concurrency = scan_concurrency
+        self.policy: RetryPolicy = workflow.binding(OBSERVE).retry
+
+    def observe(self, aws: Aws, intent: Intent) -> Observation:
+        """AWS's facts with ``intent`` (the journal's) applied; intent never overrides them."""
+        log = get_logger()
+        role = self.role(aws)
+        if role is not None and intent.deleted_by_us:
+            if intent.deleted_role is not None and role.created == intent.deleted_role:
+                # IAM is eventually consistent: the role we deleted shows for a while.
+                log.info("role.ghost", reason="IAM still shows the role it deleted")
+                role = None
+            else:
+                intent = intent.after_recreation()  # someone created the role again since
+        enabled, skipped = self.enabled_regions(aws)
+        dependents, unscanned, probed = self._scan(aws, enabled)
+        skipped = {**skipped, **probed}
+        task = None
+        if intent.task_id:
+            task = self.deletion_status(aws, intent.task_id)
+            if task is None and role is None:
+                # IAM forgets a finished task (cloud-nuke#1143); the role is gone: it succeeded.
+                task = DeletionTask(intent.task_id, "SUCCEEDED")
+            elif task is None:
+                log.warning(
+                    "delete.task_forgotten",
+                    task=intent.task_id,
+                    reason="IAM no longer knows the task and the role is still there",
+                )
+        return intent.applied_to(
+            Observation(
+                role=role,
+                dependents=dependents,
+                scanned_regions=tuple(r for r in enabled if r not in unscanned | probed.keys()),
+                unscanned_regions=unscanned,
+                skipped_regions=skipped,
+                deletion_task=task,
+            )
+        )
+
+    def enabled_regions(self, aws: Aws) -> tuple[tuple[str, ...], dict[str, str]]:
+        """The regions to scan and the opt-in regions skipped (region: reason), learnt in one
+        call of the Account API when the workflow declares it; else every region, probed."""
+        if LIST_REGIONS not in self.workflow.binding(OBSERVE).operations:
+            return self.regions, {}
+        try:
+            listed = {
+                item["RegionName"]: item.get("RegionOptStatus", "")
+                for item in aws.paginate(
+                    "account",
+                    LIST_REGIONS.name,
+                    self.home,
+                    {"MaxResults": 50},
+                    items="Regions",
+                    policy=self.policy,
+                )
+            }
+        except AwsError as error:
+            get_logger().warning(
+                "regions.unlisted", error=str(error), fallback="probing every region"
+            )
+            return self.regions, {}
+        skipped = {
+            region: f"opt-in region {listed[region].lower()} in this account"
+            for region in self.regions
+            if region in listed and listed[region] not in _ENABLED
+        }
+        return tuple(r for r in self.regions if r not in skipped), skipped
+
+    def _scan(
+        self, aws: Aws, regions: Sequence[str]
+    ) -> tuple[tuple[Dependent, ...], dict[str, str], dict[str, str]]:
+        """Every dependent of ``regions``; regions that failed (they block ``verify``); opt-in
+        regions that answered as disabled ones do (skipped)."""
+        dependents = self.workflow.dependents
+        assert dependents is not None
+        scanned: dict[tuple[str, str], list[Dependent]] = {}
+        unscanned: dict[str, str] = {}
+        skipped: dict[str, str] = {}
+
+        def scan(where: tuple[str, str]) -> None:
+            region, kind = where
+            try:
+                scanned[where] = dependents.scan(aws, region, kind, self.policy)
+            except AwsError as error:
+                if error.code in REGION_DISABLED and region in OPT_IN_REGIONS:
+                    skipped[region] = f"opt-in region not enabled in this account ({error.code})"
+                elif error.code in REGION_DISABLED:
+                    unscanned[region] = f"not enabled for this account ({error.code})"
+                elif error.code in UNREACHABLE:
+                    unscanned[region] = f"unreachable ({error.code})"
+                else:
+                    raise
+
+        # One worker per (region, kind): each list is its own request, and each region its
+        # own endpoint and throttling bucket, so the scan takes about one list's time.
+        work = [(region, kind) for region in regions for kind in dependents.kinds]
+        aws.map(scan, work, workers=self.scan_concurrency)
+        failed = unscanned.keys() | skipped.keys()
+        found = tuple(d for r, k in work if r not in failed for d in scanned[(r, k)])
+        return found, unscanned, skipped
+
+    def role(self, aws: Aws) -> Role | None:
+        """The role as IAM shows it now, or ``None``."""
+        try:
+            found = aws.call(
+                "iam",
+                "GetRole",
+                self.home,
+                {"RoleName": self.workflow.role_name},
+                policy=self.policy,
+                expect=_NOT_FOUND,
+            )["Role"]
+        except AwsError as error:
+            if error.code == "NoSuchEntity":
+                return None
+            raise
+        return role_of(found)
+
+    def deletion_status(self, aws: Aws, task_id: str) -> DeletionTask | None:
+        """How the deletion task stands; ``None`` when IAM does not know it (any more)."""
+        try:
+            answer = aws.call(
+                "iam",
+                "GetServiceLinkedRoleDeletionStatus",
+                self.home,
+                {"DeletionTaskId": task_id},
+                policy=self.policy,
+                expect=_NOT_FOUND,
+            )
+        except AwsError as error:
+            if error.code == "NoSuchEntity":
+                return None
+            raise
+        reason = answer.get("Reason") or {}
+        usage = tuple(
+            RoleUsage(u.get("Region", ""), tuple(u.get("Resources", [])))
+            for u in reason.get("RoleUsageList", [])
+        )
+        return DeletionTask(task_id, answer["Status"], reason.get("Reason"), usage)

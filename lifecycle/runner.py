@@ -1,0 +1,591 @@
+"""The runner: one walk over a real or a simulated executor, driven by one ``transitions``
+machine per run. A step = decide (pure) -> act (declared AWS operations) -> fire -> commit.
+
+This is the documented Python API; ``slr`` is a thin layer over it::
+
+    from lifecycle import Journal, Runner, RunnerConfig
+    import workflows
+
+    runner = Runner(workflows.get("mediatailor"), Journal.open(None), RunnerConfig())
+    result = runner.apply("deleted")          # a RunResult; result.exit_code for a shell
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import structlog
+
+from lifecycle import exits, plans
+from lifecycle.act import ACTS, Actor, converge
+from lifecycle.aws import Aws, AwsError, CallRecord, available_regions, make_session
+from lifecycle.decide import Blocked, Options, derive_state, next_transition
+from lifecycle.definition import Transition
+from lifecycle.effects import EFFECTS, Acting, Where
+from lifecycle.intent import Intent
+from lifecycle.journal import Journal, holder_id
+from lifecycle.log import get_logger
+from lifecycle.machine import Lifecycle, build
+from lifecycle.observation import Observation
+from lifecycle.observe import Observer
+from lifecycle.results import RunResult, StepResult, StepStatus
+from lifecycle.retry import Deadline
+from lifecycle.workflow import Workflow
+
+__all__ = ["Runner", "RunnerConfig", "StepJournal"]
+
+#: The journal's name for the world a ``--step --dry-run`` walks, kept apart from the real one.
+SIMULATED_WORLD = "dry-run"
+
+
+@dataclass(frozen=True)
+class RunnerConfig:
+    """Where and how a runner talks to AWS."""
+
+    profile: str | None = None
+    endpoint_url: str | None = None
+    #: Regions to scan; ``None``: the workflow's, else every region of its service.
+    regions: tuple[str, ...] | None = None
+    #: IAM's region (IAM is global; its calls go to one endpoint): ``None`` for the session's
+    #: region (``AWS_REGION``), else us-east-1. Its partition is the ARNs' partition.
+    home_region: str | None = None
+    assume_role_arn: str | None = None
+    external_id: str | None = None
+    #: Bound of the worker pool that sends a transition's writes (drain, restore).
+    concurrency: int = 8
+    #: Bound of the pool that scans, one worker per (region, kind of dependent) up to it: each
+    #: region is its own endpoint and throttling bucket, and a region sees one list request
+    #: per kind at once, so a scan takes about one list's time (MediaTailor: 21 x 2 lists).
+    scan_concurrency: int = 64
+    #: One time limit over a whole run, retries and polls included.
+    deadline_seconds: float | None = 3600.0
+    lease_seconds: float = 60.0
+    #: Overrides the workflow's wait after a failed deletion (tests shorten it).
+    reject_wait_seconds: float | None = None
+
+
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class StepJournal:
+    """One step's write journal: a write's intent before it is sent, its result after."""
+
+    journal: Journal
+    step_id: int
+
+    def before_write(
+        self, service: str, operation: str, region: str, params: Mapping[str, Any]
+    ) -> int:
+        name = next((str(v) for k, v in params.items() if k.endswith("Name")), "")
+        return self.journal.intent(
+            self.step_id,
+            service=service,
+            operation=operation,
+            region=region,
+            params=dict(params),
+            key=f"{operation}:{region}:{name}",
+        )
+
+    def after_write(
+        self,
+        token: int,
+        *,
+        ok: bool,
+        response: Mapping[str, Any] | None,
+        error: str | None,
+        attempts: int,
+    ) -> None:
+        self.journal.result(
+            token,
+            ok=ok,
+            response=dict(response) if response else None,
+            error=error,
+            attempts=attempts,
+        )
+
+
+class Executor(Protocol):
+    """Takes one transition, for real or simulated; the walk is the same."""
+
+    def converge(self, world: Observation, result: RunResult) -> Observation: ...
+
+    def step(
+        self, transition: Transition, world: Observation, result: RunResult
+    ) -> tuple[StepResult, Observation]: ...
+
+
+class Runner:
+    """Observes, plans and applies one workflow's lifecycle with one journal."""
+
+    def __init__(
+        self,
+        workflow: Workflow,
+        journal: Journal,
+        config: RunnerConfig | None = None,
+        *,
+        progress: Progress | None = None,
+        sleep: Callable[[float], Any] = time.sleep,
+        session: Any = None,
+    ) -> None:
+        """``session``: a boto3 session to use instead of one made from ``config`` (a
+        caller that already holds credentials, or a test that hooks botocore events)."""
+        self.workflow = workflow
+        self.journal = journal
+        self.config = config or RunnerConfig()
+        self.progress = progress or (lambda _message: None)
+        self.sleep = sleep
+        self._session: Any = session
+
+    # -- AWS side ----------------------------------------------------------------------------
+
+    @property
+    def session(self) -> Any:
+        if self._session is None:
+            self._session = make_session(
+                profile=self.config.profile,
+                region=self.config.home_region,
+                assume_role_arn=self.config.assume_role_arn,
+                external_id=self.config.external_id,
+                endpoint_url=self.config.endpoint_url,
+            )
+        return self._session
+
+    @property
+    def home(self) -> str:
+        """IAM's region: the configured one, else the session's, else us-east-1."""
+        return self.config.home_region or self.session.region_name or "us-east-1"
+
+    def aws(self, *, dry_run: bool) -> Aws:
+        """A fresh gateway for one run (its call records are that run's)."""
+        declared = frozenset((op.service, op.name) for op in self.workflow.operations())
+        return Aws(
+            self.session,
+            declared=declared,
+            read_only=self.workflow.read_only_operations(),
+            dry_run=dry_run,
+            endpoint_url=self.config.endpoint_url,
+            deadline=Deadline(self.config.deadline_seconds),
+            concurrency=self.config.concurrency,
+            sleep=self.sleep,
+        )
+
+    def regions(self) -> tuple[str, ...]:
+        if self.config.regions:
+            return self.config.regions
+        if self.workflow.regions:
+            return self.workflow.regions
+        # The runner's session has botocore's endpoint data loaded already (a new one: ~60 ms).
+        return tuple(available_regions(self.workflow.service, self.session))
+
+    def observer(self) -> Observer:
+        return Observer(
+            self.workflow,
+            self.regions(),
+            home=self.home,
+            scan_concurrency=self.config.scan_concurrency,
+        )
+
+    def observe(self, aws: Aws, account: str, *, world: str = "real") -> Observation:
+        """Role, dependents in every region, deletion task: AWS's facts plus the journal's
+        intent (which never overrides them)."""
+        memory = self.journal.memory(account, self.workflow.role_name, world)
+        return self.observer().observe(aws, Intent.from_dict(memory))
+
+    def status(self) -> tuple[str, Observation, str]:
+        """(account, observation, state id) right now; changes nothing."""
+        aws = self.aws(dry_run=True)
+        account = aws.account_id()
+        world = self.observe(aws, account)
+        return account, world, derive_state(world)
+
+    # -- plan and apply ----------------------------------------------------------------------
+
+    def plan(self, target: str, options: Options | None = None) -> RunResult:
+        """A dry run of the whole way from the observed world: transitions and exact writes."""
+        return self.apply(target, options, dry_run=True, command="plan")
+
+    def apply(
+        self,
+        target: str,
+        options: Options | None = None,
+        *,
+        dry_run: bool = False,
+        step: bool = False,
+        plan: Mapping[str, Any] | None = None,
+        command: str = "apply",
+    ) -> RunResult:
+        """Walk to ``target``: every transition (one with ``step``), sent for real or, with
+        ``dry_run``, simulated. ``plan`` is a saved plan document that must still hold."""
+        options = options or Options()
+        definition = self.workflow.definition
+        goal = definition.state(target).id
+        run_id = uuid.uuid4().hex[:12]
+        aws = self.aws(dry_run=dry_run)
+        account = aws.account_id()
+        role = self.workflow.role_name
+        structlog.contextvars.bind_contextvars(
+            run_id=run_id, workflow=self.workflow.name, account=account, role=role
+        )
+        log = get_logger()
+        try:
+            kept = self.journal.memory(account, role, SIMULATED_WORLD).get("world")
+            simulated = Observation.from_dict(kept) if dry_run and step and kept else None
+            world = simulated or self.observe(aws, account)
+            start = self._label(derive_state(world))
+            result = RunResult(
+                run_id,
+                command,
+                self.workflow.name,
+                account,
+                role,
+                dry_run,
+                start,
+                definition.state(goal).label,
+                start,
+                [],
+                skipped_regions=world.skipped_regions,
+            )
+            result.fingerprints = plans.fingerprints(self.workflow, world, goal)
+            if plan is not None:
+                plans.check(plan, result)
+            # The whole way is decided before any write: a target it cannot reach is refused
+            # now, with what is missing, and nothing is sent.
+            next_transition(self.workflow, world, goal, options)
+            log.info(
+                "run.start",
+                command=command,
+                target=result.target,
+                dry_run=dry_run,
+                state=result.start_state,
+            )
+            machine = build(definition, initial=derive_state(world), on_enter=_log_entry)
+            where = Where(account, self.home)
+            if dry_run:
+                executor: Executor = _Simulated(self, aws, machine, options, where)
+                world = self._walk(executor, machine, world, goal, options, result, step=step)
+                self._keep_simulated(account, world if step else None, goal)
+            else:
+                with self.journal.lease(
+                    account, role, holder=holder_id(), lease_seconds=self.config.lease_seconds
+                ):
+                    self.journal.start_run(
+                        run_id,
+                        workflow=self.workflow.name,
+                        account=account,
+                        role=role,
+                        command=command,
+                        target=target,
+                        dry_run=False,
+                    )
+                    try:
+                        executor = _Real(self, aws, machine, options, where, world)
+                        self._walk(executor, machine, world, goal, options, result, step=step)
+                    finally:
+                        self.journal.finish_run(
+                            run_id, outcome=result.outcome, final_state=result.final_state
+                        )
+            log.info("run.end", final_state=result.final_state, exit_code=result.exit_code)
+            return result
+        finally:
+            structlog.contextvars.unbind_contextvars("run_id", "workflow", "account", "role")
+
+    def _label(self, state_id: str) -> str:
+        return self.workflow.definition.state(state_id).label
+
+    # -- the walk ----------------------------------------------------------------------------
+
+    def _walk(
+        self,
+        executor: Executor,
+        machine: Lifecycle,
+        world: Observation,
+        goal: str,
+        options: Options,
+        result: RunResult,
+        *,
+        step: bool,
+    ) -> Observation:
+        """One walk for real and simulated runs: decide, take the step, check that the machine
+        and the world agree, until the target (or one step, with ``step``)."""
+        world = executor.converge(world, result)
+        while result.exit_code == exits.OK:
+            try:
+                transition = next_transition(self.workflow, world, goal, options)
+            except Blocked as blocked:
+                result.error, result.exit_code = str(blocked), exits.ERROR
+                break
+            if transition is None:
+                if not result.steps and not result.dry_run:
+                    here = self._label(derive_state(world))
+                    result.steps.append(StepResult(None, here, here, StepStatus.NOOP))
+                break
+            before = world
+            outcome, world = executor.step(transition, world, result)
+            result.steps.append(outcome)
+            if outcome.status in (StepStatus.SUCCEEDED, StepStatus.SIMULATED):
+                _resync(machine, world, transition.trigger)
+            elif not _failed_deletion(world):  # a failed deletion task: reject comes next
+                result.error = outcome.error
+                result.exit_code = (
+                    exits.CHANGES_PENDING if outcome.status is StepStatus.RETRIABLE else exits.ERROR
+                )
+                break
+            spent = world.rejects >= self.workflow.max_deletion_attempts
+            if world.rejects > before.rejects and spent:
+                result.error = (
+                    f"role still in use after {world.rejects} deletion attempts: "
+                    f"{outcome.detail.get('usage')}"
+                )
+                result.exit_code = exits.IN_USE
+            if step:
+                break
+        result.final_state = self._label(derive_state(world))
+        reached = derive_state(world) == goal
+        if result.exit_code == exits.OK and (
+            not reached or (result.dry_run and result.steps and result.command == "plan")
+        ):
+            result.exit_code = exits.CHANGES_PENDING
+        return world
+
+    def _keep_simulated(self, account: str, world: Observation | None, goal: str) -> None:
+        """A ``--step --dry-run`` keeps its simulated world apart from the real one, so that
+        the next one continues where it stopped; reaching the target forgets it."""
+        role = self.workflow.role_name
+        if world is None:
+            return
+        if derive_state(world) == goal:
+            self.journal.forget(account, role, SIMULATED_WORLD)
+        else:
+            self.journal.remember(account, role, {"world": world.as_dict()}, SIMULATED_WORLD)
+
+
+def _log_entry(source: str, dest: str, trigger: str) -> None:
+    """The machine's own callback: log, never call AWS (acting stays in the step)."""
+    get_logger().info("state.enter", **{"from": source, "to": dest, "trigger": trigger})
+
+
+def _resync(machine: Lifecycle, world: Observation, trigger: str) -> None:
+    """The state the machine reached must be the one the world derives; when someone changed
+    AWS under us, say so and go on from what the world shows."""
+    derived = derive_state(world)
+    if machine.state != derived:
+        get_logger().warning("state.drift", machine=machine.state, world=derived, trigger=trigger)
+        machine.resync(derived)
+
+
+def _failed_deletion(world: Observation) -> bool:
+    task = world.deletion_task
+    return task is not None and task.status == "FAILED"
+
+
+class _Real:
+    """Acts on AWS, journaling each step and each write."""
+
+    def __init__(
+        self,
+        runner: Runner,
+        aws: Aws,
+        machine: Lifecycle,
+        options: Options,
+        where: Where,
+        world: Observation,
+    ) -> None:
+        self.runner, self.aws, self.machine, self.options, self.where = (
+            runner,
+            aws,
+            machine,
+            options,
+            where,
+        )
+        #: What the journal holds for the role, kept in step with it.
+        self.recorded = Intent.of(world)
+
+    def _actor(self, aws: Aws) -> Actor:
+        runner = self.runner
+        wait = runner.config.reject_wait_seconds
+        return Actor(
+            aws,
+            runner.workflow,
+            runner.observer(),
+            self.where,
+            self.options,
+            self._remember_first,
+            runner.progress,
+            runner.sleep,
+            runner.workflow.reject_wait_seconds if wait is None else wait,
+        )
+
+    def _remember(self, intent: Intent) -> None:
+        runner = self.runner
+        runner.journal.remember(self.where.account, runner.workflow.role_name, intent.as_dict())
+        self.recorded = intent
+
+    def _remember_first(self, world: Observation) -> None:
+        # Before a write, only add to what is known: a crash then loses nothing.
+        self._remember(self.recorded.merged(Intent.of(world)))
+
+    def converge(self, world: Observation, result: RunResult) -> Observation:
+        outcome = converge(self._actor(self.aws), world, self.runner._label)
+        if outcome is None:
+            return world
+        result.steps.append(outcome)
+        if outcome.status is StepStatus.FAILED:
+            result.error, result.exit_code = outcome.error, exits.ERROR
+            return world
+        assert world.role is not None
+        return _with_description(world, self.options.description)
+
+    def step(
+        self, transition: Transition, world: Observation, result: RunResult
+    ) -> tuple[StepResult, Observation]:
+        runner, trigger = self.runner, transition.trigger
+        start = derive_state(world)
+        label = runner._label
+        log = get_logger().bind(transition=trigger)
+        structlog.contextvars.bind_contextvars(transition=trigger)
+        step_id = runner.journal.start_step(result.run_id, transition=trigger, from_state=start)
+        aws = self.aws.with_journal(StepJournal(runner.journal, step_id))
+        first_call = len(aws.records)
+        step = StepResult(trigger, label(start), label(start), StepStatus.SUCCEEDED)
+        log.info("step.start", state=label(start))
+        effect = EFFECTS[trigger]
+        try:
+            after = ACTS[effect.acting](self._actor(aws), effect, world, step)
+            task = after.deletion_task
+            if (
+                effect.acting is Acting.DELETE
+                and task is not None
+                and task.status in ("NOT_STARTED", "IN_PROGRESS")
+            ):
+                step.status = StepStatus.RETRIABLE
+                step.error = "deletion task still running; run apply again to keep polling"
+            elif not self.machine.fire(trigger, after, world):
+                # A failed deletion task is an answer, not an error: reject comes next.
+                step.status = StepStatus.FAILED if _failed_deletion(after) else StepStatus.BLOCKED
+                step.error = effect.blocked(after)
+                if _failed_deletion(after):
+                    self._remember_first(after)
+            else:
+                self._remember(Intent.of(after))
+            step.to_state = label(self.machine.state)
+            world = after
+        except (AwsError, Blocked) as error:
+            step.status, step.error = StepStatus.FAILED, str(error)
+            log.error("step.failed", error=str(error))
+        finally:
+            structlog.contextvars.unbind_contextvars("transition")
+        step.operations = aws.operations()[first_call:]
+        runner.journal.finish_step(
+            step_id,
+            status=str(step.status),
+            error=step.error,
+            to_state=runner.workflow.definition.state(step.to_state).id,
+        )
+        log.info("step.end", status=str(step.status), to=step.to_state)
+        return step, world
+
+
+class _Simulated:
+    """Simulates each step from the same effects: the writes it would send, the world after."""
+
+    def __init__(
+        self, runner: Runner, aws: Aws, machine: Lifecycle, options: Options, where: Where
+    ) -> None:
+        self.runner, self.aws, self.machine, self.options, self.where = (
+            runner,
+            aws,
+            machine,
+            options,
+            where,
+        )
+
+    def converge(self, world: Observation, result: RunResult) -> Observation:
+        runner = self.runner
+        actor = Actor(
+            self.aws,
+            runner.workflow,
+            runner.observer(),
+            self.where,
+            self.options,
+            lambda _world: None,
+            runner.progress,
+            runner.sleep,
+            0.0,
+        )
+        outcome = converge(actor, world, runner._label)
+        if outcome is None:
+            return world
+        result.steps.append(outcome)
+        return _with_description(world, self.options.description)
+
+    def step(
+        self, transition: Transition, world: Observation, result: RunResult
+    ) -> tuple[StepResult, Observation]:
+        runner, label = self.runner, self.runner._label
+        effect = EFFECTS[transition.trigger]
+        start = derive_state(world)
+        try:
+            calls = effect.writes(runner.workflow, world, self.options, self.where)
+            after = effect.simulate(runner.workflow, world, self.options, self.where)
+        except Blocked as blocked:
+            return StepResult(
+                transition.trigger,
+                label(start),
+                label(start),
+                StepStatus.BLOCKED,
+                error=str(blocked),
+            ), world
+        first = len(self.aws.records)
+        for call in calls:
+            self.aws.simulate(call.service, call.operation, call.region, call.params)
+        operations = self.aws.operations()[first:] + self._reads(transition, effect.acting, world)
+        if not self.machine.fire(transition.trigger, after, world):
+            return StepResult(
+                transition.trigger,
+                label(start),
+                label(start),
+                StepStatus.BLOCKED,
+                operations,
+                error=effect.blocked(after),
+            ), world
+        return StepResult(
+            transition.trigger,
+            label(start),
+            label(derive_state(after)),
+            StepStatus.SIMULATED,
+            operations,
+        ), after
+
+    def _reads(
+        self, transition: Transition, acting: Acting, world: Observation
+    ) -> list[dict[str, Any]]:
+        """The reads a transition makes besides its writes (at least one page each); a
+        transition that sends one write per dependent acts on the scan it starts from."""
+        if acting is Acting.SEND:
+            return []
+        reads = []
+        for op in self.runner.workflow.binding(transition.trigger).operations:
+            if op.writes:
+                continue
+            regions = (
+                (world.scanned_regions or self.runner.regions())
+                if op.regional
+                else (self.where.home,)
+            )
+            reads += [
+                CallRecord(op.service, op.name, r, {}, outcome="simulated").as_dict()
+                for r in regions
+            ]
+        return reads
+
+
+def _with_description(world: Observation, description: str | None) -> Observation:
+    from lifecycle.observation import replace
+
+    assert world.role is not None
+    return replace(world, role=replace(world.role, description=description))
