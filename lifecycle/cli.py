@@ -423,6 +423,9 @@ def status(settings: Settings) -> None:
     with _aws_errors():
         account, world, state = runner.status()
     facts = world.as_dict()
+    dependents = runner.workflow.dependents
+    for found, dependent in zip(facts["dependents"], world.dependents, strict=True):
+        found["notes"] = list(dependents.notes(dependent)) if dependents else []
     document = {
         "schema_version": SCHEMA_VERSION,
         "command": "status",
@@ -430,7 +433,8 @@ def status(settings: Settings) -> None:
         "account": account,
         "state": runner.workflow.definition.state(state).label,
         **{key: facts[key] for key in ("role", "dependents", "scanned_regions",
-                                       "unscanned_regions", "deletion_task")},
+                                       "unscanned_regions", "skipped_regions",
+                                       "deletion_task")},
     }  # fmt: skip
     if settings.output == "json":
         _print_json(document)

@@ -25,6 +25,7 @@ __all__ = [
     "Options",
     "Where",
     "check_effects",
+    "deactivation_notes",
 ]
 
 RUNNING = ("NOT_STARTED", "IN_PROGRESS")
@@ -364,6 +365,21 @@ EFFECTS: Mapping[str, Effect] = {
         ),
     )
 }
+
+
+def deactivation_notes(
+    workflow: Workflow, before: Observation, after: Observation
+) -> dict[str, list[str]]:
+    """What a person should know of each dependent a step turns off ("region/name": notes)."""
+    if workflow.dependents is None:
+        return {}
+    still = {_key(d) for d in after.active}
+    found = {
+        f"{d.region}/{d.name}": list(workflow.dependents.notes(d))
+        for d in before.active
+        if _key(d) not in still
+    }
+    return {name: notes for name, notes in found.items() if notes}
 
 
 def check_effects(definition: Definition, effects: Mapping[str, object]) -> None:

@@ -54,9 +54,23 @@ def status_text(document: dict[str, Any], world: Observation) -> str:
     lines.append(f"dependents  {len(world.dependents)} found, {active} active, "
                  f"{len(world.scanned_regions)} regions scanned")  # fmt: skip
     lines += dependents_table(world)
+    for dependent in document["dependents"]:
+        for note in dependent.get("notes", ()):
+            lines.append(f"note        {dependent['region']}/{dependent['name']}: {note}")
     for region, why in sorted(world.unscanned_regions.items()):
         lines.append(f"not scanned {region}: {why}")
+    skipped = skipped_line(world.skipped_regions)
+    if skipped:
+        lines.append(f"skipped     {skipped}")
     return "\n".join(lines) + "\n"
+
+
+def skipped_line(skipped: dict[str, str] | Any) -> str:
+    """One line for the regions a scan skipped: their names, then the reason(s)."""
+    if not skipped:
+        return ""
+    reasons = sorted(set(skipped.values()))
+    return f"{', '.join(sorted(skipped))} ({'; '.join(reasons)})"
 
 
 def _operation(op: dict[str, Any]) -> str:
@@ -86,11 +100,19 @@ def run_text(document: dict[str, Any]) -> str:
             lines.append(f"       + {reads} read{'s' if reads > 1 else ''}")
         if step.get("error"):
             lines.append(f"       ! {step['error']}")
-        usage = step.get("detail", {}).get("usage")
+        detail = step.get("detail", {})
+        for name, notes in sorted(detail.get("notes", {}).items()):
+            lines += [f"       note: {name}: {note}" for note in notes]
+        for name in detail.get("gone", ()):
+            lines.append(f"       gone: {name} (deleted since it was scanned; dropped)")
+        usage = detail.get("usage")
         if usage:
             for entry in usage:
                 lines.append(f"       still used in {entry['region']}: "
                              f"{', '.join(entry['resources'])}")  # fmt: skip
+    skipped = skipped_line(document.get("skipped_regions"))
+    if skipped:
+        lines.append(f"skipped regions: {skipped}")
     lines.append(f"final state: {document['final_state']}")
     if document.get("error"):
         lines.append(f"error: {document['error']}")

@@ -25,7 +25,7 @@ from lifecycle.act import ACTS, Actor, converge
 from lifecycle.aws import Aws, AwsError, CallRecord, available_regions, make_session
 from lifecycle.decide import Blocked, Options, derive_state, next_transition
 from lifecycle.definition import Transition
-from lifecycle.effects import EFFECTS, Acting, Where
+from lifecycle.effects import EFFECTS, Acting, Where, deactivation_notes
 from lifecycle.intent import Intent
 from lifecycle.journal import Journal, holder_id
 from lifecycle.log import get_logger
@@ -326,6 +326,9 @@ class Runner:
                 break
             before = world
             outcome, world = executor.step(transition, world, result)
+            notes = deactivation_notes(self.workflow, before, world)
+            if notes:
+                outcome.detail["notes"] = notes
             result.steps.append(outcome)
             if outcome.status in (StepStatus.SUCCEEDED, StepStatus.SIMULATED):
                 _resync(machine, world, transition.trigger)

@@ -1,0 +1,187 @@
+"""Undo a whole decommission, and never start a way that cannot finish (issue 16)."""
+
+from __future__ import annotations
+
+import base64
+import json
+import tempfile
+import urllib.request
+from collections.abc import Callable
+from pathlib import Path
+from urllib.parse import parse_qs
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from lifecycle import exits
+from lifecycle.decide import Options, Unreachable
+from lifecycle.journal import Journal
+from lifecycle.results import RunResult
+from lifecycle.runner import Runner, RunnerConfig
+from lifecycle.workflow import Activation
+from localaws import LocalAWS
+from localaws.seed import Account
+from tests.lifecycle.conftest import FAST, REGIONS, RunnerFactory
+
+
+def in_use(account: Account) -> None:
+    account.configuration("us-east-1", "east-live", 100)
+    account.configuration("eu-west-1", "west-live", 25)
+    account.configuration("eu-west-1", "west-idle", 0)
+    account.channel("us-west-2", "linear", ["AS_RUN"])
+
+
+def logging_of(account: Account) -> dict[str, object]:
+    return {
+        "east-live": account.configurations("us-east-1")["east-live"],
+        "west-live": account.configurations("eu-west-1")["west-live"],
+        "west-idle": account.configurations("eu-west-1")["west-idle"],
+        "linear": account.channels("us-west-2")["linear"],
+    }
+
+
+def triggers(result: RunResult) -> list[str | None]:
+    return [step.transition for step in result.steps]
+
+
+def test_a_decommission_is_undone_end_to_end(make_runner: RunnerFactory, account: Account) -> None:
+    in_use(account)
+    before = logging_of(account)
+    assert make_runner().apply("deleted").exit_code == exits.OK
+    assert account.role() is None
+    plan = make_runner().plan("in-use")
+    assert triggers(plan) == ["create", "restore"]
+    assert plan.exit_code == exits.CHANGES_PENDING
+    undone = make_runner().apply("in-use")
+    assert (undone.exit_code, undone.final_state) == (exits.OK, "in-use"), undone.error
+    assert triggers(undone) == ["create", "restore"]
+    assert account.role() is not None
+    assert logging_of(account) == before
+
+
+def test_a_recorded_drain_is_restored_from_created_after_someone_recreated_the_role(
+    make_runner: RunnerFactory, account: Account
+) -> None:
+    in_use(account)
+    before = logging_of(account)
+    make_runner().apply("deleted")
+    account.client("iam").create_service_linked_role(AWSServiceName="mediatailor.amazonaws.com")
+    assert make_runner().status()[2] == "CREATED"
+    result = make_runner().apply("in-use")
+    assert (triggers(result), result.exit_code) == (["restore"], exits.OK)
+    assert logging_of(account) == before
+
+
+def test_in_use_without_activation_or_drain_is_refused_before_any_write(
+    make_runner: RunnerFactory, account: Account
+) -> None:
+    with pytest.raises(Unreachable, match=r"in-use cannot be reached from absent: .*--activate"):
+        make_runner().apply("in-use")
+    assert account.role() is None
+
+
+# -- the property: refused up front with nothing sent, or the target is reached ---------------
+
+
+def _http(aws: LocalAWS, method: str, path: str) -> bytes:
+    with urllib.request.urlopen(
+        urllib.request.Request(aws.endpoint_url + path, method=method)
+    ) as r:
+        body: bytes = r.read()
+        return body
+
+
+def sent_writes(aws: LocalAWS) -> int:
+    """Writes moto's recorder saw (IAM names its operation in the body; MediaTailor writes
+    are not GETs)."""
+    count = 0
+    for entry in map(json.loads, _http(aws, "GET", "/moto-api/recorder/download-recording")
+                     .decode().splitlines()):  # fmt: skip
+        body = entry.get("body") or ""
+        if entry.get("body_encoded"):
+            body = base64.b64decode(body).decode(errors="replace")
+        action = parse_qs(body).get("Action", [""])[0]
+        if action:
+            count += not action.startswith(("Get", "List"))
+        else:
+            count += entry["method"] != "GET"
+    return count
+
+
+def nothing(account: Account, make_runner: RunnerFactory) -> None:
+    """absent"""
+
+
+def created(account: Account, make_runner: RunnerFactory) -> None:
+    account.configuration("us-east-1", "east-idle", 0)
+    make_runner().apply("created")
+
+
+def draining(account: Account, make_runner: RunnerFactory) -> None:
+    in_use(account)
+    make_runner().apply("deleted", step=True)
+
+
+def deletable(account: Account, make_runner: RunnerFactory) -> None:
+    in_use(account)
+    make_runner().apply("deletable")
+
+
+def deleted(account: Account, make_runner: RunnerFactory) -> None:
+    in_use(account)
+    make_runner().apply("deleted")
+
+
+START = {
+    "absent": nothing,
+    "created": created,
+    "in-use": lambda account, _runner: in_use(account),
+    "draining": draining,
+    "deletable": deletable,
+    "deleted": deleted,
+}
+TARGETS = ("created", "in-use", "deletable", "deleted")
+ACTIVATIONS: dict[str, Options] = {
+    "none": Options(),
+    "known": Options(activation=Activation((("us-east-1", "east-idle"),), 50)),
+    "unknown": Options(activation=Activation((("us-east-1", "nowhere"),), 50)),
+}
+
+
+@settings(
+    max_examples=24,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+    derandomize=True,
+)
+@given(
+    st.sampled_from(sorted(START)), st.sampled_from(TARGETS), st.sampled_from(sorted(ACTIVATIONS))
+)
+def test_a_way_is_refused_with_nothing_sent_or_reaches_its_target(
+    aws: LocalAWS,
+    start: str,
+    target: str,
+    activation: str,
+) -> None:
+    aws.reset()
+    account = Account(aws.endpoint_url)
+    journal = Journal.open(Path(tempfile.mkdtemp(prefix="slr-undo-")))
+
+    def make_runner() -> Runner:
+        config = RunnerConfig(endpoint_url=aws.endpoint_url, regions=REGIONS,
+                              reject_wait_seconds=0.0)  # fmt: skip
+        return Runner(FAST, journal, config)
+
+    prepare: Callable[[Account, RunnerFactory], None] = START[start]
+    prepare(account, make_runner)
+    _http(aws, "POST", "/moto-api/recorder/reset-recording")
+    _http(aws, "POST", "/moto-api/recorder/start-recording")
+    try:
+        result = make_runner().apply(target, ACTIVATIONS[activation])
+    except Unreachable:
+        assert sent_writes(aws) == 0
+        return
+    finally:
+        _http(aws, "POST", "/moto-api/recorder/stop-recording")
+    assert (result.exit_code, result.final_state) == (exits.OK, target), result.error
