@@ -1,0 +1,188 @@
+"""Real accounts are harsher than a kind emulator (issue 10): the engine's side of each
+behaviour, over HTTP on the local AWS."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import pytest
+from structlog.testing import capture_logs
+
+from lifecycle import exits
+from lifecycle.aws import CONNECTION_ATTEMPTS, Aws
+from lifecycle.decide import Options
+from lifecycle.effects import Where
+from lifecycle.retry import RetryPolicy
+from lifecycle.workflow import Activation
+from localaws import Fault, LocalAWS
+from localaws.seed import Account
+from tests.lifecycle.conftest import REGIONS, RunnerFactory
+
+
+def in_use(account: Account) -> None:
+    account.configuration("us-east-1", "east-live", 100)
+    account.configuration("eu-west-1", "west-live", 25)
+    account.channel("us-west-2", "linear", ["AS_RUN"])
+
+
+def events(logs: list[dict[str, Any]], name: str) -> list[dict[str, Any]]:
+    return [event for event in logs if event["event"] == name]
+
+
+# -- dependents that vanish ------------------------------------------------------------------
+
+
+def test_a_dependent_deleted_after_the_drain_is_reported_and_the_rest_restored(
+    make_runner: RunnerFactory, account: Account
+) -> None:
+    in_use(account)
+    make_runner().apply("deleted", step=True)  # drained
+    account.client("mediatailor", "eu-west-1").delete_playback_configuration(Name="west-live")
+    restored = make_runner().apply("in-use")
+    assert (restored.exit_code, restored.final_state) == (exits.OK, "in-use"), restored.error
+    assert restored.steps[-1].detail["gone"] == ["eu-west-1/west-live"]
+    assert account.configurations("us-east-1")["east-live"]["PercentEnabled"] == 100
+    assert account.channels("us-west-2")["linear"] == ["AS_RUN"]
+    # The stale snapshot is not carried into later drains: a second round trip succeeds.
+    make_runner().apply("deleted", step=True)
+    again = make_runner().apply("in-use")
+    assert again.exit_code == exits.OK, again.error
+    assert "gone" not in again.steps[-1].detail
+
+
+def test_a_drain_write_meeting_not_found_drops_that_dependent(
+    make_runner: RunnerFactory, account: Account, aws: LocalAWS
+) -> None:
+    in_use(account)
+    aws.set_faults([Fault(service="mediatailor", region="eu-west-1", kind="error",
+                          operation="ConfigureLogsForPlaybackConfiguration",
+                          error_code="NotFoundException", http_status=404)])  # fmt: skip
+    drained = make_runner().apply("deleted", step=True)
+    assert drained.steps[0].status == "succeeded", drained.error
+    assert drained.steps[0].detail["gone"] == ["eu-west-1/west-live"]
+    kept = make_runner().journal.memory(drained.account, drained.role)
+    assert sorted(d["name"] for d in kept["drained"]) == ["east-live", "linear"]
+
+
+# -- deletion tasks that IAM forgets ---------------------------------------------------------
+
+
+def test_a_task_iam_forgot_after_the_role_went_counts_as_succeeded(
+    make_runner: RunnerFactory, account: Account, aws: LocalAWS
+) -> None:
+    account.client("iam").create_service_linked_role(AWSServiceName="mediatailor.amazonaws.com")
+    aws.set_deletion_seconds(0.0)
+    aws.set_faults([Fault(service="iam", operation="GetServiceLinkedRoleDeletionStatus",
+                          kind="error", error_code="NoSuchEntity", http_status=404)])  # fmt: skip
+    started = time.monotonic()
+    result = make_runner().apply("deleted")
+    assert (result.exit_code, result.final_state) == (exits.OK, "deleted"), result.error
+    assert time.monotonic() - started < 10  # not the poll's whole patience
+    assert make_runner().status()[2] == "DELETED"
+
+
+def test_a_task_iam_lost_while_the_role_remains_is_started_again(
+    make_runner: RunnerFactory, account: Account, aws: LocalAWS
+) -> None:
+    account.client("iam").create_service_linked_role(AWSServiceName="mediatailor.amazonaws.com")
+    aws.set_faults([Fault(service="iam", operation="GetServiceLinkedRoleDeletionStatus",
+                          kind="error", error_code="NoSuchEntity", http_status=404,
+                          count=1)])  # fmt: skip
+    with capture_logs() as logs:
+        result = make_runner().apply("deleted")
+    assert (result.exit_code, result.final_state) == (exits.OK, "deleted"), result.error
+    assert len(events(logs, "delete.restart")) == 1
+    assert account.role() is None
+
+
+# -- opt-in regions, probed when the region list cannot be read ------------------------------
+
+
+def test_an_opt_in_region_answering_as_disabled_is_skipped_and_does_not_block(
+    make_runner: RunnerFactory, account: Account, aws: LocalAWS
+) -> None:
+    in_use(account)
+    aws.set_faults(
+        [
+            Fault(
+                service="mediatailor",
+                region="af-south-1",
+                kind="error",
+                error_code="UnrecognizedClientException",
+                http_status=403,
+                message="The security token included in the request is invalid",
+            )
+        ]
+    )
+    runner = make_runner(regions=(*REGIONS, "af-south-1"))
+    _, world, _ = runner.status()
+    assert list(world.skipped_regions) == ["af-south-1"]
+    assert world.unscanned_regions == {}
+    result = make_runner(regions=(*REGIONS, "af-south-1")).apply("deleted")
+    assert (result.exit_code, result.final_state) == (exits.OK, "deleted"), result.error
+    assert list(result.skipped_regions) == ["af-south-1"]
+
+
+def test_an_ordinary_region_answering_as_disabled_still_blocks_verify(
+    make_runner: RunnerFactory, account: Account, aws: LocalAWS
+) -> None:
+    in_use(account)
+    aws.set_faults([Fault(service="mediatailor", region="eu-west-1", kind="error",
+                          error_code="UnrecognizedClientException", http_status=403)])  # fmt: skip
+    result = make_runner().apply("deleted")
+    assert result.exit_code == exits.ERROR
+    assert "not scanned: eu-west-1" in (result.error or "")
+
+
+# -- smaller ones ----------------------------------------------------------------------------
+
+
+def test_activate_carries_the_scanned_settings_and_changes_only_the_percentage(
+    make_runner: RunnerFactory, account: Account
+) -> None:
+    account.configuration("eu-west-1", "vod", 0)
+    account.log_configuration("eu-west-1", "vod", 0)  # VENDED_LOGS, off
+    options = Options(activation=Activation((("eu-west-1", "vod"),), 30))
+    result = make_runner().apply("in-use", options)
+    assert result.exit_code == exits.OK, result.error
+    sent = next(op for op in result.steps[-1].operations if op["access"] == "write")
+    assert sent["parameters"]["EnabledLoggingStrategies"] == ["VENDED_LOGS"]
+    assert sent["parameters"]["PercentEnabled"] == 30
+
+
+def test_status_and_plan_say_a_drain_stops_vended_log_delivery(
+    make_runner: RunnerFactory, account: Account
+) -> None:
+    account.configuration("us-east-1", "vended", 0)
+    account.log_configuration("us-east-1", "vended", 40)
+    plan = make_runner().plan("deleted")
+    drain = plan.steps[0]
+    assert drain.transition == "drain"
+    assert drain.detail["notes"] == {
+        "us-east-1/vended": ["a drain also stops its vended log delivery (VENDED_LOGS)"]
+    }
+
+
+def test_a_connection_that_fails_is_given_up_after_a_short_bounded_retry() -> None:
+    import boto3
+
+    session = boto3.session.Session(aws_access_key_id="x", aws_secret_access_key="x")
+    gateway = Aws(session, declared=frozenset({("iam", "GetRole")}), read_only=frozenset(),
+                  endpoint_url="http://127.0.0.1:9", sleep=lambda _s: None)  # fmt: skip
+    with pytest.raises(Exception, match="GetRole"):
+        gateway.call("iam", "GetRole", "us-east-1", {"RoleName": "x"},
+                     policy=RetryPolicy(0.0, 1.0, 10))  # fmt: skip
+    assert gateway.records[0].attempts == CONNECTION_ATTEMPTS
+
+
+@pytest.mark.parametrize(
+    ("region", "partition"),
+    [("us-east-1", "aws"), ("cn-north-1", "aws-cn"), ("us-gov-west-1", "aws-us-gov")],
+)
+def test_arns_take_the_partition_of_the_home_region(region: str, partition: str) -> None:
+    from lifecycle.effects import role_arn
+    from workflows.mediatailor import WORKFLOW
+
+    assert Where("111122223333", region).partition == partition
+    assert role_arn(WORKFLOW, Where("111122223333", region)).startswith(f"arn:{partition}:iam::")
