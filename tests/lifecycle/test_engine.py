@@ -222,7 +222,8 @@ def test_a_role_still_used_after_the_allowed_attempts_exits_in_use(
     aws.set_deletion_seconds(0.2)
 
     def keep_re_enabling(message: str) -> None:
-        if message.startswith("deletion task NOT_STARTED"):
+        # While each deletion task runs (however fast the polls come), logging comes back.
+        if message.startswith(("deletion task NOT_STARTED", "deletion task IN_PROGRESS")):
             account.log_configuration("eu-west-1", "west-idle", 10)
 
     workflow = dataclass_replace(FAST, max_deletion_attempts=2)
@@ -426,3 +427,48 @@ def test_an_assume_role_refused_by_sts_is_one_line(make_runner: RunnerFactory) -
     with pytest.raises(AwsError, match=r"^sts:AssumeRole in us-east-1 failed: ") as raised:
         runner.status()
     assert "\n" not in str(raised.value)
+
+
+# -- the machine is the run's spine ----------------------------------------------------------
+
+
+def test_each_state_entry_is_logged_by_the_machine(
+    make_runner: RunnerFactory, account: Account
+) -> None:
+    in_use(account)
+    with capture_logs() as logs:
+        make_runner().apply("deleted")
+    entries = [(e["from"], e["to"], e["trigger"]) for e in logs if e["event"] == "state.enter"]
+    assert entries == [
+        ("IN_USE", "DRAINING", "drain"),
+        ("DRAINING", "DELETABLE", "verify"),
+        ("DELETABLE", "DELETED", "delete"),
+    ]
+    assert not [e for e in logs if e["event"] == "state.drift"]
+
+
+def test_a_world_that_differs_from_the_machine_is_logged_and_followed(
+    make_runner: RunnerFactory, account: Account, aws: LocalAWS
+) -> None:
+    # Someone turns logging on while the deletion task runs (it fails: reject, in-use), then
+    # off again before the rescan: the world is draining, not in-use as the machine says.
+    in_use(account)
+    aws.set_deletion_seconds(0.2)
+    changed: list[str] = []
+
+    def someone(message: str) -> None:
+        if message.startswith("deletion task") and not changed:
+            account.log_configuration("eu-west-1", "west-idle", 10)
+            changed.append("on")
+        elif message.startswith("deletion failed") and changed == ["on"]:
+            account.log_configuration("eu-west-1", "west-idle", 0)
+            changed.append("off")
+
+    with capture_logs() as logs:
+        result = make_runner(progress=someone).apply("deleted")
+    drift = [(e["machine"], e["world"], e["trigger"]) for e in logs if e["event"] == "state.drift"]
+    assert drift == [("IN_USE", "DRAINING", "reject")]
+    assert (result.exit_code, result.final_state) == (exits.OK, "deleted"), result.error
+    assert [s.transition for s in result.steps] == [
+        "drain", "verify", "delete", "reject", "verify", "delete"
+    ]  # fmt: skip
