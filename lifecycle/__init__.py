@@ -1,0 +1,98 @@
+"""slr-lifecycle: the lifecycle of AWS IAM service-linked roles as an explicit state machine.
+
+The public Python API (``slr`` is a thin layer over it)::
+
+    from lifecycle import Journal, Runner, RunnerConfig
+    import workflows
+
+    runner = Runner(workflows.get("mediatailor"), Journal.open(None), RunnerConfig())
+    result = runner.apply("deleted")  # a RunResult; result.as_dict() is the JSON document
+
+Names are loaded on first use, so that ``slr --help`` and the diagrams never import boto3.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from lifecycle.decide import Blocked as Blocked
+    from lifecycle.decide import Options as Options
+    from lifecycle.decide import Unreachable as Unreachable
+    from lifecycle.definition import (
+        LIFECYCLE as LIFECYCLE,
+    )
+    from lifecycle.definition import (
+        Definition as Definition,
+    )
+    from lifecycle.definition import (
+        State as State,
+    )
+    from lifecycle.definition import (
+        Transition as Transition,
+    )
+    from lifecycle.errors import AwsError as AwsError
+    from lifecycle.errors import Refused as Refused
+    from lifecycle.journal import (
+        Journal as Journal,
+    )
+    from lifecycle.journal import (
+        JournalError as JournalError,
+    )
+    from lifecycle.journal import (
+        LockHeld as LockHeld,
+    )
+    from lifecycle.observation import Observation as Observation
+    from lifecycle.plans import StalePlan as StalePlan
+    from lifecycle.results import (
+        SCHEMA_VERSION as SCHEMA_VERSION,
+    )
+    from lifecycle.results import (
+        RunResult as RunResult,
+    )
+    from lifecycle.results import (
+        StepResult as StepResult,
+    )
+    from lifecycle.results import (
+        StepStatus as StepStatus,
+    )
+    from lifecycle.runner import Runner as Runner
+    from lifecycle.runner import RunnerConfig as RunnerConfig
+    from lifecycle.workflow import Activation as Activation
+    from lifecycle.workflow import Workflow as Workflow
+
+#: Public name -> the module that defines it.
+_HOMES = {
+    "LIFECYCLE": "definition",
+    "Definition": "definition",
+    "State": "definition",
+    "Transition": "definition",
+    "Blocked": "decide",
+    "Options": "decide",
+    "Unreachable": "decide",
+    "AwsError": "errors",
+    "Refused": "errors",
+    "Journal": "journal",
+    "JournalError": "journal",
+    "LockHeld": "journal",
+    "Observation": "observation",
+    "StalePlan": "plans",
+    "SCHEMA_VERSION": "results",
+    "RunResult": "results",
+    "StepResult": "results",
+    "StepStatus": "results",
+    "Runner": "runner",
+    "RunnerConfig": "runner",
+    "Activation": "workflow",
+    "Workflow": "workflow",
+}
+
+__all__ = sorted(_HOMES)
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module 'lifecycle' has no attribute {name!r}")
+    return getattr(importlib.import_module(f"lifecycle.{home}"), name)

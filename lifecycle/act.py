@@ -9,9 +9,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from lifecycle.aws import Aws, AwsError
+from lifecycle.aws import Aws
 from lifecycle.decide import derive_state
 from lifecycle.effects import RUNNING, Acting, Effect, Options, Where, changes
+from lifecycle.errors import AwsError
 from lifecycle.guards import GUARDS
 from lifecycle.intent import Intent
 from lifecycle.log import get_logger

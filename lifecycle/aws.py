@@ -1,4 +1,4 @@
-"""Sessions and clients for one run; the one retry layer; error classification.
+"""Sessions and clients for one run, and the one retry layer over them.
 
 botocore is told never to retry (``total_max_attempts=1``): every retry, sleep and give-up is
 decided here, by explicit wire error codes, and logged. Every client refuses, at botocore's
@@ -9,196 +9,43 @@ operation it did not declare read-only, whatever the code above it does.
 from __future__ import annotations
 
 import copy
-import os
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from contextvars import copy_context
-from dataclasses import dataclass, field
-from enum import StrEnum
+from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
 import boto3
 import botocore.config
 import botocore.exceptions
-import structlog
 from botocore import xform_name
 
+from lifecycle.crash import install_crash_hook
+from lifecycle.errors import (
+    CONNECTION_ATTEMPTS,
+    AwsError,
+    ErrorKind,
+    Refused,
+    as_aws_error,
+    classify,
+    error_code,
+    is_connection_error,
+)
 from lifecycle.log import get_logger
 from lifecycle.retry import Deadline, RetryPolicy, retrying
 
 __all__ = [
-    "OPT_IN_REGIONS",
     "Aws",
-    "AwsError",
     "CallRecord",
-    "DryRunRefused",
-    "ErrorKind",
     "WriteJournal",
-    "arm_crash_point",
     "available_regions",
-    "classify",
-    "error_code",
     "make_session",
 ]
 
 T = TypeVar("T")
 R = TypeVar("R")
-
-#: Throttling, in every spelling AWS services use.
-THROTTLING = frozenset(
-    {
-        "Throttling",
-        "ThrottlingException",
-        "ThrottledException",
-        "RequestThrottled",
-        "RequestThrottledException",
-        "TooManyRequestsException",
-        "RequestLimitExceeded",
-        "SlowDown",
-        "ProvisionedThroughputExceededException",
-        "PriorRequestNotComplete",
-        "EC2ThrottledException",
-        "BandwidthLimitExceeded",
-    }
-)
-#: Transient server-side failures and conflicts that clear by themselves.
-TRANSIENT = frozenset(
-    {
-        "ServiceFailure",
-        "InternalFailure",
-        "InternalError",
-        "InternalServerError",
-        "InternalServerErrorException",
-        "ServiceUnavailable",
-        "ServiceUnavailableException",
-        "RequestTimeout",
-        "RequestTimeoutException",
-        "ConcurrentModification",
-        "ConcurrentModificationException",
-    }
-)
-#: Refusals that no retry will change: fail at once, one line.
-FATAL = frozenset(
-    {
-        "AccessDenied",
-        "AccessDeniedException",
-        "UnauthorizedOperation",
-        "UnauthorizedAccess",
-        "InvalidClientTokenId",
-        "UnrecognizedClientException",
-        "SignatureDoesNotMatch",
-        "ExpiredToken",
-        "ExpiredTokenException",
-        "InvalidAccessKeyId",
-        "AuthFailure",
-        "ValidationError",
-        "ValidationException",
-        "InvalidInput",
-        "InvalidParameterValue",
-        "BadRequestException",
-        "MalformedPolicyDocument",
-        "UnmodifiableEntity",
-        "LimitExceeded",
-        "NoSuchEntity",
-        "NotFoundException",
-        "OptInRequired",
-    }
-)
-#: Answers that mean "this region is not enabled for the account" rather than "denied".
-REGION_DISABLED = frozenset(
-    {"UnrecognizedClientException", "InvalidClientTokenId", "AuthFailure", "OptInRequired"}
-)
-
-#: AWS's opt-in regions: disabled in an account until someone enables them, and every call
-#: there then fails as if the credentials were unknown (UnrecognizedClientException).
-OPT_IN_REGIONS = frozenset(
-    {
-        "af-south-1", "ap-east-1", "ap-east-2", "ap-south-2", "ap-southeast-3",
-        "ap-southeast-4", "ap-southeast-5", "ap-southeast-6", "ap-southeast-7", "ca-west-1",
-        "eu-central-2", "eu-south-1", "eu-south-2", "il-central-1", "me-central-1",
-        "me-south-1", "mx-central-1",
-    }
-)  # fmt: skip
-#: Attempts at a connection that fails (DNS, refused, timed out): a region whose endpoint
-#: cannot be reached is marked unreachable after a short bounded retry, not after minutes.
-CONNECTION_ATTEMPTS = 2
-
-#: Codes of the connection failures after which a region counts as unreachable.
-UNREACHABLE = frozenset({"EndpointConnectionError", "ConnectTimeoutError",
-                         "ConnectionClosedError", "ReadTimeoutError"})  # fmt: skip
-
-_CONNECTION_ERRORS = (
-    botocore.exceptions.ConnectionError,
-    # A connection dropped mid-request derives from HTTPClientError, not ConnectionError.
-    botocore.exceptions.ConnectionClosedError,
-    botocore.exceptions.ReadTimeoutError,
-    botocore.exceptions.ConnectTimeoutError,
-)
-
-
-class ErrorKind(StrEnum):
-    """How the one retry layer treats an error."""
-
-    RETRYABLE = "retryable"
-    #: IAM's ``NoSuchEntity`` right after a create: IAM is eventually consistent.
-    EVENTUAL = "eventual"
-    FATAL = "fatal"
-
-
-def error_code(error: BaseException) -> str | None:
-    """The wire error code of a botocore ``ClientError``; ``None`` for anything else."""
-    if isinstance(error, botocore.exceptions.ClientError):
-        code = error.response.get("Error", {}).get("Code")
-        return str(code) if code else None
-    return None
-
-
-def _status(error: BaseException) -> int:
-    if isinstance(error, botocore.exceptions.ClientError):
-        return int(error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) or 0)
-    return 0
-
-
-def throttled(error: BaseException) -> bool:
-    """AWS asked us to slow down: a throttling code, or any HTTP 429 whatever its code."""
-    return error_code(error) in THROTTLING or _status(error) == 429
-
-
-def classify(error: BaseException, *, eventual_not_found: bool = False) -> ErrorKind:
-    """Retryable, eventual-consistency, or fatal: by wire code, never by exception class."""
-    if isinstance(error, _CONNECTION_ERRORS):
-        return ErrorKind.RETRYABLE
-    code = error_code(error)
-    if code is None:
-        return ErrorKind.FATAL
-    if throttled(error) or code in TRANSIENT:
-        return ErrorKind.RETRYABLE
-    if eventual_not_found and code == "NoSuchEntity":
-        return ErrorKind.EVENTUAL
-    if code in FATAL:
-        return ErrorKind.FATAL
-    return ErrorKind.RETRYABLE if _status(error) >= 500 else ErrorKind.FATAL
-
-
-class AwsError(Exception):
-    """An AWS call that failed for good: the message is one line naming the operation,
-    the region and AWS's own words."""
-
-    def __init__(
-        self, service: str, operation: str, region: str, code: str, message: str, attempts: int
-    ) -> None:
-        self.service, self.operation, self.region = service, operation, region
-        self.code, self.aws_message, self.attempts = code, message, attempts
-        tries = f" after {attempts} attempts" if attempts > 1 else ""
-        # One line, whatever AWS or botocore put in the message (validation errors span lines).
-        text = " ".join(f"{code}: {message}".split())
-        super().__init__(f"{service}:{operation} in {region} failed{tries}: {text}")
-
-
-class DryRunRefused(AwsError):
-    """A write (or an undeclared operation) was attempted where it is not allowed."""
 
 
 @dataclass
@@ -272,7 +119,7 @@ def make_session(
     try:
         creds = sts.assume_role(**params)["Credentials"]
     except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as error:
-        raise _fatal("sts", "AssumeRole", session.region_name or "-", error, 1) from None
+        raise as_aws_error("sts", "AssumeRole", session.region_name or "-", error, 1) from None
     return boto3.Session(
         aws_access_key_id=creds["AccessKeyId"],
         aws_secret_access_key=creds["SecretAccessKey"],
@@ -291,31 +138,6 @@ _CONFIG = botocore.config.Config(
 
 #: Calls any run may make whatever the workflow declares: finding out who we are.
 _IDENTITY = frozenset({("sts", "GetCallerIdentity")})
-
-
-def _fatal(
-    service: str, operation: str, region: str, error: BaseException, attempts: int
-) -> AwsError:
-    if isinstance(error, botocore.exceptions.ClientError):
-        info = error.response.get("Error", {})
-        return AwsError(
-            service,
-            operation,
-            region,
-            str(info.get("Code", "Error")),
-            str(info.get("Message", "")),
-            attempts,
-        )
-    if isinstance(error, botocore.exceptions.NoCredentialsError):
-        return AwsError(
-            service,
-            operation,
-            region,
-            "NoCredentials",
-            "no AWS credentials found (set AWS_PROFILE or AWS_ACCESS_KEY_ID)",
-            attempts,
-        )
-    return AwsError(service, operation, region, type(error).__name__, str(error), attempts)
 
 
 class Aws:
@@ -361,7 +183,7 @@ class Aws:
                     service, region_name=region, endpoint_url=self.endpoint_url, config=_CONFIG
                 )
                 client.meta.events.register("before-call.*.*", self._refuse_unallowed)
-                _install_crash_hook(client)
+                install_crash_hook(client)
                 self._clients[key] = client
             return self._clients[key]
 
@@ -369,7 +191,7 @@ class Aws:
         service = model.service_model.service_name
         if (service, model.name) not in self._allowed:
             why = "a dry run sends no write" if self.dry_run else "not declared by the workflow"
-            raise DryRunRefused(service, model.name, "-", "Refused", why, 0)
+            raise Refused(service, model.name, "-", "Refused", why, 0)
 
     def account_id(self) -> str:
         """The account the credentials belong to (STS ``GetCallerIdentity``, cached)."""
@@ -411,7 +233,7 @@ class Aws:
         token = journal.before_write(service, operation, region, params) if journal else None
 
         def retry_on(error: BaseException) -> bool:
-            if isinstance(error, _CONNECTION_ERRORS) and record.attempts >= CONNECTION_ATTEMPTS:
+            if is_connection_error(error) and record.attempts >= CONNECTION_ATTEMPTS:
                 return False
             return classify(error, eventual_not_found=eventual_not_found) is not ErrorKind.FATAL
 
@@ -453,11 +275,11 @@ class Aws:
                 before_sleep=before_sleep,
                 sleep=self._sleep,
             )(attempt)
-        except DryRunRefused:
+        except Refused:
             record.outcome = "refused"
             raise
         except Exception as error:
-            failure = _fatal(service, operation, region, error, record.attempts)
+            failure = as_aws_error(service, operation, region, error, record.attempts)
             answered = failure.code in expect
             record.outcome = "answered" if answered else "error"
             (log.info if answered else log.error)(
@@ -538,62 +360,6 @@ class Aws:
 
 def _plain(response: Mapping[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in response.items() if k != "ResponseMetadata"}
-
-
-@dataclass
-class _CrashPoint:
-    """``SLR_CRASH_AT=when:Operation:n`` kills the process with SIGKILL just before the n-th
-    such request is sent (``before``) or just after its response arrives (``after``): the
-    fault injection behind the resume tests, and a way for users to rehearse a crash."""
-
-    when: str
-    operation: str
-    nth: int
-    seen: int = field(default=0)
-
-
-_CRASH: _CrashPoint | None = None
-
-
-def arm_crash_point(spec: str | None) -> None:
-    """Arm (``when:Operation:n``) or disarm (``None``) the crash point for clients made from
-    now on; ``slr`` arms ``SLR_CRASH_AT`` at start, tests arm it explicitly."""
-    global _CRASH
-    if not spec:
-        _CRASH = None
-        return
-    try:
-        when, operation, nth = spec.split(":")
-        _CRASH = _CrashPoint(when, operation, int(nth))
-    except ValueError:
-        raise ValueError(f"SLR_CRASH_AT takes when:Operation:n, not {spec!r}") from None
-    if when not in ("before", "after"):
-        raise ValueError(f"SLR_CRASH_AT: when is before or after, not {when!r}")
-
-
-def _install_crash_hook(client: Any) -> None:
-    if _CRASH is None:
-        return
-    crash = _CRASH
-
-    def hit(model: Any) -> bool:
-        if model.name != crash.operation:
-            return False
-        crash.seen += 1
-        return crash.seen == crash.nth
-
-    def kill() -> None:
-        structlog.get_logger("slr").warning("crash.injected", operation=crash.operation)
-        os.kill(os.getpid(), 9)
-
-    if crash.when == "before":
-        client.meta.events.register(
-            "before-call.*.*", lambda model, **_: kill() if hit(model) else None
-        )
-    else:
-        client.meta.events.register(
-            "after-call.*.*", lambda model, **_: kill() if hit(model) else None
-        )
 
 
 def available_regions(service: str, session: Any = None) -> list[str]:

@@ -451,8 +451,8 @@ class _aws_errors:
     def __exit__(self, kind: Any, error: Any, _tb: Any) -> None:
         if error is None:
             return
-        from lifecycle.aws import AwsError
         from lifecycle.decide import Blocked, Unreachable
+        from lifecycle.errors import AwsError
         from lifecycle.journal import JournalError, LockHeld
         from lifecycle.plans import StalePlan
 
@@ -660,7 +660,7 @@ def _arm_crash_point() -> None:
     spec = os.environ.get("SLR_CRASH_AT")
     if not spec:
         return
-    from lifecycle.aws import arm_crash_point
+    from lifecycle.crash import arm_crash_point
 
     try:
         arm_crash_point(spec)

@@ -7,7 +7,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from lifecycle.aws import OPT_IN_REGIONS, REGION_DISABLED, UNREACHABLE, Aws, AwsError
+from lifecycle.aws import Aws
+from lifecycle.errors import OPT_IN_REGIONS, REGION_DISABLED, UNREACHABLE, AwsError
 from lifecycle.intent import Intent
 from lifecycle.log import get_logger
 from lifecycle.observation import DeletionTask, Dependent, Observation, Role, RoleUsage

@@ -16,16 +16,15 @@ import time
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 import structlog
 
 from lifecycle import exits, plans
-from lifecycle.act import ACTS, Actor, converge
-from lifecycle.aws import Aws, AwsError, CallRecord, available_regions, make_session
+from lifecycle.aws import Aws, available_regions, make_session
 from lifecycle.decide import Blocked, Options, derive_state, next_transition
-from lifecycle.definition import Transition
-from lifecycle.effects import EFFECTS, Acting, Where, deactivation_notes
+from lifecycle.effects import Where, deactivation_notes
+from lifecycle.executors import Executor, Real, Run, Simulated, failed_deletion
 from lifecycle.intent import Intent
 from lifecycle.journal import Journal, holder_id
 from lifecycle.log import get_logger
@@ -36,7 +35,7 @@ from lifecycle.results import RunResult, StepResult, StepStatus
 from lifecycle.retry import Deadline
 from lifecycle.workflow import Workflow
 
-__all__ = ["Runner", "RunnerConfig", "StepJournal"]
+__all__ = ["Runner", "RunnerConfig"]
 
 #: The journal's name for the world a ``--step --dry-run`` walks, kept apart from the real one.
 SIMULATED_WORLD = "dry-run"
@@ -69,54 +68,6 @@ class RunnerConfig:
 
 
 Progress = Callable[[str], None]
-
-
-@dataclass(frozen=True)
-class StepJournal:
-    """One step's write journal: a write's intent before it is sent, its result after."""
-
-    journal: Journal
-    step_id: int
-
-    def before_write(
-        self, service: str, operation: str, region: str, params: Mapping[str, Any]
-    ) -> int:
-        name = next((str(v) for k, v in params.items() if k.endswith("Name")), "")
-        return self.journal.intent(
-            self.step_id,
-            service=service,
-            operation=operation,
-            region=region,
-            params=dict(params),
-            key=f"{operation}:{region}:{name}",
-        )
-
-    def after_write(
-        self,
-        token: int,
-        *,
-        ok: bool,
-        response: Mapping[str, Any] | None,
-        error: str | None,
-        attempts: int,
-    ) -> None:
-        self.journal.result(
-            token,
-            ok=ok,
-            response=dict(response) if response else None,
-            error=error,
-            attempts=attempts,
-        )
-
-
-class Executor(Protocol):
-    """Takes one transition, for real or simulated; the walk is the same."""
-
-    def converge(self, world: Observation, result: RunResult) -> Observation: ...
-
-    def step(
-        self, transition: Transition, world: Observation, result: RunResult
-    ) -> tuple[StepResult, Observation]: ...
 
 
 class Runner:
@@ -263,11 +214,10 @@ class Runner:
                 dry_run=dry_run,
                 state=result.start_state,
             )
-            machine = build(definition, initial=derive_state(world), on_enter=_log_entry)
-            where = Where(account, self.home)
+            run = self._run(account, options, build(definition, initial=derive_state(world),
+                                                    on_enter=_log_entry))  # fmt: skip
             if dry_run:
-                executor: Executor = _Simulated(self, aws, machine, options, where)
-                world = self._walk(executor, machine, world, goal, options, result, step=step)
+                world = self._walk(Simulated(run, aws), run, world, goal, result, step=step)
                 self._keep_simulated(account, world if step else None, goal)
             else:
                 with self.journal.lease(
@@ -283,8 +233,7 @@ class Runner:
                         dry_run=False,
                     )
                     try:
-                        executor = _Real(self, aws, machine, options, where, world)
-                        self._walk(executor, machine, world, goal, options, result, step=step)
+                        self._walk(Real(run, aws, world), run, world, goal, result, step=step)
                     finally:
                         self.journal.finish_run(
                             run_id, outcome=result.outcome, final_state=result.final_state
@@ -297,15 +246,20 @@ class Runner:
     def _label(self, state_id: str) -> str:
         return self.workflow.definition.state(state_id).label
 
+    def _run(self, account: str, options: Options, machine: Lifecycle) -> Run:
+        wait = self.config.reject_wait_seconds
+        return Run(self.workflow, self.journal, self.observer(), Where(account, self.home),
+                   options, machine, self.progress, self.sleep,
+                   self.workflow.reject_wait_seconds if wait is None else wait)  # fmt: skip
+
     # -- the walk ----------------------------------------------------------------------------
 
     def _walk(
         self,
         executor: Executor,
-        machine: Lifecycle,
+        run: Run,
         world: Observation,
         goal: str,
-        options: Options,
         result: RunResult,
         *,
         step: bool,
@@ -315,7 +269,7 @@ class Runner:
         world = executor.converge(world, result)
         while result.exit_code == exits.OK:
             try:
-                transition = next_transition(self.workflow, world, goal, options)
+                transition = next_transition(self.workflow, world, goal, run.options)
             except Blocked as blocked:
                 result.error, result.exit_code = str(blocked), exits.ERROR
                 break
@@ -331,8 +285,8 @@ class Runner:
                 outcome.detail["notes"] = notes
             result.steps.append(outcome)
             if outcome.status in (StepStatus.SUCCEEDED, StepStatus.SIMULATED):
-                _resync(machine, world, transition.trigger)
-            elif not _failed_deletion(world):  # a failed deletion task: reject comes next
+                _resync(run.machine, world, transition.trigger)
+            elif not failed_deletion(world):  # a failed deletion task: reject comes next
                 result.error = outcome.error
                 result.exit_code = (
                     exits.CHANGES_PENDING if outcome.status is StepStatus.RETRIABLE else exits.ERROR
@@ -379,216 +333,3 @@ def _resync(machine: Lifecycle, world: Observation, trigger: str) -> None:
     if machine.state != derived:
         get_logger().warning("state.drift", machine=machine.state, world=derived, trigger=trigger)
         machine.resync(derived)
-
-
-def _failed_deletion(world: Observation) -> bool:
-    task = world.deletion_task
-    return task is not None and task.status == "FAILED"
-
-
-class _Real:
-    """Acts on AWS, journaling each step and each write."""
-
-    def __init__(
-        self,
-        runner: Runner,
-        aws: Aws,
-        machine: Lifecycle,
-        options: Options,
-        where: Where,
-        world: Observation,
-    ) -> None:
-        self.runner, self.aws, self.machine, self.options, self.where = (
-            runner,
-            aws,
-            machine,
-            options,
-            where,
-        )
-        #: What the journal holds for the role, kept in step with it.
-        self.recorded = Intent.of(world)
-
-    def _actor(self, aws: Aws) -> Actor:
-        runner = self.runner
-        wait = runner.config.reject_wait_seconds
-        return Actor(
-            aws,
-            runner.workflow,
-            runner.observer(),
-            self.where,
-            self.options,
-            self._remember_first,
-            runner.progress,
-            runner.sleep,
-            runner.workflow.reject_wait_seconds if wait is None else wait,
-        )
-
-    def _remember(self, intent: Intent) -> None:
-        runner = self.runner
-        runner.journal.remember(self.where.account, runner.workflow.role_name, intent.as_dict())
-        self.recorded = intent
-
-    def _remember_first(self, world: Observation) -> None:
-        # Before a write, only add to what is known: a crash then loses nothing.
-        self._remember(self.recorded.merged(Intent.of(world)))
-
-    def converge(self, world: Observation, result: RunResult) -> Observation:
-        outcome = converge(self._actor(self.aws), world, self.runner._label)
-        if outcome is None:
-            return world
-        result.steps.append(outcome)
-        if outcome.status is StepStatus.FAILED:
-            result.error, result.exit_code = outcome.error, exits.ERROR
-            return world
-        assert world.role is not None
-        return _with_description(world, self.options.description)
-
-    def step(
-        self, transition: Transition, world: Observation, result: RunResult
-    ) -> tuple[StepResult, Observation]:
-        runner, trigger = self.runner, transition.trigger
-        start = derive_state(world)
-        label = runner._label
-        log = get_logger().bind(transition=trigger)
-        structlog.contextvars.bind_contextvars(transition=trigger)
-        step_id = runner.journal.start_step(result.run_id, transition=trigger, from_state=start)
-        aws = self.aws.with_journal(StepJournal(runner.journal, step_id))
-        first_call = len(aws.records)
-        step = StepResult(trigger, label(start), label(start), StepStatus.SUCCEEDED)
-        log.info("step.start", state=label(start))
-        effect = EFFECTS[trigger]
-        try:
-            after = ACTS[effect.acting](self._actor(aws), effect, world, step)
-            task = after.deletion_task
-            if (
-                effect.acting is Acting.DELETE
-                and task is not None
-                and task.status in ("NOT_STARTED", "IN_PROGRESS")
-            ):
-                step.status = StepStatus.RETRIABLE
-                step.error = "deletion task still running; run apply again to keep polling"
-            elif not self.machine.fire(trigger, after, world):
-                # A failed deletion task is an answer, not an error: reject comes next.
-                step.status = StepStatus.FAILED if _failed_deletion(after) else StepStatus.BLOCKED
-                step.error = effect.blocked(after)
-                if _failed_deletion(after):
-                    self._remember_first(after)
-            else:
-                self._remember(Intent.of(after))
-            step.to_state = label(self.machine.state)
-            world = after
-        except (AwsError, Blocked) as error:
-            step.status, step.error = StepStatus.FAILED, str(error)
-            log.error("step.failed", error=str(error))
-        finally:
-            structlog.contextvars.unbind_contextvars("transition")
-        step.operations = aws.operations()[first_call:]
-        runner.journal.finish_step(
-            step_id,
-            status=str(step.status),
-            error=step.error,
-            to_state=runner.workflow.definition.state(step.to_state).id,
-        )
-        log.info("step.end", status=str(step.status), to=step.to_state)
-        return step, world
-
-
-class _Simulated:
-    """Simulates each step from the same effects: the writes it would send, the world after."""
-
-    def __init__(
-        self, runner: Runner, aws: Aws, machine: Lifecycle, options: Options, where: Where
-    ) -> None:
-        self.runner, self.aws, self.machine, self.options, self.where = (
-            runner,
-            aws,
-            machine,
-            options,
-            where,
-        )
-
-    def converge(self, world: Observation, result: RunResult) -> Observation:
-        runner = self.runner
-        actor = Actor(
-            self.aws,
-            runner.workflow,
-            runner.observer(),
-            self.where,
-            self.options,
-            lambda _world: None,
-            runner.progress,
-            runner.sleep,
-            0.0,
-        )
-        outcome = converge(actor, world, runner._label)
-        if outcome is None:
-            return world
-        result.steps.append(outcome)
-        return _with_description(world, self.options.description)
-
-    def step(
-        self, transition: Transition, world: Observation, result: RunResult
-    ) -> tuple[StepResult, Observation]:
-        runner, label = self.runner, self.runner._label
-        effect = EFFECTS[transition.trigger]
-        start = derive_state(world)
-        try:
-            calls = effect.writes(runner.workflow, world, self.options, self.where)
-            after = effect.simulate(runner.workflow, world, self.options, self.where)
-        except Blocked as blocked:
-            return StepResult(
-                transition.trigger,
-                label(start),
-                label(start),
-                StepStatus.BLOCKED,
-                error=str(blocked),
-            ), world
-        first = len(self.aws.records)
-        for call in calls:
-            self.aws.simulate(call.service, call.operation, call.region, call.params)
-        operations = self.aws.operations()[first:] + self._reads(transition, effect.acting, world)
-        if not self.machine.fire(transition.trigger, after, world):
-            return StepResult(
-                transition.trigger,
-                label(start),
-                label(start),
-                StepStatus.BLOCKED,
-                operations,
-                error=effect.blocked(after),
-            ), world
-        return StepResult(
-            transition.trigger,
-            label(start),
-            label(derive_state(after)),
-            StepStatus.SIMULATED,
-            operations,
-        ), after
-
-    def _reads(
-        self, transition: Transition, acting: Acting, world: Observation
-    ) -> list[dict[str, Any]]:
-        """The reads a transition makes besides its writes (at least one page each); a
-        transition that sends one write per dependent acts on the scan it starts from."""
-        if acting is Acting.SEND:
-            return []
-        reads = []
-        for op in self.runner.workflow.binding(transition.trigger).operations:
-            if op.writes:
-                continue
-            regions = (
-                (world.scanned_regions or self.runner.regions())
-                if op.regional
-                else (self.where.home,)
-            )
-            reads += [
-                CallRecord(op.service, op.name, r, {}, outcome="simulated").as_dict()
-                for r in regions
-            ]
-        return reads
-
-
-def _with_description(world: Observation, description: str | None) -> Observation:
-    from lifecycle.observation import replace
-
-    assert world.role is not None
-    return replace(world, role=replace(world.role, description=description))

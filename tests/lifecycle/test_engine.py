@@ -13,8 +13,8 @@ from structlog.contextvars import merge_contextvars
 from structlog.testing import capture_logs
 
 from lifecycle import exits
-from lifecycle.aws import AwsError, DryRunRefused
 from lifecycle.decide import Options, Unreachable
+from lifecycle.errors import AwsError, Refused
 from lifecycle.log import redact
 from lifecycle.results import StepStatus
 from lifecycle.workflow import Activation
@@ -378,7 +378,7 @@ def test_dry_run_sends_no_write_at_all(
 
 def test_a_dry_run_client_refuses_a_write_before_it_is_sent(make_runner: RunnerFactory) -> None:
     aws = make_runner().aws(dry_run=True)
-    with pytest.raises(DryRunRefused, match="a dry run sends no write"):
+    with pytest.raises(Refused, match="a dry run sends no write"):
         aws.call("iam", "CreateServiceLinkedRole", "us-east-1",
                  {"AWSServiceName": "mediatailor.amazonaws.com"}, policy=FAST.poll)  # fmt: skip
     assert aws.records[-1].outcome == "refused"
@@ -386,7 +386,7 @@ def test_a_dry_run_client_refuses_a_write_before_it_is_sent(make_runner: RunnerF
 
 def test_an_undeclared_operation_is_refused_in_a_real_run(make_runner: RunnerFactory) -> None:
     aws = make_runner().aws(dry_run=False)
-    with pytest.raises(DryRunRefused, match="not declared by the workflow"):
+    with pytest.raises(Refused, match="not declared by the workflow"):
         aws.call("iam", "DeleteRole", "us-east-1", {"RoleName": ROLE}, policy=FAST.poll)
 
 

@@ -23,8 +23,8 @@ import pytest
 from parliament import analyze_policy_string
 
 from lifecycle import exits
-from lifecycle.aws import AwsError
 from lifecycle.decide import Options
+from lifecycle.errors import AwsError
 from lifecycle.journal import Journal
 from lifecycle.policy import SCOPES, policy_document, role_arn_pattern, scope_operations
 from lifecycle.results import RunResult

@@ -10,9 +10,10 @@ import pytest
 from structlog.testing import capture_logs
 
 from lifecycle import exits
-from lifecycle.aws import CONNECTION_ATTEMPTS, Aws
+from lifecycle.aws import Aws
 from lifecycle.decide import Options
 from lifecycle.effects import Where
+from lifecycle.errors import CONNECTION_ATTEMPTS
 from lifecycle.retry import RetryPolicy
 from lifecycle.workflow import Activation
 from localaws import Fault, LocalAWS

@@ -1,0 +1,210 @@
+"""What AWS's answers mean: wire error codes sorted into retryable, eventual and fatal, and
+the one-line error a failed call becomes. Pure: by wire code, never by exception class."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+import botocore.exceptions
+
+__all__ = [
+    "CONNECTION_ATTEMPTS",
+    "FATAL",
+    "OPT_IN_REGIONS",
+    "REGION_DISABLED",
+    "THROTTLING",
+    "TRANSIENT",
+    "UNREACHABLE",
+    "AwsError",
+    "ErrorKind",
+    "Refused",
+    "as_aws_error",
+    "classify",
+    "error_code",
+    "is_connection_error",
+    "throttled",
+]
+
+#: Throttling, in every spelling AWS services use.
+THROTTLING = frozenset(
+    {
+        "Throttling",
+        "ThrottlingException",
+        "ThrottledException",
+        "RequestThrottled",
+        "RequestThrottledException",
+        "TooManyRequestsException",
+        "RequestLimitExceeded",
+        "SlowDown",
+        "ProvisionedThroughputExceededException",
+        "PriorRequestNotComplete",
+        "EC2ThrottledException",
+        "BandwidthLimitExceeded",
+    }
+)
+#: Transient server-side failures and conflicts that clear by themselves.
+TRANSIENT = frozenset(
+    {
+        "ServiceFailure",
+        "InternalFailure",
+        "InternalError",
+        "InternalServerError",
+        "InternalServerErrorException",
+        "ServiceUnavailable",
+        "ServiceUnavailableException",
+        "RequestTimeout",
+        "RequestTimeoutException",
+        "ConcurrentModification",
+        "ConcurrentModificationException",
+    }
+)
+#: Refusals that no retry will change: fail at once, one line.
+FATAL = frozenset(
+    {
+        "AccessDenied",
+        "AccessDeniedException",
+        "UnauthorizedOperation",
+        "UnauthorizedAccess",
+        "InvalidClientTokenId",
+        "UnrecognizedClientException",
+        "SignatureDoesNotMatch",
+        "ExpiredToken",
+        "ExpiredTokenException",
+        "InvalidAccessKeyId",
+        "AuthFailure",
+        "ValidationError",
+        "ValidationException",
+        "InvalidInput",
+        "InvalidParameterValue",
+        "BadRequestException",
+        "MalformedPolicyDocument",
+        "UnmodifiableEntity",
+        "LimitExceeded",
+        "NoSuchEntity",
+        "NotFoundException",
+        "OptInRequired",
+    }
+)
+#: Answers that mean "this region is not enabled for the account" rather than "denied".
+REGION_DISABLED = frozenset(
+    {"UnrecognizedClientException", "InvalidClientTokenId", "AuthFailure", "OptInRequired"}
+)
+
+#: AWS's opt-in regions: disabled in an account until someone enables them, and every call
+#: there then fails as if the credentials were unknown (UnrecognizedClientException).
+OPT_IN_REGIONS = frozenset(
+    {
+        "af-south-1", "ap-east-1", "ap-east-2", "ap-south-2", "ap-southeast-3",
+        "ap-southeast-4", "ap-southeast-5", "ap-southeast-6", "ap-southeast-7", "ca-west-1",
+        "eu-central-2", "eu-south-1", "eu-south-2", "il-central-1", "me-central-1",
+        "me-south-1", "mx-central-1",
+    }
+)  # fmt: skip
+#: Attempts at a connection that fails (DNS, refused, timed out): a region whose endpoint
+#: cannot be reached is marked unreachable after a short bounded retry, not after minutes.
+CONNECTION_ATTEMPTS = 2
+
+#: Codes of the connection failures after which a region counts as unreachable.
+UNREACHABLE = frozenset({"EndpointConnectionError", "ConnectTimeoutError",
+                         "ConnectionClosedError", "ReadTimeoutError"})  # fmt: skip
+
+_CONNECTION_ERRORS = (
+    botocore.exceptions.ConnectionError,
+    # A connection dropped mid-request derives from HTTPClientError, not ConnectionError.
+    botocore.exceptions.ConnectionClosedError,
+    botocore.exceptions.ReadTimeoutError,
+    botocore.exceptions.ConnectTimeoutError,
+)
+
+
+class ErrorKind(StrEnum):
+    """How the one retry layer treats an error."""
+
+    RETRYABLE = "retryable"
+    #: IAM's ``NoSuchEntity`` right after a create: IAM is eventually consistent.
+    EVENTUAL = "eventual"
+    FATAL = "fatal"
+
+
+def error_code(error: BaseException) -> str | None:
+    """The wire error code of a botocore ``ClientError``; ``None`` for anything else."""
+    if isinstance(error, botocore.exceptions.ClientError):
+        code = error.response.get("Error", {}).get("Code")
+        return str(code) if code else None
+    return None
+
+
+def _status(error: BaseException) -> int:
+    if isinstance(error, botocore.exceptions.ClientError):
+        return int(error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) or 0)
+    return 0
+
+
+def is_connection_error(error: BaseException) -> bool:
+    """The connection failed (DNS, refused, timed out, dropped): no answer from AWS."""
+    return isinstance(error, _CONNECTION_ERRORS)
+
+
+def throttled(error: BaseException) -> bool:
+    """AWS asked us to slow down: a throttling code, or any HTTP 429 whatever its code."""
+    return error_code(error) in THROTTLING or _status(error) == 429
+
+
+def classify(error: BaseException, *, eventual_not_found: bool = False) -> ErrorKind:
+    """Retryable, eventual-consistency, or fatal: by wire code, never by exception class."""
+    if isinstance(error, _CONNECTION_ERRORS):
+        return ErrorKind.RETRYABLE
+    code = error_code(error)
+    if code is None:
+        return ErrorKind.FATAL
+    if throttled(error) or code in TRANSIENT:
+        return ErrorKind.RETRYABLE
+    if eventual_not_found and code == "NoSuchEntity":
+        return ErrorKind.EVENTUAL
+    if code in FATAL:
+        return ErrorKind.FATAL
+    return ErrorKind.RETRYABLE if _status(error) >= 500 else ErrorKind.FATAL
+
+
+class AwsError(Exception):
+    """An AWS call that failed for good: the message is one line naming the operation,
+    the region and AWS's own words."""
+
+    def __init__(
+        self, service: str, operation: str, region: str, code: str, message: str, attempts: int
+    ) -> None:
+        self.service, self.operation, self.region = service, operation, region
+        self.code, self.aws_message, self.attempts = code, message, attempts
+        tries = f" after {attempts} attempts" if attempts > 1 else ""
+        # One line, whatever AWS or botocore put in the message (validation errors span lines).
+        text = " ".join(f"{code}: {message}".split())
+        super().__init__(f"{service}:{operation} in {region} failed{tries}: {text}")
+
+
+class Refused(AwsError):
+    """A write (or an undeclared operation) was attempted where it is not allowed."""
+
+
+def as_aws_error(
+    service: str, operation: str, region: str, error: BaseException, attempts: int
+) -> AwsError:
+    if isinstance(error, botocore.exceptions.ClientError):
+        info = error.response.get("Error", {})
+        return AwsError(
+            service,
+            operation,
+            region,
+            str(info.get("Code", "Error")),
+            str(info.get("Message", "")),
+            attempts,
+        )
+    if isinstance(error, botocore.exceptions.NoCredentialsError):
+        return AwsError(
+            service,
+            operation,
+            region,
+            "NoCredentials",
+            "no AWS credentials found (set AWS_PROFILE or AWS_ACCESS_KEY_ID)",
+            attempts,
+        )
+    return AwsError(service, operation, region, type(error).__name__, str(error), attempts)

@@ -1,0 +1,239 @@
+"""The two ways a step is taken: for real (acting on AWS, journaling each step and each write)
+or simulated (from the same effects: the writes it would send, the world after). The runner's
+one walk drives either; both fire the step's trigger on the run's machine."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import structlog
+
+from lifecycle import exits
+from lifecycle.act import ACTS, Actor, converge
+from lifecycle.aws import Aws, CallRecord
+from lifecycle.decide import Blocked, Options, derive_state
+from lifecycle.definition import Transition
+from lifecycle.effects import EFFECTS, RUNNING, Acting, Where
+from lifecycle.errors import AwsError
+from lifecycle.intent import Intent
+from lifecycle.journal import Journal
+from lifecycle.log import get_logger
+from lifecycle.machine import Lifecycle
+from lifecycle.observation import Observation, replace
+from lifecycle.observe import Observer
+from lifecycle.results import RunResult, StepResult, StepStatus
+from lifecycle.workflow import Workflow
+
+__all__ = ["Executor", "Real", "Run", "Simulated", "StepJournal", "failed_deletion"]
+
+
+@dataclass(frozen=True)
+class Run:
+    """What the steps of one run share."""
+
+    workflow: Workflow
+    journal: Journal
+    observer: Observer
+    where: Where
+    options: Options
+    #: The run's ``transitions`` machine: each step fires its trigger on it.
+    machine: Lifecycle
+    progress: Callable[[str], None]
+    sleep: Callable[[float], Any]
+    #: Seconds to wait after a failed deletion before draining again.
+    reject_wait: float
+
+    def label(self, state_id: str) -> str:
+        return self.workflow.definition.state(state_id).label
+
+    def actor(self, aws: Aws, remember: Callable[[Observation], None]) -> Actor:
+        return Actor(aws, self.workflow, self.observer, self.where, self.options, remember,
+                     self.progress, self.sleep, self.reject_wait)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class StepJournal:
+    """One step's write journal: a write's intent before it is sent, its result after."""
+
+    journal: Journal
+    step_id: int
+
+    def before_write(
+        self, service: str, operation: str, region: str, params: Mapping[str, Any]
+    ) -> int:
+        name = next((str(v) for k, v in params.items() if k.endswith("Name")), "")
+        return self.journal.intent(
+            self.step_id,
+            service=service,
+            operation=operation,
+            region=region,
+            params=dict(params),
+            key=f"{operation}:{region}:{name}",
+        )
+
+    def after_write(
+        self,
+        token: int,
+        *,
+        ok: bool,
+        response: Mapping[str, Any] | None,
+        error: str | None,
+        attempts: int,
+    ) -> None:
+        self.journal.result(
+            token,
+            ok=ok,
+            response=dict(response) if response else None,
+            error=error,
+            attempts=attempts,
+        )
+
+
+class Executor(Protocol):
+    """Takes one transition, for real or simulated; the walk is the same."""
+
+    def converge(self, world: Observation, result: RunResult) -> Observation: ...
+
+    def step(
+        self, transition: Transition, world: Observation, result: RunResult
+    ) -> tuple[StepResult, Observation]: ...
+
+
+def failed_deletion(world: Observation) -> bool:
+    task = world.deletion_task
+    return task is not None and task.status == "FAILED"
+
+
+def _with_description(world: Observation, description: str | None) -> Observation:
+    assert world.role is not None
+    return replace(world, role=replace(world.role, description=description))
+
+
+class Real:
+    """Acts on AWS, journaling each step and each write."""
+
+    def __init__(self, run: Run, aws: Aws, world: Observation) -> None:
+        self.run, self.aws = run, aws
+        #: What the journal holds for the role, kept in step with it.
+        self.recorded = Intent.of(world)
+
+    def _remember(self, intent: Intent) -> None:
+        run = self.run
+        run.journal.remember(run.where.account, run.workflow.role_name, intent.as_dict())
+        self.recorded = intent
+
+    def _remember_first(self, world: Observation) -> None:
+        # Before a write, only add to what is known: a crash then loses nothing.
+        self._remember(self.recorded.merged(Intent.of(world)))
+
+    def converge(self, world: Observation, result: RunResult) -> Observation:
+        outcome = converge(self.run.actor(self.aws, self._remember_first), world, self.run.label)
+        if outcome is None:
+            return world
+        result.steps.append(outcome)
+        if outcome.status is StepStatus.FAILED:
+            result.error, result.exit_code = outcome.error, exits.ERROR
+            return world
+        return _with_description(world, self.run.options.description)
+
+    def step(
+        self, transition: Transition, world: Observation, result: RunResult
+    ) -> tuple[StepResult, Observation]:
+        run, trigger = self.run, transition.trigger
+        start = derive_state(world)
+        log = get_logger().bind(transition=trigger)
+        structlog.contextvars.bind_contextvars(transition=trigger)
+        step_id = run.journal.start_step(result.run_id, transition=trigger, from_state=start)
+        aws = self.aws.with_journal(StepJournal(run.journal, step_id))
+        first_call = len(aws.records)
+        step = StepResult(trigger, run.label(start), run.label(start), StepStatus.SUCCEEDED)
+        log.info("step.start", state=run.label(start))
+        effect = EFFECTS[trigger]
+        try:
+            after = ACTS[effect.acting](run.actor(aws, self._remember_first), effect, world, step)
+            task = after.deletion_task
+            if effect.acting is Acting.DELETE and task is not None and task.status in RUNNING:
+                step.status = StepStatus.RETRIABLE
+                step.error = "deletion task still running; run apply again to keep polling"
+            elif not run.machine.fire(trigger, after, world):
+                # A failed deletion task is an answer, not an error: reject comes next.
+                failed = failed_deletion(after)
+                step.status = StepStatus.FAILED if failed else StepStatus.BLOCKED
+                step.error = effect.blocked(after)
+                if failed:
+                    self._remember_first(after)
+            else:
+                self._remember(Intent.of(after))
+            step.to_state = run.label(run.machine.state)
+            world = after
+        except (AwsError, Blocked) as error:
+            step.status, step.error = StepStatus.FAILED, str(error)
+            log.error("step.failed", error=str(error))
+        finally:
+            structlog.contextvars.unbind_contextvars("transition")
+        step.operations = aws.operations()[first_call:]
+        run.journal.finish_step(
+            step_id,
+            status=str(step.status),
+            error=step.error,
+            to_state=run.workflow.definition.state(step.to_state).id,
+        )
+        log.info("step.end", status=str(step.status), to=step.to_state)
+        return step, world
+
+
+class Simulated:
+    """Simulates each step from the same effects: the writes it would send, the world after."""
+
+    def __init__(self, run: Run, aws: Aws) -> None:
+        self.run, self.aws = run, aws
+
+    def converge(self, world: Observation, result: RunResult) -> Observation:
+        outcome = converge(self.run.actor(self.aws, lambda _world: None), world, self.run.label)
+        if outcome is None:
+            return world
+        result.steps.append(outcome)
+        return _with_description(world, self.run.options.description)
+
+    def step(
+        self, transition: Transition, world: Observation, result: RunResult
+    ) -> tuple[StepResult, Observation]:
+        run, trigger = self.run, transition.trigger
+        effect = EFFECTS[trigger]
+        here = run.label(derive_state(world))
+        try:
+            calls = effect.writes(run.workflow, world, run.options, run.where)
+            after = effect.simulate(run.workflow, world, run.options, run.where)
+        except Blocked as blocked:
+            return StepResult(trigger, here, here, StepStatus.BLOCKED, error=str(blocked)), world
+        first = len(self.aws.records)
+        for call in calls:
+            self.aws.simulate(call.service, call.operation, call.region, call.params)
+        operations = self.aws.operations()[first:] + self._reads(transition, effect.acting, world)
+        if not run.machine.fire(trigger, after, world):
+            blocked_step = StepResult(trigger, here, here, StepStatus.BLOCKED, operations,
+                                      error=effect.blocked(after))  # fmt: skip
+            return blocked_step, world
+        there = run.label(derive_state(after))
+        return StepResult(trigger, here, there, StepStatus.SIMULATED, operations), after
+
+    def _reads(
+        self, transition: Transition, acting: Acting, world: Observation
+    ) -> list[dict[str, Any]]:
+        """The reads a transition makes besides its writes (at least one page each); a
+        transition that sends one write per dependent acts on the scan it starts from."""
+        if acting is Acting.SEND:
+            return []
+        run, reads = self.run, []
+        for op in run.workflow.binding(transition.trigger).operations:
+            if op.writes:
+                continue
+            regional = world.scanned_regions or run.observer.regions
+            regions = regional if op.regional else (run.where.home,)
+            reads += [
+                CallRecord(op.service, op.name, r, {}, outcome="simulated").as_dict()
+                for r in regions
+            ]
+        return reads
