@@ -20,7 +20,13 @@ from typing import Any
 
 from lifecycle.workflow import OBSERVE, Operation, Workflow
 
-__all__ = ["SCOPES", "policy_document", "role_arn_pattern", "scope_operations"]
+__all__ = [
+    "SCOPES",
+    "operations_policy",
+    "policy_document",
+    "role_arn_pattern",
+    "scope_operations",
+]
 
 #: Which transitions each scope covers (observation is in every scope): setting the role up,
 #: and taking it down (a decommission may also undo its drain, or learn that AWS refused).
@@ -78,7 +84,17 @@ def policy_document(
     ``cross_account``: the ARN of a role in another account that runs assume (adds
     ``sts:AssumeRole`` on it alone).
     """
-    operations = scope_operations(workflow, scope)
+    return operations_policy(
+        workflow, scope_operations(workflow, scope), cross_account=cross_account
+    )
+
+
+def operations_policy(
+    workflow: Workflow, operations: Iterable[Operation], *, cross_account: str | None = None
+) -> dict[str, Any]:
+    """An IAM policy document granting exactly ``operations`` of ``workflow`` (a plan's own
+    transitions, say), in the statements :func:`policy_document` makes."""
+    operations = tuple(sorted(set(operations)))
     role = role_arn_pattern(workflow)
     statements = []
     if any(op.service == "iam" and op.name == CREATE for op in operations):

@@ -125,6 +125,11 @@ class Dependents(Protocol):
         """The settings a dependent has once ``call`` (one of the writes above) took effect."""
         ...
 
+    def deactivation_notes(self, dependent: Dependent) -> tuple[str, ...]:
+        """What deactivating ``dependent`` also stops, beyond its use of the role, for a
+        reviewer to know before a drain (empty when nothing else stops)."""
+        ...
+
 
 @dataclass(frozen=True)
 class Workflow:

@@ -106,6 +106,13 @@ class MediaTailorDependents:
         names = ("PlaybackConfigurationName", "ChannelName")
         return {key: value for key, value in call.params.items() if key not in names}
 
+    def deactivation_notes(self, dependent: Dependent) -> tuple[str, ...]:
+        # AWS: a configuration using VENDED_LOGS also stops its delivery when deactivated.
+        strategies = dependent.settings.get("EnabledLoggingStrategies") or ()
+        if dependent.kind == PLAYBACK_CONFIGURATION and "VENDED_LOGS" in strategies:
+            return ("a drain also stops its vended log delivery",)
+        return ()
+
 
 def _configuration(region: str, item: dict[str, Any]) -> Dependent:
     log = item.get("LogConfiguration") or {}
