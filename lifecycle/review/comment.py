@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from lifecycle import render
@@ -65,13 +66,24 @@ def _plural(count: int, noun: str) -> str:
     return f"{count:,} {noun}{'' if count == 1 else 's'}"
 
 
-def _cut(rows: list[str], limit: int | None, noun: str) -> list[str]:
-    """``rows`` up to ``limit``, and a line counting the rest."""
-    if limit is None or len(rows) <= limit:
-        return rows
-    left = len(rows) - limit
-    return [*rows[:limit], "", f"_... and {_plural(left, noun)} more, not shown: the comment "
-            "would be too long (`slr plan -o plan.json` has them all)._"]  # fmt: skip
+@dataclass(frozen=True)
+class _Rows:
+    """A table's rows, which a comment too long for its limit cuts."""
+
+    rows: list[str]
+    #: What one row is (``write``), to count what a cut leaves out.
+    noun: str
+
+    def cut(self, limit: int | None) -> list[str]:
+        """The rows up to ``limit``, and a line counting the rest."""
+        if limit is None or len(self.rows) <= limit:
+            return self.rows
+        left = _plural(len(self.rows) - limit, "more " + self.noun)
+        return [*self.rows[:limit], "", f"_... and {left}, not shown: the comment would be "
+                "too long (`slr plan -o plan.json` has them all)._"]  # fmt: skip
+
+
+_Lines = list[str | _Rows]
 
 
 def _summary(document: Mapping[str, Any]) -> str:
@@ -97,8 +109,8 @@ def _diagram(workflow: Workflow, document: Mapping[str, Any]) -> list[str]:
     return ["```mermaid", mermaid.rstrip("\n"), "```"]
 
 
-def _steps(document: Mapping[str, Any], rows: int | None) -> list[str]:
-    lines: list[str] = []
+def _steps(document: Mapping[str, Any]) -> _Lines:
+    lines: _Lines = []
     for number, step in enumerate(document["steps"], 1):
         what = step["transition"] or f"converge {step['detail'].get('converged', 'role')}"
         if step["transition"] is None and step["status"] == "noop":
@@ -117,12 +129,12 @@ def _steps(document: Mapping[str, Any], rows: int | None) -> list[str]:
                 for op in writes
             ]
             lines += ["", "| region | operation | parameters |", "|---|---|---|"]
-            lines += _cut(table, rows, "write")
+            lines.append(_Rows(table, "write"))
     return lines
 
 
-def _dependents(workflow: Workflow, document: Mapping[str, Any], rows: int | None) -> list[str]:
-    lines = ["", "### Dependents this plan changes", ""]
+def _dependents(workflow: Workflow, document: Mapping[str, Any]) -> _Lines:
+    lines: _Lines = ["", "### Dependents this plan changes", ""]
     observed = document.get("dependents")
     if observed is None:
         return [*lines, "_This plan document lists no observed dependents._"]
@@ -139,7 +151,7 @@ def _dependents(workflow: Workflow, document: Mapping[str, Any], rows: int | Non
         for c in changes
     ]
     head = ["| region | kind | name | now | after the plan | notes |", "|---|---|---|---|---|---|"]
-    return lines + head + _cut(table, rows, "dependent")
+    return [*lines, *head, _Rows(table, "dependent")]
 
 
 def _permissions(workflow: Workflow, document: Mapping[str, Any]) -> list[str]:
@@ -176,29 +188,36 @@ def _fingerprints(document: Mapping[str, Any]) -> list[str]:
     return lines
 
 
-def _account(workflow: Workflow, document: Mapping[str, Any], rows: int | None) -> list[str]:
-    lines = [f"## Account {code(document['account'])}", "", _summary(document)]
+def _account(workflow: Workflow, document: Mapping[str, Any]) -> _Lines:
+    lines: _Lines = [f"## Account {code(document['account'])}", "", _summary(document)]
     if document.get("error"):
         lines += ["", f"> **The plan stops**: {code(document['error'])}"]
     if not planned_path(document) and not any(_writes(s) for s in document["steps"]):
         return [*lines, "", f"Nothing to do: the role is already {document['final_state']}."]
     lines += ["", *_diagram(workflow, document), "", "### Steps"]
-    lines += _steps(document, rows)
-    lines += _dependents(workflow, document, rows)
+    lines += _steps(document)
+    lines += _dependents(workflow, document)
     lines += _permissions(workflow, document)
     lines += _fingerprints(document)
     return lines
 
 
-def _comment(workflow: Workflow, plans: Sequence[Mapping[str, Any]], rows: int | None) -> str:
+def _comment(workflow: Workflow, plans: Sequence[Mapping[str, Any]]) -> _Lines:
     targets = sorted({p["target"] for p in plans})
-    lines = [f"# slr plan: {workflow.role_name} → {', '.join(targets)}"]
+    lines: _Lines = [f"# slr plan: {workflow.role_name} → {', '.join(targets)}"]
     for document in plans:
-        lines += ["", *_account(workflow, document, rows)]
+        lines += ["", *_account(workflow, document)]
     lines += ["", "---", f"_Made by `slr plan --format markdown` ({workflow.name} workflow); "
               "nothing was written. `slr apply plan.json` sends exactly these writes while "
               "the fingerprints hold._"]  # fmt: skip
-    return "\n".join(lines) + "\n"
+    return lines
+
+
+def _text(lines: _Lines, rows: int | None) -> str:
+    """The comment with at most ``rows`` rows per table (all with ``None``)."""
+    flat = [part for line in lines
+            for part in (line.cut(rows) if isinstance(line, _Rows) else [line])]  # fmt: skip
+    return "\n".join(flat) + "\n"
 
 
 def plan_comment(
@@ -206,18 +225,19 @@ def plan_comment(
 ) -> str:
     """One Markdown comment for ``plans`` (one plan document per account), at most ``limit``
     characters: the longest tables that fit, each cut with a count of what was left out."""
-    full = _comment(workflow, plans, None)
+    lines = _comment(workflow, plans)
+    full = _text(lines, None)
     if len(full) <= limit:
         return full
     # The most rows per table that fit: the comment grows with it, so search for it.
-    low, high = 0, max(len(s["operations"]) for p in plans for s in p["steps"])
+    low, high = 0, max(len(line.rows) for line in lines if isinstance(line, _Rows))
     while low < high:
         middle = (low + high + 1) // 2
-        if len(_comment(workflow, plans, middle)) <= limit:
+        if len(_text(lines, middle)) <= limit:
             low = middle
         else:
             high = middle - 1
-    text = _comment(workflow, plans, low)
+    text = _text(lines, low)
     if len(text) > limit:  # only so many accounts fit, even without a table row
         ending = "\n\n_... cut: the comment would be too long (see the JSON plans)._\n"
         text = text[: limit - len(ending)] + ending
