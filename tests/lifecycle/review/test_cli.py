@@ -4,10 +4,11 @@ through main(), against the local AWS)."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+import structlog
 
 from lifecycle import exits
 from lifecycle.cli import main
@@ -18,7 +19,7 @@ Slr = Callable[..., tuple[int, str, str]]
 
 
 @pytest.fixture
-def slr(aws: LocalAWS, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Slr:
+def slr(aws: LocalAWS, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Iterator[Slr]:
     """``slr(*args)`` -> (exit code, stdout, stderr)."""
     base = ["--endpoint-url", aws.endpoint_url, "--state-dir", str(tmp_path / "state"),
             "--regions", "us-east-1,eu-west-1,us-west-2", "--log-level", "error"]  # fmt: skip
@@ -28,7 +29,10 @@ def slr(aws: LocalAWS, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Sl
         out, err = capsys.readouterr()
         return code, out, err
 
-    return run
+    # main() points structlog at this test's captured stderr: later tests must not log there.
+    saved = structlog.get_config()
+    yield run
+    structlog.configure(**saved)
 
 
 @pytest.fixture
