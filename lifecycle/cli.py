@@ -269,17 +269,15 @@ def _offline_highlight(workflow: Any, state: str, target: str | None, world: Any
 
 def _run_highlight(settings: Settings, run_id: str) -> Any:
     from lifecycle.journal import Journal, JournalError
-    from lifecycle.render import Highlight
+    from lifecycle.review.page import run_highlight
 
     try:
         steps = Journal.open(settings.state_dir).steps(run_id)
     except JournalError as error:
         raise Failure(str(error)) from None
-    taken = [step for step in steps if step["to_state"] != step["from_state"]]
     if not steps:
         raise Failure(f"no run {run_id!r} in the journal", exits.USAGE)
-    path = tuple(step["transition"] for step in taken)
-    return Highlight(steps[0]["from_state"], path, taken=True)
+    return run_highlight(steps)
 
 
 def _emit(data: bytes, out: Path | None) -> None:
@@ -422,10 +420,7 @@ def status(settings: Settings) -> None:
     runner = _runner(settings)
     with _aws_errors():
         account, world, state = runner.status()
-    facts = world.as_dict()
-    dependents = runner.workflow.dependents
-    for found, dependent in zip(facts["dependents"], world.dependents, strict=True):
-        found["notes"] = list(dependents.notes(dependent)) if dependents else []
+    facts = world.as_dict() | {"dependents": runner.dependents_of(world)}
     document = {
         "schema_version": SCHEMA_VERSION,
         "command": "status",
@@ -485,7 +480,15 @@ def _finish(settings: Settings, result: Any) -> None:
     "--out",
     type=click.Path(dir_okay=False, path_type=Path),
     default=None,
-    help="Also save the plan here, for `slr apply PLAN`.",
+    help="Also save the plan here: JSON for `slr apply PLAN`, or Markdown (.md).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["json", "markdown"]),
+    default=None,
+    help="The saved plan's format (default: by -o's suffix, .md is markdown); without -o, "
+    "printed on stdout instead of the text.",
 )
 @_with_activation
 @click.pass_obj
@@ -493,25 +496,37 @@ def plan(
     settings: Settings,
     target: str,
     out: Path | None,
+    fmt: str | None,
     activate: tuple[str, ...],
     percent: int,
     description: str | None,
 ) -> None:
     """Dry run of the whole way: transitions and the exact AWS calls each would make.
 
-    Exits 2 when changes are pending, 0 when the world is already at the target."""
+    Exits 2 when changes are pending, 0 when the world is already at the target.
+    --format markdown: the plan as a pull-request comment."""
     runner = _runner(settings)
     options = _options(activate, percent, description)
+    if out is not None and fmt is None:
+        fmt = "markdown" if out.suffix.lower() in (".md", ".markdown") else "json"
     with _aws_errors():
         result = runner.plan(_target(target), options)
-    if out is not None:
-        from lifecycle import plans
+    if fmt is None:
+        _finish(settings, result)
+        return
+    from lifecycle import plans
+    from lifecycle.review import plan_comment
 
-        try:
-            plans.save(result, _options_dict(options), out)
-        except plans.PlanFileError as error:
-            raise Failure(str(error)) from None
-    _finish(settings, result)
+    document = plans.document(result, _options_dict(options))
+    if fmt == "json":
+        data = json.dumps(document, indent=2, default=str) + "\n"
+    else:
+        data = str(plan_comment(runner.workflow, [document]))
+    _emit(data.encode(), out)
+    if out is not None:
+        _finish(settings, result)
+    elif result.exit_code != exits.OK:
+        raise click.exceptions.Exit(result.exit_code)
 
 
 def _options_dict(options: Any) -> dict[str, Any]:
@@ -581,9 +596,30 @@ def apply(settings: Settings, plan_file: Path | None, target: str | None, dry_ru
 @cli.command()
 @click.option("--run", "run_id", default=None, help="Show one run's steps and calls.")
 @click.option("--limit", type=click.IntRange(1, 1000), default=20, show_default=True)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["html"]),
+    default=None,
+    help="html: one run (--run) as a self-contained page.",
+)
+@click.option(
+    "-o",
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write the page here instead of stdout.",
+)
 @click.pass_obj
-def history(settings: Settings, run_id: str | None, limit: int) -> None:
-    """The journal: runs, steps, calls, outcomes."""
+def history(
+    settings: Settings, run_id: str | None, limit: int, fmt: str | None, out: Path | None
+) -> None:
+    """The journal: runs, steps, calls, outcomes; --format html: one run as a page."""
+    if fmt == "html" or out is not None:
+        if not run_id:
+            raise Failure("--format html and -o need --run RUN_ID", exits.USAGE)
+        _emit(_run_page(settings, run_id).encode(), out)
+        return
     from lifecycle import output
     from lifecycle.journal import Journal, JournalError
     from lifecycle.results import SCHEMA_VERSION
@@ -601,6 +637,31 @@ def history(settings: Settings, run_id: str | None, limit: int) -> None:
                     | ({"steps": steps} if steps is not None else {}))  # fmt: skip
     else:
         click.echo(output.history_text(runs, steps), nl=False)
+
+
+def _run_page(settings: Settings, run_id: str) -> str:
+    import workflows
+    from lifecycle import render
+    from lifecycle.journal import Journal, JournalError
+    from lifecycle.review import run_page
+    from lifecycle.review.page import run_highlight
+
+    try:
+        journal = Journal.open(settings.state_dir)
+        run = next((r for r in journal.runs(1000) if r["run_id"] == run_id), None)
+        if run is None:
+            raise Failure(f"no run {run_id!r} in the journal", exits.USAGE)
+        steps = journal.steps(run_id)
+        memory = journal.memory(run["account"], run["role"])
+    except JournalError as error:
+        raise Failure(str(error)) from None
+    workflow = workflows.get(run["workflow"])
+    highlight = run_highlight(steps)
+    try:
+        svg = render.to_image(render.extract(workflow, highlight), "svg").decode()
+    except render.GraphvizMissing:
+        svg = None  # the page says so and shows a table instead
+    return str(run_page(workflow, run, steps, memory, svg if highlight else None))
 
 
 @cli.command()

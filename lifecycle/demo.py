@@ -2,7 +2,8 @@
 
 A realistic account (MediaTailor's role in use in two regions and by a channel's As Run
 log), then the commands an operator would type: status, plan, a step-by-step dry run,
-apply, history, and the diagram of the path taken, written under ``demo-output/``.
+apply, history, and the diagram of the path taken, written under ``demo-output/`` with the
+plan as a pull-request comment (``plan.md``) and the run as a page (``run.html``).
 """
 
 from __future__ import annotations
@@ -57,6 +58,7 @@ def run_demo(main: Callable[[list[str]], int], output: Path = Path("demo-output"
 
         slr("status")
         slr("plan", "--target", "deleted", "-o", str(plan), expect=(2,))
+        slr("plan", "--target", "deleted", "-o", str(output / "plan.md"), expect=(2,))
         _say("A step-by-step dry run: each call fires one transition on a simulated world "
              "kept in the journal, and writes nothing.")  # fmt: skip
         while slr("apply", "--target", "deleted", "--step", "--dry-run", expect=(0, 2)) == 2:
@@ -69,8 +71,10 @@ def run_demo(main: Callable[[list[str]], int], output: Path = Path("demo-output"
             slr("diagram", "--run", runs, "--format", fmt, "-o", str(output / f"path.{suffix}"))
         if _has_dot():
             slr("diagram", "--run", runs, "--format", "svg", "-o", str(output / "path.svg"))
+        slr("history", "--run", runs, "--format", "html", "-o", str(output / "run.html"))
     _say(f"\nThe diagram of the path taken is under {output}/ (path.md, path.mmd, path.dot"
-         f"{', path.svg' if _has_dot() else ''}); the plan is {plan}.")  # fmt: skip
+         f"{', path.svg' if _has_dot() else ''}); the plan is {plan}, as a pull-request "
+         f"comment {output / 'plan.md'}; the run as a page: {output / 'run.html'}.")  # fmt: skip
     _say(f"Demo finished in {time.monotonic() - started:.1f}s; the local AWS is stopped.")
     return 0
 

@@ -375,7 +375,7 @@ def deactivation_notes(
         return {}
     still = {_key(d) for d in after.active}
     found = {
-        f"{d.region}/{d.name}": list(workflow.dependents.notes(d))
+        f"{d.region}/{d.name}": list(workflow.dependents.deactivation_notes(d))
         for d in before.active
         if _key(d) not in still
     }

@@ -12,7 +12,14 @@ from typing import Any, TextIO
 
 from lifecycle.observation import Observation
 
-__all__ = ["Progress", "dependents_table", "history_text", "run_text", "status_text"]
+__all__ = [
+    "Progress",
+    "dependents_table",
+    "history_text",
+    "run_text",
+    "settings_text",
+    "status_text",
+]
 
 
 def _table(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> list[str]:
@@ -22,7 +29,9 @@ def _table(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> list[str]:
             for row in cells]  # fmt: skip
 
 
-def _settings(settings: Any) -> str:
+def settings_text(settings: Any) -> str:
+    """``key=value`` pairs, sorted by key; a list's items joined by commas (``-`` if empty)."""
+
     def text(value: Any) -> str:
         return ",".join(map(str, value)) or "-" if isinstance(value, list | tuple) else str(value)
 
@@ -30,7 +39,7 @@ def _settings(settings: Any) -> str:
 
 
 def dependents_table(world: Observation) -> list[str]:
-    rows = [(d.region, d.kind, d.name, "yes" if d.active else "no", _settings(d.settings))
+    rows = [(d.region, d.kind, d.name, "yes" if d.active else "no", settings_text(d.settings))
             for d in world.dependents]  # fmt: skip
     if not rows:
         return ["  (no dependents in the scanned regions)"]
@@ -74,7 +83,7 @@ def skipped_line(skipped: dict[str, str] | Any) -> str:
 
 
 def _operation(op: dict[str, Any]) -> str:
-    params = _settings(op.get("parameters", {}))
+    params = settings_text(op.get("parameters", {}))
     tries = f"  ({op['attempts']} attempts)" if op.get("attempts", 0) > 1 else ""
     return f"{op['service']}:{op['operation']} [{op['region']}] {params}".rstrip() + tries
 

@@ -13,7 +13,7 @@ from lifecycle.observation import Observation
 from lifecycle.results import SCHEMA_VERSION, RunResult
 from lifecycle.workflow import Workflow
 
-__all__ = ["PlanFileError", "StalePlan", "check", "fingerprints", "load", "save"]
+__all__ = ["PlanFileError", "StalePlan", "check", "document", "fingerprints", "load"]
 
 
 class StalePlan(Exception):
@@ -56,13 +56,9 @@ def check(plan: Mapping[str, Any], result: RunResult) -> None:
         )
 
 
-def save(result: RunResult, options: Mapping[str, Any], path: Path) -> None:
-    """Write ``result`` as a plan file, with the ``options`` it was made with."""
-    document = result.as_dict() | {"options": dict(options)}
-    try:
-        path.write_text(json.dumps(document, indent=2, default=str) + "\n")
-    except OSError as error:
-        raise PlanFileError(f"cannot write {path}: {error.strerror}") from None
+def document(result: RunResult, options: Mapping[str, Any]) -> dict[str, Any]:
+    """``result`` as a plan file holds it, with the ``options`` it was made with."""
+    return result.as_dict() | {"options": dict(options)}
 
 
 def load(path: Path) -> dict[str, Any]:

@@ -21,7 +21,14 @@ from typing import Any
 from lifecycle.definition import LIFECYCLE, Definition
 from lifecycle.workflow import OBSERVE, Operation, Workflow
 
-__all__ = ["SCOPES", "policy_document", "role_arn_pattern", "scope_operations", "scopes"]
+__all__ = [
+    "SCOPES",
+    "operations_policy",
+    "policy_document",
+    "role_arn_pattern",
+    "scope_operations",
+    "scopes",
+]
 
 CREATE = "CreateServiceLinkedRole"
 
@@ -94,7 +101,24 @@ def policy_document(
     ``cross_account``: the ARN of a role in another account that runs assume (adds
     ``sts:AssumeRole`` on it alone).
     """
-    operations = scope_operations(workflow, scope)
+    return operations_policy(
+        workflow,
+        scope_operations(workflow, scope),
+        cross_account=cross_account,
+        partition=partition,
+    )
+
+
+def operations_policy(
+    workflow: Workflow,
+    operations: Iterable[Operation],
+    *,
+    cross_account: str | None = None,
+    partition: str = "aws",
+) -> dict[str, Any]:
+    """An IAM policy document granting exactly ``operations`` of ``workflow`` (a plan's own
+    transitions, say), in the statements :func:`policy_document` makes, in ``partition``."""
+    operations = tuple(sorted(set(operations)))
     role = role_arn_pattern(workflow, partition)
     statements = []
     if any(op.service == "iam" and op.name == CREATE for op in operations):

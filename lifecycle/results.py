@@ -87,6 +87,8 @@ class RunResult:
     fingerprints: dict[str, str] = field(default_factory=dict)
     #: Opt-in regions the account has not enabled, skipped (region: reason).
     skipped_regions: Mapping[str, str] = field(default_factory=dict)
+    #: The dependents observed at the start, as ``status`` shows them (with their notes).
+    dependents: list[dict[str, Any]] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -105,6 +107,7 @@ class RunResult:
             "error": self.error,
             "fingerprints": self.fingerprints,
             "skipped_regions": dict(self.skipped_regions),
+            "dependents": self.dependents,
         }
 
     @property

@@ -15,7 +15,7 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import structlog
@@ -147,6 +147,14 @@ class Runner:
         memory = self.journal.memory(account, self.workflow.role_name, world)
         return self.observer().observe(aws, Intent.from_dict(memory))
 
+    def dependents_of(self, world: Observation) -> list[dict[str, Any]]:
+        """``world``'s dependents as ``status`` and plans show them, each with its notes."""
+        known = self.workflow.dependents
+        return [
+            {**asdict(d), "notes": list(known.deactivation_notes(d)) if known and d.active else []}
+            for d in world.dependents
+        ]
+
     def status(self) -> tuple[str, Observation, str]:
         """(account, observation, state id) right now; changes nothing."""
         aws = self.aws(dry_run=True)
@@ -202,6 +210,7 @@ class Runner:
                 skipped_regions=world.skipped_regions,
             )
             result.fingerprints = plans.fingerprints(self.workflow, world, goal)
+            result.dependents = self.dependents_of(world)
             if plan is not None:
                 plans.check(plan, result)
             # The whole way is decided before any write: a target it cannot reach is refused

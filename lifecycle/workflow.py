@@ -131,12 +131,13 @@ class Dependents(Protocol):
     #: Error codes that say a dependent no longer exists (deleted since it was scanned).
     vanished: frozenset[str]
 
-    def notes(self, dependent: Dependent) -> tuple[str, ...]:
-        """What a person should know before ``dependent`` is drained (one line each)."""
-        ...
-
     def settings_of(self, call: Call) -> Mapping[str, Any]:
         """The settings a dependent has once ``call`` (one of the writes above) took effect."""
+        ...
+
+    def deactivation_notes(self, dependent: Dependent) -> tuple[str, ...]:
+        """What deactivating ``dependent`` also stops, beyond its use of the role, for a
+        reviewer to know before a drain (empty when nothing else stops)."""
         ...
 
 

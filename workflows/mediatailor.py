@@ -124,15 +124,16 @@ class MediaTailorDependents:
     #: MediaTailor's model declares only BadRequestException; the wire code says the rest.
     vanished = frozenset({"NotFoundException"})
 
-    def notes(self, dependent: Dependent) -> tuple[str, ...]:
-        strategies = dependent.settings.get("EnabledLoggingStrategies") or ()
-        if dependent.active and "VENDED_LOGS" in strategies:
-            return ("a drain also stops its vended log delivery (VENDED_LOGS)",)
-        return ()
-
     def settings_of(self, call: Call) -> dict[str, Any]:
         names = ("PlaybackConfigurationName", "ChannelName")
         return {key: value for key, value in call.params.items() if key not in names}
+
+    def deactivation_notes(self, dependent: Dependent) -> tuple[str, ...]:
+        # AWS: a configuration using VENDED_LOGS also stops its delivery when deactivated.
+        strategies = dependent.settings.get("EnabledLoggingStrategies") or ()
+        if dependent.kind == PLAYBACK_CONFIGURATION and "VENDED_LOGS" in strategies:
+            return ("a drain also stops its vended log delivery",)
+        return ()
 
 
 def _complete(

@@ -161,7 +161,7 @@ def test_status_and_plan_say_a_drain_stops_vended_log_delivery(
     drain = plan.steps[0]
     assert drain.transition == "drain"
     assert drain.detail["notes"] == {
-        "us-east-1/vended": ["a drain also stops its vended log delivery (VENDED_LOGS)"]
+        "us-east-1/vended": ["a drain also stops its vended log delivery"]
     }
 
 

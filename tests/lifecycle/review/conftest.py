@@ -1,0 +1,122 @@
+"""Documents to render: plans built as the engine builds them, runs kept in a real journal."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from lifecycle.aws import CallRecord
+from lifecycle.decide import Options, writes_for
+from lifecycle.journal import Journal
+from lifecycle.observation import Dependent, Observation, Role
+from lifecycle.results import RunResult, StepResult, StepStatus
+from workflows.mediatailor import CHANNEL, PLAYBACK_CONFIGURATION, WORKFLOW
+
+ROLE = Role(WORKFLOW.role_name, "arn:aws:iam::123456789012:role/x", WORKFLOW.role_path)
+PlanOf = Callable[..., dict[str, Any]]
+
+
+def configuration(region: str, name: str, percent: int, strategy: str) -> Dependent:
+    settings = {"PercentEnabled": percent, "EnabledLoggingStrategies": [strategy]}
+    return Dependent(region, PLAYBACK_CONFIGURATION, name, f"arn:{name}", percent > 0, settings)
+
+
+def channel(region: str, name: str) -> Dependent:
+    return Dependent(region, CHANNEL, name, f"arn:{name}", True, {"LogTypes": ["AS_RUN"]})
+
+
+#: The demo's account: two configurations using vended logs, one legacy and off, a channel.
+DEMO = (
+    configuration("eu-west-1", "vod-catalog", 20, "VENDED_LOGS"),
+    configuration("us-east-1", "live-news", 100, "VENDED_LOGS"),
+    configuration("us-east-1", "ad-test", 0, "LEGACY_CLOUDWATCH"),
+    channel("us-west-2", "linear-24x7"),
+)
+
+
+def _operations(trigger: str, world: Observation, reads: int) -> list[dict[str, Any]]:
+    writes = [
+        CallRecord(c.service, c.operation, c.region, dict(c.params), 0, "simulated",
+                   access="write").as_dict()
+        for c in writes_for(WORKFLOW, trigger, world, Options(), "us-east-1")
+    ]  # fmt: skip
+    read = CallRecord("mediatailor", "ListPlaybackConfigurations", "us-east-1", {}, 0,
+                      "simulated").as_dict()  # fmt: skip
+    return writes + [read] * reads
+
+
+@pytest.fixture
+def plan_of() -> PlanOf:
+    """``plan_of(dependents)``: the plan document of a decommission (drain, verify, delete)
+    of a role those dependents use, as ``slr plan -o`` saves it, with the dependents."""
+
+    def make(
+        dependents: Sequence[Dependent] = DEMO, *, account: str = "123456789012", **extra: Any
+    ) -> dict[str, Any]:
+        world = Observation(ROLE, tuple(dependents))
+        steps = [
+            StepResult("drain", "in-use", "draining", StepStatus.SIMULATED,
+                       _operations("drain", world, 0)),
+            StepResult("verify", "draining", "deletable", StepStatus.SIMULATED,
+                       _operations("verify", world, 43)),
+            StepResult("delete", "deletable", "deleted", StepStatus.SIMULATED,
+                       _operations("delete", world, 1)),
+        ]  # fmt: skip
+        result = RunResult("0123456789ab", "plan", WORKFLOW.name, account, WORKFLOW.role_name,
+                           True, "in-use", "deleted", "deleted", steps, exit_code=2,
+                           fingerprints={"definition": "d" * 16, "observed": "o" * 16})  # fmt: skip
+        return result.as_dict() | {"dependents": world.as_dict()["dependents"], **extra}
+
+    return make
+
+
+@pytest.fixture
+def journal(tmp_path: Path) -> Journal:
+    return Journal.open(tmp_path / "state")
+
+
+RunOf = Callable[..., tuple[dict[str, Any], list[dict[str, Any]], dict[str, Any]]]
+
+
+@pytest.fixture
+def run_of(journal: Journal) -> RunOf:
+    """``run_of(calls=..., outcome=...)``: a decommission run kept in a real journal, as
+    (run, steps, memory) read back from it. ``calls``: (operation, region, params, ok,
+    attempts, error) of the drain's writes (``ok`` None: no result). ``outcome`` None: the
+    run was interrupted, its step left unfinished."""
+
+    def make(
+        *,
+        calls: Sequence[tuple[str, str, dict[str, Any], bool | None, int, str | None]] = (),
+        outcome: str | None = "succeeded",
+        drained: Sequence[Dependent] = DEMO[:2],
+        run_id: str = "run1",
+    ) -> tuple[dict[str, Any], list[dict[str, Any]], dict[str, Any]]:
+        account, role = "123456789012", WORKFLOW.role_name
+        journal.start_run(run_id, workflow=WORKFLOW.name, account=account, role=role,
+                          command="apply", target="deleted", dry_run=False)  # fmt: skip
+        step = journal.start_step(run_id, transition="drain", from_state="IN_USE")
+        for operation, region, params, ok, attempts, error in calls:
+            key = f"{operation}:{region}"
+            call = journal.intent(step, service="mediatailor", operation=operation,
+                                  region=region, params=params, key=key)  # fmt: skip
+            if ok is not None:
+                journal.result(call, ok=ok, error=error, attempts=attempts)
+        last = calls[-1][3] if calls else True
+        if outcome is not None:
+            journal.finish_step(step, status="succeeded" if last else "failed",
+                                to_state="DRAINING" if last else None,
+                                error=None if last else calls[-1][5])  # fmt: skip
+        journal.remember(account, role, {"drained": [
+            {"region": d.region, "kind": d.kind, "name": d.name, "arn": d.arn,
+             "active": d.active, "settings": dict(d.settings)} for d in drained]})  # fmt: skip
+        if outcome is not None:
+            journal.finish_run(run_id, outcome=outcome,
+                               final_state="DRAINING" if last else "IN_USE")  # fmt: skip
+        run = next(r for r in journal.runs() if r["run_id"] == run_id)
+        return run, journal.steps(run_id), journal.memory(account, role)
+
+    return make
