@@ -41,8 +41,7 @@ def main(argv: list[str]) -> int:
     chosen = argv or list(known)
     unknown = [name for name in chosen if name not in known]
     if unknown:
-        print(f"unknown target(s) {', '.join(unknown)}; known: {', '.join(known)}",
-              file=sys.stderr)  # fmt: skip
+        print(f"unknown target(s) {', '.join(unknown)}; known: {', '.join(known)}", file=sys.stderr)
         return 64
     # In-process runners log every call as `slr` does (JSON lines), into a sink.
     configure("json", stream=LogSink(), level=logging.INFO)

@@ -62,9 +62,11 @@ class Decommission:
         with self._lock:
             if key not in self._clients:
                 self._clients[key] = self.session.client(
-                    service, region_name=region, endpoint_url=self.endpoint_url,
+                    service,
+                    region_name=region,
+                    endpoint_url=self.endpoint_url,
                     config=self.config,
-                )  # fmt: skip
+                )
             return self._clients[key]
 
     def each(self, fn: Callable[[T], R], items: Iterable[T]) -> list[R]:
@@ -148,8 +150,16 @@ def main(argv: list[str] | None = None) -> int:
                 status = iam.get_service_linked_role_deletion_status(DeletionTaskId=task)["Status"]
                 if status in ("SUCCEEDED", "FAILED"):
                     break
-    print(json.dumps({"account": account, "status": status, "polls": polls,
-                      "calls": dict(sorted(run.calls.items()))}))  # fmt: skip
+    print(
+        json.dumps(
+            {
+                "account": account,
+                "status": status,
+                "polls": polls,
+                "calls": dict(sorted(run.calls.items())),
+            }
+        )
+    )
     return 0 if status in ("SUCCEEDED", "NO_ROLE", "GONE") else 1
 
 

@@ -102,9 +102,16 @@ def _plain_boto3_writes(bench: Bench, workers: int) -> float:
     names = [(regions[i % len(regions)], f"config-{i:04d}") for i in range(CONFIGURATIONS)]
     started = time.perf_counter()
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        list(pool.map(lambda rn: clients[rn[0]].configure_logs_for_playback_configuration(
-            PlaybackConfigurationName=rn[1], PercentEnabled=100,
-            EnabledLoggingStrategies=["VENDED_LOGS"]), names))  # fmt: skip
+        list(
+            pool.map(
+                lambda rn: clients[rn[0]].configure_logs_for_playback_configuration(
+                    PlaybackConfigurationName=rn[1],
+                    PercentEnabled=100,
+                    EnabledLoggingStrategies=["VENDED_LOGS"],
+                ),
+                names,
+            )
+        )
     return time.perf_counter() - started
 
 
@@ -112,10 +119,14 @@ def run(bench: Bench) -> list[Row]:
     from localaws import Fault
 
     _seed(bench)
-    bench.local.set_faults([Fault(service="mediatailor", kind="latency",
-                                  latency_ms=LATENCY_MS)])  # fmt: skip
-    argv = [sys.executable, "-m", "benchmarks.drain", bench.endpoint_url,
-            str(bench.state_dir("drain"))]  # fmt: skip
+    bench.local.set_faults([Fault(service="mediatailor", kind="latency", latency_ms=LATENCY_MS)])
+    argv = [
+        sys.executable,
+        "-m",
+        "benchmarks.drain",
+        bench.endpoint_url,
+        str(bench.state_dir("drain")),
+    ]
     done = subprocess.run(argv, capture_output=True, text=True, timeout=300, check=False)
     if done.returncode != 0:
         raise RuntimeError(f"the drain child exited {done.returncode}: {done.stderr[-2000:]}")

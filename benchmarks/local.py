@@ -46,10 +46,12 @@ def isolate_environment() -> None:
     """Fake credentials and no AWS configuration for this process and every child, so that no
     benchmark can reach real AWS or read the user's profiles (as the tests do)."""
     use_fake_credentials()
-    for name in ("SLR_CRASH_AT",
-                 # A user's `slr` reads cached bytecode; without it every process would
-                 # compile the project's modules again (see compile_bytecode).
-                 "PYTHONDONTWRITEBYTECODE"):  # fmt: skip
+    for name in (
+        "SLR_CRASH_AT",
+        # A user's `slr` reads cached bytecode; without it every process would
+        # compile the project's modules again (see compile_bytecode).
+        "PYTHONDONTWRITEBYTECODE",
+    ):
         os.environ.pop(name, None)
 
 

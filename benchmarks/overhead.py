@@ -82,9 +82,19 @@ def run(bench: Bench) -> list[Row]:
             bench.fresh(configurations=CONFIGURATIONS, channels=CHANNELS)
             bench.record()
             if side == "slr":
-                argv = [*slr_argv(), "--endpoint-url", bench.endpoint_url, "--state-dir",
-                        str(bench.state_dir("overhead")), "--output", "json",
-                        "apply", "--target", "deleted", "--yes"]  # fmt: skip
+                argv = [
+                    *slr_argv(),
+                    "--endpoint-url",
+                    bench.endpoint_url,
+                    "--state-dir",
+                    str(bench.state_dir("overhead")),
+                    "--output",
+                    "json",
+                    "apply",
+                    "--target",
+                    "deleted",
+                    "--yes",
+                ]
                 elapsed, done = _timed(argv)
                 if json.loads(done.stdout)["final_state"] != "deleted":
                     raise RuntimeError(f"slr apply did not reach deleted: {done.stdout[-2000:]}")

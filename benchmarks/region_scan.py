@@ -54,8 +54,9 @@ def run(bench: Bench) -> list[Row]:
     for client in clients.values():
         client.list_channels(MaxResults=100)  # connections made before the latency is added
     bench.local.set_faults([Fault(service="mediatailor", kind="latency", latency_ms=LATENCY_MS)])
-    one, _ = median_seconds(lambda: clients["eu-west-1"].list_playback_configurations(
-        MaxResults=100), RUNS)  # fmt: skip
+    one, _ = median_seconds(
+        lambda: clients["eu-west-1"].list_playback_configurations(MaxResults=100), RUNS
+    )
     concurrent, times, scanned = _warm_scan(_runner(bench), RUNS)
     sequential, _, _ = _warm_scan(_runner(bench, scan_concurrency=1), 1)
     at_eight, _, _ = _warm_scan(_runner(bench, scan_concurrency=8), 3)

@@ -29,8 +29,7 @@ COMMANDS = {"slr --help": ["--help"], "slr diagram --format dot": ["diagram", "-
 
 def _once(argv: list[str], env: dict[str, str] | None = None) -> tuple[float, str]:
     started = time.perf_counter()
-    done = subprocess.run(argv, capture_output=True, text=True, timeout=60, env=env,
-                          check=False)  # fmt: skip
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=60, env=env, check=False)
     elapsed = time.perf_counter() - started
     if done.returncode != 0:
         raise RuntimeError(f"{' '.join(argv)} exited {done.returncode}: {done.stderr[-2000:]}")

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from lifecycle.decide import Blocked as Blocked
-    from lifecycle.decide import Options as Options
+    from lifecycle.decide import PlanOptions as PlanOptions
     from lifecycle.decide import Unreachable as Unreachable
     from lifecycle.definition import (
         LIFECYCLE as LIFECYCLE,
@@ -69,7 +69,7 @@ _HOMES = {
     "State": "definition",
     "Transition": "definition",
     "Blocked": "decide",
-    "Options": "decide",
+    "PlanOptions": "decide",
     "Unreachable": "decide",
     "AwsError": "errors",
     "Refused": "errors",

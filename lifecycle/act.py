@@ -9,9 +9,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from lifecycle.aws import Aws
+from lifecycle.aws import Gateway
 from lifecycle.decide import derive_state
-from lifecycle.effects import RUNNING, Acting, Effect, Options, Where, changes
+from lifecycle.effects import RUNNING, Acting, Effect, PlanOptions, Where, changes
 from lifecycle.errors import AwsError
 from lifecycle.guards import GUARDS
 from lifecycle.intent import Intent
@@ -34,11 +34,11 @@ class Actor:
     """What acting needs: the step's AWS gateway (journaling its writes), the observer, and
     the run's facts."""
 
-    aws: Aws
+    aws: Gateway
     workflow: Workflow
     observer: Observer
     where: Where
-    options: Options
+    options: PlanOptions
     #: Records an intent in the journal before a write (merged: only additions).
     remember: Callable[[Observation], None]
     progress: Callable[[str], None]

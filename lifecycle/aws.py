@@ -37,8 +37,8 @@ from lifecycle.log import get_logger
 from lifecycle.retry import Deadline, RetryPolicy, retrying
 
 __all__ = [
-    "Aws",
     "CallRecord",
+    "Gateway",
     "WriteJournal",
     "available_regions",
     "make_session",
@@ -140,7 +140,7 @@ _CONFIG = botocore.config.Config(
 _IDENTITY = frozenset({("sts", "GetCallerIdentity")})
 
 
-class Aws:
+class Gateway:
     """The AWS side of one run: clients per (service, region), every call through one retry
     layer, declared-operation enforcement, write journaling, and a record of every call."""
 
@@ -320,7 +320,7 @@ class Aws:
             if not token:
                 return
 
-    def with_journal(self, journal: WriteJournal | None) -> Aws:
+    def with_journal(self, journal: WriteJournal | None) -> Gateway:
         """This gateway (same clients, records and deadline) journaling writes to ``journal``:
         each step passes its own, explicitly."""
         view = copy.copy(self)

@@ -9,16 +9,29 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import click
 
 from lifecycle import exits
 from lifecycle.definition import DefinitionError
 
+if TYPE_CHECKING:
+    from lifecycle.decide import PlanOptions
+    from lifecycle.log import Format
+    from lifecycle.observation import Observation
+    from lifecycle.render import Diagram, Highlight
+    from lifecycle.results import RunResult
+    from lifecycle.runner import Runner
+    from lifecycle.workflow import Workflow
+
 __all__ = ["main"]
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 @dataclass(frozen=True)
@@ -37,12 +50,13 @@ class Settings:
     external_id: str | None = None
 
 
-class Failure(click.ClickException):
+class Failure(Exception):
     """An expected failure: one line on stderr and a documented exit code."""
 
     def __init__(self, message: str, exit_code: int = exits.ERROR) -> None:
         super().__init__(message)
-        self.exit_code = exit_code  # type: ignore[misc]  # click declares it on the class
+        self.message = message
+        self.exit_code = exit_code
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -131,7 +145,7 @@ def cli(
     )
 
 
-def _workflow(settings: Settings):  # type: ignore[no-untyped-def]
+def _workflow(settings: Settings) -> Workflow:
     import workflows
 
     try:
@@ -232,7 +246,7 @@ def diagram(
     _emit(data, out)
 
 
-def _write_all(model, folder: Path) -> None:  # type: ignore[no-untyped-def]
+def _write_all(model: Diagram, folder: Path) -> None:
     from lifecycle import render
 
     folder.mkdir(parents=True, exist_ok=True)
@@ -246,8 +260,10 @@ def _write_all(model, folder: Path) -> None:  # type: ignore[no-untyped-def]
         click.echo(str(path))
 
 
-def _offline_highlight(workflow: Any, state: str, target: str | None, world: Any = None) -> Any:
-    from lifecycle.decide import Options, path_to
+def _offline_highlight(
+    workflow: Workflow, state: str, target: str | None, world: Observation | None = None
+) -> Highlight:
+    from lifecycle.decide import PlanOptions, path_to
     from lifecycle.observation import Observation
     from lifecycle.render import Highlight
 
@@ -256,10 +272,13 @@ def _offline_highlight(workflow: Any, state: str, target: str | None, world: Any
         start = definition.state(state).id
         if world is None:  # no observation: any declared way, but never through reject
             world = Observation(role=None)
-            path = definition.shortest_path(start, definition.state(target).id,
-                                            avoid=("reject",)) if target else ()  # fmt: skip
+            path = (
+                definition.shortest_path(start, definition.state(target).id, avoid=("reject",))
+                if target
+                else ()
+            )
         else:
-            path = path_to(workflow, world, _target(target), Options()) if target else ()
+            path = path_to(workflow, world, _target(target), PlanOptions()) if target else ()
     except KeyError as error:
         raise Failure(str(error.args[0]), exits.USAGE) from None
     if path is None:
@@ -267,7 +286,7 @@ def _offline_highlight(workflow: Any, state: str, target: str | None, world: Any
     return Highlight(start, tuple(t.trigger for t in path))
 
 
-def _run_highlight(settings: Settings, run_id: str) -> Any:
+def _run_highlight(settings: Settings, run_id: str) -> Highlight | None:
     from lifecycle.journal import Journal, JournalError
     from lifecycle.review.page import run_highlight
 
@@ -323,7 +342,7 @@ def _targets() -> tuple[str, ...]:
 TARGETS = _targets()
 
 
-def _regions(settings: Settings, workflow: Any) -> tuple[str, ...] | None:
+def _regions(settings: Settings, workflow: Workflow) -> tuple[str, ...] | None:
     if settings.regions == "all":
         return None
     from lifecycle.aws import available_regions
@@ -340,13 +359,13 @@ def _regions(settings: Settings, workflow: Any) -> tuple[str, ...] | None:
     return asked
 
 
-def _runner(settings: Settings, progress: Any = None) -> Any:
+def _runner(settings: Settings, progress: Callable[[str], None] | None = None) -> Runner:
     """A Runner for the global options, with logging configured and the journal open."""
     from lifecycle.journal import Journal, JournalError
     from lifecycle.log import configure
     from lifecycle.runner import Runner, RunnerConfig
 
-    configure(settings.log_format, level=settings.log_level)  # type: ignore[arg-type]
+    configure(cast("Format", settings.log_format), level=settings.log_level)
     workflow = _workflow(settings)
     config = RunnerConfig(
         profile=settings.profile,
@@ -381,8 +400,8 @@ def _target(target: str) -> str:
     return target
 
 
-def _options(activate: tuple[str, ...], percent: int, description: str | None) -> Any:
-    from lifecycle.decide import Options
+def _options(activate: tuple[str, ...], percent: int, description: str | None) -> PlanOptions:
+    from lifecycle.decide import PlanOptions
     from lifecycle.workflow import Activation
 
     targets = []
@@ -392,19 +411,28 @@ def _options(activate: tuple[str, ...], percent: int, description: str | None) -
             raise Failure(f"--activate takes REGION/NAME, not {item!r}", exits.USAGE)
         targets.append((region, name))
     activation = Activation(tuple(targets), percent) if targets else None
-    return Options(activation=activation, description=description)
+    return PlanOptions(activation=activation, description=description)
 
 
 _activation_options = [
-    click.option("--activate", multiple=True, metavar="REGION/NAME",
-                 help="For target in-use: a resource to turn on (repeatable)."),
-    click.option("--percent", type=click.IntRange(1, 100), default=100, show_default=True,
-                 help="Session-logging percentage --activate sets."),
+    click.option(
+        "--activate",
+        multiple=True,
+        metavar="REGION/NAME",
+        help="For target in-use: a resource to turn on (repeatable).",
+    ),
+    click.option(
+        "--percent",
+        type=click.IntRange(1, 100),
+        default=100,
+        show_default=True,
+        help="Session-logging percentage --activate sets.",
+    ),
     click.option("--description", default=None, help="Role description (create, converge)."),
-]  # fmt: skip
+]
 
 
-def _with_activation(fn: Any) -> Any:
+def _with_activation(fn: F) -> F:
     for option in reversed(_activation_options):
         fn = option(fn)
     return fn
@@ -427,10 +455,18 @@ def status(settings: Settings) -> None:
         "workflow": runner.workflow.name,
         "account": account,
         "state": runner.workflow.definition.state(state).label,
-        **{key: facts[key] for key in ("role", "dependents", "scanned_regions",
-                                       "unscanned_regions", "skipped_regions",
-                                       "deletion_task")},
-    }  # fmt: skip
+        **{
+            key: facts[key]
+            for key in (
+                "role",
+                "dependents",
+                "scanned_regions",
+                "unscanned_regions",
+                "skipped_regions",
+                "deletion_task",
+            )
+        },
+    }
     if settings.output == "json":
         _print_json(document)
     else:
@@ -443,7 +479,12 @@ class _aws_errors:
     def __enter__(self) -> None:
         return None
 
-    def __exit__(self, kind: Any, error: Any, _tb: Any) -> None:
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        _tb: TracebackType | None,
+    ) -> None:
         if error is None:
             return
         from lifecycle.decide import Blocked, Unreachable
@@ -461,7 +502,7 @@ class _aws_errors:
             raise Failure(str(error)) from None
 
 
-def _finish(settings: Settings, result: Any) -> None:
+def _finish(settings: Settings, result: RunResult) -> None:
     from lifecycle import output
 
     document = result.as_dict()
@@ -529,7 +570,7 @@ def plan(
         raise click.exceptions.Exit(result.exit_code)
 
 
-def _options_dict(options: Any) -> dict[str, Any]:
+def _options_dict(options: PlanOptions) -> dict[str, Any]:
     activation = options.activation
     return {
         "activate": [f"{r}/{n}" for r, n in activation.targets] if activation else [],
@@ -555,29 +596,41 @@ def _load_plan(path: Path) -> dict[str, Any]:
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation (non-interactive use).")
 @_with_activation
 @click.pass_obj
-def apply(settings: Settings, plan_file: Path | None, target: str | None, dry_run: bool,
-          step: bool, yes: bool, activate: tuple[str, ...], percent: int,
-          description: str | None) -> None:  # fmt: skip
+def apply(
+    settings: Settings,
+    plan_file: Path | None,
+    target: str | None,
+    dry_run: bool,
+    step: bool,
+    yes: bool,
+    activate: tuple[str, ...],
+    percent: int,
+    description: str | None,
+) -> None:
     """Walk to the target; with PLAN, only if that plan still holds."""
     saved = _load_plan(plan_file) if plan_file else None
     if saved is not None:
         if target and target != saved["target"]:
-            raise Failure(f"--target {target} contradicts the plan's {saved['target']}",
-                          exits.USAGE)  # fmt: skip
+            raise Failure(
+                f"--target {target} contradicts the plan's {saved['target']}", exits.USAGE
+            )
         if saved["workflow"] != settings.workflow:
             raise Failure(f"plan is for workflow {saved['workflow']!r}", exits.USAGE)
         target = saved["target"]
         opts = saved["options"]
-        activate, percent, description = (tuple(opts.get("activate", ())),
-                                          int(opts.get("percent", 100)),
-                                          opts.get("description"))  # fmt: skip
+        activate, percent, description = (
+            tuple(opts.get("activate", ())),
+            int(opts.get("percent", 100)),
+            opts.get("description"),
+        )
     if target is None:
         raise Failure("apply needs --target STATE or a PLAN file", exits.USAGE)
     options = _options(activate, percent, description)
     if not dry_run and not yes:
         if not (sys.stdin.isatty() and sys.stderr.isatty()):
-            raise Failure("apply changes AWS: pass --yes to confirm (no terminal to ask on)",
-                          exits.USAGE)  # fmt: skip
+            raise Failure(
+                "apply changes AWS: pass --yes to confirm (no terminal to ask on)", exits.USAGE
+            )
         if not click.confirm(f"Walk {settings.workflow} to {target} in this account?", err=True):
             raise Failure("not confirmed; nothing changed", exits.ERROR)
     from lifecycle.output import Progress
@@ -586,8 +639,7 @@ def apply(settings: Settings, plan_file: Path | None, target: str | None, dry_ru
     runner = _runner(settings, progress)
     try:
         with _aws_errors():
-            result = runner.apply(_target(target), options, dry_run=dry_run,
-                                  step=step, plan=saved)  # fmt: skip
+            result = runner.apply(_target(target), options, dry_run=dry_run, step=step, plan=saved)
     finally:
         progress.done()
     _finish(settings, result)
@@ -633,8 +685,10 @@ def history(
     if run_id and not steps and not any(r["run_id"] == run_id for r in journal.runs(1000)):
         raise Failure(f"no run {run_id!r} in the journal", exits.USAGE)
     if settings.output == "json":
-        _print_json({"schema_version": SCHEMA_VERSION, "command": "history", "runs": runs}
-                    | ({"steps": steps} if steps is not None else {}))  # fmt: skip
+        _print_json(
+            {"schema_version": SCHEMA_VERSION, "command": "history", "runs": runs}
+            | ({"steps": steps} if steps is not None else {})
+        )
     else:
         click.echo(output.history_text(runs, steps), nl=False)
 
@@ -708,8 +762,9 @@ def demo(output_dir: Path) -> None:
     try:
         from lifecycle.demo import run_demo
     except ImportError as error:
-        raise Failure(f"the demo needs the 'local' extra: pip install 'slr-lifecycle[local]' "
-                      f"({error})") from None  # fmt: skip
+        raise Failure(
+            f"the demo needs the 'local' extra: pip install 'slr-lifecycle[local]' ({error})"
+        ) from None
     code = run_demo(main, output_dir)
     if code:
         raise click.exceptions.Exit(code)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import deque
 
 from lifecycle.definition import Transition
-from lifecycle.effects import EFFECTS, RUNNING, Blocked, Effect, Options, Where
+from lifecycle.effects import EFFECTS, RUNNING, Blocked, Effect, PlanOptions, Where
 from lifecycle.guards import GUARDS
 from lifecycle.observation import Observation
 from lifecycle.workflow import Call, Workflow
@@ -18,7 +18,7 @@ from lifecycle.workflow import Call, Workflow
 __all__ = [
     "RUNNING",
     "Blocked",
-    "Options",
+    "PlanOptions",
     "Unreachable",
     "derive_state",
     "next_transition",
@@ -54,7 +54,7 @@ def derive_state(world: Observation) -> str:
 
 
 def _search(
-    workflow: Workflow, world: Observation, goal: str, options: Options
+    workflow: Workflow, world: Observation, goal: str, options: PlanOptions
 ) -> tuple[tuple[Transition, ...] | None, list[str]]:
     """Breadth-first over simulated worlds: the fewest planned transitions from ``world`` to
     ``goal`` (declaration order breaks ties), and what was missing on the ways not taken."""
@@ -88,7 +88,7 @@ def _search(
 
 
 def path_to(
-    workflow: Workflow, world: Observation, target: str, options: Options
+    workflow: Workflow, world: Observation, target: str, options: PlanOptions
 ) -> tuple[Transition, ...] | None:
     """The transitions from ``world``'s state to ``target``; ``None`` when unreachable.
 
@@ -103,7 +103,7 @@ def path_to(
 
 
 def next_transition(
-    workflow: Workflow, world: Observation, target: str, options: Options
+    workflow: Workflow, world: Observation, target: str, options: PlanOptions
 ) -> Transition | None:
     """The transition to fire now; ``None`` when ``world`` is already at ``target``."""
     state = derive_state(world)
@@ -126,7 +126,7 @@ def next_transition(
 
 
 def writes_for(
-    workflow: Workflow, trigger: str, world: Observation, options: Options, home: str
+    workflow: Workflow, trigger: str, world: Observation, options: PlanOptions, home: str
 ) -> list[Call]:
     """The writes ``trigger`` sends from ``world``, exactly (``home``: IAM's region)."""
     return _effect(trigger).writes(workflow, world, options, Where("", home))
@@ -136,7 +136,7 @@ def simulate(
     workflow: Workflow,
     trigger: str,
     world: Observation,
-    options: Options,
+    options: PlanOptions,
     account: str,
     home: str = "us-east-1",
 ) -> Observation:

@@ -157,14 +157,21 @@ class Definition:
 
 
 def _validate(definition: Definition) -> None:
-    states = definition.states
-    ids = [s.id for s in states]
-    for state in states:
+    _validate_states(definition)
+    for transition in definition.transitions:
+        _validate_transition(definition, transition)
+    _validate_unguarded(definition)
+    _validate_reachability(definition)
+
+
+def _validate_states(definition: Definition) -> None:
+    ids = [s.id for s in definition.states]
+    for state in definition.states:
         if not state.id.isidentifier():
             raise DefinitionError(f"state {state.id!r}: id must be a Python identifier")
         if ids.count(state.id) > 1:
             raise DefinitionError(f"state {state.id!r} is declared twice")
-    initials = [s.id for s in states if s.initial]
+    initials = [s.id for s in definition.states if s.initial]
     if len(initials) != 1:
         raise DefinitionError(
             f"definition {definition.name!r} needs exactly one initial state, has "
@@ -173,34 +180,42 @@ def _validate(definition: Definition) -> None:
     if not definition.finals:
         raise DefinitionError(f"definition {definition.name!r} has no final state")
 
+
+def _validate_transition(definition: Definition, transition: Transition) -> None:
+    where = f"transition {transition.trigger!r}"
+    if not transition.trigger.isidentifier():
+        raise DefinitionError(f"{where}: trigger must be a Python identifier")
+    if [t.trigger for t in definition.transitions].count(transition.trigger) > 1:
+        raise DefinitionError(f"{where} is declared twice")
+    if not transition.sources:
+        raise DefinitionError(f"{where} has no source state")
+    for name in (*transition.sources, transition.dest):
+        if name not in definition._by_id:
+            raise DefinitionError(f"{where} names unknown state {name!r}")
     guard_names = {g.name for g in definition.guards}
-    triggers = [t.trigger for t in definition.transitions]
+    for guard in transition.guards:
+        if guard not in guard_names:
+            raise DefinitionError(f"{where} names unknown guard {guard!r}")
+
+
+def _validate_unguarded(definition: Definition) -> None:
     unguarded: set[tuple[str, str]] = set()
     for transition in definition.transitions:
-        where = f"transition {transition.trigger!r}"
-        if not transition.trigger.isidentifier():
-            raise DefinitionError(f"{where}: trigger must be a Python identifier")
-        if triggers.count(transition.trigger) > 1:
-            raise DefinitionError(f"{where} is declared twice")
-        if not transition.sources:
-            raise DefinitionError(f"{where} has no source state")
-        for name in (*transition.sources, transition.dest):
-            if name not in definition._by_id:
-                raise DefinitionError(f"{where} names unknown state {name!r}")
-        for guard in transition.guards:
-            if guard not in guard_names:
-                raise DefinitionError(f"{where} names unknown guard {guard!r}")
-        if not transition.guards:
-            for source in transition.sources:
-                key = (source, transition.trigger)
-                if key in unguarded:
-                    raise DefinitionError(
-                        f"{where}: two unguarded transitions from state {source!r}"
-                    )
-                unguarded.add(key)
+        if transition.guards:
+            continue
+        for source in transition.sources:
+            key = (source, transition.trigger)
+            if key in unguarded:
+                raise DefinitionError(
+                    f"transition {transition.trigger!r}: two unguarded transitions from "
+                    f"state {source!r}"
+                )
+            unguarded.add(key)
 
-    start = initials[0]
-    for state in states:
+
+def _validate_reachability(definition: Definition) -> None:
+    start = definition.initial.id
+    for state in definition.states:
         if definition.shortest_path(start, state.id) is None:
             raise DefinitionError(f"state {state.id!r} is not reachable from {start!r}")
         if not state.final and not any(

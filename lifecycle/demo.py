@@ -39,13 +39,23 @@ def run_demo(main: Callable[[list[str]], int], output: Path = Path("demo-output"
     state_dir = Path(tempfile.mkdtemp(prefix="slr-demo-"))
     use_fake_credentials("demo")  # the local AWS takes any; never send real ones to it
     with LocalAWS(port=0, deletion_seconds=2.0) as local:
-        _say(f"Local AWS (moto + our plug-ins) on {local.endpoint_url}, "
-             f"started in {local.startup_seconds:.2f}s")  # fmt: skip
+        _say(
+            f"Local AWS (moto + our plug-ins) on {local.endpoint_url}, "
+            f"started in {local.startup_seconds:.2f}s"
+        )
         seed(local.endpoint_url, configurations=CONFIGURATIONS, channels=CHANNELS)
-        _say("Seeded: session logging on in us-east-1 and eu-west-1, an As Run log in "
-             "us-west-2; MediaTailor created AWSServiceRoleForMediaTailor by itself.")  # fmt: skip
-        base = ["--endpoint-url", local.endpoint_url, "--state-dir", str(state_dir),
-                "--log-level", "warning"]  # fmt: skip
+        _say(
+            "Seeded: session logging on in us-east-1 and eu-west-1, an As Run log in "
+            "us-west-2; MediaTailor created AWSServiceRoleForMediaTailor by itself."
+        )
+        base = [
+            "--endpoint-url",
+            local.endpoint_url,
+            "--state-dir",
+            str(state_dir),
+            "--log-level",
+            "warning",
+        ]
         plan = output / "plan.json"
 
         def slr(*args: str, expect: Sequence[int] = (0,)) -> int:
@@ -59,8 +69,10 @@ def run_demo(main: Callable[[list[str]], int], output: Path = Path("demo-output"
         slr("status")
         slr("plan", "--target", "deleted", "-o", str(plan), expect=(2,))
         slr("plan", "--target", "deleted", "-o", str(output / "plan.md"), expect=(2,))
-        _say("A step-by-step dry run: each call fires one transition on a simulated world "
-             "kept in the journal, and writes nothing.")  # fmt: skip
+        _say(
+            "A step-by-step dry run: each call fires one transition on a simulated world "
+            "kept in the journal, and writes nothing."
+        )
         while slr("apply", "--target", "deleted", "--step", "--dry-run", expect=(0, 2)) == 2:
             pass
         slr("apply", str(plan), "--yes")
@@ -72,9 +84,11 @@ def run_demo(main: Callable[[list[str]], int], output: Path = Path("demo-output"
         if _has_dot():
             slr("diagram", "--run", runs, "--format", "svg", "-o", str(output / "path.svg"))
         slr("history", "--run", runs, "--format", "html", "-o", str(output / "run.html"))
-    _say(f"\nThe diagram of the path taken is under {output}/ (path.md, path.mmd, path.dot"
-         f"{', path.svg' if _has_dot() else ''}); the plan is {plan}, as a pull-request "
-         f"comment {output / 'plan.md'}; the run as a page: {output / 'run.html'}.")  # fmt: skip
+    _say(
+        f"\nThe diagram of the path taken is under {output}/ (path.md, path.mmd, path.dot"
+        f"{', path.svg' if _has_dot() else ''}); the plan is {plan}, as a pull-request "
+        f"comment {output / 'plan.md'}; the run as a page: {output / 'run.html'}."
+    )
     _say(f"Demo finished in {time.monotonic() - started:.1f}s; the local AWS is stopped.")
     return 0
 

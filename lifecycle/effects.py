@@ -22,7 +22,7 @@ __all__ = [
     "Acting",
     "Blocked",
     "Effect",
-    "Options",
+    "PlanOptions",
     "Where",
     "check_effects",
     "deactivation_notes",
@@ -36,7 +36,7 @@ class Blocked(Exception):
 
 
 @dataclass(frozen=True)
-class Options:
+class PlanOptions:
     """What a plan is made with, beyond its target: what to activate, the role's description."""
 
     activation: Activation | None = None
@@ -82,17 +82,17 @@ class Acting(StrEnum):
     RECORD = "record"
 
 
-Writes = Callable[[Workflow, Observation, Options, Where], list[Call]]
-Simulate = Callable[[Workflow, Observation, Options, Where], Observation]
-Needs = Callable[[Workflow, Observation, Options], str | None]
+Writes = Callable[[Workflow, Observation, PlanOptions, Where], list[Call]]
+Simulate = Callable[[Workflow, Observation, PlanOptions, Where], Observation]
+Needs = Callable[[Workflow, Observation, PlanOptions], str | None]
 Why = Callable[[Observation], str]
 
 
-def _nothing(_workflow: Workflow, _world: Observation, _options: Options) -> str | None:
+def _nothing(_workflow: Workflow, _world: Observation, _options: PlanOptions) -> str | None:
     return None
 
 
-def _no_writes(_w: Workflow, _world: Observation, _o: Options, _where: Where) -> list[Call]:
+def _no_writes(_w: Workflow, _world: Observation, _o: PlanOptions, _where: Where) -> list[Call]:
     return []
 
 
@@ -133,7 +133,7 @@ def _guard_failure(trigger: str) -> Why:
 
 
 def _create_writes(
-    workflow: Workflow, _world: Observation, options: Options, where: Where
+    workflow: Workflow, _world: Observation, options: PlanOptions, where: Where
 ) -> list[Call]:
     # create fires only where no role exists (absent, deleted); an existing role's
     # description is converged by the runner, outside the lifecycle.
@@ -153,7 +153,7 @@ def role_arn(workflow: Workflow, where: Where) -> str:
 
 
 def _create_simulate(
-    workflow: Workflow, world: Observation, options: Options, where: Where
+    workflow: Workflow, world: Observation, options: PlanOptions, where: Where
 ) -> Observation:
     role = world.role or Role(
         workflow.role_name, role_arn(workflow, where), workflow.role_path, options.description
@@ -179,7 +179,7 @@ def _create_simulate(
 
 
 def changes(
-    workflow: Workflow, trigger: str, world: Observation, options: Options
+    workflow: Workflow, trigger: str, world: Observation, options: PlanOptions
 ) -> list[tuple[Dependent, Call]]:
     """Each dependent ``trigger`` changes, with the write that changes it."""
     dependents = _dependents(workflow)
@@ -204,7 +204,7 @@ def _writes_of(trigger: str) -> Writes:
 
 
 def _changed(
-    workflow: Workflow, trigger: str, world: Observation, options: Options
+    workflow: Workflow, trigger: str, world: Observation, options: PlanOptions
 ) -> tuple[Dependent, ...]:
     settings_of = _dependents(workflow).settings_of
     changed = {
@@ -215,17 +215,17 @@ def _changed(
 
 
 def _activate_simulate(
-    workflow: Workflow, world: Observation, options: Options, _where: Where
+    workflow: Workflow, world: Observation, options: PlanOptions, _where: Where
 ) -> Observation:
     return replace(world, dependents=_changed(workflow, "activate", world, options))
 
 
-def _activate_needs(_workflow: Workflow, _world: Observation, options: Options) -> str | None:
+def _activate_needs(_workflow: Workflow, _world: Observation, options: PlanOptions) -> str | None:
     return "--activate REGION/NAME" if options.activation is None else None
 
 
 def _drain_simulate(
-    workflow: Workflow, world: Observation, options: Options, _where: Where
+    workflow: Workflow, world: Observation, options: PlanOptions, _where: Where
 ) -> Observation:
     # Keep the first snapshot of each dependent: a second drain (after a reject) must not
     # replace original settings with drained ones. A drain also undoes any earlier finding
@@ -243,7 +243,7 @@ def _drain_simulate(
 
 
 def _restore_simulate(
-    workflow: Workflow, world: Observation, options: Options, _where: Where
+    workflow: Workflow, world: Observation, options: PlanOptions, _where: Where
 ) -> Observation:
     return replace(
         world,
@@ -254,7 +254,7 @@ def _restore_simulate(
     )
 
 
-def _restore_needs(_workflow: Workflow, world: Observation, _options: Options) -> str | None:
+def _restore_needs(_workflow: Workflow, world: Observation, _options: PlanOptions) -> str | None:
     if not world.drain_recorded:
         return "a drain of this role recorded in the journal (there is none)"
     task = world.deletion_task
@@ -275,7 +275,7 @@ def _verify_blocked(world: Observation) -> str:
 
 
 def _delete_writes(
-    workflow: Workflow, world: Observation, _options: Options, where: Where
+    workflow: Workflow, world: Observation, _options: PlanOptions, where: Where
 ) -> list[Call]:
     if world.deletion_task is not None and world.deletion_task.status in RUNNING:
         return []  # a task already runs: poll it, send nothing
@@ -283,7 +283,7 @@ def _delete_writes(
 
 
 def _delete_simulate(
-    _workflow: Workflow, world: Observation, _options: Options, _where: Where
+    _workflow: Workflow, world: Observation, _options: PlanOptions, _where: Where
 ) -> Observation:
     task_id = world.deletion_task.id if world.deletion_task else "task/simulated"
     return replace(
@@ -307,7 +307,7 @@ def _delete_blocked(world: Observation) -> str:
 
 
 def _reject_simulate(
-    _workflow: Workflow, world: Observation, _options: Options, _where: Where
+    _workflow: Workflow, world: Observation, _options: PlanOptions, _where: Where
 ) -> Observation:
     return replace(
         world,

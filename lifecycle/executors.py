@@ -12,8 +12,8 @@ import structlog
 
 from lifecycle import exits
 from lifecycle.act import ACTS, Actor, converge
-from lifecycle.aws import Aws, CallRecord
-from lifecycle.decide import Blocked, Options, derive_state
+from lifecycle.aws import CallRecord, Gateway
+from lifecycle.decide import Blocked, PlanOptions, derive_state
 from lifecycle.definition import Transition
 from lifecycle.effects import EFFECTS, RUNNING, Acting, Where
 from lifecycle.errors import AwsError
@@ -37,7 +37,7 @@ class Run:
     journal: Journal
     observer: Observer
     where: Where
-    options: Options
+    options: PlanOptions
     #: The run's ``transitions`` machine: each step fires its trigger on it.
     machine: Lifecycle
     progress: Callable[[str], None]
@@ -48,9 +48,18 @@ class Run:
     def label(self, state_id: str) -> str:
         return self.workflow.definition.state(state_id).label
 
-    def actor(self, aws: Aws, remember: Callable[[Observation], None]) -> Actor:
-        return Actor(aws, self.workflow, self.observer, self.where, self.options, remember,
-                     self.progress, self.sleep, self.reject_wait)  # fmt: skip
+    def actor(self, aws: Gateway, remember: Callable[[Observation], None]) -> Actor:
+        return Actor(
+            aws,
+            self.workflow,
+            self.observer,
+            self.where,
+            self.options,
+            remember,
+            self.progress,
+            self.sleep,
+            self.reject_wait,
+        )
 
 
 @dataclass(frozen=True)
@@ -114,7 +123,7 @@ def _with_description(world: Observation, description: str | None) -> Observatio
 class Real:
     """Acts on AWS, journaling each step and each write."""
 
-    def __init__(self, run: Run, aws: Aws, world: Observation) -> None:
+    def __init__(self, run: Run, aws: Gateway, world: Observation) -> None:
         self.run, self.aws = run, aws
         #: What the journal holds for the role, kept in step with it.
         self.recorded = Intent.of(world)
@@ -187,7 +196,7 @@ class Real:
 class Simulated:
     """Simulates each step from the same effects: the writes it would send, the world after."""
 
-    def __init__(self, run: Run, aws: Aws) -> None:
+    def __init__(self, run: Run, aws: Gateway) -> None:
         self.run, self.aws = run, aws
 
     def converge(self, world: Observation, result: RunResult) -> Observation:
@@ -213,8 +222,9 @@ class Simulated:
             self.aws.simulate(call.service, call.operation, call.region, call.params)
         operations = self.aws.operations()[first:] + self._reads(transition, effect.acting, world)
         if not run.machine.fire(trigger, after, world):
-            blocked_step = StepResult(trigger, here, here, StepStatus.BLOCKED, operations,
-                                      error=effect.blocked(after))  # fmt: skip
+            blocked_step = StepResult(
+                trigger, here, here, StepStatus.BLOCKED, operations, error=effect.blocked(after)
+            )
             return blocked_step, world
         there = run.label(derive_state(after))
         return StepResult(trigger, here, there, StepStatus.SIMULATED, operations), after

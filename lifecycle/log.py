@@ -13,6 +13,7 @@ from collections.abc import Mapping, MutableMapping
 from typing import Any, Literal, TextIO
 
 import structlog
+from structlog.typing import FilteringBoundLogger
 
 __all__ = ["Format", "configure", "get_logger", "redact"]
 
@@ -71,6 +72,7 @@ def configure(
     )
 
 
-def get_logger(**initial: Any) -> Any:
+def get_logger(**initial: Any) -> FilteringBoundLogger:
     """A bound logger; events carry the contextvars of the run and call in progress."""
-    return structlog.get_logger("slr").bind(**initial)
+    logger: FilteringBoundLogger = structlog.get_logger("slr")
+    return logger.bind(**initial)

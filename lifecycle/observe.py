@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from lifecycle.aws import Aws
+from lifecycle.aws import Gateway
 from lifecycle.errors import OPT_IN_REGIONS, REGION_DISABLED, UNREACHABLE, AwsError
 from lifecycle.intent import Intent
 from lifecycle.log import get_logger
@@ -46,7 +46,7 @@ class Observer:
         self.scan_concurrency = scan_concurrency
         self.policy: RetryPolicy = workflow.binding(OBSERVE).retry
 
-    def observe(self, aws: Aws, intent: Intent) -> Observation:
+    def observe(self, aws: Gateway, intent: Intent) -> Observation:
         """AWS's facts with ``intent`` (the journal's) applied; intent never overrides them."""
         log = get_logger()
         role = self.role(aws)
@@ -83,7 +83,7 @@ class Observer:
             )
         )
 
-    def enabled_regions(self, aws: Aws) -> tuple[tuple[str, ...], dict[str, str]]:
+    def enabled_regions(self, aws: Gateway) -> tuple[tuple[str, ...], dict[str, str]]:
         """The regions to scan and the opt-in regions skipped (region: reason), learnt in one
         call of the Account API when the workflow declares it; else every region, probed."""
         if LIST_REGIONS not in self.workflow.binding(OBSERVE).operations:
@@ -113,7 +113,7 @@ class Observer:
         return tuple(r for r in self.regions if r not in skipped), skipped
 
     def _scan(
-        self, aws: Aws, regions: Sequence[str]
+        self, aws: Gateway, regions: Sequence[str]
     ) -> tuple[tuple[Dependent, ...], dict[str, str], dict[str, str]]:
         """Every dependent of ``regions``; regions that failed (they block ``verify``); opt-in
         regions that answered as disabled ones do (skipped)."""
@@ -145,7 +145,7 @@ class Observer:
         found = tuple(d for r, k in work if r not in failed for d in scanned[(r, k)])
         return found, unscanned, skipped
 
-    def role(self, aws: Aws) -> Role | None:
+    def role(self, aws: Gateway) -> Role | None:
         """The role as IAM shows it now, or ``None``."""
         try:
             found = aws.call(
@@ -162,7 +162,7 @@ class Observer:
             raise
         return role_of(found)
 
-    def deletion_status(self, aws: Aws, task_id: str) -> DeletionTask | None:
+    def deletion_status(self, aws: Gateway, task_id: str) -> DeletionTask | None:
         """How the deletion task stands; ``None`` when IAM does not know it (any more)."""
         try:
             answer = aws.call(

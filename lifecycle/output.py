@@ -25,8 +25,9 @@ __all__ = [
 def _table(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> list[str]:
     cells = [list(map(str, headers))] + [[str(c) for c in row] for row in rows]
     widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
-    return ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip()
-            for row in cells]  # fmt: skip
+    return [
+        "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in cells
+    ]
 
 
 def settings_text(settings: Any) -> str:
@@ -39,8 +40,10 @@ def settings_text(settings: Any) -> str:
 
 
 def dependents_table(world: Observation) -> list[str]:
-    rows = [(d.region, d.kind, d.name, "yes" if d.active else "no", settings_text(d.settings))
-            for d in world.dependents]  # fmt: skip
+    rows = [
+        (d.region, d.kind, d.name, "yes" if d.active else "no", settings_text(d.settings))
+        for d in world.dependents
+    ]
     if not rows:
         return ["  (no dependents in the scanned regions)"]
     return ["  " + line for line in _table(("REGION", "KIND", "NAME", "ACTIVE", "SETTINGS"), rows)]
@@ -60,8 +63,10 @@ def status_text(document: dict[str, Any], world: Observation) -> str:
     if task:
         lines.append(f"deletion    {task['status']} {task['id']}")
     active = sum(1 for d in world.dependents if d.active)
-    lines.append(f"dependents  {len(world.dependents)} found, {active} active, "
-                 f"{len(world.scanned_regions)} regions scanned")  # fmt: skip
+    lines.append(
+        f"dependents  {len(world.dependents)} found, {active} active, "
+        f"{len(world.scanned_regions)} regions scanned"
+    )
     lines += dependents_table(world)
     for dependent in document["dependents"]:
         for note in dependent.get("notes", ()):
@@ -89,18 +94,19 @@ def _operation(op: dict[str, Any]) -> str:
 
 
 def run_text(document: dict[str, Any]) -> str:
-    verb = "plan" if document["command"] == "plan" else (
-        "dry run" if document["dry_run"] else "apply")  # fmt: skip
-    lines = [f"{verb}: {document['start_state']} -> {document['target']}"
-             f" (run {document['run_id']})"]  # fmt: skip
+    verb = (
+        "plan" if document["command"] == "plan" else ("dry run" if document["dry_run"] else "apply")
+    )
+    lines = [
+        f"{verb}: {document['start_state']} -> {document['target']} (run {document['run_id']})"
+    ]
     for number, step in enumerate(document["steps"], 1):
         if step["transition"] is None and step["status"] == "noop":
             lines.append(f"  nothing to do: already {step['to']}")
             continue
         # A step outside the lifecycle (the role's description converged) names what it did.
         what = step["transition"] or f"converge {step['detail'].get('converged', 'role')}"
-        lines.append(f"  {number}. {what}: {step['from']} -> {step['to']}"
-                     f"  [{step['status']}]")  # fmt: skip
+        lines.append(f"  {number}. {what}: {step['from']} -> {step['to']}  [{step['status']}]")
         shown = [op for op in step["operations"] if op.get("access") == "write"]
         for op in shown:
             lines.append(f"       {_operation(op)}")
@@ -117,8 +123,9 @@ def run_text(document: dict[str, Any]) -> str:
         usage = detail.get("usage")
         if usage:
             for entry in usage:
-                lines.append(f"       still used in {entry['region']}: "
-                             f"{', '.join(entry['resources'])}")  # fmt: skip
+                lines.append(
+                    f"       still used in {entry['region']}: {', '.join(entry['resources'])}"
+                )
     skipped = skipped_line(document.get("skipped_regions"))
     if skipped:
         lines.append(f"skipped regions: {skipped}")
@@ -136,21 +143,34 @@ def history_text(runs: list[dict[str, Any]], steps: list[dict[str, Any]] | None)
     if steps is not None:
         lines = []
         for step in steps:
-            lines.append(f"{_when(step['started_at'])}  {step['transition']}: "
-                         f"{step['from_state']} -> {step['to_state']}  [{step['status']}]"
-                         + (f"  {step['error']}" if step.get("error") else ""))  # fmt: skip
+            lines.append(
+                f"{_when(step['started_at'])}  {step['transition']}: "
+                f"{step['from_state']} -> {step['to_state']}  [{step['status']}]"
+                + (f"  {step['error']}" if step.get("error") else "")
+            )
             for call in step["calls"]:
                 state = {1: "ok", 0: "failed", None: "no result (interrupted)"}[call["ok"]]
-                lines.append(f"    {call['service']}:{call['operation']} [{call['region']}] "
-                             f"{call['key']}  {state}")  # fmt: skip
+                lines.append(
+                    f"    {call['service']}:{call['operation']} [{call['region']}] "
+                    f"{call['key']}  {state}"
+                )
         return "\n".join(lines or ["(no steps)"]) + "\n"
-    rows = [(_when(r["started_at"]), r["run_id"], r["command"] + (" --dry-run" if r["dry_run"]
-             else ""), r["target"] or "-", r["outcome"] or "(interrupted)",
-             r["final_state"] or "-") for r in runs]  # fmt: skip
+    rows = [
+        (
+            _when(r["started_at"]),
+            r["run_id"],
+            r["command"] + (" --dry-run" if r["dry_run"] else ""),
+            r["target"] or "-",
+            r["outcome"] or "(interrupted)",
+            r["final_state"] or "-",
+        )
+        for r in runs
+    ]
     if not rows:
         return "(no runs yet)\n"
-    return "\n".join(_table(("STARTED", "RUN", "COMMAND", "TARGET", "OUTCOME", "FINAL"),
-                            rows)) + "\n"  # fmt: skip
+    return (
+        "\n".join(_table(("STARTED", "RUN", "COMMAND", "TARGET", "OUTCOME", "FINAL"), rows)) + "\n"
+    )
 
 
 class Progress:

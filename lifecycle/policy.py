@@ -74,8 +74,12 @@ def _resource_kind(arn: str) -> str:
     return parts[5].split("/", 1)[0] if len(parts) == 6 and parts[5] != "*" else "dependent"
 
 
-def _statement(sid: str, actions: Iterable[str], resources: Iterable[str],
-               condition: dict[str, Any] | None = None) -> dict[str, Any]:  # fmt: skip
+def _statement(
+    sid: str,
+    actions: Iterable[str],
+    resources: Iterable[str],
+    condition: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     resource_list = sorted(set(resources))
     statement: dict[str, Any] = {
         "Sid": sid,
@@ -124,10 +128,14 @@ def operations_policy(
     if any(op.service == "iam" and op.name == CREATE for op in operations):
         # AWS authorizes the create against the ARN of the role it would make; the condition
         # keeps this statement from creating any other service's role.
-        statements.append(_statement(
-            _sid("Create", workflow.role_name), ["iam:" + CREATE], [role],
-            {"StringEquals": {"iam:AWSServiceName": workflow.principal}},
-        ))  # fmt: skip
+        statements.append(
+            _statement(
+                _sid("Create", workflow.role_name),
+                ["iam:" + CREATE],
+                [role],
+                {"StringEquals": {"iam:AWSServiceName": workflow.principal}},
+            )
+        )
     iam = [op for op in operations if op.service == "iam" and op.name != CREATE]
     for writes, verb in ((False, "Read"), (True, "Change")):
         chosen = [op.action for op in iam if op.writes is writes]

@@ -21,8 +21,8 @@ from typing import Any
 import structlog
 
 from lifecycle import exits, plans
-from lifecycle.aws import Aws, available_regions, make_session
-from lifecycle.decide import Blocked, Options, derive_state, next_transition
+from lifecycle.aws import Gateway, available_regions, make_session
+from lifecycle.decide import Blocked, PlanOptions, derive_state, next_transition
 from lifecycle.effects import Where, deactivation_notes
 from lifecycle.executors import Executor, Real, Run, Simulated, failed_deletion
 from lifecycle.intent import Intent
@@ -111,10 +111,10 @@ class Runner:
         """IAM's region: the configured one, else the session's, else us-east-1."""
         return self.config.home_region or self.session.region_name or "us-east-1"
 
-    def aws(self, *, dry_run: bool) -> Aws:
+    def aws(self, *, dry_run: bool) -> Gateway:
         """A fresh gateway for one run (its call records are that run's)."""
         declared = frozenset((op.service, op.name) for op in self.workflow.operations())
-        return Aws(
+        return Gateway(
             self.session,
             declared=declared,
             read_only=self.workflow.read_only_operations(),
@@ -141,7 +141,7 @@ class Runner:
             scan_concurrency=self.config.scan_concurrency,
         )
 
-    def observe(self, aws: Aws, account: str, *, world: str = "real") -> Observation:
+    def observe(self, aws: Gateway, account: str, *, world: str = "real") -> Observation:
         """Role, dependents in every region, deletion task: AWS's facts plus the journal's
         intent (which never overrides them)."""
         memory = self.journal.memory(account, self.workflow.role_name, world)
@@ -164,14 +164,14 @@ class Runner:
 
     # -- plan and apply ----------------------------------------------------------------------
 
-    def plan(self, target: str, options: Options | None = None) -> RunResult:
+    def plan(self, target: str, options: PlanOptions | None = None) -> RunResult:
         """A dry run of the whole way from the observed world: transitions and exact writes."""
         return self.apply(target, options, dry_run=True, command="plan")
 
     def apply(
         self,
         target: str,
-        options: Options | None = None,
+        options: PlanOptions | None = None,
         *,
         dry_run: bool = False,
         step: bool = False,
@@ -180,7 +180,7 @@ class Runner:
     ) -> RunResult:
         """Walk to ``target``: every transition (one with ``step``), sent for real or, with
         ``dry_run``, simulated. ``plan`` is a saved plan document that must still hold."""
-        options = options or Options()
+        options = options or PlanOptions()
         definition = self.workflow.definition
         goal = definition.state(target).id
         run_id = uuid.uuid4().hex[:12]
@@ -223,8 +223,11 @@ class Runner:
                 dry_run=dry_run,
                 state=result.start_state,
             )
-            run = self._run(account, options, build(definition, initial=derive_state(world),
-                                                    on_enter=_log_entry))  # fmt: skip
+            run = self._run(
+                account,
+                options,
+                build(definition, initial=derive_state(world), on_enter=_log_entry),
+            )
             if dry_run:
                 world = self._walk(Simulated(run, aws), run, world, goal, result, step=step)
                 self._keep_simulated(account, world if step else None, goal)
@@ -255,11 +258,19 @@ class Runner:
     def _label(self, state_id: str) -> str:
         return self.workflow.definition.state(state_id).label
 
-    def _run(self, account: str, options: Options, machine: Lifecycle) -> Run:
+    def _run(self, account: str, options: PlanOptions, machine: Lifecycle) -> Run:
         wait = self.config.reject_wait_seconds
-        return Run(self.workflow, self.journal, self.observer(), Where(account, self.home),
-                   options, machine, self.progress, self.sleep,
-                   self.workflow.reject_wait_seconds if wait is None else wait)  # fmt: skip
+        return Run(
+            self.workflow,
+            self.journal,
+            self.observer(),
+            Where(account, self.home),
+            options,
+            machine,
+            self.progress,
+            self.sleep,
+            self.workflow.reject_wait_seconds if wait is None else wait,
+        )
 
     # -- the walk ----------------------------------------------------------------------------
 

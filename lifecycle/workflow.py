@@ -17,7 +17,7 @@ from lifecycle.observation import Dependent
 from lifecycle.retry import RetryPolicy
 
 if TYPE_CHECKING:  # the diagram path must not import boto3
-    from lifecycle.aws import Aws
+    from lifecycle.aws import Gateway
 
 __all__ = [
     "LIST_REGIONS",
@@ -108,7 +108,7 @@ class Dependents(Protocol):
     #: The kinds of resource that can use the role; each is listed on its own.
     kinds: tuple[str, ...]
 
-    def scan(self, aws: Aws, region: str, kind: str, policy: RetryPolicy) -> list[Dependent]:
+    def scan(self, aws: Gateway, region: str, kind: str, policy: RetryPolicy) -> list[Dependent]:
         """Every resource of ``kind`` in ``region`` that can use the role, active or not."""
         ...
 

@@ -156,8 +156,9 @@ def _condition_holds(
     return True
 
 
-def _statement_applies(statement: Mapping[str, Any], action: str, resource: str,
-                       keys: Mapping[str, Sequence[str]]) -> bool:  # fmt: skip
+def _statement_applies(
+    statement: Mapping[str, Any], action: str, resource: str, keys: Mapping[str, Sequence[str]]
+) -> bool:
     if not _element(statement, "Action", action, ignore_case=True):
         return False
     if not _element(statement, "Resource", resource, ignore_case=False):
@@ -172,8 +173,12 @@ def _statement_applies(statement: Mapping[str, Any], action: str, resource: str,
     return True
 
 
-def evaluate(documents: Iterable[Mapping[str, Any]], action: str, resource: str,
-             keys: Mapping[str, Sequence[str]]) -> Decision:  # fmt: skip
+def evaluate(
+    documents: Iterable[Mapping[str, Any]],
+    action: str,
+    resource: str,
+    keys: Mapping[str, Sequence[str]],
+) -> Decision:
     """AWS's evaluation of identity-based policies: an explicit deny wins; else an allow
     decides; else the request is implicitly denied. ``keys``: lower-cased condition keys."""
     allowed = False

@@ -18,8 +18,13 @@ ENDPOINT_LINE_PREFIX = "export AWS_ENDPOINT_URL="
 def use_fake_credentials(key: str = "testing") -> None:
     """Fake credentials and no AWS configuration for this process and its children, so that
     nothing talking to a local AWS can reach real AWS or read the user's profiles."""
-    for name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN",
-                 "AWS_SECURITY_TOKEN", "AWS_ENDPOINT_URL"):  # fmt: skip
+    for name in (
+        "AWS_PROFILE",
+        "AWS_DEFAULT_PROFILE",
+        "AWS_SESSION_TOKEN",
+        "AWS_SECURITY_TOKEN",
+        "AWS_ENDPOINT_URL",
+    ):
         os.environ.pop(name, None)
     os.environ.update(
         {

@@ -13,7 +13,7 @@ from lifecycle.retry import RetryPolicy
 from lifecycle.workflow import LIST_REGIONS, OBSERVE, Access, Binding, Call, Operation, Workflow
 
 if TYPE_CHECKING:
-    from lifecycle.aws import Aws
+    from lifecycle.aws import Gateway
 
 __all__ = ["WORKFLOW", "MediaTailorDependents"]
 
@@ -91,7 +91,7 @@ class MediaTailorDependents:
 
     kinds: tuple[str, ...] = (PLAYBACK_CONFIGURATION, CHANNEL)
 
-    def scan(self, aws: Aws, region: str, kind: str, policy: RetryPolicy) -> list[Dependent]:
+    def scan(self, aws: Gateway, region: str, kind: str, policy: RetryPolicy) -> list[Dependent]:
         operation, parse = _LISTS[kind]
         pages = aws.paginate(
             "mediatailor", operation.name, region, {"MaxResults": 100}, items="Items", policy=policy
@@ -137,7 +137,7 @@ class MediaTailorDependents:
 
 
 def _complete(
-    aws: Aws, region: str, kind: str, item: dict[str, Any], policy: RetryPolicy
+    aws: Gateway, region: str, kind: str, item: dict[str, Any], policy: RetryPolicy
 ) -> dict[str, Any]:
     """``item``, read again by itself when the list left out what decides its activity."""
     if kind != PLAYBACK_CONFIGURATION or "LogConfiguration" in item:

@@ -50,8 +50,9 @@ def code(value: object) -> str:
 
 def planned_path(document: Mapping[str, Any]) -> tuple[str, ...]:
     """The triggers a plan fires, in order (a blocked step fires nothing)."""
-    return tuple(s["transition"] for s in document["steps"]
-                 if s["transition"] and s["status"] != "blocked")  # fmt: skip
+    return tuple(
+        s["transition"] for s in document["steps"] if s["transition"] and s["status"] != "blocked"
+    )
 
 
 def _writes(step: Mapping[str, Any]) -> list[Mapping[str, Any]]:
@@ -79,8 +80,12 @@ class _Rows:
         if limit is None or len(self.rows) <= limit:
             return self.rows
         left = _plural(len(self.rows) - limit, "more " + self.noun)
-        return [*self.rows[:limit], "", f"_... and {left}, not shown: the comment would be "
-                "too long (`slr plan -o plan.json` has them all)._"]  # fmt: skip
+        return [
+            *self.rows[:limit],
+            "",
+            f"_... and {left}, not shown: the comment would be "
+            "too long (`slr plan -o plan.json` has them all)._",
+        ]
 
 
 _Lines = list[str | _Rows]
@@ -118,8 +123,11 @@ def _steps(document: Mapping[str, Any]) -> _Lines:
         lines += ["", f"#### {number}. {what}: {step['from']} → {step['to']}"]
         writes = _writes(step)
         reads = len(step["operations"]) - len(writes)
-        lines += ["", f"{_plural(len(writes), 'write')}, {_plural(reads, 'read')} "
-                  f"(reads change nothing and are not listed)."]  # fmt: skip
+        lines += [
+            "",
+            f"{_plural(len(writes), 'write')}, {_plural(reads, 'read')} "
+            f"(reads change nothing and are not listed).",
+        ]
         if step.get("error"):
             lines += ["", f"> **{step['status']}**: {code(step['error'])}"]
         if writes:
@@ -181,8 +189,13 @@ def _permissions(workflow: Workflow, document: Mapping[str, Any]) -> list[str]:
 
 
 def _fingerprints(document: Mapping[str, Any]) -> list[str]:
-    lines = ["", "### Fingerprints `slr apply plan.json` checks", "",
-             "| fingerprint | value | the plan is refused when |", "|---|---|---|"]  # fmt: skip
+    lines = [
+        "",
+        "### Fingerprints `slr apply plan.json` checks",
+        "",
+        "| fingerprint | value | the plan is refused when |",
+        "|---|---|---|",
+    ]
     for name, value in sorted((document.get("fingerprints") or {}).items()):
         lines.append(f"| {name} | {code(value)} | {FINGERPRINTS.get(name, '-')} |")
     return lines
@@ -207,16 +220,21 @@ def _comment(workflow: Workflow, plans: Sequence[Mapping[str, Any]]) -> _Lines:
     lines: _Lines = [f"# slr plan: {workflow.role_name} → {', '.join(targets)}"]
     for document in plans:
         lines += ["", *_account(workflow, document)]
-    lines += ["", "---", f"_Made by `slr plan --format markdown` ({workflow.name} workflow); "
-              "nothing was written. `slr apply plan.json` sends exactly these writes while "
-              "the fingerprints hold._"]  # fmt: skip
+    lines += [
+        "",
+        "---",
+        f"_Made by `slr plan --format markdown` ({workflow.name} workflow); "
+        "nothing was written. `slr apply plan.json` sends exactly these writes while "
+        "the fingerprints hold._",
+    ]
     return lines
 
 
 def _text(lines: _Lines, rows: int | None) -> str:
     """The comment with at most ``rows`` rows per table (all with ``None``)."""
-    flat = [part for line in lines
-            for part in (line.cut(rows) if isinstance(line, _Rows) else [line])]  # fmt: skip
+    flat = [
+        part for line in lines for part in (line.cut(rows) if isinstance(line, _Rows) else [line])
+    ]
     return "\n".join(flat) + "\n"
 
 

@@ -138,16 +138,20 @@ def _diagram(diagram: render.Diagram, svg: str | None) -> list[str]:
             "was made, so the diagram is shown as a table of the lifecycle's transitions "
             "(the path taken in bold).</p>",
             "<table><tr><th>from</th><th>trigger</th><th>to</th></tr>",
-            *(f'<tr{" class=taken" if e.highlighted else ""}><td>{_e(labels[e.source])}</td>'
-              f"<td>{_e(e.title)}</td><td>{_e(labels[e.dest])}</td></tr>"
-              for e in diagram.edges),
+            *(
+                f"<tr{' class=taken' if e.highlighted else ''}><td>{_e(labels[e.source])}</td>"
+                f"<td>{_e(e.title)}</td><td>{_e(labels[e.dest])}</td></tr>"
+                for e in diagram.edges
+            ),
             "</table>",
-        ]  # fmt: skip
+        ]
     path = [e.trigger for e in diagram.edges if e.highlighted]
     start = next((n.label for n in diagram.nodes if n.highlighted), "-")
     taken = " → ".join(path) if path else "no transition"
-    lines += ["</div>", f'<p class="note">Started in <strong>{_e(start)}</strong>; '
-              f"took {_e(taken)}.</p>"]  # fmt: skip
+    lines += [
+        "</div>",
+        f'<p class="note">Started in <strong>{_e(start)}</strong>; took {_e(taken)}.</p>',
+    ]
     return lines
 
 
@@ -159,8 +163,10 @@ def _bar(start: float, seconds: float | None, run_start: float, total: float) ->
     """A bar placed on the run's time axis: where it starts and how long it took."""
     left = 100 * (start - run_start) / total
     width = 100 * (seconds or 0.0) / total
-    return (f'<td class="axis"><div class="bar" style="margin-left:{min(left, 99.5):.1f}%;'
-            f'width:{min(width, 100 - left):.1f}%"></div></td>')  # fmt: skip
+    return (
+        f'<td class="axis"><div class="bar" style="margin-left:{min(left, 99.5):.1f}%;'
+        f'width:{min(width, 100 - left):.1f}%"></div></td>'
+    )
 
 
 def _timeline(steps: Sequence[Mapping[str, Any]], label: Any, run: Mapping[str, Any]) -> list[str]:
@@ -217,10 +223,13 @@ def _dependents(
 ) -> list[str]:
     head = ["<h2>Dependents before and after</h2>"]
     writes = [
-        (Call(c["service"], c["operation"], c["region"], c.get("params") or {}),
-         {"outcome": _call_outcome(c)})
-        for s in steps for c in s["calls"]
-    ]  # fmt: skip
+        (
+            Call(c["service"], c["operation"], c["region"], c.get("params") or {}),
+            {"outcome": _call_outcome(c)},
+        )
+        for s in steps
+        for c in s["calls"]
+    ]
     drained = [dependent_of(d) for d in memory.get("drained", ())]
     changes = dependent_changes(workflow, drained, writes)
     if not changes:
@@ -274,16 +283,21 @@ def run_page(
         body += ["<h2>Timeline</h2>", "<p>This run fired no transition.</p>"]
     body += _dependents(workflow, steps, memory)
     title = f"slr run {run['run_id']}: {_outcome(run)}"
-    return "\n".join([
-        "<!DOCTYPE html>",
-        '<html lang="en"><head><meta charset="utf-8">',
-        f'<meta http-equiv="Content-Security-Policy" content="{_POLICY}">',
-        '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f"<title>{_e(title)}</title>",
-        f"<style>{_STYLE}</style>",
-        "</head><body>",
-        *body,
-        f'<p class="note">Made by <code>slr history --run {_e(run["run_id"])} --format '
-        "html</code> from the journal.</p>",
-        "</body></html>",
-    ]) + "\n"  # fmt: skip
+    return (
+        "\n".join(
+            [
+                "<!DOCTYPE html>",
+                '<html lang="en"><head><meta charset="utf-8">',
+                f'<meta http-equiv="Content-Security-Policy" content="{_POLICY}">',
+                '<meta name="viewport" content="width=device-width, initial-scale=1">',
+                f"<title>{_e(title)}</title>",
+                f"<style>{_STYLE}</style>",
+                "</head><body>",
+                *body,
+                f'<p class="note">Made by <code>slr history --run {_e(run["run_id"])} --format '
+                "html</code> from the journal.</p>",
+                "</body></html>",
+            ]
+        )
+        + "\n"
+    )

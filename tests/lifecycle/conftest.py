@@ -63,10 +63,12 @@ def make_runner(aws: LocalAWS, state_dir: Path) -> RunnerFactory:
         regions: tuple[str, ...] = REGIONS,
         **config: Any,
     ) -> Runner:
-        settings = RunnerConfig(endpoint_url=aws.endpoint_url, regions=regions,
-                                reject_wait_seconds=0.0, **config)  # fmt: skip
-        return Runner(workflow, Journal.open(state_dir), settings, session=session,
-                      progress=progress)  # fmt: skip
+        settings = RunnerConfig(
+            endpoint_url=aws.endpoint_url, regions=regions, reject_wait_seconds=0.0, **config
+        )
+        return Runner(
+            workflow, Journal.open(state_dir), settings, session=session, progress=progress
+        )
 
     return make
 
@@ -74,5 +76,6 @@ def make_runner(aws: LocalAWS, state_dir: Path) -> RunnerFactory:
 @pytest.fixture
 def session() -> boto3.session.Session:
     """A fresh boto3 session whose botocore events a test may hook."""
-    return boto3.session.Session(aws_access_key_id="testing", aws_secret_access_key="testing",
-                                 region_name="us-east-1")  # fmt: skip
+    return boto3.session.Session(
+        aws_access_key_id="testing", aws_secret_access_key="testing", region_name="us-east-1"
+    )

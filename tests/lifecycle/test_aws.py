@@ -1,4 +1,4 @@
-"""Error classification, AwsError's one line, and the Aws call layer's unit-level rules.
+"""Error classification, AwsError's one line, and the Gateway call layer's unit-level rules.
 
 No network: clients point at ``http://127.0.0.1:9`` (nothing listens there, so a request that
 really went out would fail to connect), and ``botocore.stub.Stubber`` answers for AWS where a
@@ -18,7 +18,7 @@ from botocore.stub import Stubber
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lifecycle.aws import Aws
+from lifecycle.aws import Gateway
 from lifecycle.errors import (
     FATAL,
     THROTTLING,
@@ -183,7 +183,7 @@ def test_aws_error_says_after_n_attempts_only_when_retried(attempts: int, tries:
     assert str(error) == f"iam:GetRole in us-east-1 failed{tries}: AccessDenied: no"
 
 
-# -- Aws: fixtures ----------------------------------------------------------------------------
+# -- Gateway: fixtures ----------------------------------------------------------------------------
 
 
 class RecordingJournal:
@@ -217,9 +217,9 @@ def session() -> boto3.session.Session:
     )
 
 
-def make_aws(session: boto3.session.Session, **kwargs: Any) -> Aws:
+def make_aws(session: boto3.session.Session, **kwargs: Any) -> Gateway:
     kwargs.setdefault("endpoint_url", NOWHERE)
-    return Aws(
+    return Gateway(
         session,
         declared=frozenset((op.service, op.name) for op in WORKFLOW.operations()),
         read_only=WORKFLOW.read_only_operations(),
@@ -229,8 +229,8 @@ def make_aws(session: boto3.session.Session, **kwargs: Any) -> Aws:
 
 
 @pytest.fixture
-def stubbed(session: boto3.session.Session) -> Iterator[tuple[Aws, RecordingJournal, Stubber]]:
-    """An Aws with a recording journal whose us-east-1 MediaTailor client a Stubber answers."""
+def stubbed(session: boto3.session.Session) -> Iterator[tuple[Gateway, RecordingJournal, Stubber]]:
+    """An Gateway with a recording journal whose us-east-1 MediaTailor client a Stubber answers."""
     journal = RecordingJournal()
     aws = make_aws(session, journal=journal)
     with Stubber(aws.client("mediatailor", REGION)) as stubber:
@@ -242,7 +242,7 @@ CONFIGURE = "ConfigureLogsForPlaybackConfiguration"
 DEACTIVATE = {"PlaybackConfigurationName": "live", "PercentEnabled": 0}
 
 
-# -- Aws: refusals ----------------------------------------------------------------------------
+# -- Gateway: refusals ----------------------------------------------------------------------------
 
 
 def test_a_dry_run_refuses_a_declared_write_before_sending_it(
@@ -272,12 +272,13 @@ def test_an_operation_the_workflow_does_not_declare_is_refused_outside_dry_run(
 ) -> None:
     aws = make_aws(session)
     with pytest.raises(Refused, match="not declared by the workflow"):
-        aws.call("iam", "DeleteRole", REGION, {"RoleName": "AWSServiceRoleForMediaTailor"},
-                 policy=QUICK)  # fmt: skip
+        aws.call(
+            "iam", "DeleteRole", REGION, {"RoleName": "AWSServiceRoleForMediaTailor"}, policy=QUICK
+        )
     assert aws.records[0].outcome == "refused"
 
 
-# -- Aws: pagination --------------------------------------------------------------------------
+# -- Gateway: pagination --------------------------------------------------------------------------
 
 
 def configuration(name: str) -> dict[str, Any]:
@@ -288,7 +289,7 @@ def configuration(name: str) -> dict[str, Any]:
 
 
 def test_paginate_follows_next_token_across_pages(
-    stubbed: tuple[Aws, RecordingJournal, Stubber],
+    stubbed: tuple[Gateway, RecordingJournal, Stubber],
 ) -> None:
     aws, _, stubber = stubbed
     pages = [(["a", "b"], "t1"), (["c"], "t2"), (["d", "e"], None)]
@@ -312,14 +313,17 @@ def test_paginate_follows_next_token_across_pages(
 
 
 def test_paginate_records_each_page_as_one_call(
-    stubbed: tuple[Aws, RecordingJournal, Stubber],
+    stubbed: tuple[Gateway, RecordingJournal, Stubber],
 ) -> None:
     aws, _, stubber = stubbed
     stubber.add_response("list_playback_configurations", {"Items": [], "NextToken": "t1"})
     stubber.add_response("list_playback_configurations", {"Items": [], "NextToken": "t2"})
     stubber.add_response("list_playback_configurations", {"Items": []})
-    list(aws.paginate("mediatailor", "ListPlaybackConfigurations", REGION, {},
-                      items="Items", policy=QUICK))  # fmt: skip
+    list(
+        aws.paginate(
+            "mediatailor", "ListPlaybackConfigurations", REGION, {}, items="Items", policy=QUICK
+        )
+    )
     assert [(r.operation, r.parameters, r.attempts) for r in aws.records] == [
         ("ListPlaybackConfigurations", {}, 1),
         ("ListPlaybackConfigurations", {"NextToken": "t1"}, 1),
@@ -327,11 +331,11 @@ def test_paginate_records_each_page_as_one_call(
     ]
 
 
-# -- Aws: the write journal -------------------------------------------------------------------
+# -- Gateway: the write journal -------------------------------------------------------------------
 
 
 def test_a_write_is_journaled_before_it_is_sent_and_its_success_after(
-    stubbed: tuple[Aws, RecordingJournal, Stubber],
+    stubbed: tuple[Gateway, RecordingJournal, Stubber],
 ) -> None:
     aws, journal, stubber = stubbed
     client = aws.client("mediatailor", REGION)
@@ -353,7 +357,7 @@ def test_a_write_is_journaled_before_it_is_sent_and_its_success_after(
 
 
 def test_a_write_that_fails_for_good_is_journaled_as_not_ok(
-    stubbed: tuple[Aws, RecordingJournal, Stubber],
+    stubbed: tuple[Gateway, RecordingJournal, Stubber],
 ) -> None:
     aws, journal, stubber = stubbed
     stubber.add_client_error(
@@ -372,7 +376,7 @@ def test_a_write_that_fails_for_good_is_journaled_as_not_ok(
 
 
 def test_a_retried_write_is_journaled_once_with_its_attempts(
-    stubbed: tuple[Aws, RecordingJournal, Stubber],
+    stubbed: tuple[Gateway, RecordingJournal, Stubber],
 ) -> None:
     aws, journal, stubber = stubbed
     stubber.add_client_error(

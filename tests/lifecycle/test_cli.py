@@ -37,22 +37,43 @@ class Slr:
         self.env = {**os.environ, "SLR_REJECT_WAIT_SECONDS": "0", "PYTHONUNBUFFERED": "1"}
 
     def argv(self, *args: str) -> list[str]:
-        return [sys.executable, "-m", "lifecycle.cli", "--endpoint-url", self.aws.endpoint_url,
-                "--state-dir", str(self.state_dir), "--regions", REGIONS, *args]  # fmt: skip
+        return [
+            sys.executable,
+            "-m",
+            "lifecycle.cli",
+            "--endpoint-url",
+            self.aws.endpoint_url,
+            "--state-dir",
+            str(self.state_dir),
+            "--regions",
+            REGIONS,
+            *args,
+        ]
 
     def __call__(
         self, *args: str, env: dict[str, str] | None = None
     ) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(self.argv(*args), capture_output=True, text=True, timeout=120,
-                              env=env or self.env, check=False)  # fmt: skip
+        return subprocess.run(
+            self.argv(*args),
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env=env or self.env,
+            check=False,
+        )
 
     def json(self, *args: str) -> tuple[int, dict[str, Any]]:
         done = self("--output", "json", *args)
         return done.returncode, json.loads(done.stdout) if done.stdout else {}
 
     def start(self, *args: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
-        return subprocess.Popen(self.argv(*args), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                text=True, env=env or self.env)  # fmt: skip
+        return subprocess.Popen(
+            self.argv(*args),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env or self.env,
+        )
 
 
 @pytest.fixture
@@ -112,8 +133,11 @@ def test_plan_exits_2_then_0_after_apply(slr: Slr, account: Account) -> None:
     code, plan = slr.json("plan", "--target", "deleted")
     assert code == exits.CHANGES_PENDING
     assert plan["schema_version"] == 1
-    assert (plan["start_state"], plan["target"], plan["final_state"]) == ("in-use", "deleted",
-                                                                           "deleted")  # fmt: skip
+    assert (plan["start_state"], plan["target"], plan["final_state"]) == (
+        "in-use",
+        "deleted",
+        "deleted",
+    )
     assert [s["transition"] for s in plan["steps"]] == ["drain", "verify", "delete"]
     for step in plan["steps"]:
         assert {"transition", "from", "to", "status", "operations"} <= set(step)
@@ -126,8 +150,9 @@ def test_plan_exits_2_then_0_after_apply(slr: Slr, account: Account) -> None:
     assert (code, again["steps"]) == (exits.OK, [])
 
 
-def test_a_second_apply_exits_0_and_sends_no_write(slr: Slr, account: Account,
-                                                  aws: LocalAWS) -> None:  # fmt: skip
+def test_a_second_apply_exits_0_and_sends_no_write(
+    slr: Slr, account: Account, aws: LocalAWS
+) -> None:
     in_use(account)
     assert slr("apply", "--target", "deleted", "--yes").returncode == exits.OK
     record(aws)
@@ -182,8 +207,7 @@ def test_apply_without_yes_and_without_terminal_refuses(slr: Slr, account: Accou
 # -- saved plans ----------------------------------------------------------------------------
 
 
-def test_a_saved_plan_is_applied_while_it_holds(slr: Slr, account: Account,
-                                               tmp_path: Path) -> None:  # fmt: skip
+def test_a_saved_plan_is_applied_while_it_holds(slr: Slr, account: Account, tmp_path: Path) -> None:
     in_use(account)
     plan = tmp_path / "plan.json"
     assert slr("plan", "--target", "deleted", "-o", str(plan)).returncode == exits.CHANGES_PENDING
@@ -191,8 +215,9 @@ def test_a_saved_plan_is_applied_while_it_holds(slr: Slr, account: Account,
     assert (code, result["final_state"]) == (exits.OK, "deleted")
 
 
-def test_a_stale_plan_is_refused_and_changes_nothing(slr: Slr, account: Account,
-                                                     tmp_path: Path) -> None:  # fmt: skip
+def test_a_stale_plan_is_refused_and_changes_nothing(
+    slr: Slr, account: Account, tmp_path: Path
+) -> None:
     in_use(account)
     plan = tmp_path / "plan.json"
     slr("plan", "--target", "deleted", "-o", str(plan))
@@ -203,8 +228,9 @@ def test_a_stale_plan_is_refused_and_changes_nothing(slr: Slr, account: Account,
     assert account.configurations("us-east-1")["east-live"]["PercentEnabled"] == 100
 
 
-def test_a_plan_made_from_other_definitions_is_refused(slr: Slr, account: Account,
-                                                       tmp_path: Path) -> None:  # fmt: skip
+def test_a_plan_made_from_other_definitions_is_refused(
+    slr: Slr, account: Account, tmp_path: Path
+) -> None:
     in_use(account)
     plan = tmp_path / "plan.json"
     slr("plan", "--target", "deleted", "-o", str(plan))
@@ -228,13 +254,16 @@ def test_a_malformed_plan_is_a_usage_error(slr: Slr, tmp_path: Path, content: st
 # -- bad input: one line, its exit code, nothing changed --------------------------------------
 
 
-@pytest.mark.parametrize(("args", "code", "words"), [
-    (("--workflow", "ecs", "status"), exits.USAGE, "unknown workflow 'ecs'"),
-    (("plan", "--target", "gone"), exits.USAGE, "unknown target 'gone'"),
-    (("--regions", "us-east-1,mars-1", "status"), exits.USAGE, "unknown region mars-1"),
-    (("apply", "--target", "created", "--yes"), exits.USAGE, "created cannot be reached from"),
-    (("plan",), exits.USAGE, "Missing option '--target'"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("args", "code", "words"),
+    [
+        (("--workflow", "ecs", "status"), exits.USAGE, "unknown workflow 'ecs'"),
+        (("plan", "--target", "gone"), exits.USAGE, "unknown target 'gone'"),
+        (("--regions", "us-east-1,mars-1", "status"), exits.USAGE, "unknown region mars-1"),
+        (("apply", "--target", "created", "--yes"), exits.USAGE, "created cannot be reached from"),
+        (("plan",), exits.USAGE, "Missing option '--target'"),
+    ],
+)
 def test_bad_input_is_one_line_and_changes_nothing(
     slr: Slr, account: Account, args: tuple[str, ...], code: int, words: str
 ) -> None:
@@ -267,8 +296,11 @@ def test_a_corrupt_journal_is_one_line_and_left_as_it_was(slr: Slr) -> None:
 
 def test_missing_credentials_are_one_line(slr: Slr, tmp_path: Path) -> None:
     env = {k: v for k, v in slr.env.items() if not k.startswith("AWS_")}
-    env |= {"AWS_CONFIG_FILE": str(tmp_path / "none"), "AWS_SHARED_CREDENTIALS_FILE":
-            str(tmp_path / "none"), "AWS_EC2_METADATA_DISABLED": "true"}  # fmt: skip
+    env |= {
+        "AWS_CONFIG_FILE": str(tmp_path / "none"),
+        "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none"),
+        "AWS_EC2_METADATA_DISABLED": "true",
+    }
     done = slr("status", env=env)
     assert done.returncode == exits.ERROR
     assert "no AWS credentials" in one_line_error(done)
@@ -276,8 +308,12 @@ def test_missing_credentials_are_one_line(slr: Slr, tmp_path: Path) -> None:
 
 # -- crash at every write boundary, then resume -----------------------------------------------
 
-WRITES = ["ConfigureLogsForPlaybackConfiguration:1", "ConfigureLogsForPlaybackConfiguration:2",
-          "ConfigureLogsForChannel:1", "DeleteServiceLinkedRole:1"]  # fmt: skip
+WRITES = [
+    "ConfigureLogsForPlaybackConfiguration:1",
+    "ConfigureLogsForPlaybackConfiguration:2",
+    "ConfigureLogsForChannel:1",
+    "DeleteServiceLinkedRole:1",
+]
 BOUNDARIES = [f"{when}:{write}" for write in WRITES for when in ("before", "after")]
 
 
@@ -289,8 +325,7 @@ def test_kill_at_a_write_boundary_then_apply_resumes_without_repeating(
     if crash_at == "after:DeleteServiceLinkedRole:1":
         aws.set_deletion_seconds(2.0)  # still running when the next run looks
     record(aws)
-    crashed = slr("apply", "--target", "deleted", "--yes",
-                  env=slr.env | {"SLR_CRASH_AT": crash_at})  # fmt: skip
+    crashed = slr("apply", "--target", "deleted", "--yes", env=slr.env | {"SLR_CRASH_AT": crash_at})
     assert crashed.returncode == -9, crashed.stderr
     resumed = slr("--output", "json", "apply", "--target", "deleted", "--yes")
     assert resumed.returncode == exits.OK, resumed.stdout + resumed.stderr
@@ -330,8 +365,16 @@ def test_a_second_runner_exits_lock_held_naming_the_first(
     slr: Slr, account: Account, aws: LocalAWS
 ) -> None:
     in_use(account)
-    aws.set_faults([Fault(service="mediatailor", operation="ConfigureLogsForChannel",
-                          kind="latency", latency_ms=3000)])  # fmt: skip
+    aws.set_faults(
+        [
+            Fault(
+                service="mediatailor",
+                operation="ConfigureLogsForChannel",
+                kind="latency",
+                latency_ms=3000,
+            )
+        ]
+    )
     first = slr.start("apply", "--target", "deleted", "--yes")
     try:
         wait_for_lock(slr.state_dir / "journal.sqlite3", f":{first.pid}")
@@ -354,8 +397,11 @@ def test_status_json_names_state_role_and_dependents(slr: Slr, account: Account)
     assert (status["schema_version"], status["state"]) == (1, "in-use")
     assert status["role"]["name"] == "AWSServiceRoleForMediaTailor"
     active = {(d["region"], d["name"]) for d in status["dependents"] if d["active"]}
-    assert active == {("us-east-1", "east-live"), ("eu-west-1", "west-live"),
-                      ("us-west-2", "linear")}  # fmt: skip
+    assert active == {
+        ("us-east-1", "east-live"),
+        ("eu-west-1", "west-live"),
+        ("us-west-2", "linear"),
+    }
     assert status["scanned_regions"] == REGIONS.split(",")
 
 
@@ -396,8 +442,11 @@ def test_diagram_run_marks_the_path_a_run_took(slr: Slr, account: Account) -> No
 
 
 def test_local_aws_prints_the_endpoint_to_export() -> None:
-    server = subprocess.Popen([sys.executable, "-m", "lifecycle.cli", "local-aws", "--port", "0"],
-                              stdout=subprocess.PIPE, text=True)  # fmt: skip
+    server = subprocess.Popen(
+        [sys.executable, "-m", "lifecycle.cli", "local-aws", "--port", "0"],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert server.stdout is not None
         lines = [server.stdout.readline() for _ in range(4)]
@@ -425,9 +474,13 @@ def local_aws_processes() -> set[int]:
 def test_demo_runs_the_whole_lifecycle_and_leaves_nothing_running(tmp_path: Path) -> None:
     out = tmp_path / "demo"
     before = local_aws_processes()
-    done = subprocess.run([sys.executable, "-m", "lifecycle.cli", "demo", "--output-dir",
-                           str(out)], capture_output=True, text=True, timeout=120,
-                          check=False)  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-m", "lifecycle.cli", "demo", "--output-dir", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert done.returncode == exits.OK, done.stdout[-2000:] + done.stderr[-2000:]
     assert "$ slr apply" in done.stdout
     assert "final state: deleted" in done.stdout
@@ -446,8 +499,12 @@ def test_assume_role_is_used_by_runs_and_by_the_policy(slr: Slr) -> None:
     assert (code, status["account"]) == (exits.OK, "210987654321")
     done = slr("--assume-role", role, "policy", "--scope", "decommission")
     statements = json.loads(done.stdout)["Statement"]
-    assert {"Sid": "AssumeRunnerRole", "Effect": "Allow", "Action": ["sts:AssumeRole"],
-            "Resource": role} in statements  # fmt: skip
+    assert {
+        "Sid": "AssumeRunnerRole",
+        "Effect": "Allow",
+        "Action": ["sts:AssumeRole"],
+        "Resource": role,
+    } in statements
 
 
 def test_a_description_change_is_shown_as_a_converge_step(slr: Slr, account: Account) -> None:

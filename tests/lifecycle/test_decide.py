@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from lifecycle.decide import (
     Blocked,
-    Options,
+    PlanOptions,
     Unreachable,
     derive_state,
     next_transition,
@@ -33,18 +33,30 @@ ROLE = Role(
 )
 CONFIGURE = "ConfigureLogsForPlaybackConfiguration"
 CONFIGURE_CHANNEL = "ConfigureLogsForChannel"
-NONE = Options()
+NONE = PlanOptions()
 
 
 def configuration(region: str, name: str, percent: int) -> Dependent:
     settings = {"PercentEnabled": percent, "EnabledLoggingStrategies": ["VENDED_LOGS"]}
-    return Dependent(region, PLAYBACK_CONFIGURATION, name, f"arn:{region}:pc/{name}",
-                     active=percent > 0, settings=settings)  # fmt: skip
+    return Dependent(
+        region,
+        PLAYBACK_CONFIGURATION,
+        name,
+        f"arn:{region}:pc/{name}",
+        active=percent > 0,
+        settings=settings,
+    )
 
 
 def channel(region: str, name: str, log_types: list[str]) -> Dependent:
-    return Dependent(region, CHANNEL, name, f"arn:{region}:channel/{name}",
-                     active="AS_RUN" in log_types, settings={"LogTypes": log_types})  # fmt: skip
+    return Dependent(
+        region,
+        CHANNEL,
+        name,
+        f"arn:{region}:channel/{name}",
+        active="AS_RUN" in log_types,
+        settings={"LogTypes": log_types},
+    )
 
 
 def world(**fields: Any) -> Observation:
@@ -170,16 +182,18 @@ def observations(draw: st.DrawFn) -> Observation:
     )
 
 
-def options_for(observation: Observation, target: str) -> Options:
+def options_for(observation: Observation, target: str) -> PlanOptions:
     """An Activation of the world's first playback configuration on the way to in-use."""
     configurations = [d for d in observation.dependents if d.kind == PLAYBACK_CONFIGURATION]
     if target != "in-use" or not configurations:
         return NONE
     first = configurations[0]
-    return Options(activation=Activation(((first.region, first.name),), 60))
+    return PlanOptions(activation=Activation(((first.region, first.name),), 60))
 
 
-def walk(observation: Observation, target: str, options: Options) -> list[tuple[str, Observation]]:
+def walk(
+    observation: Observation, target: str, options: PlanOptions
+) -> list[tuple[str, Observation]]:
     """Fire next_transition and simulate until ``target`` (at most 8 steps); each trigger with
     the world it left. Raises Blocked where the engine would stop."""
     steps: list[tuple[str, Observation]] = []
@@ -343,8 +357,9 @@ def test_without_a_recorded_drain_in_use_cannot_be_reached_from_draining() -> No
 def deactivated(dep: Dependent) -> Call:
     """The write that turns ``dep`` off, as MediaTailor's API takes it."""
     if dep.kind == CHANNEL:
-        return Call("mediatailor", CONFIGURE_CHANNEL, dep.region,
-                    {"ChannelName": dep.name, "LogTypes": []})  # fmt: skip
+        return Call(
+            "mediatailor", CONFIGURE_CHANNEL, dep.region, {"ChannelName": dep.name, "LogTypes": []}
+        )
     params = {"PlaybackConfigurationName": dep.name, **dep.settings, "PercentEnabled": 0}
     return Call("mediatailor", CONFIGURE, dep.region, params)
 
@@ -353,15 +368,30 @@ def test_drain_deactivates_each_active_dependent_and_nothing_else() -> None:
     west = configuration("eu-west-1", "west-live", 25)
     calls = writes_for(WORKFLOW, "drain", world(dependents=(LIVE, IDLE, AS_RUN, west)), NONE, HOME)
     assert calls == [
-        Call("mediatailor", CONFIGURE, "us-east-1",
-             {"PlaybackConfigurationName": "east-live", "PercentEnabled": 0,
-              "EnabledLoggingStrategies": ["VENDED_LOGS"]}),
-        Call("mediatailor", CONFIGURE_CHANNEL, "us-west-2",
-             {"ChannelName": "linear", "LogTypes": []}),
-        Call("mediatailor", CONFIGURE, "eu-west-1",
-             {"PlaybackConfigurationName": "west-live", "PercentEnabled": 0,
-              "EnabledLoggingStrategies": ["VENDED_LOGS"]}),
-    ]  # fmt: skip
+        Call(
+            "mediatailor",
+            CONFIGURE,
+            "us-east-1",
+            {
+                "PlaybackConfigurationName": "east-live",
+                "PercentEnabled": 0,
+                "EnabledLoggingStrategies": ["VENDED_LOGS"],
+            },
+        ),
+        Call(
+            "mediatailor", CONFIGURE_CHANNEL, "us-west-2", {"ChannelName": "linear", "LogTypes": []}
+        ),
+        Call(
+            "mediatailor",
+            CONFIGURE,
+            "eu-west-1",
+            {
+                "PlaybackConfigurationName": "west-live",
+                "PercentEnabled": 0,
+                "EnabledLoggingStrategies": ["VENDED_LOGS"],
+            },
+        ),
+    ]
 
 
 @settings(max_examples=100)
@@ -402,14 +432,14 @@ def test_verify_and_reject_send_no_write(trigger: str) -> None:
 
 
 def test_activate_of_an_unknown_resource_is_blocked() -> None:
-    options = Options(activation=Activation((("eu-west-1", "nowhere"),)))
+    options = PlanOptions(activation=Activation((("eu-west-1", "nowhere"),)))
     with pytest.raises(Blocked, match="eu-west-1/nowhere"):
         writes_for(WORKFLOW, "activate", world(dependents=(IDLE,)), options, HOME)
 
 
 def test_activate_of_a_channel_name_is_blocked() -> None:
     off = channel("us-west-2", "linear", [])
-    options = Options(activation=Activation((("us-west-2", "linear"),)))
+    options = PlanOptions(activation=Activation((("us-west-2", "linear"),)))
     with pytest.raises(Blocked):
         writes_for(WORKFLOW, "activate", world(dependents=(off,)), options, HOME)
 
@@ -459,7 +489,7 @@ def test_simulated_delete_leaves_no_role_and_a_succeeded_task() -> None:
 def test_simulated_activate_turns_on_only_the_playback_configuration_it_names() -> None:
     configuration_off = configuration("us-east-1", "live", 0)
     channel_off = channel("us-east-1", "live", [])
-    options = Options(activation=Activation((("us-east-1", "live"),)))
+    options = PlanOptions(activation=Activation((("us-east-1", "live"),)))
     after = simulate(
         WORKFLOW, "activate", world(dependents=(configuration_off, channel_off)), options, ACCOUNT
     )

@@ -13,7 +13,7 @@ from structlog.contextvars import merge_contextvars
 from structlog.testing import capture_logs
 
 from lifecycle import exits
-from lifecycle.decide import Options, Unreachable
+from lifecycle.decide import PlanOptions, Unreachable
 from lifecycle.errors import AwsError, Refused
 from lifecycle.log import redact
 from lifecycle.results import StepStatus
@@ -64,19 +64,19 @@ def test_create_converges_the_description_of_an_adopted_role(
     make_runner: RunnerFactory, account: Account
 ) -> None:
     account.client("iam").create_service_linked_role(AWSServiceName="mediatailor.amazonaws.com")
-    result = make_runner().apply("created", Options(description="MediaTailor session logs"))
+    result = make_runner().apply("created", PlanOptions(description="MediaTailor session logs"))
     assert [op["operation"] for op in result.steps[0].operations] == ["UpdateRole"]
     role = account.role()
     assert role is not None
     assert role["Description"] == "MediaTailor session logs"
-    again = make_runner().apply("created", Options(description="MediaTailor session logs"))
+    again = make_runner().apply("created", PlanOptions(description="MediaTailor session logs"))
     assert walk(again) == [(None, "noop")]
 
 
 def test_activate_turns_session_logging_on(make_runner: RunnerFactory, account: Account) -> None:
     account.configuration("eu-west-1", "west-live", 0)
     make_runner().apply("created")
-    options = Options(activation=Activation((("eu-west-1", "west-live"),), 40))
+    options = PlanOptions(activation=Activation((("eu-west-1", "west-live"),), 40))
     result = make_runner().apply("in-use", options)
     assert walk(result) == [("activate", "succeeded")]
     assert account.configurations("eu-west-1")["west-live"]["PercentEnabled"] == 40
@@ -86,10 +86,11 @@ def test_activate_refuses_an_unknown_configuration(
     make_runner: RunnerFactory, account: Account
 ) -> None:
     make_runner().apply("created")
-    options = Options(activation=Activation((("eu-west-1", "nowhere"),), 40))
+    options = PlanOptions(activation=Activation((("eu-west-1", "nowhere"),), 40))
     # The whole way is decided before any write (issue 16): refused up front, nothing sent.
-    with pytest.raises(Unreachable, match="activate: no such playback-configuration: "
-                       "eu-west-1/nowhere"):  # fmt: skip
+    with pytest.raises(
+        Unreachable, match="activate: no such playback-configuration: eu-west-1/nowhere"
+    ):
         make_runner().apply("in-use", options)
     assert account.configurations("eu-west-1") == {}
 
@@ -131,8 +132,11 @@ def test_verify_rescans_and_finds_the_role_deletable(
     make_runner().apply("deleted", step=True)  # drain
     result = make_runner().apply("deletable")
     assert walk(result) == [("verify", "succeeded")]
-    scanned = {op["region"] for op in result.steps[0].operations
-               if op["operation"] == "ListPlaybackConfigurations"}  # fmt: skip
+    scanned = {
+        op["region"]
+        for op in result.steps[0].operations
+        if op["operation"] == "ListPlaybackConfigurations"
+    }
     assert scanned == {"us-east-1", "eu-west-1", "us-west-2"}
 
 
@@ -173,13 +177,17 @@ def test_the_documented_scenario_decommissions_the_role(
     in_use(account)
     assert account.role() is not None  # MediaTailor created it when logging was enabled
     result = make_runner().apply("deleted")
-    assert walk(result) == [("drain", "succeeded"), ("verify", "succeeded"),
-                            ("delete", "succeeded")]  # fmt: skip
+    assert walk(result) == [
+        ("drain", "succeeded"),
+        ("verify", "succeeded"),
+        ("delete", "succeeded"),
+    ]
     assert result.exit_code == exits.OK
     assert account.role() is None
     for region in ("us-east-1", "eu-west-1"):
-        assert all(log.get("PercentEnabled") == 0
-                   for log in account.configurations(region).values())  # fmt: skip
+        assert all(
+            log.get("PercentEnabled") == 0 for log in account.configurations(region).values()
+        )
     assert account.channels("us-west-2")["linear"] == []
 
 
@@ -197,10 +205,14 @@ def test_a_deletion_that_fails_mid_way_is_rejected_drained_and_retried(
 
     result = make_runner(progress=someone_re_enables_logging).apply("deleted")
     assert walk(result) == [
-        ("drain", "succeeded"), ("verify", "succeeded"), ("delete", "failed"),
-        ("reject", "succeeded"), ("drain", "succeeded"), ("verify", "succeeded"),
+        ("drain", "succeeded"),
+        ("verify", "succeeded"),
+        ("delete", "failed"),
+        ("reject", "succeeded"),
+        ("drain", "succeeded"),
+        ("verify", "succeeded"),
         ("delete", "succeeded"),
-    ]  # fmt: skip
+    ]
     usage = result.steps[2].detail["usage"]
     assert usage == [
         {
@@ -247,36 +259,51 @@ def test_throttling_on_every_operation_is_retried_and_each_attempt_logged(
 ) -> None:
     in_use(account)
     operations = sorted({op.name for op in FAST.operations()})
-    aws.set_faults([Fault(service="*", operation=name, kind="throttle", count=1)
-                    for name in operations])  # fmt: skip
+    aws.set_faults(
+        [Fault(service="*", operation=name, kind="throttle", count=1) for name in operations]
+    )
     with capture_logs() as logs:
         result = make_runner().apply("deleted")
     assert result.exit_code == exits.OK, result.error
     retried = {e["operation"] for e in logs if e["event"] == "aws.retry"}
     sent = {op["operation"] for step in result.steps for op in step.operations}
     assert sent <= retried | {"GetCallerIdentity"}
-    assert all(e["error_code"] in ("Throttling", "ThrottlingException")
-               for e in logs if e["event"] == "aws.retry")  # fmt: skip
+    assert all(
+        e["error_code"] in ("Throttling", "ThrottlingException")
+        for e in logs
+        if e["event"] == "aws.retry"
+    )
     assert any(op["attempts"] == 2 for step in result.steps for op in step.operations)
 
 
 def test_server_errors_are_retried(make_runner: RunnerFactory, aws: LocalAWS) -> None:
-    aws.set_faults([Fault(service="iam", operation="CreateServiceLinkedRole",
-                          kind="server_error", count=2)])  # fmt: skip
+    aws.set_faults(
+        [Fault(service="iam", operation="CreateServiceLinkedRole", kind="server_error", count=2)]
+    )
     result = make_runner().apply("created")
     assert result.exit_code == exits.OK
-    create = next(op for op in result.steps[0].operations
-                  if op["operation"] == "CreateServiceLinkedRole")  # fmt: skip
+    create = next(
+        op for op in result.steps[0].operations if op["operation"] == "CreateServiceLinkedRole"
+    )
     assert create["attempts"] == 3
 
 
 def test_access_denied_fails_at_once_in_one_line_without_retry(
     make_runner: RunnerFactory, aws: LocalAWS
 ) -> None:
-    aws.set_faults([Fault(service="iam", operation="CreateServiceLinkedRole", kind="error",
-                          error_code="AccessDenied", http_status=403,
-                          message="User: arn:aws:iam::123456789012:user/ci is not authorized "
-                                  "to perform: iam:CreateServiceLinkedRole")])  # fmt: skip
+    aws.set_faults(
+        [
+            Fault(
+                service="iam",
+                operation="CreateServiceLinkedRole",
+                kind="error",
+                error_code="AccessDenied",
+                http_status=403,
+                message="User: arn:aws:iam::123456789012:user/ci is not authorized "
+                "to perform: iam:CreateServiceLinkedRole",
+            )
+        ]
+    )
     result = make_runner().apply("created")
     assert result.exit_code == exits.ERROR
     step = result.steps[0]
@@ -293,8 +320,18 @@ def test_get_role_not_found_right_after_create_is_waited_out(
     # IAM is eventually consistent: a new role can be invisible to GetRole for a while.
     # The first NoSuchEntity is the observation's (the role is absent: a true answer);
     # the next two come right after the create and must be waited out.
-    aws.set_faults([Fault(service="iam", operation="GetRole", kind="error", count=3,
-                          error_code="NoSuchEntity", http_status=404)])  # fmt: skip
+    aws.set_faults(
+        [
+            Fault(
+                service="iam",
+                operation="GetRole",
+                kind="error",
+                count=3,
+                error_code="NoSuchEntity",
+                http_status=404,
+            )
+        ]
+    )
     result = make_runner().apply("created")
     assert result.final_state == "created", result.error
     wait = [op for op in result.steps[0].operations if op["operation"] == "GetRole"]
@@ -379,8 +416,13 @@ def test_dry_run_sends_no_write_at_all(
 def test_a_dry_run_client_refuses_a_write_before_it_is_sent(make_runner: RunnerFactory) -> None:
     aws = make_runner().aws(dry_run=True)
     with pytest.raises(Refused, match="a dry run sends no write"):
-        aws.call("iam", "CreateServiceLinkedRole", "us-east-1",
-                 {"AWSServiceName": "mediatailor.amazonaws.com"}, policy=FAST.poll)  # fmt: skip
+        aws.call(
+            "iam",
+            "CreateServiceLinkedRole",
+            "us-east-1",
+            {"AWSServiceName": "mediatailor.amazonaws.com"},
+            policy=FAST.poll,
+        )
     assert aws.records[-1].outcome == "refused"
 
 
@@ -415,8 +457,9 @@ def test_logs_carry_the_run_context_and_no_secret(
 
 
 def test_assume_role_works_in_the_other_account(make_runner: RunnerFactory) -> None:
-    runner = make_runner(assume_role_arn="arn:aws:iam::210987654321:role/decommissioner",
-                         external_id="ticket-4711")  # fmt: skip
+    runner = make_runner(
+        assume_role_arn="arn:aws:iam::210987654321:role/decommissioner", external_id="ticket-4711"
+    )
     account, _, state = runner.status()
     assert (account, state) == ("210987654321", "ABSENT")
     assert runner.apply("created").final_state == "created"
@@ -470,5 +513,10 @@ def test_a_world_that_differs_from_the_machine_is_logged_and_followed(
     assert drift == [("IN_USE", "DRAINING", "reject")]
     assert (result.exit_code, result.final_state) == (exits.OK, "deleted"), result.error
     assert [s.transition for s in result.steps] == [
-        "drain", "verify", "delete", "reject", "verify", "delete"
-    ]  # fmt: skip
+        "drain",
+        "verify",
+        "delete",
+        "reject",
+        "verify",
+        "delete",
+    ]

@@ -23,7 +23,7 @@ import pytest
 from parliament import analyze_policy_string
 
 from lifecycle import exits
-from lifecycle.decide import Options
+from lifecycle.decide import PlanOptions
 from lifecycle.errors import AwsError
 from lifecycle.journal import Journal
 from lifecycle.policy import SCOPES, policy_document, role_arn_pattern, scope_operations
@@ -178,9 +178,11 @@ def enforcing() -> Iterator[LocalAWS]:
 
 
 def session_of(key: dict[str, str]) -> boto3.session.Session:
-    return boto3.session.Session(aws_access_key_id=key["AccessKeyId"],
-                                 aws_secret_access_key=key["SecretAccessKey"],
-                                 region_name="us-east-1")  # fmt: skip
+    return boto3.session.Session(
+        aws_access_key_id=key["AccessKeyId"],
+        aws_secret_access_key=key["SecretAccessKey"],
+        region_name="us-east-1",
+    )
 
 
 @dataclass(frozen=True)
@@ -214,8 +216,9 @@ def user_holding(admin: Admin, document: dict[str, Any]) -> boto3.session.Sessio
 
 
 def runner(enforcing: LocalAWS, session: Any, state_dir: Path, workflow: Workflow = FAST) -> Runner:
-    config = RunnerConfig(endpoint_url=enforcing.endpoint_url, regions=REGIONS,
-                          reject_wait_seconds=0.0)  # fmt: skip
+    config = RunnerConfig(
+        endpoint_url=enforcing.endpoint_url, regions=REGIONS, reject_wait_seconds=0.0
+    )
     return Runner(workflow, Journal.open(state_dir), config, session=session)
 
 
@@ -228,7 +231,7 @@ class Scenario:
     #: sets the account (and the journal in the state directory) up, as the administrator
     prepare: Callable[[LocalAWS, Admin, Path], None]
     check: Callable[[Account], None]
-    options: Options = field(default_factory=Options)
+    options: PlanOptions = field(default_factory=PlanOptions)
 
 
 def nothing(enforcing: LocalAWS, admin: Admin, state_dir: Path) -> None:
@@ -280,12 +283,18 @@ def role_deleted_and_logging_off(account: Account) -> None:
 
 SCENARIOS = {
     "absent": Scenario("provision", "created", nothing, role_exists),
-    "after-a-decommission": Scenario("provision", "created", decommission_left_polling,
-                                     role_exists),
-    "adopting-the-role": Scenario("provision", "created", created_by_mediatailor,
-                                  role_described, Options(description="MediaTailor session logs")),
+    "after-a-decommission": Scenario(
+        "provision", "created", decommission_left_polling, role_exists
+    ),
+    "adopting-the-role": Scenario(
+        "provision",
+        "created",
+        created_by_mediatailor,
+        role_described,
+        PlanOptions(description="MediaTailor session logs"),
+    ),
     "in-use": Scenario("decommission", "deleted", in_use, role_deleted_and_logging_off),
-}  # fmt: skip
+}
 #: The scenario each scope's necessity is shown in, unless an action is called only in another.
 MAIN = {"provision": "absent", "decommission": "in-use"}
 #: Actions a scope needs only in some runs: the deletion status is read when the journal holds
@@ -296,8 +305,9 @@ ONLY_IN = {
 }
 
 
-def run(enforcing: LocalAWS, admin: Admin, scenario: Scenario, document: dict[str, Any],
-        state_dir: Path) -> tuple[str | None, RunResult | None]:  # fmt: skip
+def run(
+    enforcing: LocalAWS, admin: Admin, scenario: Scenario, document: dict[str, Any], state_dir: Path
+) -> tuple[str | None, RunResult | None]:
     """(error, result) of the scenario's run by a user holding ``document``; an error that
     stops the observation, before any step, is raised rather than returned by the runner."""
     scenario.prepare(enforcing, admin, state_dir)
@@ -337,8 +347,9 @@ def assert_sufficient(enforcing: LocalAWS, admin: Admin, name: str, tmp_path: Pa
     scenario.check(admin.account)
 
 
-def assert_necessary(enforcing: LocalAWS, admin: Admin, scope: str, action: str,
-                     tmp_path: Path) -> None:  # fmt: skip
+def assert_necessary(
+    enforcing: LocalAWS, admin: Admin, scope: str, action: str, tmp_path: Path
+) -> None:
     scenario = SCENARIOS[ONLY_IN.get((scope, action), MAIN[scope])]
     document = without(policy_document(WORKFLOW, scope), action)
     error, result = run(enforcing, admin, scenario, document, tmp_path)

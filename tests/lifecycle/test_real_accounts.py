@@ -10,8 +10,8 @@ import pytest
 from structlog.testing import capture_logs
 
 from lifecycle import exits
-from lifecycle.aws import Aws
-from lifecycle.decide import Options
+from lifecycle.aws import Gateway
+from lifecycle.decide import PlanOptions
 from lifecycle.effects import Where
 from lifecycle.errors import CONNECTION_ATTEMPTS
 from lifecycle.retry import RetryPolicy
@@ -56,9 +56,18 @@ def test_a_drain_write_meeting_not_found_drops_that_dependent(
     make_runner: RunnerFactory, account: Account, aws: LocalAWS
 ) -> None:
     in_use(account)
-    aws.set_faults([Fault(service="mediatailor", region="eu-west-1", kind="error",
-                          operation="ConfigureLogsForPlaybackConfiguration",
-                          error_code="NotFoundException", http_status=404)])  # fmt: skip
+    aws.set_faults(
+        [
+            Fault(
+                service="mediatailor",
+                region="eu-west-1",
+                kind="error",
+                operation="ConfigureLogsForPlaybackConfiguration",
+                error_code="NotFoundException",
+                http_status=404,
+            )
+        ]
+    )
     drained = make_runner().apply("deleted", step=True)
     assert drained.steps[0].status == "succeeded", drained.error
     assert drained.steps[0].detail["gone"] == ["eu-west-1/west-live"]
@@ -74,8 +83,17 @@ def test_a_task_iam_forgot_after_the_role_went_counts_as_succeeded(
 ) -> None:
     account.client("iam").create_service_linked_role(AWSServiceName="mediatailor.amazonaws.com")
     aws.set_deletion_seconds(0.0)
-    aws.set_faults([Fault(service="iam", operation="GetServiceLinkedRoleDeletionStatus",
-                          kind="error", error_code="NoSuchEntity", http_status=404)])  # fmt: skip
+    aws.set_faults(
+        [
+            Fault(
+                service="iam",
+                operation="GetServiceLinkedRoleDeletionStatus",
+                kind="error",
+                error_code="NoSuchEntity",
+                http_status=404,
+            )
+        ]
+    )
     started = time.monotonic()
     result = make_runner().apply("deleted")
     assert (result.exit_code, result.final_state) == (exits.OK, "deleted"), result.error
@@ -87,9 +105,18 @@ def test_a_task_iam_lost_while_the_role_remains_is_started_again(
     make_runner: RunnerFactory, account: Account, aws: LocalAWS
 ) -> None:
     account.client("iam").create_service_linked_role(AWSServiceName="mediatailor.amazonaws.com")
-    aws.set_faults([Fault(service="iam", operation="GetServiceLinkedRoleDeletionStatus",
-                          kind="error", error_code="NoSuchEntity", http_status=404,
-                          count=1)])  # fmt: skip
+    aws.set_faults(
+        [
+            Fault(
+                service="iam",
+                operation="GetServiceLinkedRoleDeletionStatus",
+                kind="error",
+                error_code="NoSuchEntity",
+                http_status=404,
+                count=1,
+            )
+        ]
+    )
     with capture_logs() as logs:
         result = make_runner().apply("deleted")
     assert (result.exit_code, result.final_state) == (exits.OK, "deleted"), result.error
@@ -129,8 +156,17 @@ def test_an_ordinary_region_answering_as_disabled_still_blocks_verify(
     make_runner: RunnerFactory, account: Account, aws: LocalAWS
 ) -> None:
     in_use(account)
-    aws.set_faults([Fault(service="mediatailor", region="eu-west-1", kind="error",
-                          error_code="UnrecognizedClientException", http_status=403)])  # fmt: skip
+    aws.set_faults(
+        [
+            Fault(
+                service="mediatailor",
+                region="eu-west-1",
+                kind="error",
+                error_code="UnrecognizedClientException",
+                http_status=403,
+            )
+        ]
+    )
     result = make_runner().apply("deleted")
     assert result.exit_code == exits.ERROR
     assert "not scanned: eu-west-1" in (result.error or "")
@@ -144,7 +180,7 @@ def test_activate_carries_the_scanned_settings_and_changes_only_the_percentage(
 ) -> None:
     account.configuration("eu-west-1", "vod", 0)
     account.log_configuration("eu-west-1", "vod", 0)  # VENDED_LOGS, off
-    options = Options(activation=Activation((("eu-west-1", "vod"),), 30))
+    options = PlanOptions(activation=Activation((("eu-west-1", "vod"),), 30))
     result = make_runner().apply("in-use", options)
     assert result.exit_code == exits.OK, result.error
     sent = next(op for op in result.steps[-1].operations if op["access"] == "write")
@@ -169,11 +205,17 @@ def test_a_connection_that_fails_is_given_up_after_a_short_bounded_retry() -> No
     import boto3
 
     session = boto3.session.Session(aws_access_key_id="x", aws_secret_access_key="x")
-    gateway = Aws(session, declared=frozenset({("iam", "GetRole")}), read_only=frozenset(),
-                  endpoint_url="http://127.0.0.1:9", sleep=lambda _s: None)  # fmt: skip
+    gateway = Gateway(
+        session,
+        declared=frozenset({("iam", "GetRole")}),
+        read_only=frozenset(),
+        endpoint_url="http://127.0.0.1:9",
+        sleep=lambda _s: None,
+    )
     with pytest.raises(Exception, match="GetRole"):
-        gateway.call("iam", "GetRole", "us-east-1", {"RoleName": "x"},
-                     policy=RetryPolicy(0.0, 1.0, 10))  # fmt: skip
+        gateway.call(
+            "iam", "GetRole", "us-east-1", {"RoleName": "x"}, policy=RetryPolicy(0.0, 1.0, 10)
+        )
     assert gateway.records[0].attempts == CONNECTION_ATTEMPTS
 
 

@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from lifecycle import exits
-from lifecycle.decide import Options, Unreachable
+from lifecycle.decide import PlanOptions, Unreachable
 from lifecycle.journal import Journal
 from lifecycle.results import RunResult
 from lifecycle.runner import Runner, RunnerConfig
@@ -96,8 +96,9 @@ def sent_writes(aws: LocalAWS) -> int:
     """Writes moto's recorder saw (IAM names its operation in the body; MediaTailor writes
     are not GETs)."""
     count = 0
-    for entry in map(json.loads, _http(aws, "GET", "/moto-api/recorder/download-recording")
-                     .decode().splitlines()):  # fmt: skip
+    for entry in map(
+        json.loads, _http(aws, "GET", "/moto-api/recorder/download-recording").decode().splitlines()
+    ):
         body = entry.get("body") or ""
         if entry.get("body_encoded"):
             body = base64.b64decode(body).decode(errors="replace")
@@ -142,10 +143,10 @@ START = {
     "deleted": deleted,
 }
 TARGETS = ("created", "in-use", "deletable", "deleted")
-ACTIVATIONS: dict[str, Options] = {
-    "none": Options(),
-    "known": Options(activation=Activation((("us-east-1", "east-idle"),), 50)),
-    "unknown": Options(activation=Activation((("us-east-1", "nowhere"),), 50)),
+ACTIVATIONS: dict[str, PlanOptions] = {
+    "none": PlanOptions(),
+    "known": PlanOptions(activation=Activation((("us-east-1", "east-idle"),), 50)),
+    "unknown": PlanOptions(activation=Activation((("us-east-1", "nowhere"),), 50)),
 }
 
 
@@ -169,8 +170,9 @@ def test_a_way_is_refused_with_nothing_sent_or_reaches_its_target(
     journal = Journal.open(Path(tempfile.mkdtemp(prefix="slr-undo-")))
 
     def make_runner() -> Runner:
-        config = RunnerConfig(endpoint_url=aws.endpoint_url, regions=REGIONS,
-                              reject_wait_seconds=0.0)  # fmt: skip
+        config = RunnerConfig(
+            endpoint_url=aws.endpoint_url, regions=REGIONS, reject_wait_seconds=0.0
+        )
         return Runner(FAST, journal, config)
 
     prepare: Callable[[Account, RunnerFactory], None] = START[start]

@@ -109,8 +109,9 @@ def test_a_create_conditioned_on_another_service_is_refused(
 def test_a_create_conditioned_on_its_own_service_is_accepted(
     enforcing: LocalAWS, admin: Caller
 ) -> None:
-    own = allow("iam:CreateServiceLinkedRole", ANY_ROLE_ARN,
-                StringEquals={"iam:AWSServiceName": PRINCIPAL})  # fmt: skip
+    own = allow(
+        "iam:CreateServiceLinkedRole", ANY_ROLE_ARN, StringEquals={"iam:AWSServiceName": PRINCIPAL}
+    )
     iam = user(enforcing, admin, own).client("iam")
     assert iam.create_service_linked_role(AWSServiceName=PRINCIPAL)["Role"]["Arn"] == ROLE_ARN
 
@@ -171,8 +172,9 @@ def test_a_mediatailor_write_is_authorized_against_the_resource_it_names(
     enforcing: LocalAWS, admin: Caller
 ) -> None:
     for name in ("linear", "other"):
-        admin.client("mediatailor").create_channel(ChannelName=name, PlaybackMode="LOOP",
-                                                   Outputs=[])  # fmt: skip
+        admin.client("mediatailor").create_channel(
+            ChannelName=name, PlaybackMode="LOOP", Outputs=[]
+        )
     channel = "arn:aws:mediatailor:us-east-1:123456789012:channel/linear"
     mediatailor = user(enforcing, admin, allow("mediatailor:ConfigureLogsForChannel", channel))
     client = mediatailor.client("mediatailor")

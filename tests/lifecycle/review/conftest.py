@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from lifecycle.aws import CallRecord
-from lifecycle.decide import Options, writes_for
+from lifecycle.decide import PlanOptions, writes_for
 from lifecycle.journal import Journal
 from lifecycle.observation import Dependent, Observation, Role
 from lifecycle.results import RunResult, StepResult, StepStatus
@@ -39,12 +39,14 @@ DEMO = (
 
 def _operations(trigger: str, world: Observation, reads: int) -> list[dict[str, Any]]:
     writes = [
-        CallRecord(c.service, c.operation, c.region, dict(c.params), 0, "simulated",
-                   access="write").as_dict()
-        for c in writes_for(WORKFLOW, trigger, world, Options(), "us-east-1")
-    ]  # fmt: skip
-    read = CallRecord("mediatailor", "ListPlaybackConfigurations", "us-east-1", {}, 0,
-                      "simulated").as_dict()  # fmt: skip
+        CallRecord(
+            c.service, c.operation, c.region, dict(c.params), 0, "simulated", access="write"
+        ).as_dict()
+        for c in writes_for(WORKFLOW, trigger, world, PlanOptions(), "us-east-1")
+    ]
+    read = CallRecord(
+        "mediatailor", "ListPlaybackConfigurations", "us-east-1", {}, 0, "simulated"
+    ).as_dict()
     return writes + [read] * reads
 
 
@@ -58,16 +60,38 @@ def plan_of() -> PlanOf:
     ) -> dict[str, Any]:
         world = Observation(ROLE, tuple(dependents))
         steps = [
-            StepResult("drain", "in-use", "draining", StepStatus.SIMULATED,
-                       _operations("drain", world, 0)),
-            StepResult("verify", "draining", "deletable", StepStatus.SIMULATED,
-                       _operations("verify", world, 43)),
-            StepResult("delete", "deletable", "deleted", StepStatus.SIMULATED,
-                       _operations("delete", world, 1)),
-        ]  # fmt: skip
-        result = RunResult("0123456789ab", "plan", WORKFLOW.name, account, WORKFLOW.role_name,
-                           True, "in-use", "deleted", "deleted", steps, exit_code=2,
-                           fingerprints={"definition": "d" * 16, "observed": "o" * 16})  # fmt: skip
+            StepResult(
+                "drain", "in-use", "draining", StepStatus.SIMULATED, _operations("drain", world, 0)
+            ),
+            StepResult(
+                "verify",
+                "draining",
+                "deletable",
+                StepStatus.SIMULATED,
+                _operations("verify", world, 43),
+            ),
+            StepResult(
+                "delete",
+                "deletable",
+                "deleted",
+                StepStatus.SIMULATED,
+                _operations("delete", world, 1),
+            ),
+        ]
+        result = RunResult(
+            "0123456789ab",
+            "plan",
+            WORKFLOW.name,
+            account,
+            WORKFLOW.role_name,
+            True,
+            "in-use",
+            "deleted",
+            "deleted",
+            steps,
+            exit_code=2,
+            fingerprints={"definition": "d" * 16, "observed": "o" * 16},
+        )
         return result.as_dict() | {"dependents": world.as_dict()["dependents"], **extra}
 
     return make
@@ -96,26 +120,57 @@ def run_of(journal: Journal) -> RunOf:
         run_id: str = "run1",
     ) -> tuple[dict[str, Any], list[dict[str, Any]], dict[str, Any]]:
         account, role = "123456789012", WORKFLOW.role_name
-        journal.start_run(run_id, workflow=WORKFLOW.name, account=account, role=role,
-                          command="apply", target="deleted", dry_run=False)  # fmt: skip
+        journal.start_run(
+            run_id,
+            workflow=WORKFLOW.name,
+            account=account,
+            role=role,
+            command="apply",
+            target="deleted",
+            dry_run=False,
+        )
         step = journal.start_step(run_id, transition="drain", from_state="IN_USE")
         for operation, region, params, ok, attempts, error in calls:
             key = f"{operation}:{region}"
-            call = journal.intent(step, service="mediatailor", operation=operation,
-                                  region=region, params=params, key=key)  # fmt: skip
+            call = journal.intent(
+                step,
+                service="mediatailor",
+                operation=operation,
+                region=region,
+                params=params,
+                key=key,
+            )
             if ok is not None:
                 journal.result(call, ok=ok, error=error, attempts=attempts)
         last = calls[-1][3] if calls else True
         if outcome is not None:
-            journal.finish_step(step, status="succeeded" if last else "failed",
-                                to_state="DRAINING" if last else None,
-                                error=None if last else calls[-1][5])  # fmt: skip
-        journal.remember(account, role, {"drained": [
-            {"region": d.region, "kind": d.kind, "name": d.name, "arn": d.arn,
-             "active": d.active, "settings": dict(d.settings)} for d in drained]})  # fmt: skip
+            journal.finish_step(
+                step,
+                status="succeeded" if last else "failed",
+                to_state="DRAINING" if last else None,
+                error=None if last else calls[-1][5],
+            )
+        journal.remember(
+            account,
+            role,
+            {
+                "drained": [
+                    {
+                        "region": d.region,
+                        "kind": d.kind,
+                        "name": d.name,
+                        "arn": d.arn,
+                        "active": d.active,
+                        "settings": dict(d.settings),
+                    }
+                    for d in drained
+                ]
+            },
+        )
         if outcome is not None:
-            journal.finish_run(run_id, outcome=outcome,
-                               final_state="DRAINING" if last else "IN_USE")  # fmt: skip
+            journal.finish_run(
+                run_id, outcome=outcome, final_state="DRAINING" if last else "IN_USE"
+            )
         run = next(r for r in journal.runs() if r["run_id"] == run_id)
         return run, journal.steps(run_id), journal.memory(account, role)
 

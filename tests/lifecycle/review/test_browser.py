@@ -19,13 +19,30 @@ from workflows.mediatailor import WORKFLOW
 
 CONFIGURE = "ConfigureLogsForPlaybackConfiguration"
 CALLS = [
-    (CONFIGURE, "us-east-1", {"PlaybackConfigurationName": "live-news", "PercentEnabled": 0,
-                              "EnabledLoggingStrategies": ["VENDED_LOGS"]}, True, 2, None),
-]  # fmt: skip
+    (
+        CONFIGURE,
+        "us-east-1",
+        {
+            "PlaybackConfigurationName": "live-news",
+            "PercentEnabled": 0,
+            "EnabledLoggingStrategies": ["VENDED_LOGS"],
+        },
+        True,
+        2,
+        None,
+    ),
+]
 #: A clean, quiet browser: no profile, no sync, no updates, no first-run pages.
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--no-first-run",
-         "--hide-scrollbars"]  # fmt: skip
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--hide-scrollbars",
+]
 
 
 def needs(binary: str, package: str) -> str:

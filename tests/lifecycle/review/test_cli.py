@@ -21,8 +21,16 @@ Slr = Callable[..., tuple[int, str, str]]
 @pytest.fixture
 def slr(aws: LocalAWS, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Iterator[Slr]:
     """``slr(*args)`` -> (exit code, stdout, stderr)."""
-    base = ["--endpoint-url", aws.endpoint_url, "--state-dir", str(tmp_path / "state"),
-            "--regions", "us-east-1,eu-west-1,us-west-2", "--log-level", "error"]  # fmt: skip
+    base = [
+        "--endpoint-url",
+        aws.endpoint_url,
+        "--state-dir",
+        str(tmp_path / "state"),
+        "--regions",
+        "us-east-1,eu-west-1,us-west-2",
+        "--log-level",
+        "error",
+    ]
 
     def run(*args: str) -> tuple[int, str, str]:
         code = main([*base, *args])

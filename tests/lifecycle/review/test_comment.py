@@ -86,8 +86,12 @@ def test_permissions_are_those_of_the_plans_transitions_and_observation(
 ) -> None:
     text = comment(plan_of())
     section = text.split("### IAM permissions this plan needs")[1].split("### Fingerprints")[0]
-    for action in ("iam:DeleteServiceLinkedRole", "mediatailor:ConfigureLogsForChannel",
-                   "mediatailor:ListPlaybackConfigurations", "iam:GetRole"):  # fmt: skip
+    for action in (
+        "iam:DeleteServiceLinkedRole",
+        "mediatailor:ConfigureLogsForChannel",
+        "mediatailor:ListPlaybackConfigurations",
+        "iam:GetRole",
+    ):
         assert f"`{action}`" in section
     for action in ("iam:CreateServiceLinkedRole", "iam:UpdateRole"):
         assert action not in section  # create is not in this plan
@@ -115,8 +119,10 @@ def test_each_account_has_its_own_section(plan_of: PlanOf) -> None:
 
 
 def test_thousands_of_writes_are_cut_to_fit_a_comment_with_a_count(plan_of: PlanOf) -> None:
-    many = [configuration(f"us-east-{i % 2 + 1}", f"config-{i:05}", 100, "VENDED_LOGS")
-            for i in range(5000)]  # fmt: skip
+    many = [
+        configuration(f"us-east-{i % 2 + 1}", f"config-{i:05}", 100, "VENDED_LOGS")
+        for i in range(5000)
+    ]
     assert len(comment(plan_of(many), limit=10**9)) > COMMENT_LIMIT  # so it has to cut
     text = comment(plan_of(many))
     assert len(text) <= COMMENT_LIMIT

@@ -11,11 +11,31 @@ from workflows.mediatailor import WORKFLOW
 
 CONFIGURE = "ConfigureLogsForPlaybackConfiguration"
 DRAIN_CALLS = [
-    (CONFIGURE, "eu-west-1", {"PlaybackConfigurationName": "vod-catalog", "PercentEnabled": 0,
-                              "EnabledLoggingStrategies": ["VENDED_LOGS"]}, True, 1, None),
-    (CONFIGURE, "us-east-1", {"PlaybackConfigurationName": "live-news", "PercentEnabled": 0,
-                              "EnabledLoggingStrategies": ["VENDED_LOGS"]}, True, 3, None),
-]  # fmt: skip
+    (
+        CONFIGURE,
+        "eu-west-1",
+        {
+            "PlaybackConfigurationName": "vod-catalog",
+            "PercentEnabled": 0,
+            "EnabledLoggingStrategies": ["VENDED_LOGS"],
+        },
+        True,
+        1,
+        None,
+    ),
+    (
+        CONFIGURE,
+        "us-east-1",
+        {
+            "PlaybackConfigurationName": "live-news",
+            "PercentEnabled": 0,
+            "EnabledLoggingStrategies": ["VENDED_LOGS"],
+        },
+        True,
+        3,
+        None,
+    ),
+]
 #: A stand-in for Graphviz's output, prolog included (the page keeps the element alone).
 SVG = '<?xml version="1.0"?>\n<!DOCTYPE svg>\n<svg xmlns="http://www.w3.org/2000/svg"></svg>'
 
@@ -42,24 +62,39 @@ def test_each_step_and_write_is_on_the_timeline_with_attempts_and_retries(
     html = page(run_of, calls=DRAIN_CALLS)
     timeline = text_of(html.split('id="timeline"')[1].split("</table>")[0])
     assert "1. drain in-use → draining" in timeline
-    assert re.search(r"mediatailor:ConfigureLogsForPlaybackConfiguration .*"
-                     r"PlaybackConfigurationName=live-news us-east-1 \+\d\.\d\d s \d+ ms 3 2 ok",
-                     timeline)  # fmt: skip
-    assert re.search(r"PlaybackConfigurationName=vod-catalog eu-west-1 \+\d\.\d\d s \d+ ms 1 0 ok",
-                     timeline)  # fmt: skip
+    assert re.search(
+        r"mediatailor:ConfigureLogsForPlaybackConfiguration .*"
+        r"PlaybackConfigurationName=live-news us-east-1 \+\d\.\d\d s \d+ ms 3 2 ok",
+        timeline,
+    )
+    assert re.search(
+        r"PlaybackConfigurationName=vod-catalog eu-west-1 \+\d\.\d\d s \d+ ms 1 0 ok", timeline
+    )
 
 
 def test_a_failed_write_shows_its_error(run_of: RunOf) -> None:
-    failed = (CONFIGURE, "us-east-1", {"PlaybackConfigurationName": "x", "PercentEnabled": 0},
-              False, 6, "ThrottlingException: Rate exceeded")  # fmt: skip
+    failed = (
+        CONFIGURE,
+        "us-east-1",
+        {"PlaybackConfigurationName": "x", "PercentEnabled": 0},
+        False,
+        6,
+        "ThrottlingException: Rate exceeded",
+    )
     html = page(run_of, calls=[failed], outcome="failed")
     assert '<span class="outcome failed"' in html
     assert "6 5 failed: ThrottlingException: Rate exceeded" in text_of(html)
 
 
 def test_an_interrupted_run_and_a_call_without_result_say_so(run_of: RunOf) -> None:
-    lost = (CONFIGURE, "us-east-1", {"PlaybackConfigurationName": "x", "PercentEnabled": 0},
-            None, 1, None)  # fmt: skip
+    lost = (
+        CONFIGURE,
+        "us-east-1",
+        {"PlaybackConfigurationName": "x", "PercentEnabled": 0},
+        None,
+        1,
+        None,
+    )
     html = page(run_of, calls=[lost], outcome=None)
     assert '<span class="outcome interrupted"' in html
     assert "no result (interrupted)" in html
@@ -104,8 +139,14 @@ def test_the_highlight_is_the_path_the_run_took(run_of: RunOf) -> None:
 
 def test_names_from_aws_are_escaped(run_of: RunOf) -> None:
     evil = "<script>alert(1)</script>"
-    call = (CONFIGURE, "us-east-1", {"PlaybackConfigurationName": evil, "PercentEnabled": 0},
-            False, 1, f'NotFoundException: no "{evil}"')  # fmt: skip
+    call = (
+        CONFIGURE,
+        "us-east-1",
+        {"PlaybackConfigurationName": evil, "PercentEnabled": 0},
+        False,
+        1,
+        f'NotFoundException: no "{evil}"',
+    )
     html = page(run_of, calls=[call], outcome="failed")
     assert "<script" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
