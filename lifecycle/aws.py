@@ -32,6 +32,7 @@ from lifecycle.errors import (
     classify,
     error_code,
     is_connection_error,
+    throttled,
 )
 from lifecycle.log import get_logger
 from lifecycle.retry import Deadline, RetryPolicy, retrying
@@ -64,6 +65,8 @@ class CallRecord:
     latency_ms: float = 0.0
     #: ``read`` or ``write``, as the workflow declares the operation.
     access: str = "read"
+    #: Attempts AWS answered with throttling (any 429 included).
+    throttled: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -129,7 +132,10 @@ def make_session(
 
 
 _CONFIG = botocore.config.Config(
-    retries={"total_max_attempts": 1, "mode": "standard"},
+    # botocore retries nothing (tenacity is the one retry layer), but its adaptive mode still
+    # keeps a client-side token bucket whose rate follows throttling answers (CUBIC): one per
+    # client, so one per service and region of a run, shared by every worker calling there.
+    retries={"total_max_attempts": 1, "mode": "adaptive"},
     connect_timeout=3,
     read_timeout=30,
     max_pool_connections=32,
@@ -244,6 +250,7 @@ class Gateway:
                 attempt=state.attempt_number,
                 error_code=error_code(error) or type(error).__name__,
                 kind=str(classify(error, eventual_not_found=eventual_not_found)),
+                throttled=record.throttled,
                 sleep_s=round(state.upcoming_sleep, 3),
             )
 
@@ -255,6 +262,7 @@ class Gateway:
             except Exception as error:
                 record.latency_ms = round((time.perf_counter() - started) * 1000, 1)
                 record.error_code = error_code(error) or type(error).__name__
+                record.throttled += throttled(error)
                 raise
             record.latency_ms = round((time.perf_counter() - started) * 1000, 1)
             record.error_code = None
@@ -271,6 +279,9 @@ class Gateway:
             result = retrying(
                 policy,
                 retry_on=retry_on,
+                # Throttling is AWS setting the pace, not failing: wait for it while the
+                # run's deadline allows, whatever the policy's attempts.
+                patient_on=throttled,
                 deadline=self.deadline,
                 before_sleep=before_sleep,
                 sleep=self._sleep,
@@ -351,6 +362,11 @@ class Gateway:
             if first is not None:
                 raise first
             return [f.result() for f in futures]
+
+    def throttled_since(self, first: int) -> int:
+        """Throttled answers to the calls recorded from index ``first`` on."""
+        with self._lock:
+            return sum(record.throttled for record in self.records[first:])
 
     def operations(self) -> list[dict[str, Any]]:
         """The calls made so far, as results report them."""

@@ -183,6 +183,9 @@ class Real:
         finally:
             structlog.contextvars.unbind_contextvars("transition")
         step.operations = aws.operations()[first_call:]
+        throttled = aws.throttled_since(first_call)
+        if throttled:
+            step.detail["throttled"] = throttled
         run.journal.finish_step(
             step_id,
             status=str(step.status),

@@ -87,13 +87,15 @@ def retrying(
     *,
     retry_on: Callable[[BaseException], bool] = lambda _: False,
     retry_result: Callable[[Any], bool] | None = None,
+    patient_on: Callable[[BaseException], bool] = lambda _: False,
     deadline: Deadline | None = None,
     before_sleep: Callable[[tenacity.RetryCallState], None] | None = None,
     sleep: Callable[[float], Any] = time.sleep,
 ) -> tenacity.Retrying:
     """A tenacity ``Retrying`` for ``policy``: retries the exceptions ``retry_on`` accepts (and
     the results ``retry_result`` accepts: a poll), never sleeps past ``deadline``, and
-    re-raises the last error (or returns the last result) when it gives up."""
+    re-raises the last error (or returns the last result) when it gives up. An error
+    ``patient_on`` accepts is retried past the policy's attempts, up to the deadline."""
     import tenacity
 
     cap = math.inf if policy.max_delay_seconds is None else policy.max_delay_seconds
@@ -109,7 +111,11 @@ def retrying(
         # upcoming_sleep is computed before stop is asked: give up when that sleep would end
         # past the run's deadline, so a run never overruns it by a whole backoff.
         late = deadline is not None and deadline.remaining() <= (retry_state.upcoming_sleep or 0)
-        return late or attempts(retry_state)
+        outcome = retry_state.outcome
+        error = outcome.exception() if outcome is not None and outcome.failed else None
+        bounded = deadline is not None and math.isfinite(deadline.at)
+        patient = error is not None and bounded and patient_on(error)
+        return late or (attempts(retry_state) and not patient)
 
     retry: Any = tenacity.retry_if_exception(retry_on)
     if retry_result is not None:

@@ -3,6 +3,7 @@ behaviour, over HTTP on the local AWS."""
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from typing import Any
 
@@ -18,7 +19,7 @@ from lifecycle.retry import RetryPolicy
 from lifecycle.workflow import Activation
 from localaws import Fault, LocalAWS
 from localaws.seed import Account
-from tests.lifecycle.conftest import REGIONS, RunnerFactory
+from tests.lifecycle.conftest import FAST, REGIONS, RunnerFactory
 
 
 def in_use(account: Account) -> None:
@@ -229,3 +230,34 @@ def test_arns_take_the_partition_of_the_home_region(region: str, partition: str)
 
     assert Where("111122223333", region).partition == partition
     assert role_arn(WORKFLOW, Where("111122223333", region)).startswith(f"arn:{partition}:iam::")
+
+
+# -- throttling is AWS's pace, not a failure (issue 14) --------------------------------------
+
+
+def test_a_throttled_write_waits_past_its_policy_while_the_deadline_allows(
+    make_runner: RunnerFactory, account: Account, aws: LocalAWS
+) -> None:
+    in_use(account)
+    drain = FAST.binding("drain")
+    impatient = dataclasses.replace(drain, retry=dataclasses.replace(drain.retry, max_attempts=1))
+    workflow = dataclasses.replace(FAST, bindings={**FAST.bindings, "drain": impatient})
+    aws.set_faults(
+        [
+            Fault(
+                service="mediatailor",
+                region="us-east-1",
+                kind="throttle",
+                operation="ConfigureLogsForPlaybackConfiguration",
+                count=3,
+            )
+        ]
+    )
+    with capture_logs() as logs:
+        drained = make_runner(workflow).apply("deleted", step=True)
+    step = drained.steps[0]
+    assert (step.transition, step.status) == ("drain", "succeeded"), step.error
+    assert step.detail["throttled"] == 3
+    write = next(op for op in step.operations if op["region"] == "us-east-1")
+    assert write["attempts"] == 4
+    assert [e["throttled"] for e in events(logs, "aws.retry")] == [1, 2, 3]
