@@ -15,14 +15,16 @@ from lifecycle.effects import RUNNING, Acting, Effect, PlanOptions, Where, chang
 from lifecycle.errors import AwsError
 from lifecycle.guards import GUARDS
 from lifecycle.intent import Intent
+from lifecycle.journal import Journal
 from lifecycle.log import get_logger
+from lifecycle.machine import Lifecycle
 from lifecycle.observation import DeletionTask, Dependent, Observation, replace
 from lifecycle.observe import Observer, role_of
 from lifecycle.results import StepResult, StepStatus
 from lifecycle.retry import retrying
 from lifecycle.workflow import Call, Workflow
 
-__all__ = ["ACTS", "Actor", "converge"]
+__all__ = ["ACTS", "Actor", "Run", "converge"]
 
 #: A deletion task IAM lost (forgotten while the role is still there) is started again at
 #: most this many times within one step.
@@ -30,24 +32,36 @@ _TASK_RESTARTS = 3
 
 
 @dataclass(frozen=True)
-class Actor:
-    """What acting needs: the step's AWS gateway (journaling its writes), the observer, and
-    the run's facts."""
+class Run:
+    """What the steps of one run share."""
 
-    aws: Gateway
     workflow: Workflow
+    journal: Journal
     observer: Observer
     where: Where
     options: PlanOptions
-    #: Records an intent in the journal before a write (merged: only additions).
-    remember: Callable[[Observation], None]
+    #: The run's ``transitions`` machine: each step fires its trigger on it.
+    machine: Lifecycle
     progress: Callable[[str], None]
     sleep: Callable[[float], Any]
     #: Seconds to wait after a failed deletion before draining again.
     reject_wait: float
 
+    def label(self, state_id: str) -> str:
+        return self.workflow.definition.state(state_id).label
+
+
+@dataclass(frozen=True)
+class Actor:
+    """What acting needs: the step's AWS gateway (journaling its writes), the run, and how
+    to record an intent in the journal before a write (merged: only additions)."""
+
+    aws: Gateway
+    run: Run
+    remember: Callable[[Observation], None]
+
     def send(self, call: Call, trigger: str) -> dict[str, Any]:
-        policy = self.workflow.binding(trigger).retry
+        policy = self.run.workflow.binding(trigger).retry
         return self.aws.call(call.service, call.operation, call.region, call.params, policy=policy)
 
 
@@ -56,8 +70,8 @@ Act = Callable[[Actor, Effect, Observation, StepResult], Observation]
 
 def _create(actor: Actor, effect: Effect, world: Observation, _step: StepResult) -> Observation:
     log = get_logger()
-    intended = effect.simulate(actor.workflow, world, actor.options, actor.where)
-    for call in effect.writes(actor.workflow, world, actor.options, actor.where):
+    intended = effect.simulate(actor.run.workflow, world, actor.run.options, actor.run.where)
+    for call in effect.writes(actor.run.workflow, world, actor.run.options, actor.run.where):
         try:
             actor.send(call, effect.trigger)
         except AwsError as error:
@@ -70,9 +84,9 @@ def _create(actor: Actor, effect: Effect, world: Observation, _step: StepResult)
     found = actor.aws.call(
         "iam",
         "GetRole",
-        actor.where.home,
-        {"RoleName": actor.workflow.role_name},
-        policy=actor.workflow.poll,
+        actor.run.where.home,
+        {"RoleName": actor.run.workflow.role_name},
+        policy=actor.run.workflow.poll,
         eventual_not_found=True,
     )["Role"]
     return replace(intended, role=role_of(found))
@@ -80,11 +94,11 @@ def _create(actor: Actor, effect: Effect, world: Observation, _step: StepResult)
 
 def _send(actor: Actor, effect: Effect, world: Observation, step: StepResult) -> Observation:
     """One write per dependent; a dependent gone since the scan is reported and dropped."""
-    workflow, trigger = actor.workflow, effect.trigger
-    intended = effect.simulate(workflow, world, actor.options, actor.where)
+    workflow, trigger = actor.run.workflow, effect.trigger
+    intended = effect.simulate(workflow, world, actor.run.options, actor.run.where)
     if effect.journal_first:
         actor.remember(intended)
-    pairs = changes(workflow, trigger, world, actor.options)
+    pairs = changes(workflow, trigger, world, actor.run.options)
     vanished = workflow.dependents.vanished if workflow.dependents else frozenset()
     gone: list[Dependent] = []
     done = [0]
@@ -101,7 +115,7 @@ def _send(actor: Actor, effect: Effect, world: Observation, step: StepResult) ->
             )
             gone.append(dependent)
         done[0] += 1
-        actor.progress(f"{trigger}: {done[0]}/{len(pairs)} dependents")
+        actor.run.progress(f"{trigger}: {done[0]}/{len(pairs)} dependents")
 
     actor.aws.map(send, pairs)
     step.detail["dependents"] = len(pairs) - len(gone)
@@ -117,7 +131,7 @@ def _send(actor: Actor, effect: Effect, world: Observation, step: StepResult) ->
 
 
 def _rescan(actor: Actor, _effect: Effect, world: Observation, step: StepResult) -> Observation:
-    fresh = actor.observer.observe(actor.aws, Intent.of(world))
+    fresh = actor.run.observer.observe(actor.aws, Intent.of(world))
     step.detail["active"] = [f"{d.region}/{d.name}" for d in fresh.active]
     if fresh.skipped_regions:
         step.detail["skipped_regions"] = dict(fresh.skipped_regions)
@@ -128,11 +142,11 @@ def _rescan(actor: Actor, _effect: Effect, world: Observation, step: StepResult)
 
 def _delete(actor: Actor, effect: Effect, world: Observation, step: StepResult) -> Observation:
     log = get_logger()
-    workflow = actor.workflow
+    workflow = actor.run.workflow
     actor.remember(replace(world, deletion_requested=True))
     task = world.deletion_task
     task_id = task.id if task and task.status in RUNNING else None
-    for call in effect.writes(workflow, world, actor.options, actor.where):
+    for call in effect.writes(workflow, world, actor.run.options, actor.run.where):
         if world.deletion_requested:
             log.info(
                 "delete.resubmit",
@@ -151,7 +165,7 @@ def _delete(actor: Actor, effect: Effect, world: Observation, step: StepResult) 
         restarts[0] += 1
         log.warning("delete.restart", task=task_id, attempt=restarts[0])
         call = effect.writes(
-            workflow, replace(world, deletion_task=None), actor.options, actor.where
+            workflow, replace(world, deletion_task=None), actor.run.options, actor.run.where
         )[0]
         new_id = str(actor.send(call, effect.trigger)["DeletionTaskId"])
         actor.remember(
@@ -164,16 +178,16 @@ def _delete(actor: Actor, effect: Effect, world: Observation, step: StepResult) 
     def poll() -> DeletionTask:
         nonlocal task_id
         assert task_id is not None
-        status = actor.observer.deletion_status(actor.aws, task_id)
+        status = actor.run.observer.deletion_status(actor.aws, task_id)
         if status is None:  # IAM forgot the task (cloud-nuke#1143): GetRole tells
-            if actor.observer.role(actor.aws) is None:
+            if actor.run.observer.role(actor.aws) is None:
                 status = DeletionTask(task_id, "SUCCEEDED")
             elif restarts[0] < _TASK_RESTARTS:
                 task_id = start_again()
                 status = DeletionTask(task_id, "NOT_STARTED")
             else:
                 status = DeletionTask(task_id, "FAILED", "IAM lost the deletion task repeatedly")
-        actor.progress(f"deletion task {status.status} ({time.monotonic() - started:.0f}s)")
+        actor.run.progress(f"deletion task {status.status} ({time.monotonic() - started:.0f}s)")
         return status
 
     step.detail["deletion_task"] = task_id
@@ -181,13 +195,13 @@ def _delete(actor: Actor, effect: Effect, world: Observation, step: StepResult) 
         workflow.poll,
         retry_result=lambda t: t.status in RUNNING,
         deadline=actor.aws.deadline,
-        sleep=actor.sleep,
+        sleep=actor.run.sleep,
     )(poll)
     step.detail["deletion_task"] = final.id
     step.detail["deletion_status"] = final.status
     log.info("delete.status", task=final.id, status=final.status)
     if final.status == "SUCCEEDED":
-        intended = effect.simulate(workflow, world, actor.options, actor.where)
+        intended = effect.simulate(workflow, world, actor.run.options, actor.run.where)
         return replace(intended, deletion_task=final)
     if final.status == "FAILED":
         step.detail["usage"] = usage_of(final)
@@ -202,14 +216,14 @@ def _record(actor: Actor, effect: Effect, world: Observation, step: StepResult) 
     usage = usage_of(task)
     step.detail["usage"] = usage
     get_logger().warning("delete.rejected", reason=task.reason if task else None, role_usage=usage)
-    after = effect.simulate(actor.workflow, world, actor.options, actor.where)
-    if after.rejects >= actor.workflow.max_deletion_attempts:
+    after = effect.simulate(actor.run.workflow, world, actor.run.options, actor.run.where)
+    if after.rejects >= actor.run.workflow.max_deletion_attempts:
         return after
-    wait = min(actor.reject_wait, max(actor.aws.deadline.remaining(), 0))
+    wait = min(actor.run.reject_wait, max(actor.aws.deadline.remaining(), 0))
     get_logger().info("delete.wait_before_retry", seconds=wait, attempt=after.rejects)
-    actor.progress(f"deletion failed: role still used; retrying in {wait:g}s")
-    actor.sleep(wait)
-    return actor.observer.observe(actor.aws, Intent.of(after))
+    actor.run.progress(f"deletion failed: role still used; retrying in {wait:g}s")
+    actor.run.sleep(wait)
+    return actor.run.observer.observe(actor.aws, Intent.of(after))
 
 
 def usage_of(task: DeletionTask | None) -> list[dict[str, Any]]:
@@ -230,23 +244,23 @@ ACTS: Mapping[Acting, Act] = {
 assert set(ACTS) == set(Acting), f"no act for {set(Acting) - set(ACTS)}"
 
 
-def converge(actor: Actor, world: Observation, label: Callable[[str], str]) -> StepResult | None:
+def converge(actor: Actor, world: Observation) -> StepResult | None:
     """The role's description is the one attribute AWS lets you edit: make it the one asked
     for on a role that exists (a role still to create gets it at creation). ``None`` when
     there is nothing to converge."""
-    role, description = world.role, actor.options.description
+    role, description = world.role, actor.run.options.description
     if role is None or not description or role.description == description:
         return None
-    here = label(derive_state(world))
+    here = actor.run.label(derive_state(world))
     step = StepResult(None, here, here, StepStatus.SUCCEEDED, detail={"converged": "description"})
     first = len(actor.aws.records)
     params = {"RoleName": role.name, "Description": description}
     if actor.aws.dry_run:
-        actor.aws.simulate("iam", "UpdateRole", actor.where.home, params)
+        actor.aws.simulate("iam", "UpdateRole", actor.run.where.home, params)
         step.status = StepStatus.SIMULATED
     else:
         try:
-            actor.send(Call("iam", "UpdateRole", actor.where.home, params), "create")
+            actor.send(Call("iam", "UpdateRole", actor.run.where.home, params), "create")
         except AwsError as error:
             step.status, step.error = StepStatus.FAILED, str(error)
     step.operations = actor.aws.operations()[first:]

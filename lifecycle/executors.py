@@ -4,62 +4,26 @@ one walk drives either; both fire the step's trigger on the run's machine."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 import structlog
 
 from lifecycle import exits
-from lifecycle.act import ACTS, Actor, converge
+from lifecycle.act import ACTS, Actor, Run, converge
 from lifecycle.aws import CallRecord, Gateway
-from lifecycle.decide import Blocked, PlanOptions, derive_state
+from lifecycle.decide import Blocked, derive_state
 from lifecycle.definition import Transition
-from lifecycle.effects import EFFECTS, RUNNING, Acting, Where
+from lifecycle.effects import EFFECTS, RUNNING, Acting
 from lifecycle.errors import AwsError
 from lifecycle.intent import Intent
 from lifecycle.journal import Journal
 from lifecycle.log import get_logger
-from lifecycle.machine import Lifecycle
 from lifecycle.observation import Observation, replace
-from lifecycle.observe import Observer
 from lifecycle.results import RunResult, StepResult, StepStatus
-from lifecycle.workflow import Workflow
 
 __all__ = ["Executor", "Real", "Run", "Simulated", "StepJournal", "failed_deletion"]
-
-
-@dataclass(frozen=True)
-class Run:
-    """What the steps of one run share."""
-
-    workflow: Workflow
-    journal: Journal
-    observer: Observer
-    where: Where
-    options: PlanOptions
-    #: The run's ``transitions`` machine: each step fires its trigger on it.
-    machine: Lifecycle
-    progress: Callable[[str], None]
-    sleep: Callable[[float], Any]
-    #: Seconds to wait after a failed deletion before draining again.
-    reject_wait: float
-
-    def label(self, state_id: str) -> str:
-        return self.workflow.definition.state(state_id).label
-
-    def actor(self, aws: Gateway, remember: Callable[[Observation], None]) -> Actor:
-        return Actor(
-            aws,
-            self.workflow,
-            self.observer,
-            self.where,
-            self.options,
-            remember,
-            self.progress,
-            self.sleep,
-            self.reject_wait,
-        )
 
 
 @dataclass(frozen=True)
@@ -138,7 +102,7 @@ class Real:
         self._remember(self.recorded.merged(Intent.of(world)))
 
     def converge(self, world: Observation, result: RunResult) -> Observation:
-        outcome = converge(self.run.actor(self.aws, self._remember_first), world, self.run.label)
+        outcome = converge(Actor(self.aws, self.run, self._remember_first), world)
         if outcome is None:
             return world
         result.steps.append(outcome)
@@ -161,7 +125,7 @@ class Real:
         log.info("step.start", state=run.label(start))
         effect = EFFECTS[trigger]
         try:
-            after = ACTS[effect.acting](run.actor(aws, self._remember_first), effect, world, step)
+            after = ACTS[effect.acting](Actor(aws, run, self._remember_first), effect, world, step)
             task = after.deletion_task
             if effect.acting is Acting.DELETE and task is not None and task.status in RUNNING:
                 step.status = StepStatus.RETRIABLE
@@ -203,7 +167,7 @@ class Simulated:
         self.run, self.aws = run, aws
 
     def converge(self, world: Observation, result: RunResult) -> Observation:
-        outcome = converge(self.run.actor(self.aws, lambda _world: None), world, self.run.label)
+        outcome = converge(Actor(self.aws, self.run, lambda _world: None), world)
         if outcome is None:
             return world
         result.steps.append(outcome)

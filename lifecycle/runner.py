@@ -21,10 +21,11 @@ from typing import Any
 import structlog
 
 from lifecycle import exits, plans
+from lifecycle.act import Run
 from lifecycle.aws import Gateway, available_regions, make_session
 from lifecycle.decide import Blocked, PlanOptions, derive_state, next_transition
 from lifecycle.effects import Where, deactivation_notes
-from lifecycle.executors import Executor, Real, Run, Simulated, failed_deletion
+from lifecycle.executors import Executor, Real, Simulated, failed_deletion
 from lifecycle.intent import Intent
 from lifecycle.journal import Journal, holder_id
 from lifecycle.log import get_logger

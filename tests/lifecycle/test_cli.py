@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import json
 import os
 import sqlite3
@@ -19,6 +18,7 @@ import pytest
 from lifecycle import exits
 from localaws import Fault, LocalAWS
 from localaws.seed import Account
+from tests import recorder
 
 REGIONS = "us-east-1,eu-west-1,us-west-2"
 
@@ -92,28 +92,15 @@ def one_line_error(done: subprocess.CompletedProcess[str]) -> str:
 # -- the recorder: which writes reached the server -------------------------------------------
 
 
-def _http(aws: LocalAWS, method: str, path: str) -> bytes:
-    with urllib.request.urlopen(
-        urllib.request.Request(aws.endpoint_url + path, method=method)
-    ) as r:
-        body: bytes = r.read()
-        return body
-
-
 def record(aws: LocalAWS) -> None:
-    _http(aws, "POST", "/moto-api/recorder/reset-recording")
-    _http(aws, "POST", "/moto-api/recorder/start-recording")
+    recorder.start(aws)
 
 
 def writes(aws: LocalAWS) -> list[tuple[str, str]]:
     """(operation, target) of every write the server received since `record`."""
-    _http(aws, "POST", "/moto-api/recorder/stop-recording")
+    recorder.stop(aws)
     found = []
-    for line in _http(aws, "GET", "/moto-api/recorder/download-recording").decode().splitlines():
-        entry = json.loads(line)
-        body = entry.get("body") or ""
-        if entry.get("body_encoded"):
-            body = base64.b64decode(body).decode(errors="replace")
+    for _method, _action, entry, body in recorder.requests(aws):
         if "Action=" in body:
             fields = dict(p.split("=", 1) for p in body.split("&") if "=" in p)
             if not fields["Action"].startswith(("Get", "List")):

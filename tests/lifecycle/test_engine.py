@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import base64
 import json
-import urllib.request
 from typing import Any
-from urllib.parse import parse_qs
 
 import pytest
 from structlog.contextvars import merge_contextvars
@@ -20,7 +17,9 @@ from lifecycle.results import StepStatus
 from lifecycle.workflow import Activation
 from localaws import Fault, LocalAWS
 from localaws.seed import Account
+from tests import recorder
 from tests.lifecycle.conftest import FAST, RunnerFactory
+from tests.recorder import is_write
 
 ROLE = "AWSServiceRoleForMediaTailor"
 
@@ -368,42 +367,20 @@ def test_a_region_not_enabled_is_reported_and_blocks_verify(
 # -- dry run ---------------------------------------------------------------------------------
 
 
-def _http(aws: LocalAWS, method: str, path: str) -> bytes:
-    request = urllib.request.Request(aws.endpoint_url + path, method=method)
-    with urllib.request.urlopen(request) as response:
-        body: bytes = response.read()
-        return body
-
-
 def recorded(aws: LocalAWS) -> list[tuple[str, str]]:
     """(HTTP method, query-protocol Action or "") of every request moto's recorder saw."""
-    lines = _http(aws, "GET", "/moto-api/recorder/download-recording").decode().splitlines()
-    calls = []
-    for entry in map(json.loads, lines):
-        body = entry.get("body") or ""
-        if entry.get("body_encoded"):
-            body = base64.b64decode(body).decode(errors="replace")
-        calls.append((entry["method"], parse_qs(body).get("Action", [""])[0]))
-    return calls
-
-
-def is_write(method: str, action: str) -> bool:
-    """IAM and STS name the operation in the body; MediaTailor (REST) reads with GET."""
-    if action:
-        return not action.startswith(("Get", "List"))
-    return method != "GET"
+    return [(method, action) for method, action, _, _ in recorder.requests(aws)]
 
 
 def test_dry_run_sends_no_write_at_all(
     make_runner: RunnerFactory, account: Account, aws: LocalAWS
 ) -> None:
     in_use(account)
-    _http(aws, "POST", "/moto-api/recorder/reset-recording")
-    _http(aws, "POST", "/moto-api/recorder/start-recording")
+    recorder.start(aws)
     try:
         result = make_runner().apply("deleted", dry_run=True)
     finally:
-        _http(aws, "POST", "/moto-api/recorder/stop-recording")
+        recorder.stop(aws)
     assert [s.transition for s in result.steps] == ["drain", "verify", "delete"]
     assert result.final_state == "deleted"
     sent = recorded(aws)

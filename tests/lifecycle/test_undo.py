@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-import base64
-import json
 import tempfile
-import urllib.request
 from collections.abc import Callable
 from pathlib import Path
-from urllib.parse import parse_qs
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -22,7 +18,9 @@ from lifecycle.runner import Runner, RunnerConfig
 from lifecycle.workflow import Activation
 from localaws import LocalAWS
 from localaws.seed import Account
+from tests import recorder
 from tests.lifecycle.conftest import FAST, REGIONS, RunnerFactory
+from tests.recorder import is_write
 
 
 def in_use(account: Account) -> None:
@@ -84,30 +82,9 @@ def test_in_use_without_activation_or_drain_is_refused_before_any_write(
 # -- the property: refused up front with nothing sent, or the target is reached ---------------
 
 
-def _http(aws: LocalAWS, method: str, path: str) -> bytes:
-    with urllib.request.urlopen(
-        urllib.request.Request(aws.endpoint_url + path, method=method)
-    ) as r:
-        body: bytes = r.read()
-        return body
-
-
 def sent_writes(aws: LocalAWS) -> int:
-    """Writes moto's recorder saw (IAM names its operation in the body; MediaTailor writes
-    are not GETs)."""
-    count = 0
-    for entry in map(
-        json.loads, _http(aws, "GET", "/moto-api/recorder/download-recording").decode().splitlines()
-    ):
-        body = entry.get("body") or ""
-        if entry.get("body_encoded"):
-            body = base64.b64decode(body).decode(errors="replace")
-        action = parse_qs(body).get("Action", [""])[0]
-        if action:
-            count += not action.startswith(("Get", "List"))
-        else:
-            count += entry["method"] != "GET"
-    return count
+    """Writes moto's recorder saw."""
+    return sum(is_write(method, action) for method, action, _, _ in recorder.requests(aws))
 
 
 def nothing(account: Account, make_runner: RunnerFactory) -> None:
@@ -177,13 +154,12 @@ def test_a_way_is_refused_with_nothing_sent_or_reaches_its_target(
 
     prepare: Callable[[Account, RunnerFactory], None] = START[start]
     prepare(account, make_runner)
-    _http(aws, "POST", "/moto-api/recorder/reset-recording")
-    _http(aws, "POST", "/moto-api/recorder/start-recording")
+    recorder.start(aws)
     try:
         result = make_runner().apply(target, ACTIVATIONS[activation])
     except Unreachable:
         assert sent_writes(aws) == 0
         return
     finally:
-        _http(aws, "POST", "/moto-api/recorder/stop-recording")
+        recorder.stop(aws)
     assert (result.exit_code, result.final_state) == (exits.OK, target), result.error
