@@ -1,6 +1,7 @@
 """``python -m benchmarks [TARGET ...]`` (``make bench``): run the targets, print one table.
 
-Targets: overhead, region_scan, drain, deletion, startup (all by default). Exit status 0 when
+Targets: overhead, region_scan, drain, deletion, startup, throttled_drain, scan_scale (all by
+default). Exit status 0 when
 every target passed, 1 when one did not.
 """
 
@@ -21,7 +22,15 @@ Target = Callable[[Bench], list[Row]]
 
 def targets() -> dict[str, Target]:
     # Imported only now: lifecycle.aws reads SLR_CRASH_AT at import, after the isolation.
-    from benchmarks import deletion, drain, overhead, region_scan, startup
+    from benchmarks import (
+        deletion,
+        drain,
+        overhead,
+        region_scan,
+        scan_scale,
+        startup,
+        throttled_drain,
+    )
 
     return {
         "overhead": overhead.run,
@@ -29,6 +38,8 @@ def targets() -> dict[str, Target]:
         "drain": drain.run,
         "deletion": deletion.run,
         "startup": startup.run,
+        "throttled_drain": throttled_drain.run,
+        "scan_scale": scan_scale.run,
     }
 
 

@@ -27,7 +27,7 @@ from typing import Any
 from benchmarks.local import Bench, LogSink
 from benchmarks.report import Row
 
-__all__ = ["child", "run"]
+__all__ = ["child", "memory_mb", "run"]
 
 CONFIGURATIONS = 1000
 LATENCY_MS = 20
@@ -35,7 +35,7 @@ LIMIT = 1.3
 RSS_LIMIT_MB = 200.0
 
 
-def _memory_mb(field: str) -> float:
+def memory_mb(field: str) -> float:
     """``VmHWM`` (peak) or ``VmRSS`` (now) of this process, in MB (getrusage as a fallback)."""
     try:
         for line in Path("/proc/self/status").read_text().splitlines():
@@ -58,7 +58,7 @@ def child(endpoint_url: str, state_dir: str) -> dict[str, Any]:
     config = RunnerConfig(endpoint_url=endpoint_url)
     journal = Journal.open(Path(state_dir))
     runner = Runner(WORKFLOW, journal, config)
-    before = _memory_mb("VmRSS")
+    before = memory_mb("VmRSS")
     started = time.perf_counter()
     result = runner.apply("deleted", step=True)
     total = time.perf_counter() - started
@@ -73,7 +73,7 @@ def child(endpoint_url: str, state_dir: str) -> dict[str, Any]:
         "run_seconds": total,
         "drain_seconds": drain["finished_at"] - drain["started_at"],
         "rss_before_mb": before,
-        "rss_peak_mb": _memory_mb("VmHWM"),
+        "rss_peak_mb": memory_mb("VmHWM"),
     }
 
 

@@ -1,0 +1,147 @@
+"""Target 7, scan at scale: 10,000 playback configurations over the 21 MediaTailor regions
+(many pages per region, with the local AWS's short and empty pages), observed as ``slr
+status`` does, against a plain boto3 script paging the same lists with the same concurrency,
+in the same child process (``python -m benchmarks.scan_scale ENDPOINT STATE_DIR``) whose peak
+RSS is the scan's alone.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import statistics
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from benchmarks.drain import memory_mb
+from benchmarks.local import Bench, LogSink
+from benchmarks.report import Row
+
+__all__ = ["child", "run"]
+
+CONFIGURATIONS = 10_000
+LIMIT = 1.3
+RSS_LIMIT_MB = 200.0
+RUNS = 3
+
+
+def _plain_scan(clients: dict[str, Any], workers: int) -> int:
+    """Every item of both lists in every region, one worker per (region, list)."""
+
+    def pages(work: tuple[str, str]) -> int:
+        region, operation = work
+        paginator = clients[region].get_paginator(operation)
+        return sum(len(page["Items"]) for page in paginator.paginate(MaxResults=100))
+
+    work = [(r, op) for r in clients for op in ("list_playback_configurations", "list_channels")]
+    with ThreadPoolExecutor(max_workers=min(workers, len(work))) as pool:
+        return sum(pool.map(pages, work))
+
+
+def child(endpoint_url: str, state_dir: str) -> dict[str, Any]:
+    """Both scans in this process, each warmed once (clients made), then timed."""
+    import boto3
+    from botocore.config import Config
+
+    from lifecycle.journal import Journal
+    from lifecycle.log import configure
+    from lifecycle.runner import Runner, RunnerConfig
+    from workflows.mediatailor import WORKFLOW
+
+    configure("json", stream=LogSink(), level=logging.INFO)
+    config = RunnerConfig(endpoint_url=endpoint_url)
+    runner = Runner(WORKFLOW, Journal.open(Path(state_dir)), config)
+    aws = runner.aws(dry_run=True)
+    account = aws.account_id()
+    found = len(runner.observe(aws, account).dependents)
+    ours = []
+    for _ in range(RUNS):
+        started = time.perf_counter()
+        runner.observe(aws, account)
+        ours.append(time.perf_counter() - started)
+    regions = runner.regions()
+    workers = min(config.scan_concurrency, 2 * len(regions))
+    session = boto3.session.Session()
+    plain_config = Config(retries={"mode": "standard"}, max_pool_connections=workers)
+    clients = {
+        r: session.client("mediatailor", region_name=r, endpoint_url=endpoint_url,
+                          config=plain_config)
+        for r in regions
+    }  # fmt: skip
+    listed = _plain_scan(clients, workers)
+    plain = []
+    for _ in range(RUNS):
+        started = time.perf_counter()
+        _plain_scan(clients, workers)
+        plain.append(time.perf_counter() - started)
+    return {
+        "found": found,
+        "listed": listed,
+        "regions": len(regions),
+        "workers": workers,
+        "ours": ours,
+        "plain": plain,
+        "rss_peak_mb": memory_mb("VmHWM"),
+    }
+
+
+def _seed(bench: Bench) -> None:
+    from lifecycle.aws import available_regions
+
+    account = bench.fresh()
+    regions = available_regions("mediatailor")
+    for region in regions:
+        account.client("mediatailor", region)
+    names = [(regions[i % len(regions)], f"config-{i:05d}") for i in range(CONFIGURATIONS)]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        list(pool.map(lambda rn: account.configuration(rn[0], rn[1], 0), names))
+
+
+def run(bench: Bench) -> list[Row]:
+    _seed(bench)
+    argv = [sys.executable, "-m", "benchmarks.scan_scale", bench.endpoint_url,
+            str(bench.state_dir("scan"))]  # fmt: skip
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=600, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"the scan child exited {done.returncode}: {done.stderr[-2000:]}")
+    figures = json.loads(done.stdout)
+    ours, plain = statistics.median(figures["ours"]), statistics.median(figures["plain"])
+    ratio = ours / plain
+    complete = figures["found"] == figures["listed"] == CONFIGURATIONS
+    rss_ok = figures["rss_peak_mb"] <= RSS_LIMIT_MB
+    notes = [
+        f"{CONFIGURATIONS} configurations over {figures['regions']} regions, short and empty "
+        f"pages on (the local AWS's default); found by slr {figures['found']}, by the script "
+        f"{figures['listed']}",
+        "scan times (s), median of "
+        f"{RUNS} after a warm-up: slr {', '.join(f'{t:.2f}' for t in figures['ours'])}; "
+        f"plain boto3 with {figures['workers']} workers "
+        f"{', '.join(f'{t:.2f}' for t in figures['plain'])}",
+        f"peak RSS (VmHWM) of the scanning process: {figures['rss_peak_mb']:.0f} MB "
+        f"(limit {RSS_LIMIT_MB:.0f} MB)",
+    ]
+    return [
+        Row(
+            "7. scan at scale",
+            f"boto3 {plain:.2f} s",
+            f"status {ours:.2f} s, {figures['rss_peak_mb']:.0f} MB",
+            ratio,
+            f"<= {LIMIT}, <= {RSS_LIMIT_MB:.0f} MB",
+            ratio <= LIMIT and rss_ok and complete,
+            notes,
+        )
+    ]
+
+
+def main() -> int:
+    endpoint_url, state_dir = sys.argv[1:3]
+    print(json.dumps(child(endpoint_url, state_dir)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
