@@ -29,6 +29,7 @@ from lifecycle.retry import Deadline, RetryPolicy, retrying
 
 __all__ = [
     "Aws",
+    "CLIENT_CONFIG",
     "AwsError",
     "CallRecord",
     "DryRunRefused",
@@ -73,6 +74,8 @@ TRANSIENT = frozenset(
         "RequestTimeoutException",
         "ConcurrentModification",
         "ConcurrentModificationException",
+        # DynamoDB: another transaction was writing the same item at that moment.
+        "TransactionConflictException",
     }
 )
 #: Refusals that no retry will change: fail at once, one line.
@@ -245,7 +248,7 @@ def make_session(
     params: dict[str, Any] = {"RoleArn": assume_role_arn, "RoleSessionName": "slr-lifecycle"}
     if external_id:
         params["ExternalId"] = external_id
-    sts = session.client("sts", endpoint_url=endpoint_url, config=_CONFIG)
+    sts = session.client("sts", endpoint_url=endpoint_url, config=CLIENT_CONFIG)
     try:
         creds = sts.assume_role(**params)["Credentials"]
     except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as error:
@@ -258,7 +261,8 @@ def make_session(
     )
 
 
-_CONFIG = botocore.config.Config(
+#: Every client's settings: botocore never retries (tenacity does), bounded timeouts.
+CLIENT_CONFIG = botocore.config.Config(
     retries={"total_max_attempts": 1, "mode": "standard"},
     connect_timeout=5,
     read_timeout=30,
@@ -335,7 +339,7 @@ class Aws:
         with self._lock:
             if key not in self._clients:
                 client = self.session.client(
-                    service, region_name=region, endpoint_url=self.endpoint_url, config=_CONFIG
+                    service, region_name=region, endpoint_url=self.endpoint_url, config=CLIENT_CONFIG
                 )
                 client.meta.events.register("before-call.*.*", self._refuse_unallowed)
                 _install_crash_hook(client)

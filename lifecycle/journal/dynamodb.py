@@ -1,0 +1,751 @@
+"""The DynamoDB journal: one table shared by runners on many machines (``dynamodb://TABLE``).
+
+Items (``pk`` / ``sk``, both strings):
+
+- ``role#<account>#<role>`` / ``lock``: the lease (holder, expires_at, version: the fencing
+  token); ``memory#<world>``: the memory, inline, or naming the generation of its chunks
+  ``memory#<world>#<generation>#<n>`` (an item holds at most 400 KB; a drain of thousands of
+  dependents does not fit one); ``call#<call id>``: a write call, intent then result;
+- ``runs`` / ``<seq>#<run id>``: the runs, newest last (``seq`` is the start in microseconds);
+- ``run#<run id>`` / ``run``: where the run sits; ``step#<step id>``: its steps.
+
+Ids are microseconds, strictly increasing in a process: runs of one role never overlap (the
+lease), so their order is their runs'. Every write is a transaction fenced by the writer's
+lease (see :mod:`lifecycle.journal._table`); reads are strongly consistent.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+import uuid
+from dataclasses import replace
+from typing import Any
+
+import botocore.exceptions
+
+from lifecycle.aws import CLIENT_CONFIG, error_code, make_session
+from lifecycle.journal._contract import (
+    Journal,
+    JournalError,
+    Lease,
+    LeaseLost,
+    LockHeld,
+    Scope,
+    dead_here,
+)
+from lifecycle.journal._table import (
+    KEY_SCHEMA,
+    GroupCommit,
+    Table,
+    expression,
+    lock_key,
+    role_pk,
+    value,
+)
+from lifecycle.retry import RetryPolicy, retrying
+
+__all__ = ["CHUNK_BYTES", "DynamoJournal", "connect_table", "create_table"]
+
+#: Bytes of memory per item, under DynamoDB's 400 KB item limit with room for the key.
+CHUNK_BYTES = 300_000
+_LAST = "~"  # sorts after every digit: the end of an open sort-key range
+
+
+def connect_table(
+    table: str, *, region: str | None, profile: str | None, endpoint_url: str | None
+) -> Table:
+    """The table through the runner's own credentials (never an assumed role)."""
+    try:
+        session = make_session(profile=profile, region=region)
+    except Exception as error:
+        raise JournalError(f"state table {table}: {error}") from None
+    where = region or session.region_name
+    if not where:
+        raise JournalError(
+            f"state table {table}: no region: use dynamodb://{table}?region=R or set AWS_REGION"
+        )
+    client = session.client(
+        "dynamodb", region_name=where, endpoint_url=endpoint_url, config=CLIENT_CONFIG
+    )
+    return Table(client, table, where)
+
+
+def _check_shape(table: Table, description: dict[str, Any]) -> None:
+    keys = tuple((k["AttributeName"], k["KeyType"]) for k in description["KeySchema"])
+    types = {a["AttributeName"]: a["AttributeType"] for a in description["AttributeDefinitions"]}
+    if keys != KEY_SCHEMA or any(types.get(name) != "S" for name, _ in KEY_SCHEMA):
+        shape = ", ".join(f"{n} ({types.get(n, '?')}, {t})" for n, t in keys)
+        raise JournalError(
+            f"{table} is not a slr-lifecycle state table: its key is {shape}, "
+            "not pk (S, HASH), sk (S, RANGE)"
+        )
+
+
+def _describe(table: Table) -> dict[str, Any]:
+    try:
+        found: dict[str, Any] = table.call("describe_table", TableName=table.name)["Table"]
+    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as error:
+        raise table.error(error) from None
+    _check_shape(table, found)
+    return found
+
+
+def create_table(table: Table) -> bool:
+    """Create the state table (on-demand, server-side encrypted) and wait until it is active;
+    False when it existed already (of the right shape)."""
+    try:
+        table.call(
+            "create_table",
+            TableName=table.name,
+            KeySchema=[{"AttributeName": n, "KeyType": t} for n, t in KEY_SCHEMA],
+            AttributeDefinitions=[
+                {"AttributeName": n, "AttributeType": "S"} for n, _ in KEY_SCHEMA
+            ],
+            BillingMode="PAY_PER_REQUEST",
+            SSESpecification={"Enabled": True},
+            Tags=[{"Key": "created-by", "Value": "slr-lifecycle"}],
+        )
+        created = True
+    except botocore.exceptions.ClientError as error:
+        if error_code(error) != "ResourceInUseException":
+            raise table.error(error) from None
+        created = False
+    except botocore.exceptions.BotoCoreError as error:
+        raise table.error(error) from None
+    poll = RetryPolicy(
+        interval_seconds=0.2,
+        backoff_rate=1.5,
+        max_attempts=60,
+        max_delay_seconds=5.0,
+        jitter="NONE",
+    )
+    retrying(poll, retry_result=lambda t: t.get("TableStatus") != "ACTIVE")(_describe, table)
+    return created
+
+
+class _Ids:
+    """Strictly increasing microsecond ids (a clock that steps back does not repeat one)."""
+
+    def __init__(self) -> None:
+        self._last = 0
+        self._lock = threading.Lock()
+
+    def next(self) -> int:
+        with self._lock:
+            self._last = max(time.time_ns() // 1000, self._last + 1)
+            return self._last
+
+
+def _key(pk: str, sk: str) -> dict[str, dict[str, str]]:
+    return {"pk": value(pk), "sk": value(sk)}
+
+
+def _put(table: str, pk: str, sk: str, **attrs: Any) -> dict[str, Any]:
+    item = _key(pk, sk) | {k: value(v) for k, v in attrs.items()}
+    return {"Put": {"TableName": table, "Item": item}}
+
+
+def _update(table: str, pk: str, sk: str, **attrs: Any) -> dict[str, Any]:
+    names = {f"#a{i}": k for i, k in enumerate(attrs)}
+    values = {f":a{i}": value(v) for i, v in enumerate(attrs.values())}
+    sets = ", ".join(f"#a{i} = :a{i}" for i in range(len(attrs)))
+    return {
+        "Update": {
+            "TableName": table,
+            "Key": _key(pk, sk),
+            "UpdateExpression": f"SET {sets}",
+            "ExpressionAttributeNames": names,
+            "ExpressionAttributeValues": values,
+        }
+    }
+
+
+def _delete(table: str, pk: str, sk: str) -> dict[str, Any]:
+    return {"Delete": {"TableName": table, "Key": _key(pk, sk)}}
+
+
+class DynamoJournal(Journal):
+    """The journal in one DynamoDB table (see the module's docstring for its items)."""
+
+    def __init__(self, table: Table) -> None:
+        super().__init__()
+        self.table = table
+        self._ids = _Ids()
+        self._commit = GroupCommit(table, self._lost)
+        self._last_run: str | None = None
+        # What this process wrote: a step's or a call's run is not in its id.
+        self._runs: dict[str, tuple[int, Scope]] = {}
+        self._steps: dict[int, tuple[str, Scope]] = {}
+        self._calls: dict[int, Scope] = {}
+
+    @classmethod
+    def connect(
+        cls,
+        table: str,
+        *,
+        region: str | None = None,
+        profile: str | None = None,
+        endpoint_url: str | None = None,
+    ) -> DynamoJournal:
+        """The journal in ``table``, checked to exist with the state table's shape."""
+        found = connect_table(table, region=region, profile=profile, endpoint_url=endpoint_url)
+        _describe(found)
+        return cls(found)
+
+    def __str__(self) -> str:
+        return str(self.table)
+
+    def close(self) -> None:
+        self.table.client.close()
+
+    def _write(self, actions: list[dict[str, Any]], scope: Scope | None) -> None:
+        try:
+            self._commit.write(actions, self.fence(scope) if scope else None)
+        except botocore.exceptions.BotoCoreError as error:
+            raise self.table.error(error) from None
+
+    def _read(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as error:
+            raise self.table.error(error) from None
+
+    def _lost(self, lease: Lease) -> LeaseLost:
+        lock = self._read(self.table.get, _plain_key(lock_key(lease.account, lease.role))) or {}
+        return LeaseLost(
+            lease.account, lease.role, lock.get("holder", ""), float(lock.get("expires_at", 0))
+        )
+
+    # runs and steps
+
+    def start_run(
+        self,
+        run_id: str,
+        *,
+        workflow: str,
+        account: str,
+        role: str,
+        command: str,
+        target: str | None,
+        dry_run: bool,
+    ) -> None:
+        seq, name = self._ids.next(), self.table.name
+        run = {
+            "run_id": run_id,
+            "workflow": workflow,
+            "account": account,
+            "role": role,
+            "command": command,
+            "target": target,
+            "dry_run": dry_run,
+            "started_at": seq / 1e6,
+            "finished_at": None,
+            "outcome": None,
+            "final_state": None,
+        }
+        self._write(
+            [
+                _put(name, "runs", f"{seq:020d}#{run_id}", **run),
+                _put(name, f"run#{run_id}", "run", seq=seq, account=account, role=role),
+            ],
+            (account, role),
+        )
+        self._runs[run_id] = (seq, (account, role))
+        self._last_run = run_id
+
+    def _run(self, run_id: str) -> tuple[int, Scope] | None:
+        if run_id not in self._runs:
+            found = self._read(self.table.get, {"pk": f"run#{run_id}", "sk": "run"})
+            if found is None:
+                return None
+            self._runs[run_id] = (int(found["seq"]), (found["account"], found["role"]))
+        return self._runs[run_id]
+
+    def finish_run(self, run_id: str, *, outcome: str, final_state: str | None) -> None:
+        run = self._run(run_id)
+        if run is None:
+            raise JournalError(f"{self}: no run {run_id}")
+        seq, scope = run
+        self._write(
+            [
+                _update(
+                    self.table.name,
+                    "runs",
+                    f"{seq:020d}#{run_id}",
+                    finished_at=time.time(),
+                    outcome=outcome,
+                    final_state=final_state,
+                )
+            ],
+            scope,
+        )
+
+    def start_step(self, run_id: str, *, transition: str, from_state: str) -> int:
+        run = self._run(run_id)
+        if run is None:
+            raise JournalError(f"{self}: no run {run_id}")
+        step_id = self._ids.next()
+        self._write(
+            [
+                _put(
+                    self.table.name,
+                    f"run#{run_id}",
+                    f"step#{step_id:020d}",
+                    step_id=step_id,
+                    transition=transition,
+                    from_state=from_state,
+                    to_state=None,
+                    status=None,
+                    error=None,
+                    started_at=time.time(),
+                    finished_at=None,
+                )
+            ],
+            run[1],
+        )
+        self._steps[step_id] = (run_id, run[1])
+        return step_id
+
+    def finish_step(
+        self, step_id: int, *, status: str, to_state: str | None, error: str | None = None
+    ) -> None:
+        if step_id not in self._steps:
+            raise JournalError(f"{self}: no step {step_id}")
+        run_id, scope = self._steps[step_id]
+        self._write(
+            [
+                _update(
+                    self.table.name,
+                    f"run#{run_id}",
+                    f"step#{step_id:020d}",
+                    finished_at=time.time(),
+                    status=status,
+                    to_state=to_state,
+                    error=error,
+                )
+            ],
+            scope,
+        )
+
+    # write calls
+
+    def intent(
+        self,
+        step_id: int | None,
+        *,
+        service: str,
+        operation: str,
+        region: str,
+        params: dict[str, Any],
+        key: str,
+    ) -> int:
+        if step_id is None:
+            run_id = self._last_run
+            scope = self._runs[run_id][1] if run_id in self._runs else None
+        else:
+            run_id, scope = self._steps.get(step_id, (None, None))
+        if run_id is None or scope is None:
+            raise JournalError(f"{self}: intent {key!r} belongs to no run (step {step_id})")
+        call_id = self._ids.next()
+        self._write(
+            [
+                _put(
+                    self.table.name,
+                    role_pk(*scope),
+                    f"call#{call_id:020d}",
+                    call_id=call_id,
+                    run_id=run_id,
+                    step_id=step_id,
+                    service=service,
+                    operation=operation,
+                    region=region,
+                    params=_dumps(params),
+                    key=key,
+                    created_at=time.time(),
+                )
+            ],
+            scope,
+        )
+        self._calls[call_id] = scope
+        return call_id
+
+    def result(
+        self,
+        call_id: int,
+        *,
+        ok: bool,
+        response: dict[str, Any] | None = None,
+        error: str | None = None,
+        attempts: int = 1,
+    ) -> None:
+        scope = self._calls.get(call_id)
+        if scope is None:
+            raise JournalError(f"{self}: no call {call_id}")
+        self._write(
+            [
+                _update(
+                    self.table.name,
+                    role_pk(*scope),
+                    f"call#{call_id:020d}",
+                    ok=ok,
+                    response=_dumps(response),
+                    error=error,
+                    attempts=attempts,
+                    finished_at=time.time(),
+                )
+            ],
+            scope,
+        )
+        del self._calls[call_id]
+
+    def _calls_of(
+        self,
+        scope: Scope,
+        since: int = 0,
+        *,
+        newest_first: bool = False,
+        where: str | None = None,
+        values: dict[str, Any] | None = None,
+        limit: int | None = None,
+    ) -> list[dict[str, Any]]:
+        return list(
+            self._read(
+                self.table.query,
+                role_pk(*scope),
+                "#sk BETWEEN :from AND :to",
+                {":from": f"call#{since:020d}", ":to": f"call#{_LAST}", **(values or {})},
+                newest_first=newest_first,
+                where=where,
+                limit=limit,
+            )
+        )
+
+    def completed(
+        self, account: str, role: str, key: str, *, since_run: str | None = None
+    ) -> dict[str, Any] | None:
+        since = 0
+        if since_run is not None:
+            run = self._run(since_run)
+            if run is None:
+                return None
+            since = run[0]
+        found = self._calls_of(
+            (account, role),
+            since,
+            newest_first=True,
+            where="#key = :k AND #ok = :ok",
+            values={":k": key, ":ok": True},
+            limit=1,
+        )
+        return (_loads(found[0].get("response")) or {}) if found else None
+
+    def unfinished(self, account: str, role: str) -> list[dict[str, Any]]:
+        fields = (
+            "call_id",
+            "run_id",
+            "service",
+            "operation",
+            "region",
+            "params",
+            "key",
+            "created_at",
+        )
+        calls = self._calls_of((account, role), where="attribute_not_exists(#ok)")
+        return [{f: c.get(f) for f in fields} | {"params": _loads(c["params"])} for c in calls]
+
+    # per-role memory
+
+    def memory(self, account: str, role: str, world: str = "real") -> dict[str, Any]:
+        head = self._read(self.table.get, {"pk": role_pk(account, role), "sk": f"memory#{world}"})
+        if head is None:
+            return {}
+        if "data" in head:
+            return dict(json.loads(bytes(head["data"])))
+        chunks = self._read(
+            self.table.query,
+            role_pk(account, role),
+            "begins_with(#sk, :p)",
+            {":p": f"memory#{world}#{head['generation']}#"},
+        )
+        if len(chunks) != head["chunks"]:
+            raise JournalError(
+                f"{self}: memory of {account}/{role} ({world}) is incomplete: "
+                f"{len(chunks)} of {head['chunks']} parts"
+            )
+        return dict(json.loads(b"".join(bytes(c["data"]) for c in chunks)))
+
+    def _old_chunks(self, pk: str, world: str) -> list[dict[str, Any]]:
+        """Deletes of the chunks the current memory head refers to (in its replacement's
+        transaction: never of chunks another holder may be writing)."""
+        head = self._read(self.table.get, {"pk": pk, "sk": f"memory#{world}"}) or {}
+        gen = head.get("generation")
+        return [
+            _delete(self.table.name, pk, f"memory#{world}#{gen}#{n:05d}")
+            for n in range(int(head.get("chunks", 0)) if gen else 0)
+        ]
+
+    def remember(
+        self, account: str, role: str, memory: dict[str, Any], world: str = "real"
+    ) -> None:
+        pk, data = role_pk(account, role), _dumps(memory).encode()
+        old, now = self._old_chunks(pk, world), time.time()
+        if len(data) <= CHUNK_BYTES:
+            head = _put(self.table.name, pk, f"memory#{world}", data=data, updated_at=now)
+        else:
+            # The parts first, under a new generation nothing refers to yet; then the head
+            # that refers to them, fenced, in one transaction with the old parts' deletion.
+            gen = uuid.uuid4().hex[:12]
+            parts = [data[i : i + CHUNK_BYTES] for i in range(0, len(data), CHUNK_BYTES)]
+            self._read(
+                self.table.batch_put,
+                [
+                    _put(self.table.name, pk, f"memory#{world}#{gen}#{n:05d}", data=part)["Put"][
+                        "Item"
+                    ]
+                    for n, part in enumerate(parts)
+                ],
+            )
+            head = _put(
+                self.table.name,
+                pk,
+                f"memory#{world}",
+                generation=gen,
+                chunks=len(parts),
+                updated_at=now,
+            )
+        self._write([head, *old], (account, role))
+
+    def forget(self, account: str, role: str, world: str = "real") -> None:
+        pk = role_pk(account, role)
+        old = self._old_chunks(pk, world)
+        self._write([_delete(self.table.name, pk, f"memory#{world}"), *old], (account, role))
+
+    # history
+
+    def runs(
+        self, limit: int = 20, *, account: str | None = None, role: str | None = None
+    ) -> list[dict[str, Any]]:
+        where = " AND ".join(c for c, v in (("#account = :a", account), ("#role = :r", role)) if v)
+        values = {k: v for k, v in ((":a", account), (":r", role)) if v}
+        found = self._read(
+            self.table.query,
+            "runs",
+            "#sk < :end",
+            {":end": _LAST, **values},
+            newest_first=True,
+            where=where or None,
+            limit=limit,
+        )
+        fields = (
+            "run_id",
+            "workflow",
+            "account",
+            "role",
+            "command",
+            "target",
+            "dry_run",
+            "started_at",
+            "finished_at",
+            "outcome",
+            "final_state",
+        )
+        return [{f: r.get(f) for f in fields} for r in found]
+
+    def steps(self, run_id: str) -> list[dict[str, Any]]:
+        items = self._read(self.table.query, f"run#{run_id}", "#sk <= :end", {":end": _LAST})
+        pointer = next((i for i in items if i["sk"] == "run"), None)
+        if pointer is None:
+            return []
+        fields = (
+            "step_id",
+            "transition",
+            "from_state",
+            "to_state",
+            "status",
+            "error",
+            "started_at",
+            "finished_at",
+        )
+        steps = {
+            i["step_id"]: {f: i.get(f) for f in fields} | {"calls": []}
+            for i in items
+            if i["sk"].startswith("step#")
+        }
+        call_fields = (
+            "call_id",
+            "service",
+            "operation",
+            "region",
+            "key",
+            "error",
+            "attempts",
+            "created_at",
+            "finished_at",
+        )
+        for c in self._calls_of(
+            (pointer["account"], pointer["role"]),
+            int(pointer["seq"]),
+            where="#run_id = :run",
+            values={":run": run_id},
+        ):
+            if c.get("step_id") in steps:
+                steps[c["step_id"]]["calls"].append(
+                    {f: c.get(f) for f in call_fields}
+                    | {
+                        "params": _loads(c["params"]),
+                        "response": _loads(c.get("response")),
+                        "ok": c.get("ok"),
+                    }
+                )
+        return list(steps.values())
+
+    # the lease lock
+
+    def _take(self, lease: Lease, lease_seconds: float, *, renewing: bool) -> Lease:
+        key = lock_key(lease.account, lease.role)
+        lock = self._read(self.table.get, _plain_key(key))
+        now = time.time()
+        holder = (lock or {}).get("holder", "")
+        until, version = (
+            float((lock or {}).get("expires_at", 0)),
+            int((lock or {}).get("version", 0)),
+        )
+        # A renewal never steals: losing the lease means someone else may have acted.
+        theirs = bool(holder) and holder != lease.holder
+        live = theirs and until > now and not dead_here(holder)
+        if theirs and (renewing or live):
+            raise LockHeld(lease.account, lease.role, holder, until)
+        if renewing:
+            new = replace(lease, expires_at=now + lease_seconds)
+            condition = "#holder = :h AND #version = :v"
+            values: dict[str, Any] = {":h": lease.holder, ":v": lease.version}
+            change = "SET #expires_at = :e"
+        else:
+            # Every taking is a new fencing token, even by the same holder.
+            new = replace(lease, expires_at=now + lease_seconds, version=version + 1)
+            condition = "attribute_not_exists(#sk)" if lock is None else "#version = :seen"
+            values = {} if lock is None else {":seen": version}
+            change = "SET #holder = :nh, #expires_at = :e, #version = :nv"
+            values |= {":nh": new.holder, ":nv": new.version}
+        values[":e"] = new.expires_at
+        try:
+            self.table.call(
+                "update_item",
+                TableName=self.table.name,
+                Key=key,
+                UpdateExpression=change,
+                ConditionExpression=condition,
+                **expression(change, condition, values=values),
+            )
+        except botocore.exceptions.ClientError as error:
+            if error_code(error) != "ConditionalCheckFailedException":
+                raise self.table.error(error) from None
+            now_lock = self._read(self.table.get, _plain_key(key)) or {}
+            raise (LeaseLost if renewing else LockHeld)(
+                lease.account,
+                lease.role,
+                now_lock.get("holder", ""),
+                float(now_lock.get("expires_at", 0)),
+            ) from None
+        except botocore.exceptions.BotoCoreError as error:
+            raise self.table.error(error) from None
+        return new
+
+    def _give_back(self, lease: Lease) -> None:
+        # The item stays, with its version: the next taking's token must be greater.
+        change, condition = (
+            "SET #holder = :none, #expires_at = :zero",
+            "#holder = :h AND #version = :v",
+        )
+        values = {":none": "", ":zero": 0, ":h": lease.holder, ":v": lease.version}
+        try:
+            self.table.call(
+                "update_item",
+                TableName=self.table.name,
+                Key=lock_key(lease.account, lease.role),
+                UpdateExpression=change,
+                ConditionExpression=condition,
+                **expression(change, condition, values=values),
+            )
+        except botocore.exceptions.ClientError as error:
+            if error_code(error) != "ConditionalCheckFailedException":
+                raise self.table.error(error) from None
+
+    # migration
+
+    def import_rows(
+        self, runs: list[dict[str, Any]], steps: list[dict[str, Any]], calls: list[dict[str, Any]]
+    ) -> None:
+        """Copy a local journal's history (as its rows) into the table, ids kept in order."""
+        name, items = self.table.name, []
+        step_ids = _renumber(steps, "step_id", "started_at")
+        call_ids = _renumber(calls, "call_id", "created_at")
+        where: dict[str, Scope] = {}
+        for run in runs:
+            seq = int(run["started_at"] * 1e6)
+            where[run["run_id"]] = (run["account"], run["role"])
+            items.append(
+                _put(
+                    name,
+                    "runs",
+                    f"{seq:020d}#{run['run_id']}",
+                    **run | {"dry_run": bool(run["dry_run"])},
+                )
+            )
+            items.append(
+                _put(
+                    name,
+                    f"run#{run['run_id']}",
+                    "run",
+                    seq=seq,
+                    account=run["account"],
+                    role=run["role"],
+                )
+            )
+        for step in steps:
+            sid = step_ids[step["step_id"]]
+            items.append(
+                _put(
+                    name,
+                    f"run#{step['run_id']}",
+                    f"step#{sid:020d}",
+                    **{k: v for k, v in step.items() if k != "run_id"} | {"step_id": sid},
+                )
+            )
+        for call in calls:
+            cid = call_ids[call["call_id"]]
+            attrs = {k: v for k, v in call.items() if v is not None or k in ("step_id",)}
+            attrs |= {
+                "call_id": cid,
+                "step_id": step_ids.get(call["step_id"]),
+                "ok": None if call["ok"] is None else bool(call["ok"]),
+            }
+            if call["ok"] is None:
+                del attrs["ok"]  # an intent without result stays one
+            items.append(
+                _put(name, role_pk(call["account"], call["role"]), f"call#{cid:020d}", **attrs)
+            )
+        self._read(self.table.batch_put, [i["Put"]["Item"] for i in items])
+
+
+def _renumber(rows: list[dict[str, Any]], id_field: str, time_field: str) -> dict[int, int]:
+    """Microsecond ids for a local journal's counters, in their order."""
+    out, last = {}, 0
+    for row in sorted(rows, key=lambda r: int(r[id_field])):
+        last = max(int(row[time_field] * 1e6), last + 1)
+        out[int(row[id_field])] = last
+    return out
+
+
+def _plain_key(key: dict[str, dict[str, str]]) -> dict[str, str]:
+    return {k: v["S"] for k, v in key.items()}
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, default=str)
+
+
+def _loads(text: str | None) -> Any:
+    return None if text is None else json.loads(text)
