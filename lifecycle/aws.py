@@ -339,7 +339,10 @@ class Aws:
         with self._lock:
             if key not in self._clients:
                 client = self.session.client(
-                    service, region_name=region, endpoint_url=self.endpoint_url, config=CLIENT_CONFIG
+                    service,
+                    region_name=region,
+                    endpoint_url=self.endpoint_url,
+                    config=CLIENT_CONFIG,
                 )
                 client.meta.events.register("before-call.*.*", self._refuse_unallowed)
                 _install_crash_hook(client)

@@ -57,7 +57,8 @@ class LeaseLost(LockHeld):
 
     def __init__(self, account: str, role: str, holder: str, expires_at: float) -> None:
         super().__init__(account, role, holder, expires_at)
-        now = f"held by {holder} until {_utc(expires_at)}" if holder else "expired"
+        live = holder and expires_at > time.time()
+        now = f"held by {holder} until {_utc(expires_at)}" if live else "it expired"
         Exception.__init__(self, f"lease on {account}/{role} lost, nothing more written: {now}")
 
 

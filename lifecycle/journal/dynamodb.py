@@ -17,7 +17,6 @@ lease (see :mod:`lifecycle.journal._table`); reads are strongly consistent.
 from __future__ import annotations
 
 import json
-import threading
 import time
 import uuid
 from dataclasses import replace
@@ -25,7 +24,8 @@ from typing import Any
 
 import botocore.exceptions
 
-from lifecycle.aws import CLIENT_CONFIG, error_code, make_session
+from lifecycle.aws import error_code
+from lifecycle.journal._commit import GroupCommit, lock_key, role_pk
 from lifecycle.journal._contract import (
     Journal,
     JournalError,
@@ -35,135 +35,19 @@ from lifecycle.journal._contract import (
     Scope,
     dead_here,
 )
+from lifecycle.journal._items import LAST, Ids, call_item, delete, put, run_items, step_item, update
 from lifecycle.journal._table import (
-    KEY_SCHEMA,
-    GroupCommit,
     Table,
+    connect_table,
+    create_table,
+    describe,
     expression,
-    lock_key,
-    role_pk,
-    value,
 )
-from lifecycle.retry import RetryPolicy, retrying
 
 __all__ = ["CHUNK_BYTES", "DynamoJournal", "connect_table", "create_table"]
 
 #: Bytes of memory per item, under DynamoDB's 400 KB item limit with room for the key.
 CHUNK_BYTES = 300_000
-_LAST = "~"  # sorts after every digit: the end of an open sort-key range
-
-
-def connect_table(
-    table: str, *, region: str | None, profile: str | None, endpoint_url: str | None
-) -> Table:
-    """The table through the runner's own credentials (never an assumed role)."""
-    try:
-        session = make_session(profile=profile, region=region)
-    except Exception as error:
-        raise JournalError(f"state table {table}: {error}") from None
-    where = region or session.region_name
-    if not where:
-        raise JournalError(
-            f"state table {table}: no region: use dynamodb://{table}?region=R or set AWS_REGION"
-        )
-    client = session.client(
-        "dynamodb", region_name=where, endpoint_url=endpoint_url, config=CLIENT_CONFIG
-    )
-    return Table(client, table, where)
-
-
-def _check_shape(table: Table, description: dict[str, Any]) -> None:
-    keys = tuple((k["AttributeName"], k["KeyType"]) for k in description["KeySchema"])
-    types = {a["AttributeName"]: a["AttributeType"] for a in description["AttributeDefinitions"]}
-    if keys != KEY_SCHEMA or any(types.get(name) != "S" for name, _ in KEY_SCHEMA):
-        shape = ", ".join(f"{n} ({types.get(n, '?')}, {t})" for n, t in keys)
-        raise JournalError(
-            f"{table} is not a slr-lifecycle state table: its key is {shape}, "
-            "not pk (S, HASH), sk (S, RANGE)"
-        )
-
-
-def _describe(table: Table) -> dict[str, Any]:
-    try:
-        found: dict[str, Any] = table.call("describe_table", TableName=table.name)["Table"]
-    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as error:
-        raise table.error(error) from None
-    _check_shape(table, found)
-    return found
-
-
-def create_table(table: Table) -> bool:
-    """Create the state table (on-demand, server-side encrypted) and wait until it is active;
-    False when it existed already (of the right shape)."""
-    try:
-        table.call(
-            "create_table",
-            TableName=table.name,
-            KeySchema=[{"AttributeName": n, "KeyType": t} for n, t in KEY_SCHEMA],
-            AttributeDefinitions=[
-                {"AttributeName": n, "AttributeType": "S"} for n, _ in KEY_SCHEMA
-            ],
-            BillingMode="PAY_PER_REQUEST",
-            SSESpecification={"Enabled": True},
-            Tags=[{"Key": "created-by", "Value": "slr-lifecycle"}],
-        )
-        created = True
-    except botocore.exceptions.ClientError as error:
-        if error_code(error) != "ResourceInUseException":
-            raise table.error(error) from None
-        created = False
-    except botocore.exceptions.BotoCoreError as error:
-        raise table.error(error) from None
-    poll = RetryPolicy(
-        interval_seconds=0.2,
-        backoff_rate=1.5,
-        max_attempts=60,
-        max_delay_seconds=5.0,
-        jitter="NONE",
-    )
-    retrying(poll, retry_result=lambda t: t.get("TableStatus") != "ACTIVE")(_describe, table)
-    return created
-
-
-class _Ids:
-    """Strictly increasing microsecond ids (a clock that steps back does not repeat one)."""
-
-    def __init__(self) -> None:
-        self._last = 0
-        self._lock = threading.Lock()
-
-    def next(self) -> int:
-        with self._lock:
-            self._last = max(time.time_ns() // 1000, self._last + 1)
-            return self._last
-
-
-def _key(pk: str, sk: str) -> dict[str, dict[str, str]]:
-    return {"pk": value(pk), "sk": value(sk)}
-
-
-def _put(table: str, pk: str, sk: str, **attrs: Any) -> dict[str, Any]:
-    item = _key(pk, sk) | {k: value(v) for k, v in attrs.items()}
-    return {"Put": {"TableName": table, "Item": item}}
-
-
-def _update(table: str, pk: str, sk: str, **attrs: Any) -> dict[str, Any]:
-    names = {f"#a{i}": k for i, k in enumerate(attrs)}
-    values = {f":a{i}": value(v) for i, v in enumerate(attrs.values())}
-    sets = ", ".join(f"#a{i} = :a{i}" for i in range(len(attrs)))
-    return {
-        "Update": {
-            "TableName": table,
-            "Key": _key(pk, sk),
-            "UpdateExpression": f"SET {sets}",
-            "ExpressionAttributeNames": names,
-            "ExpressionAttributeValues": values,
-        }
-    }
-
-
-def _delete(table: str, pk: str, sk: str) -> dict[str, Any]:
-    return {"Delete": {"TableName": table, "Key": _key(pk, sk)}}
 
 
 class DynamoJournal(Journal):
@@ -172,7 +56,7 @@ class DynamoJournal(Journal):
     def __init__(self, table: Table) -> None:
         super().__init__()
         self.table = table
-        self._ids = _Ids()
+        self._ids = Ids()
         self._commit = GroupCommit(table, self._lost)
         self._last_run: str | None = None
         # What this process wrote: a step's or a call's run is not in its id.
@@ -191,7 +75,7 @@ class DynamoJournal(Journal):
     ) -> DynamoJournal:
         """The journal in ``table``, checked to exist with the state table's shape."""
         found = connect_table(table, region=region, profile=profile, endpoint_url=endpoint_url)
-        _describe(found)
+        describe(found)
         return cls(found)
 
     def __str__(self) -> str:
@@ -231,7 +115,7 @@ class DynamoJournal(Journal):
         target: str | None,
         dry_run: bool,
     ) -> None:
-        seq, name = self._ids.next(), self.table.name
+        seq = self._ids.next()
         run = {
             "run_id": run_id,
             "workflow": workflow,
@@ -245,13 +129,7 @@ class DynamoJournal(Journal):
             "outcome": None,
             "final_state": None,
         }
-        self._write(
-            [
-                _put(name, "runs", f"{seq:020d}#{run_id}", **run),
-                _put(name, f"run#{run_id}", "run", seq=seq, account=account, role=role),
-            ],
-            (account, role),
-        )
+        self._write(run_items(self.table.name, seq, run), (account, role))
         self._runs[run_id] = (seq, (account, role))
         self._last_run = run_id
 
@@ -270,7 +148,7 @@ class DynamoJournal(Journal):
         seq, scope = run
         self._write(
             [
-                _update(
+                update(
                     self.table.name,
                     "runs",
                     f"{seq:020d}#{run_id}",
@@ -287,24 +165,17 @@ class DynamoJournal(Journal):
         if run is None:
             raise JournalError(f"{self}: no run {run_id}")
         step_id = self._ids.next()
-        self._write(
-            [
-                _put(
-                    self.table.name,
-                    f"run#{run_id}",
-                    f"step#{step_id:020d}",
-                    step_id=step_id,
-                    transition=transition,
-                    from_state=from_state,
-                    to_state=None,
-                    status=None,
-                    error=None,
-                    started_at=time.time(),
-                    finished_at=None,
-                )
-            ],
-            run[1],
-        )
+        step = {
+            "step_id": step_id,
+            "transition": transition,
+            "from_state": from_state,
+            "to_state": None,
+            "status": None,
+            "error": None,
+            "started_at": time.time(),
+            "finished_at": None,
+        }
+        self._write([step_item(self.table.name, run_id, step)], run[1])
         self._steps[step_id] = (run_id, run[1])
         return step_id
 
@@ -316,7 +187,7 @@ class DynamoJournal(Journal):
         run_id, scope = self._steps[step_id]
         self._write(
             [
-                _update(
+                update(
                     self.table.name,
                     f"run#{run_id}",
                     f"step#{step_id:020d}",
@@ -349,25 +220,18 @@ class DynamoJournal(Journal):
         if run_id is None or scope is None:
             raise JournalError(f"{self}: intent {key!r} belongs to no run (step {step_id})")
         call_id = self._ids.next()
-        self._write(
-            [
-                _put(
-                    self.table.name,
-                    role_pk(*scope),
-                    f"call#{call_id:020d}",
-                    call_id=call_id,
-                    run_id=run_id,
-                    step_id=step_id,
-                    service=service,
-                    operation=operation,
-                    region=region,
-                    params=_dumps(params),
-                    key=key,
-                    created_at=time.time(),
-                )
-            ],
-            scope,
-        )
+        call = {
+            "call_id": call_id,
+            "run_id": run_id,
+            "step_id": step_id,
+            "service": service,
+            "operation": operation,
+            "region": region,
+            "params": _dumps(params),
+            "key": key,
+            "created_at": time.time(),
+        }
+        self._write([call_item(self.table.name, scope, call)], scope)
         self._calls[call_id] = scope
         return call_id
 
@@ -385,7 +249,7 @@ class DynamoJournal(Journal):
             raise JournalError(f"{self}: no call {call_id}")
         self._write(
             [
-                _update(
+                update(
                     self.table.name,
                     role_pk(*scope),
                     f"call#{call_id:020d}",
@@ -415,7 +279,7 @@ class DynamoJournal(Journal):
                 self.table.query,
                 role_pk(*scope),
                 "#sk BETWEEN :from AND :to",
-                {":from": f"call#{since:020d}", ":to": f"call#{_LAST}", **(values or {})},
+                {":from": f"call#{since:020d}", ":to": f"call#{LAST}", **(values or {})},
                 newest_first=newest_first,
                 where=where,
                 limit=limit,
@@ -482,7 +346,7 @@ class DynamoJournal(Journal):
         head = self._read(self.table.get, {"pk": pk, "sk": f"memory#{world}"}) or {}
         gen = head.get("generation")
         return [
-            _delete(self.table.name, pk, f"memory#{world}#{gen}#{n:05d}")
+            delete(self.table.name, pk, f"memory#{world}#{gen}#{n:05d}")
             for n in range(int(head.get("chunks", 0)) if gen else 0)
         ]
 
@@ -492,7 +356,7 @@ class DynamoJournal(Journal):
         pk, data = role_pk(account, role), _dumps(memory).encode()
         old, now = self._old_chunks(pk, world), time.time()
         if len(data) <= CHUNK_BYTES:
-            head = _put(self.table.name, pk, f"memory#{world}", data=data, updated_at=now)
+            head = put(self.table.name, pk, f"memory#{world}", data=data, updated_at=now)
         else:
             # The parts first, under a new generation nothing refers to yet; then the head
             # that refers to them, fenced, in one transaction with the old parts' deletion.
@@ -501,13 +365,13 @@ class DynamoJournal(Journal):
             self._read(
                 self.table.batch_put,
                 [
-                    _put(self.table.name, pk, f"memory#{world}#{gen}#{n:05d}", data=part)["Put"][
+                    put(self.table.name, pk, f"memory#{world}#{gen}#{n:05d}", data=part)["Put"][
                         "Item"
                     ]
                     for n, part in enumerate(parts)
                 ],
             )
-            head = _put(
+            head = put(
                 self.table.name,
                 pk,
                 f"memory#{world}",
@@ -520,7 +384,7 @@ class DynamoJournal(Journal):
     def forget(self, account: str, role: str, world: str = "real") -> None:
         pk = role_pk(account, role)
         old = self._old_chunks(pk, world)
-        self._write([_delete(self.table.name, pk, f"memory#{world}"), *old], (account, role))
+        self._write([delete(self.table.name, pk, f"memory#{world}"), *old], (account, role))
 
     # history
 
@@ -533,7 +397,7 @@ class DynamoJournal(Journal):
             self.table.query,
             "runs",
             "#sk < :end",
-            {":end": _LAST, **values},
+            {":end": LAST, **values},
             newest_first=True,
             where=where or None,
             limit=limit,
@@ -554,7 +418,7 @@ class DynamoJournal(Journal):
         return [{f: r.get(f) for f in fields} for r in found]
 
     def steps(self, run_id: str) -> list[dict[str, Any]]:
-        items = self._read(self.table.query, f"run#{run_id}", "#sk <= :end", {":end": _LAST})
+        items = self._read(self.table.query, f"run#{run_id}", "#sk <= :end", {":end": LAST})
         pointer = next((i for i in items if i["sk"] == "run"), None)
         if pointer is None:
             return []
@@ -672,71 +536,6 @@ class DynamoJournal(Journal):
         except botocore.exceptions.ClientError as error:
             if error_code(error) != "ConditionalCheckFailedException":
                 raise self.table.error(error) from None
-
-    # migration
-
-    def import_rows(
-        self, runs: list[dict[str, Any]], steps: list[dict[str, Any]], calls: list[dict[str, Any]]
-    ) -> None:
-        """Copy a local journal's history (as its rows) into the table, ids kept in order."""
-        name, items = self.table.name, []
-        step_ids = _renumber(steps, "step_id", "started_at")
-        call_ids = _renumber(calls, "call_id", "created_at")
-        where: dict[str, Scope] = {}
-        for run in runs:
-            seq = int(run["started_at"] * 1e6)
-            where[run["run_id"]] = (run["account"], run["role"])
-            items.append(
-                _put(
-                    name,
-                    "runs",
-                    f"{seq:020d}#{run['run_id']}",
-                    **run | {"dry_run": bool(run["dry_run"])},
-                )
-            )
-            items.append(
-                _put(
-                    name,
-                    f"run#{run['run_id']}",
-                    "run",
-                    seq=seq,
-                    account=run["account"],
-                    role=run["role"],
-                )
-            )
-        for step in steps:
-            sid = step_ids[step["step_id"]]
-            items.append(
-                _put(
-                    name,
-                    f"run#{step['run_id']}",
-                    f"step#{sid:020d}",
-                    **{k: v for k, v in step.items() if k != "run_id"} | {"step_id": sid},
-                )
-            )
-        for call in calls:
-            cid = call_ids[call["call_id"]]
-            attrs = {k: v for k, v in call.items() if v is not None or k in ("step_id",)}
-            attrs |= {
-                "call_id": cid,
-                "step_id": step_ids.get(call["step_id"]),
-                "ok": None if call["ok"] is None else bool(call["ok"]),
-            }
-            if call["ok"] is None:
-                del attrs["ok"]  # an intent without result stays one
-            items.append(
-                _put(name, role_pk(call["account"], call["role"]), f"call#{cid:020d}", **attrs)
-            )
-        self._read(self.table.batch_put, [i["Put"]["Item"] for i in items])
-
-
-def _renumber(rows: list[dict[str, Any]], id_field: str, time_field: str) -> dict[int, int]:
-    """Microsecond ids for a local journal's counters, in their order."""
-    out, last = {}, 0
-    for row in sorted(rows, key=lambda r: int(r[id_field])):
-        last = max(int(row[time_field] * 1e6), last + 1)
-        out[int(row[id_field])] = last
-    return out
 
 
 def _plain_key(key: dict[str, dict[str, str]]) -> dict[str, str]:

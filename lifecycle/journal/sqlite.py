@@ -381,6 +381,12 @@ class SqliteJournal(Journal):
             del step["run_id"]
         return list(out.values())
 
+    def export(self) -> dict[str, list[dict[str, Any]]]:
+        """Every row of runs, steps, calls and memory, oldest first (for a migration)."""
+        order = {"runs": "rowid", "steps": "step_id", "calls": "call_id", "memory": "rowid"}
+        return {table: [dict(r) for r in self._all(f"SELECT * FROM {table} ORDER BY {key}")]
+                for table, key in order.items()}  # fmt: skip
+
     # the lease lock
 
     def _take(self, lease: Lease, lease_seconds: float, *, renewing: bool) -> Lease:

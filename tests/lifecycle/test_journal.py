@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import multiprocessing
 import os
 import pickle
@@ -404,3 +405,84 @@ def test_a_live_holder_on_this_host_keeps_its_lease(journal: Journal) -> None:
     journal.acquire("111122223333", "Role", holder=alive, lease_seconds=600)
     with pytest.raises(LockHeld, match=alive):
         journal.acquire("111122223333", "Role", holder="elsewhere:1", lease_seconds=60)
+
+
+# fencing: the writes of a holder whose lease is gone
+
+
+def test_a_holder_whose_lease_was_taken_over_cannot_write(opener: Opener) -> None:
+    paused, other = opener(), opener()
+    step = a_step(paused)
+    paused.acquire(ACCOUNT, ROLE, holder="host-a:1", lease_seconds=0.05)
+    time.sleep(0.06)  # the pause: its lease expires, another runner takes it
+    other.acquire(ACCOUNT, ROLE, holder="host-b:2")
+    with pytest.raises(LeaseLost, match="held by host-b:2") as lost:
+        drain_intent(paused, step)
+    assert isinstance(lost.value, LockHeld)  # the CLI's exit 3
+    with pytest.raises(LeaseLost):
+        paused.remember(ACCOUNT, ROLE, {"drained": ["stale"]})
+    other.remember(ACCOUNT, ROLE, {"drained": ["fresh"]})
+    assert other.unfinished(ACCOUNT, ROLE) == []
+    assert paused.memory(ACCOUNT, ROLE) == {"drained": ["fresh"]}
+
+
+def test_a_holder_whose_lease_expired_cannot_write_even_before_a_takeover(
+    journal: Journal,
+) -> None:
+    journal.acquire(ACCOUNT, ROLE, holder="host-a:1", lease_seconds=0.05)
+    time.sleep(0.06)
+    with pytest.raises(LeaseLost, match="expired"):
+        journal.remember(ACCOUNT, ROLE, {"a": 1})
+    assert journal.memory(ACCOUNT, ROLE) == {}
+
+
+def test_a_holder_writes_while_its_lease_holds_and_unfenced_after_release(
+    journal: Journal,
+) -> None:
+    lease = journal.acquire(ACCOUNT, ROLE, holder="host-a:1")
+    journal.remember(ACCOUNT, ROLE, {"a": 1})
+    journal.release(lease)
+    journal.remember(ACCOUNT, ROLE, {"a": 2})
+    assert journal.memory(ACCOUNT, ROLE) == {"a": 2}
+
+
+def test_lease_lost_survives_pickling() -> None:
+    error = pickle.loads(pickle.dumps(LeaseLost(ACCOUNT, ROLE, "host-b:2", 0.0)))
+    assert isinstance(error, LeaseLost)
+    assert str(error).startswith(f"lease on {ACCOUNT}/{ROLE} lost")
+
+
+# large memory: a drain of thousands of dependents
+
+
+def big_drain(n: int) -> dict[str, Any]:
+    settings = {"PercentEnabled": 100, "EnabledLoggingStrategies": ["VENDED_LOGS"]}
+    return {"drained": [{"region": "eu-west-1", "kind": "playback-configuration",
+                         "name": f"config-{i:05d}", "settings": settings} for i in range(n)]}  # fmt: skip
+
+
+def test_a_memory_of_thousands_of_dependents_round_trips(opener: Opener) -> None:
+    journal = opener()
+    journal.remember(ACCOUNT, ROLE, big_drain(5000))
+    journal.remember(ACCOUNT, ROLE, big_drain(4000))  # replaces it, parts and all
+    assert opener().memory(ACCOUNT, ROLE) == big_drain(4000)
+    journal.forget(ACCOUNT, ROLE)
+    assert journal.memory(ACCOUNT, ROLE) == {}
+
+
+def test_dynamodb_keeps_a_large_memory_in_items_under_400_kb(aws: LocalAWS) -> None:
+    from lifecycle.journal.dynamodb import DynamoJournal
+
+    url = state_table(aws)
+    journal = open_journal(url, endpoint_url=aws.endpoint_url)
+    assert isinstance(journal, DynamoJournal)
+    journal.remember(ACCOUNT, ROLE, big_drain(5000))
+    journal.remember(ACCOUNT, ROLE, big_drain(4500))
+    table = journal.table
+    items = table.client.scan(TableName=table.name)["Items"]
+    memory = [i for i in items if i["sk"]["S"].startswith("memory#")]
+    sizes = [len(i.get("data", {}).get("B", b"")) for i in memory]
+    assert len(json.dumps(big_drain(4500))) > 400_000
+    assert len(memory) >= 3  # a head and its parts; the first drain's parts are gone
+    assert max(sizes) < 400_000
+    assert sum(sizes) == len(json.dumps(big_drain(4500), sort_keys=True).encode())
