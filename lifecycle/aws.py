@@ -28,8 +28,8 @@ from lifecycle.log import get_logger
 from lifecycle.retry import Deadline, RetryPolicy, retrying
 
 __all__ = [
-    "Aws",
     "CLIENT_CONFIG",
+    "Aws",
     "AwsError",
     "CallRecord",
     "DryRunRefused",

@@ -457,8 +457,9 @@ def test_lease_lost_survives_pickling() -> None:
 
 def big_drain(n: int) -> dict[str, Any]:
     settings = {"PercentEnabled": 100, "EnabledLoggingStrategies": ["VENDED_LOGS"]}
-    return {"drained": [{"region": "eu-west-1", "kind": "playback-configuration",
-                         "name": f"config-{i:05d}", "settings": settings} for i in range(n)]}  # fmt: skip
+    kind = "playback-configuration"
+    return {"drained": [{"region": "eu-west-1", "kind": kind, "name": f"config-{i:05d}",
+                         "settings": settings} for i in range(n)]}  # fmt: skip
 
 
 def test_a_memory_of_thousands_of_dependents_round_trips(opener: Opener) -> None:
