@@ -1,7 +1,7 @@
 """``python -m benchmarks [TARGET ...]`` (``make bench``): run the targets, print one table.
 
-Targets: overhead, region_scan, drain, deletion, startup (all by default). Exit status 0 when
-every target passed, 1 when one did not.
+Targets: overhead, region_scan, drain, shared_state, deletion, startup (all by default). Exit
+status 0 when every target passed, 1 when one did not.
 """
 
 from __future__ import annotations
@@ -21,12 +21,13 @@ Target = Callable[[Bench], list[Row]]
 
 def targets() -> dict[str, Target]:
     # Imported only now: lifecycle.aws reads SLR_CRASH_AT at import, after the isolation.
-    from benchmarks import deletion, drain, overhead, region_scan, startup
+    from benchmarks import deletion, drain, overhead, region_scan, shared_state, startup
 
     return {
         "overhead": overhead.run,
         "region_scan": region_scan.run,
         "drain": drain.run,
+        "shared_state": shared_state.run,
         "deletion": deletion.run,
         "startup": startup.run,
     }

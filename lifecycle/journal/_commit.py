@@ -33,6 +33,8 @@ class Write:
 
     actions: list[dict[str, Any]]
     fence: Lease | None
+    #: Whether a writer waits for it; a failure of one nobody waits for is raised later.
+    waited: bool = True
     #: Set when committed or failed for good.
     done: bool = False
     error: BaseException | None = None
@@ -65,13 +67,22 @@ class GroupCommit:
         self._queue: deque[Write] = deque()
         self._busy = False
         self._cond = threading.Condition()
+        #: The failure of a write nobody waited for, raised by the next write or flush.
+        self._unseen: BaseException | None = None
 
-    def write(self, actions: list[dict[str, Any]], fence: Lease | None) -> None:
+    def write(self, actions: list[dict[str, Any]], fence: Lease | None, *,
+              wait: bool = True) -> None:  # fmt: skip
         """Commit ``actions`` atomically (and durably) before returning; LeaseLost if
-        ``fence`` is no longer its holder's."""
-        mine = Write(actions, fence)
+        ``fence`` is no longer its holder's. ``wait=False`` queues them for the next
+        transaction (a write-behind: for what no AWS write waits on)."""
+        mine = Write(actions, fence, waited=wait)
         with self._cond:
+            unseen, self._unseen = self._unseen, None
+            if unseen is not None:
+                raise unseen
             self._queue.append(mine)
+            if not wait:
+                return
         while True:
             with self._cond:
                 while not mine.done and self._busy:
@@ -88,6 +99,12 @@ class GroupCommit:
                     self._cond.notify_all()
         if mine.error is not None:
             raise mine.error
+
+    def flush(self) -> None:
+        """Until every queued write is committed (reads see them; FIFO: an empty write's turn
+        comes after theirs)."""
+        if self._queue or self._unseen is not None:
+            self.write([], None)
 
     def _take(self) -> list[Write]:
         """The queue's head, as many as fit one transaction (an item only once in it)."""
@@ -112,6 +129,10 @@ class GroupCommit:
         fences = {(w.fence.account, w.fence.role): w.fence for w in batch if w.fence}
         checks = [_check(self._table.name, lease) for lease in fences.values()]
         actions = [a for w in batch for a in w.actions]
+        if not actions:
+            for w in batch:
+                w.done = True
+            return
         try:
             self._table.call("transact_write_items", TransactItems=checks + actions)
         except botocore.exceptions.ClientError as error:
@@ -119,10 +140,16 @@ class GroupCommit:
             return
         except Exception as error:
             for w in batch:
-                w.done, w.error = True, self._table.error(error)
+                self._fail(w, self._table.error(error))
             return
         for w in batch:
             w.done = True
+
+    def _fail(self, write: Write, error: BaseException) -> None:
+        write.done, write.error = True, error
+        if not write.waited:
+            with self._cond:
+                self._unseen = self._unseen or error
 
     def _cancelled(
         self, batch: list[Write], fences: list[Lease], error: botocore.exceptions.ClientError
@@ -133,12 +160,12 @@ class GroupCommit:
         lost = {(f.account, f.role) for f, bad in zip(fences, failed, strict=False) if bad}
         if error_code(error) != "TransactionCanceledException" or not lost:
             for w in batch:
-                w.done, w.error = True, self._table.error(error)
+                self._fail(w, self._table.error(error))
             return
         retry = []
         for w in batch:
             if w.fence and (w.fence.account, w.fence.role) in lost:
-                w.done, w.error = True, self._lost(w.fence)
+                self._fail(w, self._lost(w.fence))
             else:
                 retry.append(w)
         with self._cond:

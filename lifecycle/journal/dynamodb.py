@@ -82,16 +82,23 @@ class DynamoJournal(Journal):
         return str(self.table)
 
     def close(self) -> None:
-        self.table.client.close()
-
-    def _write(self, actions: list[dict[str, Any]], scope: Scope | None) -> None:
         try:
-            self._commit.write(actions, self.fence(scope) if scope else None)
+            self._commit.flush()
+        finally:
+            self.table.client.close()
+
+    def _write(
+        self, actions: list[dict[str, Any]], scope: Scope | None, *, wait: bool = True
+    ) -> None:
+        try:
+            self._commit.write(actions, self.fence(scope) if scope else None, wait=wait)
         except botocore.exceptions.BotoCoreError as error:
             raise self.table.error(error) from None
 
     def _read(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        """A read, after every queued write is committed (a read sees this journal's writes)."""
         try:
+            self._commit.flush()
             return fn(*args, **kwargs)
         except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as error:
             raise self.table.error(error) from None
@@ -261,6 +268,9 @@ class DynamoJournal(Journal):
                 )
             ],
             scope,
+            # Write-behind: no AWS write waits on a result, so it joins the next transaction
+            # (a crash before then leaves the intent unfinished, as between call and result).
+            wait=False,
         )
         del self._calls[call_id]
 

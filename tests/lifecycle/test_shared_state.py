@@ -12,7 +12,6 @@ import shutil
 import time
 import uuid
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -25,14 +24,7 @@ from lifecycle.journal import LeaseLost, open_journal
 from localaws import Fault, LocalAWS
 from localaws.seed import Account
 from tests.lifecycle.conftest import FAST, REGIONS
-from tests.lifecycle.test_cli import (  # the `slr` fixture: a runner with local state
-    Slr,
-    in_use,
-    one_line_error,
-    record,
-    slr,  # noqa: F401
-    writes,
-)
+from tests.lifecycle.test_cli import Slr, in_use, one_line_error, record, writes
 
 ACCOUNT, ROLE = "123456789012", "AWSServiceRoleForMediaTailor"
 
@@ -110,8 +102,14 @@ def test_a_table_of_another_shape_is_one_line_and_left_alone(
     assert account.configurations("us-east-1")["east-live"]["PercentEnabled"] == 100
 
 
-def test_a_bad_state_url_is_a_usage_error(slr: Slr) -> None:
-    done = slr("--state", "s3://bucket/key", "history")
+@pytest.fixture
+def local(aws: LocalAWS, tmp_path: Path) -> Slr:
+    """A runner whose state is a local directory, as before shared state."""
+    return Slr(aws, tmp_path / "local")
+
+
+def test_a_bad_state_url_is_a_usage_error(local: Slr) -> None:
+    done = local("--state", "s3://bucket/key", "history")
     assert done.returncode == exits.USAGE
     assert "dynamodb://TABLE" in one_line_error(done)
 
@@ -198,15 +196,16 @@ def test_a_drain_on_one_machine_is_restored_exactly_on_another(
 
 
 def test_a_local_journal_migrated_into_the_table_is_restored_from_another_machine(
-    slr: Slr, second: Slr, account: Account
+    local: Slr, second: Slr, account: Account
 ) -> None:
     in_use(account)
     before = account.configurations("eu-west-1")
-    assert slr("apply", "--target", "deleted", "--step", "--yes").returncode == 2
-    migrated = second("state", "migrate", "--from", str(slr.state_dir))
+    assert local("apply", "--target", "deleted", "--step", "--yes").returncode == 2
+    migrated = second("state", "migrate", "--from", str(local.state_dir))
     assert migrated.returncode == exits.OK, migrated.stderr
-    assert "1 runs" in migrated.stdout and "1 memories" in migrated.stdout
-    code, history = second.json("history")
+    assert "1 runs" in migrated.stdout
+    assert "1 memories" in migrated.stdout
+    _, history = second.json("history")
     assert [r["command"] for r in history["runs"]] == ["apply"]
     restored = second("apply", "--target", "in-use", "--yes")
     assert restored.returncode == exits.OK, restored.stderr
@@ -217,7 +216,7 @@ def test_a_local_journal_migrated_into_the_table_is_restored_from_another_machin
 
 
 @pytest.fixture
-def shared_runner(aws: LocalAWS, first: Slr, table: str) -> Iterator[Any]:
+def shared_runner(aws: LocalAWS, first: Slr, table: str) -> Any:
     def make(session: Any = None, **config: Any) -> Runner:
         journal = open_journal(f"dynamodb://{table}?region=us-east-1",
                                endpoint_url=aws.endpoint_url)  # fmt: skip
@@ -225,7 +224,7 @@ def shared_runner(aws: LocalAWS, first: Slr, table: str) -> Iterator[Any]:
                                 reject_wait_seconds=0.0, **config)  # fmt: skip
         return Runner(FAST, journal, settings, session=session)
 
-    yield make
+    return make
 
 
 def take_over(aws: LocalAWS, table: str, holder: str) -> None:
