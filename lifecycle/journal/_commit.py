@@ -9,7 +9,6 @@ transactions touch the lock item at once (DynamoDB would cancel one as a conflic
 from __future__ import annotations
 
 import threading
-import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -19,9 +18,10 @@ import botocore.exceptions
 
 from lifecycle.aws import error_code
 from lifecycle.journal._contract import Lease
-from lifecycle.journal._table import Table, expression, value
+from lifecycle.journal._lock import fence_check
+from lifecycle.journal._table import Table
 
-__all__ = ["FENCE", "GroupCommit", "lock_key", "role_pk"]
+__all__ = ["GroupCommit"]
 
 #: DynamoDB's limits on one transaction: 100 actions, 4 MB (kept well under).
 MAX_ACTIONS, MAX_BYTES = 100, 3_000_000
@@ -127,7 +127,7 @@ class GroupCommit:
 
     def _commit(self, batch: list[Write]) -> None:
         fences = {(w.fence.account, w.fence.role): w.fence for w in batch if w.fence}
-        checks = [_check(self._table.name, lease) for lease in fences.values()]
+        checks = [fence_check(self._table.name, lease) for lease in fences.values()]
         actions = [a for w in batch for a in w.actions]
         if not actions:
             for w in batch:
@@ -170,29 +170,3 @@ class GroupCommit:
                 retry.append(w)
         with self._cond:
             self._queue.extendleft(reversed(retry))
-
-
-def lock_key(account: str, role: str) -> dict[str, dict[str, str]]:
-    return {"pk": value(role_pk(account, role)), "sk": value("lock")}
-
-
-def role_pk(account: str, role: str) -> str:
-    return f"role#{account}#{role}"
-
-
-#: The lock item still names this holder, at this version, and has not expired.
-FENCE = "#holder = :h AND #version = :v AND #expires_at > :now"
-
-
-def _check(table: str, lease: Lease) -> dict[str, Any]:
-    """The fence: the lock item still names this holder, at this version, unexpired."""
-    return {
-        "ConditionCheck": {
-            "TableName": table,
-            "Key": lock_key(lease.account, lease.role),
-            "ConditionExpression": FENCE,
-            **expression(
-                FENCE, values={":h": lease.holder, ":v": lease.version, ":now": time.time()}
-            ),
-        }
-    }

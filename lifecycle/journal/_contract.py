@@ -11,6 +11,7 @@ an AWS write is journaled before the write is sent, it sends no further AWS writ
 from __future__ import annotations
 
 import abc
+import json
 import os
 import socket
 import threading
@@ -29,7 +30,9 @@ __all__ = [
     "LockHeld",
     "Scope",
     "default_state_dir",
+    "from_json",
     "holder_id",
+    "to_json",
 ]
 
 #: A lease's and a memory's key: (account, role).
@@ -64,6 +67,15 @@ class LeaseLost(LockHeld):
 
 def _utc(epoch: float) -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(epoch))
+
+
+def to_json(value: Any) -> str:
+    """Params, responses and memory as the journal stores them."""
+    return json.dumps(value, sort_keys=True, default=str)
+
+
+def from_json(text: str | None) -> Any:
+    return None if text is None else json.loads(text)
 
 
 def default_state_dir() -> Path:

@@ -8,12 +8,35 @@ import threading
 import time
 from typing import Any
 
-from lifecycle.journal._commit import role_pk
 from lifecycle.journal._contract import Scope
+from lifecycle.journal._lock import role_pk
 from lifecycle.journal._table import value
 
-__all__ = ["LAST", "Ids", "call_item", "delete", "put", "run_items", "step_item", "update"]
+__all__ = [
+    "CALL_FIELDS",
+    "LAST",
+    "RUN_FIELDS",
+    "STEP_FIELDS",
+    "UNFINISHED_FIELDS",
+    "Ids",
+    "call_item",
+    "delete",
+    "put",
+    "run_items",
+    "step_item",
+    "update",
+]
 
+#: The fields of a run, a step, a step's call and an unfinished call, as the contract returns
+#: them (the SQLite journal's columns).
+RUN_FIELDS = ("run_id", "workflow", "account", "role", "command", "target", "dry_run",
+              "started_at", "finished_at", "outcome", "final_state")  # fmt: skip
+STEP_FIELDS = ("step_id", "transition", "from_state", "to_state", "status", "error",
+               "started_at", "finished_at")  # fmt: skip
+CALL_FIELDS = ("call_id", "service", "operation", "region", "key", "error", "attempts",
+               "created_at", "finished_at")  # fmt: skip
+UNFINISHED_FIELDS = ("call_id", "run_id", "service", "operation", "region", "params", "key",
+                     "created_at")  # fmt: skip
 LAST = "~"  # sorts after every digit: the end of an open sort-key range
 
 

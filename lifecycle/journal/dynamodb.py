@@ -19,35 +19,49 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from dataclasses import replace
-from typing import Any
+from collections.abc import Callable
+from typing import Any, ParamSpec, TypeVar
 
 import botocore.exceptions
 
-from lifecycle.aws import error_code
-from lifecycle.journal._commit import GroupCommit, lock_key, role_pk
+from lifecycle.journal._commit import GroupCommit
 from lifecycle.journal._contract import (
     Journal,
     JournalError,
     Lease,
     LeaseLost,
-    LockHeld,
     Scope,
-    dead_here,
+    from_json,
+    to_json,
 )
-from lifecycle.journal._items import LAST, Ids, call_item, delete, put, run_items, step_item, update
+from lifecycle.journal._items import (
+    CALL_FIELDS,
+    LAST,
+    RUN_FIELDS,
+    STEP_FIELDS,
+    UNFINISHED_FIELDS,
+    Ids,
+    call_item,
+    delete,
+    put,
+    run_items,
+    step_item,
+    update,
+)
+from lifecycle.journal._lock import give_back, lost, role_pk, take
 from lifecycle.journal._table import (
     Table,
     connect_table,
     create_table,
     describe,
-    expression,
 )
 
 __all__ = ["CHUNK_BYTES", "DynamoJournal", "connect_table", "create_table"]
 
 #: Bytes of memory per item, under DynamoDB's 400 KB item limit with room for the key.
 CHUNK_BYTES = 300_000
+P = ParamSpec("P")
+T = TypeVar("T")
 
 
 class DynamoJournal(Journal):
@@ -95,7 +109,7 @@ class DynamoJournal(Journal):
         except botocore.exceptions.BotoCoreError as error:
             raise self.table.error(error) from None
 
-    def _read(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
+    def _read(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         """A read, after every queued write is committed (a read sees this journal's writes)."""
         try:
             self._commit.flush()
@@ -104,10 +118,7 @@ class DynamoJournal(Journal):
             raise self.table.error(error) from None
 
     def _lost(self, lease: Lease) -> LeaseLost:
-        lock = self._read(self.table.get, _plain_key(lock_key(lease.account, lease.role))) or {}
-        return LeaseLost(
-            lease.account, lease.role, lock.get("holder", ""), float(lock.get("expires_at", 0))
-        )
+        return self._read(lost, self.table, lease)
 
     # runs and steps
 
@@ -234,7 +245,7 @@ class DynamoJournal(Journal):
             "service": service,
             "operation": operation,
             "region": region,
-            "params": _dumps(params),
+            "params": to_json(params),
             "key": key,
             "created_at": time.time(),
         }
@@ -261,7 +272,7 @@ class DynamoJournal(Journal):
                     role_pk(*scope),
                     f"call#{call_id:020d}",
                     ok=ok,
-                    response=_dumps(response),
+                    response=to_json(response),
                     error=error,
                     attempts=attempts,
                     finished_at=time.time(),
@@ -313,21 +324,12 @@ class DynamoJournal(Journal):
             values={":k": key, ":ok": True},
             limit=1,
         )
-        return (_loads(found[0].get("response")) or {}) if found else None
+        return (from_json(found[0].get("response")) or {}) if found else None
 
     def unfinished(self, account: str, role: str) -> list[dict[str, Any]]:
-        fields = (
-            "call_id",
-            "run_id",
-            "service",
-            "operation",
-            "region",
-            "params",
-            "key",
-            "created_at",
-        )
         calls = self._calls_of((account, role), where="attribute_not_exists(#ok)")
-        return [{f: c.get(f) for f in fields} | {"params": _loads(c["params"])} for c in calls]
+        return [{f: c.get(f) for f in UNFINISHED_FIELDS} | {"params": from_json(c["params"])}
+                for c in calls]  # fmt: skip
 
     # per-role memory
 
@@ -363,7 +365,7 @@ class DynamoJournal(Journal):
     def remember(
         self, account: str, role: str, memory: dict[str, Any], world: str = "real"
     ) -> None:
-        pk, data = role_pk(account, role), _dumps(memory).encode()
+        pk, data = role_pk(account, role), to_json(memory).encode()
         old, now = self._old_chunks(pk, world), time.time()
         if len(data) <= CHUNK_BYTES:
             head = put(self.table.name, pk, f"memory#{world}", data=data, updated_at=now)
@@ -412,52 +414,18 @@ class DynamoJournal(Journal):
             where=where or None,
             limit=limit,
         )
-        fields = (
-            "run_id",
-            "workflow",
-            "account",
-            "role",
-            "command",
-            "target",
-            "dry_run",
-            "started_at",
-            "finished_at",
-            "outcome",
-            "final_state",
-        )
-        return [{f: r.get(f) for f in fields} for r in found]
+        return [{f: r.get(f) for f in RUN_FIELDS} for r in found]
 
     def steps(self, run_id: str) -> list[dict[str, Any]]:
         items = self._read(self.table.query, f"run#{run_id}", "#sk <= :end", {":end": LAST})
         pointer = next((i for i in items if i["sk"] == "run"), None)
         if pointer is None:
             return []
-        fields = (
-            "step_id",
-            "transition",
-            "from_state",
-            "to_state",
-            "status",
-            "error",
-            "started_at",
-            "finished_at",
-        )
-        steps = {
-            i["step_id"]: {f: i.get(f) for f in fields} | {"calls": []}
+        steps: dict[int, dict[str, Any]] = {
+            i["step_id"]: {f: i.get(f) for f in STEP_FIELDS} | {"calls": []}
             for i in items
             if i["sk"].startswith("step#")
         }
-        call_fields = (
-            "call_id",
-            "service",
-            "operation",
-            "region",
-            "key",
-            "error",
-            "attempts",
-            "created_at",
-            "finished_at",
-        )
         for c in self._calls_of(
             (pointer["account"], pointer["role"]),
             int(pointer["seq"]),
@@ -466,10 +434,10 @@ class DynamoJournal(Journal):
         ):
             if c.get("step_id") in steps:
                 steps[c["step_id"]]["calls"].append(
-                    {f: c.get(f) for f in call_fields}
+                    {f: c.get(f) for f in CALL_FIELDS}
                     | {
-                        "params": _loads(c["params"]),
-                        "response": _loads(c.get("response")),
+                        "params": from_json(c["params"]),
+                        "response": from_json(c.get("response")),
                         "ok": c.get("ok"),
                     }
                 )
@@ -478,83 +446,7 @@ class DynamoJournal(Journal):
     # the lease lock
 
     def _take(self, lease: Lease, lease_seconds: float, *, renewing: bool) -> Lease:
-        key = lock_key(lease.account, lease.role)
-        lock = self._read(self.table.get, _plain_key(key))
-        now = time.time()
-        holder = (lock or {}).get("holder", "")
-        until, version = (
-            float((lock or {}).get("expires_at", 0)),
-            int((lock or {}).get("version", 0)),
-        )
-        # A renewal never steals: losing the lease means someone else may have acted.
-        theirs = bool(holder) and holder != lease.holder
-        live = theirs and until > now and not dead_here(holder)
-        if theirs and (renewing or live):
-            raise LockHeld(lease.account, lease.role, holder, until)
-        if renewing:
-            new = replace(lease, expires_at=now + lease_seconds)
-            condition = "#holder = :h AND #version = :v"
-            values: dict[str, Any] = {":h": lease.holder, ":v": lease.version}
-            change = "SET #expires_at = :e"
-        else:
-            # Every taking is a new fencing token, even by the same holder.
-            new = replace(lease, expires_at=now + lease_seconds, version=version + 1)
-            condition = "attribute_not_exists(#sk)" if lock is None else "#version = :seen"
-            values = {} if lock is None else {":seen": version}
-            change = "SET #holder = :nh, #expires_at = :e, #version = :nv"
-            values |= {":nh": new.holder, ":nv": new.version}
-        values[":e"] = new.expires_at
-        try:
-            self.table.call(
-                "update_item",
-                TableName=self.table.name,
-                Key=key,
-                UpdateExpression=change,
-                ConditionExpression=condition,
-                **expression(change, condition, values=values),
-            )
-        except botocore.exceptions.ClientError as error:
-            if error_code(error) != "ConditionalCheckFailedException":
-                raise self.table.error(error) from None
-            now_lock = self._read(self.table.get, _plain_key(key)) or {}
-            raise (LeaseLost if renewing else LockHeld)(
-                lease.account,
-                lease.role,
-                now_lock.get("holder", ""),
-                float(now_lock.get("expires_at", 0)),
-            ) from None
-        except botocore.exceptions.BotoCoreError as error:
-            raise self.table.error(error) from None
-        return new
+        return self._read(take, self.table, lease, lease_seconds, renewing=renewing)
 
     def _give_back(self, lease: Lease) -> None:
-        # The item stays, with its version: the next taking's token must be greater.
-        change, condition = (
-            "SET #holder = :none, #expires_at = :zero",
-            "#holder = :h AND #version = :v",
-        )
-        values = {":none": "", ":zero": 0, ":h": lease.holder, ":v": lease.version}
-        try:
-            self.table.call(
-                "update_item",
-                TableName=self.table.name,
-                Key=lock_key(lease.account, lease.role),
-                UpdateExpression=change,
-                ConditionExpression=condition,
-                **expression(change, condition, values=values),
-            )
-        except botocore.exceptions.ClientError as error:
-            if error_code(error) != "ConditionalCheckFailedException":
-                raise self.table.error(error) from None
-
-
-def _plain_key(key: dict[str, dict[str, str]]) -> dict[str, str]:
-    return {k: v["S"] for k, v in key.items()}
-
-
-def _dumps(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, default=str)
-
-
-def _loads(text: str | None) -> Any:
-    return None if text is None else json.loads(text)
+        self._read(give_back, self.table, lease)

@@ -8,7 +8,6 @@ across the processes of this machine.
 
 from __future__ import annotations
 
-import json
 import os
 import sqlite3
 import threading
@@ -28,6 +27,8 @@ from lifecycle.journal._contract import (
     Scope,
     dead_here,
     default_state_dir,
+    from_json,
+    to_json,
 )
 
 __all__ = ["SqliteJournal"]
@@ -62,14 +63,6 @@ _TABLES = {"runs", "steps", "calls", "memory", "locks"}
 
 #: Finds a write's scope only if it is needed (when some lease is held).
 Lookup = Callable[[], Scope | None]
-
-
-def _dumps(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, default=str)
-
-
-def _loads(text: str | None) -> Any:
-    return None if text is None else json.loads(text)
 
 
 class SqliteJournal(Journal):
@@ -277,7 +270,7 @@ class SqliteJournal(Journal):
         cursor = self._write(
             "INSERT INTO calls (run_id, account, role, step_id, service, operation, region,"
             " params, key, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (*run[0], step_id, service, operation, region, _dumps(params), key, time.time()),
+            (*run[0], step_id, service, operation, region, to_json(params), key, time.time()),
             (run[0]["account"], run[0]["role"]),
         )
         return int(cursor.lastrowid or 0)
@@ -295,7 +288,7 @@ class SqliteJournal(Journal):
         self._write(
             "UPDATE calls SET ok = ?, response = ?, error = ?, attempts = ?, finished_at = ?"
             " WHERE call_id = ?",
-            (int(ok), _dumps(response), error, attempts, time.time(), call_id),
+            (int(ok), to_json(response), error, attempts, time.time(), call_id),
             lambda: self._scope_of("SELECT account, role FROM calls WHERE call_id = ?", (call_id,)),
             f"call {call_id}",
         )
@@ -315,7 +308,7 @@ class SqliteJournal(Journal):
             sql += " AND r.rowid >= (SELECT rowid FROM runs WHERE run_id = ?)"
             args += (since_run,)
         rows = self._all(sql + " ORDER BY c.call_id DESC LIMIT 1", args)
-        return (_loads(rows[0]["response"]) or {}) if rows else None
+        return (from_json(rows[0]["response"]) or {}) if rows else None
 
     def unfinished(self, account: str, role: str) -> list[dict[str, Any]]:
         """Intents without a result: the run died between sending a call and recording it."""
@@ -324,7 +317,7 @@ class SqliteJournal(Journal):
             " FROM calls WHERE account = ? AND role = ? AND ok IS NULL ORDER BY call_id",
             (account, role),
         )
-        return [dict(r) | {"params": _loads(r["params"])} for r in rows]
+        return [dict(r) | {"params": from_json(r["params"])} for r in rows]
 
     # per-role memory
 
@@ -332,7 +325,7 @@ class SqliteJournal(Journal):
         """What the engine remembers about a role in ``world`` ("real" or "dry-run")."""
         sql = "SELECT memory FROM memory WHERE account = ? AND role = ? AND world = ?"
         rows = self._all(sql, (account, role, world))
-        return dict(_loads(rows[0]["memory"])) if rows else {}
+        return dict(from_json(rows[0]["memory"])) if rows else {}
 
     def remember(
         self, account: str, role: str, memory: dict[str, Any], world: str = "real"
@@ -340,7 +333,7 @@ class SqliteJournal(Journal):
         """Replace what is remembered about a role in ``world``."""
         self._write(
             "INSERT OR REPLACE INTO memory VALUES (?, ?, ?, ?, ?)",
-            (account, role, world, _dumps(memory), time.time()),
+            (account, role, world, to_json(memory), time.time()),
             (account, role),
         )
 
@@ -370,8 +363,8 @@ class SqliteJournal(Journal):
         for c in calls:
             if c["step_id"] in out:
                 call = dict(c) | {
-                    "params": _loads(c["params"]),
-                    "response": _loads(c["response"]),
+                    "params": from_json(c["params"]),
+                    "response": from_json(c["response"]),
                     "ok": None if c["ok"] is None else bool(c["ok"]),
                 }
                 for k in ("run_id", "step_id", "account", "role"):
