@@ -117,9 +117,15 @@ class Table:
         code = error_code(error)
         if code == "ResourceNotFoundException":
             return JournalError(f"{self} does not exist: create it with `slr state init`")
-        if code in ("AccessDeniedException", "AccessDenied", "UnrecognizedClientException"):
-            message = getattr(error, "response", {}).get("Error", {}).get("Message", "")
-            return JournalError(f"{self}: access denied: {' '.join(str(message).split())}")
+        response = getattr(error, "response", {})
+        status = response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+        if status == 403 or code in ("AccessDeniedException", "UnrecognizedClientException"):
+            message = str(response.get("Error", {}).get("Message", ""))
+            # An error answered as XML where JSON was expected (a proxy, an emulator): its
+            # <Message> is the part worth a line.
+            found = re.search(r"<Message>(.*?)</Message>", message, re.S)
+            text = " ".join((found.group(1) if found else message).split())
+            return JournalError(f"{self}: access denied: {text}")
         text = " ".join(str(error).split())
         return JournalError(f"{self}: {text}")
 

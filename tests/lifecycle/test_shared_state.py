@@ -12,6 +12,7 @@ import shutil
 import time
 import uuid
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,7 @@ from localaws import Fault, LocalAWS
 from localaws.seed import Account
 from tests.lifecycle.conftest import FAST, REGIONS
 from tests.lifecycle.test_cli import Slr, in_use, one_line_error, record, writes
+from tests.localaws.test_authorization import BOOTSTRAP_REQUESTS, allow
 
 ACCOUNT, ROLE = "123456789012", "AWSServiceRoleForMediaTailor"
 
@@ -265,3 +267,38 @@ def test_a_holder_whose_lease_expired_sends_no_further_write_and_the_new_holder_
     assert (result.exit_code, result.final_state) == (exits.OK, "deleted")
     assert account.role() is None
     assert all(c["PercentEnabled"] == 0 for c in account.configurations("us-east-1").values())
+
+
+# -- access: the runner's own, least privilege -------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def enforcing() -> Iterator[LocalAWS]:
+    """A local AWS that checks every request after the first few against IAM policies."""
+    with LocalAWS(iam_enforcement_after=BOOTSTRAP_REQUESTS) as server:
+        yield server
+
+
+def runner_allowed(enforcing: LocalAWS, tmp_path: Path, table: str,
+                   *statements: dict[str, Any]) -> Slr:  # fmt: skip
+    """`slr` as an IAM user holding only ``statements``, on the table ``table``."""
+    enforcing.reset()
+    iam = enforcing.client("iam")
+    iam.create_user(UserName="runner")
+    document = {"Version": "2012-10-17", "Statement": list(statements)}
+    iam.put_user_policy(UserName="runner", PolicyName="p", PolicyDocument=json.dumps(document))
+    key = iam.create_access_key(UserName="runner")["AccessKey"]
+    slr = machine(enforcing, tmp_path, "machine-a", table)
+    slr.env |= {"AWS_ACCESS_KEY_ID": key["AccessKeyId"],
+                "AWS_SECRET_ACCESS_KEY": key["SecretAccessKey"]}  # fmt: skip
+    return slr
+
+
+def test_denied_access_to_the_table_is_one_line(
+    enforcing: LocalAWS, tmp_path: Path, table: str
+) -> None:
+    slr = runner_allowed(enforcing, tmp_path, table, allow("sts:GetCallerIdentity"))
+    for args in (("history",), ("state", "init")):
+        done = slr(*args)
+        assert done.returncode == exits.ERROR
+        assert f"state table {table} in us-east-1: access denied" in one_line_error(done)
