@@ -1,8 +1,7 @@
 """``python -m benchmarks [TARGET ...]`` (``make bench``): run the targets, print one table.
 
-Targets: overhead, region_scan, drain, deletion, startup, throttled_drain, scan_scale (all by
-default). Exit status 0 when
-every target passed, 1 when one did not.
+Targets: overhead, region_scan, drain, shared_state, deletion, startup, throttled_drain,
+scan_scale (all by default). Exit status 0 when every target passed, 1 when one did not.
 """
 
 from __future__ import annotations
@@ -28,6 +27,7 @@ def targets() -> dict[str, Target]:
         overhead,
         region_scan,
         scan_scale,
+        shared_state,
         startup,
         throttled_drain,
     )
@@ -36,6 +36,7 @@ def targets() -> dict[str, Target]:
         "overhead": overhead.run,
         "region_scan": region_scan.run,
         "drain": drain.run,
+        "shared_state": shared_state.run,
         "deletion": deletion.run,
         "startup": startup.run,
         "throttled_drain": throttled_drain.run,

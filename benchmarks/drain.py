@@ -27,7 +27,7 @@ from typing import Any
 from benchmarks.local import Bench, LogSink
 from benchmarks.report import Row
 
-__all__ = ["child", "memory_mb", "run"]
+__all__ = ["child", "drain_in_child", "memory_mb", "run", "seed"]
 
 CONFIGURATIONS = 1000
 LATENCY_MS = 20
@@ -46,9 +46,10 @@ def memory_mb(field: str) -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def child(endpoint_url: str, state_dir: str) -> dict[str, Any]:
-    """The drain, in this process: the figures as a dict (printed as JSON by ``main``)."""
-    from lifecycle.journal import Journal
+def child(endpoint_url: str, state: str) -> dict[str, Any]:
+    """The drain, in this process, its journal in ``state`` (a directory or a state URL): the
+    figures as a dict (printed as JSON by ``main``)."""
+    from lifecycle.journal import open_journal
     from lifecycle.log import configure
     from lifecycle.runner import Runner, RunnerConfig
     from workflows.mediatailor import WORKFLOW
@@ -56,7 +57,7 @@ def child(endpoint_url: str, state_dir: str) -> dict[str, Any]:
     # Every call is logged as a runner's logs are, into a sink: rendering is part of the cost.
     configure("json", stream=LogSink(), level=logging.INFO)
     config = RunnerConfig(endpoint_url=endpoint_url)
-    journal = Journal.open(Path(state_dir))
+    journal = open_journal(state, endpoint_url=endpoint_url)
     runner = Runner(WORKFLOW, journal, config)
     before = memory_mb("VmRSS")
     started = time.perf_counter()
@@ -77,7 +78,7 @@ def child(endpoint_url: str, state_dir: str) -> dict[str, Any]:
     }
 
 
-def _seed(bench: Bench) -> None:
+def seed(bench: Bench) -> None:
     from lifecycle.aws import available_regions
 
     account = bench.fresh()
@@ -88,6 +89,21 @@ def _seed(bench: Bench) -> None:
         account.client("mediatailor", region)
     with ThreadPoolExecutor(max_workers=4) as pool:
         list(pool.map(lambda rn: account.configuration(rn[0], rn[1], 100), names))
+
+
+def drain_in_child(bench: Bench, state: str) -> dict[str, Any]:
+    """The drain of the seeded account, with MediaTailor's latency added, in a child process
+    whose journal is ``state``; its figures."""
+    from localaws import Fault
+
+    bench.local.set_faults([Fault(service="mediatailor", kind="latency",
+                                  latency_ms=LATENCY_MS)])  # fmt: skip
+    argv = [sys.executable, "-m", "benchmarks.drain", bench.endpoint_url, state]
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=300, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"the drain child exited {done.returncode}: {done.stderr[-2000:]}")
+    figures: dict[str, Any] = json.loads(done.stdout)
+    return figures
 
 
 def _plain_boto3_writes(bench: Bench, workers: int) -> float:
@@ -116,21 +132,8 @@ def _plain_boto3_writes(bench: Bench, workers: int) -> float:
 
 
 def run(bench: Bench) -> list[Row]:
-    from localaws import Fault
-
-    _seed(bench)
-    bench.local.set_faults([Fault(service="mediatailor", kind="latency", latency_ms=LATENCY_MS)])
-    argv = [
-        sys.executable,
-        "-m",
-        "benchmarks.drain",
-        bench.endpoint_url,
-        str(bench.state_dir("drain")),
-    ]
-    done = subprocess.run(argv, capture_output=True, text=True, timeout=300, check=False)
-    if done.returncode != 0:
-        raise RuntimeError(f"the drain child exited {done.returncode}: {done.stderr[-2000:]}")
-    figures = json.loads(done.stdout)
+    seed(bench)
+    figures = drain_in_child(bench, str(bench.state_dir("drain")))
     floor = _plain_boto3_writes(bench, figures["workers"])
     bench.local.clear_faults()
     workers, writes = figures["workers"], figures["writes"]
@@ -170,8 +173,8 @@ def run(bench: Bench) -> list[Row]:
 
 
 def main() -> int:
-    endpoint_url, state_dir = sys.argv[1:3]
-    print(json.dumps(child(endpoint_url, state_dir)))
+    endpoint_url, state = sys.argv[1:3]
+    print(json.dumps(child(endpoint_url, state)))
     return 0
 
 

@@ -38,6 +38,7 @@ from lifecycle.log import get_logger
 from lifecycle.retry import Deadline, RetryPolicy, retrying
 
 __all__ = [
+    "CLIENT_CONFIG",
     "CallRecord",
     "Gateway",
     "WriteJournal",
@@ -118,7 +119,7 @@ def make_session(
     params: dict[str, Any] = {"RoleArn": assume_role_arn, "RoleSessionName": "slr-lifecycle"}
     if external_id:
         params["ExternalId"] = external_id
-    sts = session.client("sts", endpoint_url=endpoint_url, config=_CONFIG)
+    sts = session.client("sts", endpoint_url=endpoint_url, config=CLIENT_CONFIG)
     try:
         creds = sts.assume_role(**params)["Credentials"]
     except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as error:
@@ -131,7 +132,8 @@ def make_session(
     )
 
 
-_CONFIG = botocore.config.Config(
+#: Every client's settings: botocore never retries (tenacity does), bounded timeouts.
+CLIENT_CONFIG = botocore.config.Config(
     # botocore retries nothing (tenacity is the one retry layer), but its adaptive mode still
     # keeps a client-side token bucket whose rate follows throttling answers (CUBIC): one per
     # client, so one per service and region of a run, shared by every worker calling there.
@@ -186,7 +188,10 @@ class Gateway:
         with self._lock:
             if key not in self._clients:
                 client = self.session.client(
-                    service, region_name=region, endpoint_url=self.endpoint_url, config=_CONFIG
+                    service,
+                    region_name=region,
+                    endpoint_url=self.endpoint_url,
+                    config=CLIENT_CONFIG,
                 )
                 client.meta.events.register("before-call.*.*", self._refuse_unallowed)
                 install_crash_hook(client)

@@ -22,6 +22,7 @@ from lifecycle.definition import DefinitionError
 
 if TYPE_CHECKING:
     from lifecycle.decide import PlanOptions
+    from lifecycle.journal import Journal
     from lifecycle.log import Format
     from lifecycle.observation import Observation
     from lifecycle.render import Diagram, Highlight
@@ -48,6 +49,8 @@ class Settings:
     log_level: int = 20
     assume_role: str | None = None
     external_id: str | None = None
+    #: Where the journal and the lease live: a directory, sqlite:///PATH or dynamodb://TABLE.
+    state: str | None = None
 
 
 class Failure(Exception):
@@ -97,7 +100,16 @@ class Failure(Exception):
     "--state-dir",
     type=click.Path(path_type=Path),
     default=None,
-    help="Where the journal lives (default: $XDG_STATE_HOME/slr-lifecycle).",
+    help="Old spelling of --state DIR.",
+)
+@click.option(
+    "--state",
+    "state",
+    envvar="SLR_STATE",
+    metavar="URL",
+    default=None,
+    help="Where the journal and the lease live: a directory, sqlite:///PATH or "
+    "dynamodb://TABLE[?region=R] (default: $XDG_STATE_HOME/slr-lifecycle).",
 )
 @click.option(
     "--log-level",
@@ -123,6 +135,7 @@ def cli(
     output: str,
     log_format: str,
     state_dir: Path | None,
+    state: str | None,
     log_level: str,
     assume_role: str | None,
     external_id: str | None,
@@ -142,7 +155,22 @@ def cli(
         level,
         assume_role,
         external_id,
+        state or (str(state_dir) if state_dir else None),
     )
+
+
+def _journal(settings: Settings) -> Journal:
+    """The journal ``--state`` names, reached with the runner's own credentials."""
+    from lifecycle.journal import JournalError, StateUrlError, open_journal
+
+    try:
+        return open_journal(
+            settings.state, profile=settings.profile, endpoint_url=settings.endpoint_url
+        )
+    except StateUrlError as error:
+        raise Failure(str(error), exits.USAGE) from None
+    except JournalError as error:
+        raise Failure(str(error)) from None
 
 
 def _workflow(settings: Settings) -> Workflow:
@@ -287,11 +315,11 @@ def _offline_highlight(
 
 
 def _run_highlight(settings: Settings, run_id: str) -> Highlight | None:
-    from lifecycle.journal import Journal, JournalError
+    from lifecycle.journal import JournalError
     from lifecycle.review.page import run_highlight
 
     try:
-        steps = Journal.open(settings.state_dir).steps(run_id)
+        steps = _journal(settings).steps(run_id)
     except JournalError as error:
         raise Failure(str(error)) from None
     if not steps:
@@ -361,7 +389,6 @@ def _regions(settings: Settings, workflow: Workflow) -> tuple[str, ...] | None:
 
 def _runner(settings: Settings, progress: Callable[[str], None] | None = None) -> Runner:
     """A Runner for the global options, with logging configured and the journal open."""
-    from lifecycle.journal import Journal, JournalError
     from lifecycle.log import configure
     from lifecycle.runner import Runner, RunnerConfig
 
@@ -375,11 +402,7 @@ def _runner(settings: Settings, progress: Callable[[str], None] | None = None) -
         external_id=settings.external_id,
         reject_wait_seconds=_float_env("SLR_REJECT_WAIT_SECONDS"),
     )
-    try:
-        journal = Journal.open(settings.state_dir)
-    except JournalError as error:
-        raise Failure(str(error)) from None
-    return Runner(workflow, journal, config, progress=progress)
+    return Runner(workflow, _journal(settings), config, progress=progress)
 
 
 def _float_env(name: str) -> float | None:
@@ -673,11 +696,11 @@ def history(
         _emit(_run_page(settings, run_id).encode(), out)
         return
     from lifecycle import output
-    from lifecycle.journal import Journal, JournalError
+    from lifecycle.journal import JournalError
     from lifecycle.results import SCHEMA_VERSION
 
+    journal = _journal(settings)
     try:
-        journal = Journal.open(settings.state_dir)
         runs = journal.runs(limit)
         steps = journal.steps(run_id) if run_id else None
     except JournalError as error:
@@ -696,12 +719,12 @@ def history(
 def _run_page(settings: Settings, run_id: str) -> str:
     import workflows
     from lifecycle import render
-    from lifecycle.journal import Journal, JournalError
+    from lifecycle.journal import JournalError
     from lifecycle.review import run_page
     from lifecycle.review.page import run_highlight
 
     try:
-        journal = Journal.open(settings.state_dir)
+        journal = _journal(settings)
         run = next((r for r in journal.runs(1000) if r["run_id"] == run_id), None)
         if run is None:
             raise Failure(f"no run {run_id!r} in the journal", exits.USAGE)
@@ -721,9 +744,10 @@ def _run_page(settings: Settings, run_id: str) -> str:
 @cli.command()
 @click.option(
     "--scope",
-    type=click.Choice(["provision", "decommission", "all"]),
+    type=click.Choice(["provision", "decommission", "state", "all"]),
     default="all",
     show_default=True,
+    help="state: the shared state table of --state dynamodb://TABLE.",
 )
 @click.option(
     "--partition",
@@ -736,8 +760,19 @@ def policy(settings: Settings, scope: str, partition: str | None) -> None:
     """The least-privilege IAM policy the workflow needs (with --assume-role: sts:AssumeRole
     on that role too)."""
     from lifecycle.effects import partition_of
-    from lifecycle.policy import policy_document
+    from lifecycle.policy import policy_document, state_policy_document
 
+    if scope == "state":
+        from lifecycle.journal import StateUrlError, table_of
+
+        try:
+            shared = table_of(settings.state)
+        except StateUrlError as error:
+            raise Failure(str(error), exits.USAGE) from None
+        if shared is None:
+            raise Failure("--scope state needs --state dynamodb://TABLE", exits.USAGE)
+        click.echo(json.dumps(state_policy_document(*shared), indent=2))
+        return
     region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or ""
     document = policy_document(
         _workflow(settings),
@@ -746,6 +781,71 @@ def policy(settings: Settings, scope: str, partition: str | None) -> None:
         partition=partition or partition_of(region),
     )
     click.echo(json.dumps(document, indent=2))
+
+
+@cli.group()
+def state() -> None:
+    """The shared state table (--state dynamodb://TABLE): create it, fill it."""
+
+
+def _state_table(settings: Settings) -> Any:
+    from lifecycle.journal import JournalError, StateUrlError, table_of
+    from lifecycle.journal.dynamodb import connect_table
+
+    try:
+        shared = table_of(settings.state)
+        if shared is None:
+            raise Failure("this command needs --state dynamodb://TABLE (or SLR_STATE)", exits.USAGE)
+        return connect_table(
+            shared[0],
+            region=shared[1],
+            profile=settings.profile,
+            endpoint_url=settings.endpoint_url,
+        )
+    except StateUrlError as error:
+        raise Failure(str(error), exits.USAGE) from None
+    except JournalError as error:
+        raise Failure(str(error)) from None
+
+
+@state.command("init")
+@click.pass_obj
+def state_init(settings: Settings) -> None:
+    """Create the state table: on-demand billing, server-side encryption (idempotent)."""
+    from lifecycle.journal import JournalError
+    from lifecycle.journal.dynamodb import create_table
+
+    table = _state_table(settings)
+    try:
+        created = create_table(table)
+    except JournalError as error:
+        raise Failure(str(error)) from None
+    click.echo(f"{table}: {'created' if created else 'exists already'}")
+
+
+@state.command("migrate")
+@click.option(
+    "--from",
+    "source",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="The state directory (or journal file) to copy from.",
+)
+@click.pass_obj
+def state_migrate(settings: Settings, source: Path) -> None:
+    """Copy a local SQLite journal (runs, steps, calls, memory) into the state table."""
+    from lifecycle.journal import JournalError
+    from lifecycle.journal.migrate import migrate
+
+    _state_table(settings)  # a usage error before anything is opened
+    journal_file = source / "journal.sqlite3" if source.is_dir() else source
+    if not journal_file.is_file():
+        raise Failure(f"no journal at {journal_file}", exits.USAGE)
+    try:
+        counts = migrate(journal_file, _journal(settings))
+    except JournalError as error:
+        raise Failure(str(error)) from None
+    click.echo(", ".join(f"{n} {what}" for what, n in counts.items()) + " copied")
 
 
 @cli.command()

@@ -56,6 +56,8 @@ TRANSIENT = frozenset(
         "RequestTimeoutException",
         "ConcurrentModification",
         "ConcurrentModificationException",
+        # DynamoDB: another transaction was writing the same item at that moment.
+        "TransactionConflictException",
     }
 )
 #: Refusals that no retry will change: fail at once, one line.

@@ -10,6 +10,9 @@ pattern and each operation's own. One statement per purpose, each with a ``Sid``
 - ``List<Service>Dependents``: the service's reads that scan for dependents;
 - ``Configure<Service><Kind>s``: the service's writes, one statement per resource kind;
 - ``AssumeRunnerRole``: ``sts:AssumeRole`` on the one role, when cross-account use is set.
+
+The shared state table's policy (``--scope state``) is apart: it belongs to the runner's own
+account, not to the accounts it works on.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ __all__ = [
     "role_arn_pattern",
     "scope_operations",
     "scopes",
+    "state_policy_document",
 ]
 
 CREATE = "CreateServiceLinkedRole"
@@ -162,3 +166,15 @@ def operations_policy(
     if cross_account:
         statements.append(_statement("AssumeRunnerRole", ["sts:AssumeRole"], [cross_account]))
     return {"Version": "2012-10-17", "Statement": statements}
+
+
+def state_policy_document(table: str, region: str | None) -> dict[str, Any]:
+    """The runner's access to its state table ``table`` (in ``region``, else any): what the
+    shared journal calls, on that table alone."""
+    from lifecycle.effects import partition_of
+    from lifecycle.journal._table import ACTIONS
+
+    partition = partition_of(region or "us-east-1")
+    arn = f"arn:{partition}:dynamodb:{region or '*'}:*:table/{table}"
+    statement = _statement("SlrStateTable", [f"dynamodb:{a}" for a in ACTIONS], [arn])
+    return {"Version": "2012-10-17", "Statement": [statement]}

@@ -49,8 +49,9 @@ def install() -> None:
     """
     import moto.backends
 
-    from localaws import iam, mediatailor
+    from localaws import dynamodb, iam, mediatailor
 
+    dynamodb.install()
     iam.install()
     mediatailor.install()
     # moto's server lists its package folder (about 180 stat calls) on every request to

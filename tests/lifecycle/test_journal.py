@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import multiprocessing
 import os
 import pickle
@@ -10,40 +11,77 @@ import sqlite3
 import stat
 import subprocess
 import sys
-import tempfile
 import time
-from collections.abc import Iterator
+import uuid
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from lifecycle.journal import (
     Journal,
     JournalError,
     Lease,
+    LeaseLost,
     LockHeld,
     default_state_dir,
     holder_id,
+    open_journal,
 )
+from lifecycle.journal.sqlite import SqliteJournal
+from localaws import LocalAWS
 
 ACCOUNT, ROLE = "123456789012", "AWSServiceRoleForMediaTailor"
+BACKENDS = ["sqlite", "dynamodb"]
+
+#: Opens one more journal on the same state (another runner, another machine).
+Opener = Callable[[], Journal]
+
+
+def state_table(aws: LocalAWS) -> str:
+    """A new state table on the local AWS (as `slr state init` makes it): its URL."""
+    from lifecycle.journal.dynamodb import connect_table, create_table
+
+    name = f"slr-state-{uuid.uuid4().hex[:8]}"
+    create_table(connect_table(name, region="us-east-1", profile=None,
+                               endpoint_url=aws.endpoint_url))  # fmt: skip
+    return f"dynamodb://{name}?region=us-east-1"
+
+
+@pytest.fixture(params=BACKENDS)
+def opener(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Opener]:
+    """The contract's tests run against each backend: a SQLite file, and a DynamoDB table on
+    the local AWS over HTTP."""
+    endpoint = None
+    if request.param == "sqlite":
+        url = str(tmp_path / "state")
+    else:
+        aws = request.getfixturevalue("aws")
+        url, endpoint = state_table(aws), aws.endpoint_url
+    opened: list[Journal] = []
+
+    def open_one() -> Journal:
+        opened.append(open_journal(url, endpoint_url=endpoint))
+        return opened[-1]
+
+    yield open_one
+    for j in opened:
+        j.close()
 
 
 @pytest.fixture
-def journal(tmp_path: Path) -> Iterator[Journal]:
-    j = Journal.open(tmp_path / "state")
-    yield j
-    j.close()
+def journal(opener: Opener) -> Journal:
+    return opener()
 
 
-def a_step(journal: Journal, run_id: str = "run-1") -> int:
+def a_step(journal: Journal, run_id: str = "run-1", account: str = ACCOUNT) -> int:
     journal.start_run(
         run_id,
         workflow="mediatailor",
-        account=ACCOUNT,
+        account=account,
         role=ROLE,
         command="apply",
         target="absent",
@@ -77,18 +115,16 @@ def test_the_file_is_private_to_its_owner(tmp_path: Path) -> None:
 
 
 def test_the_file_is_in_wal_mode(tmp_path: Path) -> None:
-    Journal(tmp_path / "j.sqlite3").close()
+    SqliteJournal(tmp_path / "j.sqlite3").close()
     with sqlite3.connect(tmp_path / "j.sqlite3") as db:
         assert db.execute("PRAGMA journal_mode").fetchone() == ("wal",)
 
 
-def test_reopening_keeps_the_data(tmp_path: Path) -> None:
-    first = Journal.open(tmp_path)
+def test_reopening_keeps_the_data(opener: Opener) -> None:
+    first = opener()
     first.remember(ACCOUNT, ROLE, {"drain": ["config-a"]})
     first.close()
-    again = Journal.open(tmp_path)
-    assert again.memory(ACCOUNT, ROLE) == {"drain": ["config-a"]}
-    again.close()
+    assert opener().memory(ACCOUNT, ROLE) == {"drain": ["config-a"]}
 
 
 def test_a_corrupt_file_is_refused_and_left_untouched(tmp_path: Path) -> None:
@@ -96,7 +132,7 @@ def test_a_corrupt_file_is_refused_and_left_untouched(tmp_path: Path) -> None:
     garbage = os.urandom(4096)
     path.write_bytes(garbage)
     with pytest.raises(JournalError, match=str(path)):
-        Journal(path)
+        SqliteJournal(path)
     assert path.read_bytes() == garbage
 
 
@@ -105,7 +141,7 @@ def test_a_foreign_sqlite_database_is_refused(tmp_path: Path) -> None:
     with sqlite3.connect(path) as db:
         db.execute("CREATE TABLE t (x)")
     with pytest.raises(JournalError, match="not a slr-lifecycle journal"):
-        Journal(path)
+        SqliteJournal(path)
 
 
 def test_a_state_dir_under_a_regular_file_is_refused(tmp_path: Path) -> None:
@@ -169,19 +205,21 @@ def test_a_result_for_an_unknown_call_is_an_error(journal: Journal) -> None:
         journal.result(42, ok=True)
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=25, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])  # fmt: skip
 @given(st.lists(st.booleans(), max_size=8))
-def test_unfinished_is_exactly_the_intents_without_result(recorded: list[bool]) -> None:
-    with tempfile.TemporaryDirectory() as tmp:
-        journal = Journal.open(Path(tmp))
-        step = a_step(journal)
-        calls = [drain_intent(journal, step, key=f"k{i}") for i in range(len(recorded))]
-        for call, done in zip(calls, recorded, strict=True):
-            if done:
-                journal.result(call, ok=True)
-        pending = [c for c, done in zip(calls, recorded, strict=True) if not done]
-        assert [u["call_id"] for u in journal.unfinished(ACCOUNT, ROLE)] == pending
-        journal.close()
+def test_unfinished_is_exactly_the_intents_without_result(
+    opener: Opener, recorded: list[bool]
+) -> None:
+    journal = opener()
+    account = str(uuid.uuid4().int)[:12]  # the examples share the state: one account each
+    step = a_step(journal, f"run-{account}", account)
+    calls = [drain_intent(journal, step, key=f"k{i}") for i in range(len(recorded))]
+    for call, done in zip(calls, recorded, strict=True):
+        if done:
+            journal.result(call, ok=True)
+    pending = [c for c, done in zip(calls, recorded, strict=True) if not done]
+    assert [u["call_id"] for u in journal.unfinished(account, ROLE)] == pending
 
 
 # memory
@@ -314,8 +352,8 @@ def test_lock_held_survives_pickling() -> None:
     assert str(error) == f"lock on {ACCOUNT}/{ROLE} held by host-a:1 until 1970-01-01T00:00:00Z"
 
 
-def _race(path: str, holder: str, start: Any, won: Any) -> None:
-    journal = Journal(Path(path))
+def _race(url: str, endpoint: str | None, holder: str, start: Any, won: Any) -> None:
+    journal = open_journal(url, endpoint_url=endpoint)
     start.wait()
     try:
         journal.acquire(ACCOUNT, ROLE, holder=holder)
@@ -326,13 +364,20 @@ def _race(path: str, holder: str, start: Any, won: Any) -> None:
         journal.close()
 
 
-def test_racing_processes_exactly_one_wins(tmp_path: Path) -> None:
-    path = tmp_path / "journal.sqlite3"
-    Journal(path).close()
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_racing_processes_exactly_one_wins(
+    backend: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    url, endpoint = str(tmp_path), None
+    if backend == "dynamodb":
+        aws = request.getfixturevalue("aws")
+        url, endpoint = state_table(aws), aws.endpoint_url
+    open_journal(url, endpoint_url=endpoint).close()
     context = multiprocessing.get_context("fork")
     start, won = context.Barrier(4), context.Queue()
     racers = [
-        context.Process(target=_race, args=(str(path), f"host:{i}", start, won)) for i in range(4)
+        context.Process(target=_race, args=(url, endpoint, f"host:{i}", start, won))
+        for i in range(4)
     ]
     for racer in racers:
         racer.start()
@@ -340,14 +385,13 @@ def test_racing_processes_exactly_one_wins(tmp_path: Path) -> None:
     for racer in racers:
         racer.join()
     [winner] = [r for r in results if r is not None]
-    parent = Journal(path)
+    parent = open_journal(url, endpoint_url=endpoint)
     with pytest.raises(LockHeld, match=f"held by {winner}"):
         parent.acquire(ACCOUNT, ROLE, holder="parent")
     parent.close()
 
 
-def test_a_lease_of_a_dead_process_on_this_host_is_taken_at_once(tmp_path: Path) -> None:
-    journal = Journal(tmp_path / "j.sqlite3")
+def test_a_lease_of_a_dead_process_on_this_host_is_taken_at_once(journal: Journal) -> None:
     child = subprocess.Popen([sys.executable, "-c", "pass"])
     child.wait()  # a pid that existed on this host and is gone now
     dead = f"{socket.gethostname()}:{child.pid}"
@@ -356,9 +400,90 @@ def test_a_lease_of_a_dead_process_on_this_host_is_taken_at_once(tmp_path: Path)
     assert taken.holder == holder_id()
 
 
-def test_a_live_holder_on_this_host_keeps_its_lease(tmp_path: Path) -> None:
-    journal = Journal(tmp_path / "j.sqlite3")
+def test_a_live_holder_on_this_host_keeps_its_lease(journal: Journal) -> None:
     alive = f"{socket.gethostname()}:{os.getpid()}"
     journal.acquire("111122223333", "Role", holder=alive, lease_seconds=600)
     with pytest.raises(LockHeld, match=alive):
         journal.acquire("111122223333", "Role", holder="elsewhere:1", lease_seconds=60)
+
+
+# fencing: the writes of a holder whose lease is gone
+
+
+def test_a_holder_whose_lease_was_taken_over_cannot_write(opener: Opener) -> None:
+    paused, other = opener(), opener()
+    step = a_step(paused)
+    paused.acquire(ACCOUNT, ROLE, holder="host-a:1", lease_seconds=0.05)
+    time.sleep(0.06)  # the pause: its lease expires, another runner takes it
+    other.acquire(ACCOUNT, ROLE, holder="host-b:2")
+    with pytest.raises(LeaseLost, match="held by host-b:2") as lost:
+        drain_intent(paused, step)
+    assert isinstance(lost.value, LockHeld)  # the CLI's exit 3
+    with pytest.raises(LeaseLost):
+        paused.remember(ACCOUNT, ROLE, {"drained": ["stale"]})
+    other.remember(ACCOUNT, ROLE, {"drained": ["fresh"]})
+    assert other.unfinished(ACCOUNT, ROLE) == []
+    assert paused.memory(ACCOUNT, ROLE) == {"drained": ["fresh"]}
+
+
+def test_a_holder_whose_lease_expired_cannot_write_even_before_a_takeover(
+    journal: Journal,
+) -> None:
+    journal.acquire(ACCOUNT, ROLE, holder="host-a:1", lease_seconds=0.05)
+    time.sleep(0.06)
+    with pytest.raises(LeaseLost, match="expired"):
+        journal.remember(ACCOUNT, ROLE, {"a": 1})
+    assert journal.memory(ACCOUNT, ROLE) == {}
+
+
+def test_a_holder_writes_while_its_lease_holds_and_unfenced_after_release(
+    journal: Journal,
+) -> None:
+    lease = journal.acquire(ACCOUNT, ROLE, holder="host-a:1")
+    journal.remember(ACCOUNT, ROLE, {"a": 1})
+    journal.release(lease)
+    journal.remember(ACCOUNT, ROLE, {"a": 2})
+    assert journal.memory(ACCOUNT, ROLE) == {"a": 2}
+
+
+def test_lease_lost_survives_pickling() -> None:
+    error = pickle.loads(pickle.dumps(LeaseLost(ACCOUNT, ROLE, "host-b:2", 0.0)))
+    assert isinstance(error, LeaseLost)
+    assert str(error).startswith(f"lease on {ACCOUNT}/{ROLE} lost")
+
+
+# large memory: a drain of thousands of dependents
+
+
+def big_drain(n: int) -> dict[str, Any]:
+    settings = {"PercentEnabled": 100, "EnabledLoggingStrategies": ["VENDED_LOGS"]}
+    kind = "playback-configuration"
+    return {"drained": [{"region": "eu-west-1", "kind": kind, "name": f"config-{i:05d}",
+                         "settings": settings} for i in range(n)]}  # fmt: skip
+
+
+def test_a_memory_of_thousands_of_dependents_round_trips(opener: Opener) -> None:
+    journal = opener()
+    journal.remember(ACCOUNT, ROLE, big_drain(5000))
+    journal.remember(ACCOUNT, ROLE, big_drain(4000))  # replaces it, parts and all
+    assert opener().memory(ACCOUNT, ROLE) == big_drain(4000)
+    journal.forget(ACCOUNT, ROLE)
+    assert journal.memory(ACCOUNT, ROLE) == {}
+
+
+def test_dynamodb_keeps_a_large_memory_in_items_under_400_kb(aws: LocalAWS) -> None:
+    from lifecycle.journal.dynamodb import DynamoJournal
+
+    url = state_table(aws)
+    journal = open_journal(url, endpoint_url=aws.endpoint_url)
+    assert isinstance(journal, DynamoJournal)
+    journal.remember(ACCOUNT, ROLE, big_drain(5000))
+    journal.remember(ACCOUNT, ROLE, big_drain(4500))
+    table = journal.table
+    items = table.client.scan(TableName=table.name)["Items"]
+    memory = [i for i in items if i["sk"]["S"].startswith("memory#")]
+    sizes = [len(i.get("data", {}).get("B", b"")) for i in memory]
+    assert len(json.dumps(big_drain(4500))) > 400_000
+    assert len(memory) >= 3  # a head and its parts; the first drain's parts are gone
+    assert max(sizes) < 400_000
+    assert sum(sizes) == len(json.dumps(big_drain(4500), sort_keys=True).encode())

@@ -1,24 +1,37 @@
-"""The SQLite journal of runs, steps and AWS write calls, and the lease lock per role.
+"""The SQLite journal: one file on this machine's disk (the embedded default).
 
 The engine writes an intent before each AWS write call and its result after it, so a run killed
-at any point resumes without repeating a destructive call that already took effect.
+at any point resumes without repeating a destructive call that already took effect. SQLite's
+write lock makes a lease's check-and-claim, and each fenced write's check-and-write, atomic
+across the processes of this machine.
 """
 
 from __future__ import annotations
 
-import json
 import os
-import socket
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-__all__ = ["Journal", "JournalError", "Lease", "LockHeld", "default_state_dir", "holder_id"]
+from lifecycle.journal._contract import (
+    Journal,
+    JournalError,
+    Lease,
+    LeaseLost,
+    LockHeld,
+    Scope,
+    dead_here,
+    default_state_dir,
+    from_json,
+    to_json,
+)
+
+__all__ = ["SqliteJournal"]
 
 SCHEMA_VERSION = 1
 
@@ -48,73 +61,15 @@ CREATE TABLE locks (
 _TABLES = {"runs", "steps", "calls", "memory", "locks"}
 
 
-class JournalError(Exception):
-    """The journal cannot be opened, read or written; the message names its path."""
+#: Finds a write's scope only if it is needed (when some lease is held).
+Lookup = Callable[[], Scope | None]
 
 
-class LockHeld(Exception):
-    """Another runner holds the lease on this account and role."""
-
-    def __init__(self, account: str, role: str, holder: str, expires_at: float) -> None:
-        until = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(expires_at))
-        super().__init__(f"lock on {account}/{role} held by {holder} until {until}")
-        self.account, self.role, self.holder, self.expires_at = account, role, holder, expires_at
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        # The constructor does not take the message, so pickling (multiprocessing) needs help.
-        return (LockHeld, (self.account, self.role, self.holder, self.expires_at))
-
-
-def default_state_dir() -> Path:
-    """``$XDG_STATE_HOME/slr-lifecycle``, else ``~/.local/state/slr-lifecycle``."""
-    xdg = os.environ.get("XDG_STATE_HOME", "")
-    # The XDG spec says to ignore a relative value.
-    base = Path(xdg) if xdg and os.path.isabs(xdg) else Path.home() / ".local" / "state"
-    return base / "slr-lifecycle"
-
-
-def _dead_here(holder: str) -> bool:
-    """True when ``holder`` ran on this host and its process is gone (killed, crashed): its
-    lease can be taken at once instead of after it expires. Other hosts' leases expire."""
-    host, _, pid = holder.rpartition(":")
-    if host != socket.gethostname() or not pid.isdigit():
-        return False
-    try:
-        os.kill(int(pid), 0)
-    except ProcessLookupError:
-        return True
-    except PermissionError:
-        return False  # alive, owned by someone else
-    return False
-
-
-def holder_id() -> str:
-    """This process as a lock holder: ``<hostname>:<pid>``."""
-    return f"{socket.gethostname()}:{os.getpid()}"
-
-
-@dataclass(frozen=True)
-class Lease:
-    """A held lock on one role of one account, valid until ``expires_at`` (epoch seconds)."""
-
-    account: str
-    role: str
-    holder: str
-    expires_at: float
-
-
-def _dumps(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, default=str)
-
-
-def _loads(text: str | None) -> Any:
-    return None if text is None else json.loads(text)
-
-
-class Journal:
+class SqliteJournal(Journal):
     """One SQLite file: runs, steps, write calls, per-role memory and leases."""
 
     def __init__(self, path: Path) -> None:
+        super().__init__()
         self.path = Path(path)
         self._lock = threading.RLock()
         self._last_run: str | None = None
@@ -139,9 +94,12 @@ class Journal:
             raise
 
     @classmethod
-    def open(cls, state_dir: Path | None) -> Journal:
+    def in_dir(cls, state_dir: Path | None) -> SqliteJournal:
         """The journal in ``state_dir`` (the default state dir when ``None``)."""
         return cls((state_dir or default_state_dir()) / "journal.sqlite3")
+
+    def __str__(self) -> str:
+        return str(self.path)
 
     def close(self) -> None:
         with self._lock:
@@ -199,9 +157,39 @@ class Journal:
         with self._locked() as db:
             return db.execute(sql, args).fetchall()
 
-    def _update(self, sql: str, args: tuple[Any, ...], what: str) -> None:
-        if self._exec(sql, args).rowcount != 1:
+    def _scope_of(self, sql: str, args: tuple[Any, ...]) -> Scope | None:
+        rows = self._all(sql, args)
+        return (rows[0][0], rows[0][1]) if rows else None
+
+    def _write(self, sql: str, args: tuple[Any, ...], scope: Scope | Lookup | None,
+               what: str | None = None) -> sqlite3.Cursor:  # fmt: skip
+        """One write, fenced when this journal holds the lease of its scope: the lock row is
+        checked and the write made in one transaction, under SQLite's write lock."""
+        lease = None
+        if self._held:  # a lookup only when some lease is held
+            found = scope() if callable(scope) else scope
+            lease = self.fence(found) if found else None
+        with self._locked() as db:
+            if lease is None:
+                cursor = db.execute(sql, args)
+            else:
+                db.execute("BEGIN IMMEDIATE")
+                row = db.execute(
+                    "SELECT holder, expires_at FROM locks WHERE account = ? AND role = ?",
+                    (lease.account, lease.role),
+                ).fetchone()
+                if row is None or row["holder"] != lease.holder or row["expires_at"] <= time.time():
+                    db.rollback()
+                    holder, until = (row["holder"], row["expires_at"]) if row else ("", 0.0)
+                    raise LeaseLost(lease.account, lease.role, holder, until)
+                cursor = db.execute(sql, args)
+                db.commit()
+        if what is not None and cursor.rowcount != 1:
             raise self._error(f"no {what}")
+        return cursor
+
+    def _run_scope(self, run_id: str) -> Lookup:
+        return lambda: self._scope_of("SELECT account, role FROM runs WHERE run_id = ?", (run_id,))
 
     # runs and steps
 
@@ -217,34 +205,41 @@ class Journal:
         dry_run: bool,
     ) -> None:
         """Record the start of a run."""
-        self._exec(
+        self._write(
             "INSERT INTO runs (run_id, workflow, account, role, command, target, dry_run,"
             " started_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             (run_id, workflow, account, role, command, target, int(dry_run), time.time()),
+            (account, role),
         )
         self._last_run = run_id
 
     def finish_run(self, run_id: str, *, outcome: str, final_state: str | None) -> None:
         """Record how a run ended."""
-        self._update(
+        self._write(
             "UPDATE runs SET finished_at = ?, outcome = ?, final_state = ? WHERE run_id = ?",
             (time.time(), outcome, final_state, run_id),
+            self._run_scope(run_id),
             f"run {run_id}",
         )
 
     def start_step(self, run_id: str, *, transition: str, from_state: str) -> int:
         """Record the start of a transition; returns its step id."""
         sql = "INSERT INTO steps (run_id, transition, from_state, started_at) VALUES (?, ?, ?, ?)"
-        return int(self._exec(sql, (run_id, transition, from_state, time.time())).lastrowid or 0)
+        args = (run_id, transition, from_state, time.time())
+        return int(self._write(sql, args, self._run_scope(run_id)).lastrowid or 0)
 
     def finish_step(
         self, step_id: int, *, status: str, to_state: str | None, error: str | None = None
     ) -> None:
         """Record how a step ended."""
-        self._update(
+        self._write(
             "UPDATE steps SET finished_at = ?, status = ?, to_state = ?, error = ?"
             " WHERE step_id = ?",
             (time.time(), status, to_state, error, step_id),
+            lambda: self._scope_of(
+                "SELECT account, role FROM runs JOIN steps USING (run_id) WHERE step_id = ?",
+                (step_id,),
+            ),
             f"step {step_id}",
         )
 
@@ -272,10 +267,11 @@ class Journal:
         run = self._all(sql, (self._last_run if step_id is None else step_id,))
         if not run:
             raise self._error(f"intent {key!r} belongs to no run (step {step_id})")
-        cursor = self._exec(
+        cursor = self._write(
             "INSERT INTO calls (run_id, account, role, step_id, service, operation, region,"
             " params, key, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (*run[0], step_id, service, operation, region, _dumps(params), key, time.time()),
+            (*run[0], step_id, service, operation, region, to_json(params), key, time.time()),
+            (run[0]["account"], run[0]["role"]),
         )
         return int(cursor.lastrowid or 0)
 
@@ -289,10 +285,11 @@ class Journal:
         attempts: int = 1,
     ) -> None:
         """Record the outcome of a write call."""
-        self._update(
+        self._write(
             "UPDATE calls SET ok = ?, response = ?, error = ?, attempts = ?, finished_at = ?"
             " WHERE call_id = ?",
-            (int(ok), _dumps(response), error, attempts, time.time(), call_id),
+            (int(ok), to_json(response), error, attempts, time.time(), call_id),
+            lambda: self._scope_of("SELECT account, role FROM calls WHERE call_id = ?", (call_id,)),
             f"call {call_id}",
         )
 
@@ -311,7 +308,7 @@ class Journal:
             sql += " AND r.rowid >= (SELECT rowid FROM runs WHERE run_id = ?)"
             args += (since_run,)
         rows = self._all(sql + " ORDER BY c.call_id DESC LIMIT 1", args)
-        return (_loads(rows[0]["response"]) or {}) if rows else None
+        return (from_json(rows[0]["response"]) or {}) if rows else None
 
     def unfinished(self, account: str, role: str) -> list[dict[str, Any]]:
         """Intents without a result: the run died between sending a call and recording it."""
@@ -320,7 +317,7 @@ class Journal:
             " FROM calls WHERE account = ? AND role = ? AND ok IS NULL ORDER BY call_id",
             (account, role),
         )
-        return [dict(r) | {"params": _loads(r["params"])} for r in rows]
+        return [dict(r) | {"params": from_json(r["params"])} for r in rows]
 
     # per-role memory
 
@@ -328,21 +325,22 @@ class Journal:
         """What the engine remembers about a role in ``world`` ("real" or "dry-run")."""
         sql = "SELECT memory FROM memory WHERE account = ? AND role = ? AND world = ?"
         rows = self._all(sql, (account, role, world))
-        return dict(_loads(rows[0]["memory"])) if rows else {}
+        return dict(from_json(rows[0]["memory"])) if rows else {}
 
     def remember(
         self, account: str, role: str, memory: dict[str, Any], world: str = "real"
     ) -> None:
         """Replace what is remembered about a role in ``world``."""
-        self._exec(
+        self._write(
             "INSERT OR REPLACE INTO memory VALUES (?, ?, ?, ?, ?)",
-            (account, role, world, _dumps(memory), time.time()),
+            (account, role, world, to_json(memory), time.time()),
+            (account, role),
         )
 
     def forget(self, account: str, role: str, world: str = "real") -> None:
         """Drop what is remembered about a role in ``world``."""
         sql = "DELETE FROM memory WHERE account = ? AND role = ? AND world = ?"
-        self._exec(sql, (account, role, world))
+        self._write(sql, (account, role, world), (account, role))
 
     # history
 
@@ -365,8 +363,8 @@ class Journal:
         for c in calls:
             if c["step_id"] in out:
                 call = dict(c) | {
-                    "params": _loads(c["params"]),
-                    "response": _loads(c["response"]),
+                    "params": from_json(c["params"]),
+                    "response": from_json(c["response"]),
                     "ok": None if c["ok"] is None else bool(c["ok"]),
                 }
                 for k in ("run_id", "step_id", "account", "role"):
@@ -376,17 +374,13 @@ class Journal:
             del step["run_id"]
         return list(out.values())
 
+    def export(self) -> dict[str, list[dict[str, Any]]]:
+        """Every row of runs, steps, calls and memory, oldest first (for a migration)."""
+        order = {"runs": "rowid", "steps": "step_id", "calls": "call_id", "memory": "rowid"}
+        return {table: [dict(r) for r in self._all(f"SELECT * FROM {table} ORDER BY {key}")]
+                for table, key in order.items()}  # fmt: skip
+
     # the lease lock
-
-    def acquire(
-        self, account: str, role: str, *, holder: str, lease_seconds: float = 60.0
-    ) -> Lease:
-        """Take the lock if it is free, expired or already ``holder``'s; else raise LockHeld."""
-        return self._take(Lease(account, role, holder, 0.0), lease_seconds, renewing=False)
-
-    def renew(self, lease: Lease, lease_seconds: float = 60.0) -> Lease:
-        """Extend a lease; raise LockHeld if another holder took it meanwhile."""
-        return self._take(lease, lease_seconds, renewing=True)
 
     def _take(self, lease: Lease, lease_seconds: float, *, renewing: bool) -> Lease:
         with self._locked() as db:
@@ -400,7 +394,7 @@ class Journal:
             now = time.time()
             # A renewal never steals: losing the lease means someone else may have acted.
             theirs = row is not None and row["holder"] != lease.holder
-            live = theirs and row["expires_at"] > now and not _dead_here(row["holder"])
+            live = theirs and row["expires_at"] > now and not dead_here(row["holder"])
             if theirs and (renewing or live):
                 db.rollback()
                 raise LockHeld(lease.account, lease.role, row["holder"], row["expires_at"])
@@ -412,35 +406,9 @@ class Journal:
             db.commit()
             return new
 
-    def release(self, lease: Lease) -> None:
-        """Give the lock back, if it is still ours."""
+    def _give_back(self, lease: Lease) -> None:
         with self._locked() as db:
             db.execute(
                 "DELETE FROM locks WHERE account = ? AND role = ? AND holder = ?",
                 (lease.account, lease.role, lease.holder),
             )
-
-    @contextmanager
-    def lease(
-        self, account: str, role: str, *, holder: str, lease_seconds: float = 60.0
-    ) -> Iterator[Lease]:
-        """Hold the lock for the block, renewing it in the background every third of a lease."""
-        held = self.acquire(account, role, holder=holder, lease_seconds=lease_seconds)
-        stop = threading.Event()
-
-        def keep() -> None:
-            current = held
-            while not stop.wait(lease_seconds / 3):
-                try:
-                    current = self.renew(current, lease_seconds)
-                except (LockHeld, JournalError):
-                    return  # lost, or the journal is closed: nothing left to keep
-
-        renewer = threading.Thread(target=keep, name=f"lease {account}/{role}", daemon=True)
-        renewer.start()
-        try:
-            yield held
-        finally:
-            stop.set()
-            renewer.join()
-            self.release(held)

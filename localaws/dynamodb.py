@@ -1,0 +1,86 @@
+"""DynamoDB transactions at the cost AWS charges for them.
+
+moto alone (5.2.5) deep-copies a whole table for every action of a ``TransactWriteItems``, to
+roll the table back when an action fails: a transaction costs the table's size times its
+actions, and on a table of a few thousand items (a shared journal after a drain) each one takes
+half a second. Here, as in AWS, a transaction costs what it touches: the rollback keeps copies
+of the touched items only; the outcome is the same, all or nothing.
+"""
+
+from __future__ import annotations
+
+import copy
+import threading
+from typing import Any
+
+__all__ = ["install"]
+
+_transaction = threading.local()
+
+
+class _CopyOutsideTransactions:
+    """moto's ``copy`` module, except that a table is not copied inside a transaction."""
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(copy, name)
+
+    def deepcopy(self, value: Any, memo: Any = None) -> Any:
+        from moto.dynamodb.models.table import Table
+
+        if getattr(_transaction, "active", False) and isinstance(value, Table):
+            return value  # the touched items are kept instead (see _touched)
+        return copy.deepcopy(value, memo)
+
+
+def _touched(backend: Any, actions: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
+    """(table, hash, range, a copy of the item or None) of every item the actions touch."""
+    from moto.dynamodb.models.dynamo_type import DynamoType
+
+    saved = []
+    for action in actions:
+        try:
+            _, op = next(iter(action.items()))
+            table = backend.tables[op["TableName"]]
+            attrs = op["Key"] if "Key" in op else op["Item"]
+            hash_key = DynamoType(attrs[table.hash_key_attr])
+            range_key = DynamoType(attrs[table.range_key_attr]) if table.range_key_attr else None
+            saved.append((table, hash_key, range_key,
+                          copy.deepcopy(table.get_item(hash_key, range_key))))  # fmt: skip
+        except Exception:  # a malformed action: moto's own validation answers it
+            continue
+    return saved
+
+
+def _restore(saved: list[tuple[Any, ...]]) -> None:
+    for table, hash_key, range_key, item in reversed(saved):
+        if item is None:
+            if table.get_item(hash_key, range_key) is not None:
+                table.delete_item(hash_key, range_key)
+        elif range_key is not None:
+            table.items[hash_key][range_key] = item
+        else:
+            table.items[hash_key] = item
+
+
+def install() -> None:
+    """Make moto's ``TransactWriteItems`` keep copies of the touched items only (idempotent)."""
+    import moto.dynamodb.models as models
+
+    if isinstance(models.copy, _CopyOutsideTransactions):  # type: ignore[attr-defined]
+        return
+    whole_table_copies = models.DynamoDBBackend.transact_write_items
+
+    def transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> None:
+        saved = _touched(self, transact_items)
+        _transaction.active = True
+        try:
+            whole_table_copies(self, transact_items)
+        except Exception:
+            _restore(saved)
+            raise
+        finally:
+            _transaction.active = False
+
+    # moto's module calls copy.deepcopy(table) once per action; this copy skips tables.
+    models.copy = _CopyOutsideTransactions()  # type: ignore[attr-defined,assignment]
+    models.DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]

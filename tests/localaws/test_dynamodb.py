@@ -1,0 +1,46 @@
+"""DynamoDB transactions: all or nothing, at the cost of what they touch."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from botocore.exceptions import ClientError
+
+from tests.conftest import ClientFactory
+
+
+@pytest.fixture
+def dynamodb(client: ClientFactory) -> Any:
+    ddb = client("dynamodb")
+    keys = [("pk", "HASH"), ("sk", "RANGE")]
+    ddb.create_table(TableName="t", BillingMode="PAY_PER_REQUEST",
+                     KeySchema=[{"AttributeName": n, "KeyType": t} for n, t in keys],
+                     AttributeDefinitions=[{"AttributeName": n, "AttributeType": "S"}
+                                           for n, _ in keys])  # fmt: skip
+    ddb.put_item(TableName="t", Item={"pk": {"S": "p"}, "sk": {"S": "old"}, "v": {"N": "1"}})
+    return ddb
+
+
+def items(ddb: Any) -> dict[str, str]:
+    return {i["sk"]["S"]: i["v"]["N"] for i in ddb.scan(TableName="t")["Items"]}
+
+
+def put(sk: str, v: str) -> dict[str, Any]:
+    return {"Put": {"TableName": "t", "Item": {"pk": {"S": "p"}, "sk": {"S": sk}, "v": {"N": v}}}}
+
+
+def test_a_cancelled_transaction_leaves_every_item_as_it_was(dynamodb: Any) -> None:
+    update = {"Update": {"TableName": "t", "Key": {"pk": {"S": "p"}, "sk": {"S": "old"}},
+                         "UpdateExpression": "SET v = :two",
+                         "ExpressionAttributeValues": {":two": {"N": "2"}}}}  # fmt: skip
+    failing = {"ConditionCheck": {"TableName": "t", "Key": {"pk": {"S": "p"}, "sk": {"S": "x"}},
+                                  "ConditionExpression": "attribute_exists(sk)"}}  # fmt: skip
+    with pytest.raises(ClientError, match="TransactionCanceled"):
+        dynamodb.transact_write_items(TransactItems=[put("new", "5"), update, failing])
+    assert items(dynamodb) == {"old": "1"}
+
+
+def test_a_transaction_writes_all_its_items(dynamodb: Any) -> None:
+    dynamodb.transact_write_items(TransactItems=[put("a", "1"), put("b", "2"), put("old", "3")])
+    assert items(dynamodb) == {"a": "1", "b": "2", "old": "3"}
