@@ -1,0 +1,64 @@
+"""The ``slr`` command: a thin layer over the runner, the renderers and the local AWS.
+
+Heavy modules (boto3, graphviz, moto) are imported inside the commands that need them, so
+``slr --help`` and ``slr diagram --format dot`` start quickly.
+"""
+
+from __future__ import annotations
+
+import os
+
+import click
+
+from lifecycle import exits
+from lifecycle.cli import describe, local, runs, state
+from lifecycle.cli.base import Failure, cli
+from lifecycle.definition import DefinitionError
+
+__all__ = ["cli", "main"]
+
+#: The modules whose commands join the group when imported.
+COMMANDS = (describe, local, runs, state)
+
+
+def _arm_crash_point() -> None:
+    """``SLR_CRASH_AT=before|after:Operation:N`` kills the process at that write boundary, to
+    rehearse a crash (and to test resuming). Read here, at start, never at import."""
+    spec = os.environ.get("SLR_CRASH_AT")
+    if not spec:
+        return
+    from lifecycle.crash import arm_crash_point
+
+    try:
+        arm_crash_point(spec)
+    except ValueError as error:
+        raise Failure(str(error), exits.USAGE) from None
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: maps every expected failure to one line on stderr and its exit code."""
+    try:
+        _arm_crash_point()
+        # With standalone_mode off, click returns a command's Exit code instead of raising.
+        code = cli.main(args=argv, prog_name="slr", standalone_mode=False)
+    except Failure as failure:
+        click.echo(f"slr: error: {failure.message}", err=True)
+        return failure.exit_code
+    except click.UsageError as error:
+        click.echo(f"slr: usage error: {error.format_message()}", err=True)
+        return exits.USAGE
+    except click.exceptions.Exit as done:
+        return done.exit_code
+    except click.Abort:
+        click.echo("slr: aborted", err=True)
+        return exits.ERROR
+    except DefinitionError as error:
+        click.echo(f"slr: error: invalid definition: {error}", err=True)
+        return exits.ERROR
+    except click.ClickException as error:
+        click.echo(f"slr: error: {error.format_message()}", err=True)
+        return error.exit_code
+    except KeyboardInterrupt:
+        click.echo("slr: interrupted", err=True)
+        return 130
+    return code if isinstance(code, int) else exits.OK

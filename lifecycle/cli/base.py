@@ -1,0 +1,343 @@
+"""The command group, its global options, and what every command shares: the settings,
+one-line failures, the journal, the runner, the way results are printed."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, TypeVar, cast
+
+import click
+
+from lifecycle import exits
+
+if TYPE_CHECKING:
+    from lifecycle.decide import PlanOptions
+    from lifecycle.journal import Journal
+    from lifecycle.log import Format
+    from lifecycle.results import RunResult
+    from lifecycle.runner import Runner
+    from lifecycle.workflow import Workflow
+
+__all__ = [
+    "TARGETS",
+    "Failure",
+    "Settings",
+    "cli",
+    "emit",
+    "finish",
+    "journal_of",
+    "one_line_errors",
+    "options_of",
+    "print_json",
+    "runner_of",
+    "target_of",
+    "with_activation",
+    "workflow_of",
+]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The global options, as every command sees them."""
+
+    workflow: str
+    regions: str
+    endpoint_url: str | None
+    profile: str | None
+    output: str
+    log_format: str
+    state_dir: Path | None
+    log_level: int = 20
+    assume_role: str | None = None
+    external_id: str | None = None
+    #: Where the journal and the lease live: a directory, sqlite:///PATH or dynamodb://TABLE.
+    state: str | None = None
+
+
+class Failure(Exception):
+    """An expected failure: one line on stderr and a documented exit code."""
+
+    def __init__(self, message: str, exit_code: int = exits.ERROR) -> None:
+        super().__init__(message)
+        self.message = message
+        self.exit_code = exit_code
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--workflow",
+    default="mediatailor",
+    show_default=True,
+    help="The service-linked role to work on (see `slr workflows`).",
+)
+@click.option(
+    "--regions",
+    default="all",
+    show_default=True,
+    help="Regions to scan: all, or a comma-separated list.",
+)
+@click.option(
+    "--endpoint-url",
+    envvar="AWS_ENDPOINT_URL",
+    default=None,
+    help="Send every AWS call here (the local AWS, a proxy).",
+)
+@click.option("--profile", envvar="AWS_PROFILE", default=None, help="AWS profile name.")
+@click.option(
+    "--output",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Result on stdout: for people, or one JSON document.",
+)
+@click.option(
+    "--log-format",
+    type=click.Choice(["auto", "console", "json"]),
+    default="auto",
+    show_default=True,
+    help="Logs on stderr: auto is console on a terminal, else JSON.",
+)
+@click.option(
+    "--state-dir",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Old spelling of --state DIR.",
+)
+@click.option(
+    "--state",
+    "state",
+    envvar="SLR_STATE",
+    metavar="URL",
+    default=None,
+    help="Where the journal and the lease live: a directory, sqlite:///PATH or "
+    "dynamodb://TABLE[?region=R] (default: $XDG_STATE_HOME/slr-lifecycle).",
+)
+@click.option(
+    "--log-level",
+    type=click.Choice(["debug", "info", "warning", "error"]),
+    default="info",
+    show_default=True,
+    help="Least severe log event shown.",
+)
+@click.option(
+    "--assume-role",
+    metavar="ROLE_ARN",
+    default=None,
+    help="Work in another account through STS AssumeRole.",
+)
+@click.option("--external-id", default=None, help="External id for --assume-role.")
+@click.pass_context
+def cli(
+    ctx: click.Context,
+    workflow: str,
+    regions: str,
+    endpoint_url: str | None,
+    profile: str | None,
+    output: str,
+    log_format: str,
+    state_dir: Path | None,
+    state: str | None,
+    log_level: str,
+    assume_role: str | None,
+    external_id: str | None,
+) -> None:
+    """Create, watch, drain and delete AWS service-linked roles, safely."""
+    import logging
+
+    level = logging.getLevelName(log_level.upper())
+    ctx.obj = Settings(
+        workflow,
+        regions,
+        endpoint_url,
+        profile,
+        output,
+        log_format,
+        state_dir,
+        level,
+        assume_role,
+        external_id,
+        state or (str(state_dir) if state_dir else None),
+    )
+
+
+def journal_of(settings: Settings) -> Journal:
+    """The journal ``--state`` names, reached with the runner's own credentials."""
+    from lifecycle.journal import JournalError, StateUrlError, open_journal
+
+    try:
+        return open_journal(
+            settings.state, profile=settings.profile, endpoint_url=settings.endpoint_url
+        )
+    except StateUrlError as error:
+        raise Failure(str(error), exits.USAGE) from None
+    except JournalError as error:
+        raise Failure(str(error)) from None
+
+
+def workflow_of(settings: Settings) -> Workflow:
+    import workflows
+
+    try:
+        return workflows.get(settings.workflow)
+    except KeyError as error:
+        raise Failure(str(error.args[0]), exits.USAGE) from None
+
+
+def emit(data: bytes, out: Path | None) -> None:
+    if out is None:
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+        return
+    try:
+        out.write_bytes(data)
+    except OSError as error:
+        raise Failure(f"cannot write {out}: {error.strerror}") from None
+
+
+def _targets() -> tuple[str, ...]:
+    from lifecycle.definition import LIFECYCLE
+
+    return tuple(state.label for state in LIFECYCLE.targets)
+
+
+TARGETS = _targets()
+
+
+def _regions(settings: Settings, workflow: Workflow) -> tuple[str, ...] | None:
+    if settings.regions == "all":
+        return None
+    from lifecycle.aws import available_regions
+
+    asked = tuple(r.strip() for r in settings.regions.split(",") if r.strip())
+    known = set(available_regions(workflow.service))
+    unknown = [r for r in asked if r not in known]
+    if unknown or not asked:
+        raise Failure(
+            f"unknown region {', '.join(unknown) or repr(settings.regions)} for "
+            f"{workflow.service} (known: {', '.join(sorted(known))})",
+            exits.USAGE,
+        )
+    return asked
+
+
+def runner_of(settings: Settings, progress: Callable[[str], None] | None = None) -> Runner:
+    """A Runner for the global options, with logging configured and the journal open."""
+    from lifecycle.log import configure
+    from lifecycle.runner import Runner, RunnerConfig
+
+    configure(cast("Format", settings.log_format), level=settings.log_level)
+    workflow = workflow_of(settings)
+    config = RunnerConfig(
+        profile=settings.profile,
+        endpoint_url=settings.endpoint_url,
+        regions=_regions(settings, workflow),
+        assume_role_arn=settings.assume_role,
+        external_id=settings.external_id,
+        reject_wait_seconds=_float_env("SLR_REJECT_WAIT_SECONDS"),
+    )
+    return Runner(workflow, journal_of(settings), config, progress=progress)
+
+
+def _float_env(name: str) -> float | None:
+    value = os.environ.get(name)
+    try:
+        return float(value) if value else None
+    except ValueError:
+        raise Failure(f"{name} must be a number of seconds, not {value!r}", exits.USAGE) from None
+
+
+def print_json(document: dict[str, Any]) -> None:
+    click.echo(json.dumps(document, indent=2, default=str))
+
+
+def target_of(target: str) -> str:
+    if target not in TARGETS:
+        raise Failure(f"unknown target {target!r} (known: {', '.join(TARGETS)})", exits.USAGE)
+    return target
+
+
+def options_of(activate: tuple[str, ...], percent: int, description: str | None) -> PlanOptions:
+    from lifecycle.decide import PlanOptions
+    from lifecycle.workflow import Activation
+
+    targets = []
+    for item in activate:
+        region, _, name = item.partition("/")
+        if not region or not name:
+            raise Failure(f"--activate takes REGION/NAME, not {item!r}", exits.USAGE)
+        targets.append((region, name))
+    activation = Activation(tuple(targets), percent) if targets else None
+    return PlanOptions(activation=activation, description=description)
+
+
+_activation_options = [
+    click.option(
+        "--activate",
+        multiple=True,
+        metavar="REGION/NAME",
+        help="For target in-use: a resource to turn on (repeatable).",
+    ),
+    click.option(
+        "--percent",
+        type=click.IntRange(1, 100),
+        default=100,
+        show_default=True,
+        help="Session-logging percentage --activate sets.",
+    ),
+    click.option("--description", default=None, help="Role description (create, converge)."),
+]
+
+
+def with_activation(fn: F) -> F:
+    for option in reversed(_activation_options):
+        fn = option(fn)
+    return fn
+
+
+class one_line_errors:
+    """Turns the failures a run can meet into one line and its exit code."""
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        _tb: TracebackType | None,
+    ) -> None:
+        if error is None:
+            return
+        from lifecycle.decide import Blocked, Unreachable
+        from lifecycle.errors import AwsError
+        from lifecycle.journal import JournalError, LockHeld
+        from lifecycle.plans import StalePlan
+
+        if isinstance(error, LockHeld):
+            raise Failure(str(error), exits.LOCK_HELD) from None
+        if isinstance(error, Unreachable):
+            raise Failure(str(error), exits.USAGE) from None
+        if isinstance(error, StalePlan):
+            raise Failure(str(error), exits.STALE_PLAN) from None
+        if isinstance(error, AwsError | JournalError | Blocked):
+            raise Failure(str(error)) from None
+
+
+def finish(settings: Settings, result: RunResult) -> None:
+    from lifecycle import output
+
+    document = result.as_dict()
+    if settings.output == "json":
+        print_json(document)
+    else:
+        click.echo(output.run_text(document), nl=False)
+    if result.exit_code != exits.OK:
+        raise click.exceptions.Exit(result.exit_code)

@@ -1,0 +1,217 @@
+"""Commands that describe the workflow without changing AWS: the workflows, the diagram, the
+IAM policy."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from lifecycle import exits
+
+if TYPE_CHECKING:
+    from lifecycle.observation import Observation
+    from lifecycle.render import Diagram, Highlight
+    from lifecycle.workflow import Workflow
+
+from lifecycle.cli.base import (
+    Failure,
+    Settings,
+    cli,
+    emit,
+    journal_of,
+    one_line_errors,
+    runner_of,
+    target_of,
+    workflow_of,
+)
+
+
+@cli.command("workflows")
+@click.pass_obj
+def list_workflows(settings: Settings) -> None:
+    """List the known workflows."""
+    import json
+
+    import workflows
+
+    rows = [
+        {"name": w.name, "role": w.role_name, "principal": w.principal, "title": w.title}
+        for w in workflows.WORKFLOWS.values()
+    ]
+    if settings.output == "json":
+        from lifecycle.results import SCHEMA_VERSION
+
+        click.echo(json.dumps({"schema_version": SCHEMA_VERSION, "workflows": rows}, indent=2))
+        return
+    for row in rows:
+        click.echo(f"{row['name']:<14}{row['role']:<34}{row['principal']}")
+
+
+@cli.command()
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["dot", "mermaid", "markdown", "svg", "png", "all"]),
+    default="dot",
+    show_default=True,
+    help="all: write .dot, .mmd, .md and .svg into the folder -o names.",
+)
+@click.option(
+    "--state",
+    "state",
+    default=None,
+    help="Mark this state (offline; --highlight observes it instead).",
+)
+@click.option("--target", default=None, help="Mark the shortest path from the state to this.")
+@click.option(
+    "-o",
+    "--out",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Write to this file (a folder with --format all) instead of stdout.",
+)
+@click.option(
+    "--highlight",
+    "highlight_observed",
+    is_flag=True,
+    help="Observe the role and mark its state (and the path to --target).",
+)
+@click.option("--run", "run_id", default=None, help="Mark the path this journaled run took.")
+@click.pass_obj
+def diagram(
+    settings: Settings,
+    fmt: str,
+    state: str | None,
+    target: str | None,
+    out: Path | None,
+    highlight_observed: bool,
+    run_id: str | None,
+) -> None:
+    """The lifecycle diagram, annotated with the workflow's operations and retries.
+
+    --highlight marks the observed state (and, with --target, the planned path); --run marks
+    the path a journaled run took; --state marks a state without asking AWS."""
+    from lifecycle import render
+
+    workflow = workflow_of(settings)
+    highlight = None
+    if run_id:
+        highlight = _run_highlight(settings, run_id)
+    elif highlight_observed:
+        runner = runner_of(settings)
+        with one_line_errors():
+            _, world, observed = runner.status()
+        highlight = _offline_highlight(workflow, observed, target, world)
+    else:
+        if target and not state:
+            state = workflow.definition.initial.id
+        if state:
+            highlight = _offline_highlight(workflow, state, target)
+    model = render.extract(workflow, highlight)
+    if fmt == "all":
+        _write_all(model, out or Path("diagrams"))
+        return
+    try:
+        data = render.render(model, fmt)
+    except render.GraphvizMissing as error:
+        raise Failure(str(error)) from None
+    emit(data, out)
+
+
+def _write_all(model: Diagram, folder: Path) -> None:
+    from lifecycle import render
+
+    folder.mkdir(parents=True, exist_ok=True)
+    for fmt in render.COMMITTED_FORMATS:
+        path = folder / f"{model.name}.{render.SUFFIXES[fmt]}"
+        try:
+            emit(render.render(model, fmt), path)
+        except render.GraphvizMissing as error:
+            click.echo(f"slr: warning: {path} not written: {error}", err=True)
+            continue
+        click.echo(str(path))
+
+
+def _offline_highlight(
+    workflow: Workflow, state: str, target: str | None, world: Observation | None = None
+) -> Highlight:
+    from lifecycle.decide import PlanOptions, path_to
+    from lifecycle.observation import Observation
+    from lifecycle.render import Highlight
+
+    definition = workflow.definition
+    try:
+        start = definition.state(state).id
+        if world is None:  # no observation: any declared way, but never through reject
+            world = Observation(role=None)
+            path = (
+                definition.shortest_path(start, definition.state(target).id, avoid=("reject",))
+                if target
+                else ()
+            )
+        else:
+            path = path_to(workflow, world, target_of(target), PlanOptions()) if target else ()
+    except KeyError as error:
+        raise Failure(str(error.args[0]), exits.USAGE) from None
+    if path is None:
+        raise Failure(f"{target} cannot be reached from {state}", exits.USAGE)
+    return Highlight(start, tuple(t.trigger for t in path))
+
+
+def _run_highlight(settings: Settings, run_id: str) -> Highlight | None:
+    from lifecycle.journal import JournalError
+    from lifecycle.review.page import run_highlight
+
+    try:
+        steps = journal_of(settings).steps(run_id)
+    except JournalError as error:
+        raise Failure(str(error)) from None
+    if not steps:
+        raise Failure(f"no run {run_id!r} in the journal", exits.USAGE)
+    return run_highlight(steps)
+
+
+@cli.command()
+@click.option(
+    "--scope",
+    type=click.Choice(["provision", "decommission", "state", "all"]),
+    default="all",
+    show_default=True,
+    help="state: the shared state table of --state dynamodb://TABLE.",
+)
+@click.option(
+    "--partition",
+    type=click.Choice(["aws", "aws-cn", "aws-us-gov"]),
+    default=None,
+    help="ARN partition (default: the one of AWS_REGION, else aws).",
+)
+@click.pass_obj
+def policy(settings: Settings, scope: str, partition: str | None) -> None:
+    """The least-privilege IAM policy the workflow needs (with --assume-role: sts:AssumeRole
+    on that role too)."""
+    from lifecycle.effects import partition_of
+    from lifecycle.policy import policy_document, state_policy_document
+
+    if scope == "state":
+        from lifecycle.journal import StateUrlError, table_of
+
+        try:
+            shared = table_of(settings.state)
+        except StateUrlError as error:
+            raise Failure(str(error), exits.USAGE) from None
+        if shared is None:
+            raise Failure("--scope state needs --state dynamodb://TABLE", exits.USAGE)
+        click.echo(json.dumps(state_policy_document(*shared), indent=2))
+        return
+    region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or ""
+    document = policy_document(
+        workflow_of(settings),
+        scope,
+        cross_account=settings.assume_role,
+        partition=partition or partition_of(region),
+    )
+    click.echo(json.dumps(document, indent=2))

@@ -1,0 +1,63 @@
+"""The embedded local AWS from the command line: ``slr local-aws`` and ``slr demo``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+if TYPE_CHECKING:
+    pass
+
+from lifecycle.cli.base import (
+    Failure,
+    cli,
+)
+
+
+@cli.command("local-aws")
+@click.option("--port", type=click.IntRange(0, 65535), default=5000, show_default=True)
+@click.option(
+    "--deletion-seconds",
+    type=click.FloatRange(0),
+    default=5.0,
+    show_default=True,
+    help="How long an emulated role-deletion task runs.",
+)
+def local_aws(port: int, deletion_seconds: float) -> None:
+    """Run the embedded local AWS in the foreground (Ctrl-C stops it)."""
+    try:
+        from localaws import serve
+    except ImportError as error:
+        raise Failure(
+            f"the local AWS needs the 'local' extra: pip install 'slr-lifecycle[local]' ({error})"
+        ) from None
+    serve(port=port, deletion_seconds=deletion_seconds)
+
+
+# -- commands that talk to AWS ----------------------------------------------------------------
+
+
+@cli.command()
+@click.option(
+    "--output-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("demo-output"),
+    show_default=True,
+    help="Where the plan and the diagrams of the path taken are written.",
+)
+def demo(output_dir: Path) -> None:
+    """The main job on the embedded local AWS: a realistic account, then status, plan, a
+    step-by-step dry run, apply, and the diagram of the path taken."""
+    try:
+        from lifecycle.demo import run_demo
+    except ImportError as error:
+        raise Failure(
+            f"the demo needs the 'local' extra: pip install 'slr-lifecycle[local]' ({error})"
+        ) from None
+    from lifecycle.cli import main  # the entry point the demo types its commands into
+
+    code = run_demo(main, output_dir)
+    if code:
+        raise click.exceptions.Exit(code)

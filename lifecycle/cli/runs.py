@@ -1,0 +1,272 @@
+"""Commands that observe and change AWS: status, plan, apply, and the journal's history."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from lifecycle import exits
+
+if TYPE_CHECKING:
+    from lifecycle.decide import PlanOptions
+
+from lifecycle.cli.base import (
+    TARGETS,
+    Failure,
+    Settings,
+    cli,
+    emit,
+    finish,
+    journal_of,
+    one_line_errors,
+    options_of,
+    print_json,
+    runner_of,
+    target_of,
+    with_activation,
+)
+
+
+@cli.command()
+@click.pass_obj
+def status(settings: Settings) -> None:
+    """Observe and print the state, the role, and every dependent per region."""
+    from lifecycle import output
+    from lifecycle.results import SCHEMA_VERSION
+
+    runner = runner_of(settings)
+    with one_line_errors():
+        account, world, state = runner.status()
+    facts = world.as_dict() | {"dependents": runner.dependents_of(world)}
+    document = {
+        "schema_version": SCHEMA_VERSION,
+        "command": "status",
+        "workflow": runner.workflow.name,
+        "account": account,
+        "state": runner.workflow.definition.state(state).label,
+        **{
+            key: facts[key]
+            for key in (
+                "role",
+                "dependents",
+                "scanned_regions",
+                "unscanned_regions",
+                "skipped_regions",
+                "deletion_task",
+            )
+        },
+    }
+    if settings.output == "json":
+        print_json(document)
+    else:
+        click.echo(output.status_text(document, world), nl=False)
+
+
+@cli.command()
+@click.option("--target", required=True, help=f"One of: {', '.join(TARGETS)}.")
+@click.option(
+    "-o",
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Also save the plan here: JSON for `slr apply PLAN`, or Markdown (.md).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["json", "markdown"]),
+    default=None,
+    help="The saved plan's format (default: by -o's suffix, .md is markdown); without -o, "
+    "printed on stdout instead of the text.",
+)
+@with_activation
+@click.pass_obj
+def plan(
+    settings: Settings,
+    target: str,
+    out: Path | None,
+    fmt: str | None,
+    activate: tuple[str, ...],
+    percent: int,
+    description: str | None,
+) -> None:
+    """Dry run of the whole way: transitions and the exact AWS calls each would make.
+
+    Exits 2 when changes are pending, 0 when the world is already at the target.
+    --format markdown: the plan as a pull-request comment."""
+    runner = runner_of(settings)
+    options = options_of(activate, percent, description)
+    if out is not None and fmt is None:
+        fmt = "markdown" if out.suffix.lower() in (".md", ".markdown") else "json"
+    with one_line_errors():
+        result = runner.plan(target_of(target), options)
+    if fmt is None:
+        finish(settings, result)
+        return
+    from lifecycle import plans
+    from lifecycle.review import plan_comment
+
+    document = plans.document(result, _options_dict(options))
+    if fmt == "json":
+        data = json.dumps(document, indent=2, default=str) + "\n"
+    else:
+        data = str(plan_comment(runner.workflow, [document]))
+    emit(data.encode(), out)
+    if out is not None:
+        finish(settings, result)
+    elif result.exit_code != exits.OK:
+        raise click.exceptions.Exit(result.exit_code)
+
+
+def _options_dict(options: PlanOptions) -> dict[str, Any]:
+    activation = options.activation
+    return {
+        "activate": [f"{r}/{n}" for r, n in activation.targets] if activation else [],
+        "percent": activation.level if activation else 100,
+        "description": options.description,
+    }
+
+
+def _load_plan(path: Path) -> dict[str, Any]:
+    from lifecycle import plans
+
+    try:
+        return plans.load(path)
+    except plans.PlanFileError as error:
+        raise Failure(str(error), exits.USAGE) from None
+
+
+@cli.command()
+@click.argument("plan_file", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--target", default=None, help=f"One of: {', '.join(TARGETS)} (or give PLAN).")
+@click.option("--dry-run", is_flag=True, help="Write nothing: simulate the world instead.")
+@click.option("--step", is_flag=True, help="Run one transition and stop (exit 2 if more left).")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation (non-interactive use).")
+@with_activation
+@click.pass_obj
+def apply(
+    settings: Settings,
+    plan_file: Path | None,
+    target: str | None,
+    dry_run: bool,
+    step: bool,
+    yes: bool,
+    activate: tuple[str, ...],
+    percent: int,
+    description: str | None,
+) -> None:
+    """Walk to the target; with PLAN, only if that plan still holds."""
+    saved = _load_plan(plan_file) if plan_file else None
+    if saved is not None:
+        if target and target != saved["target"]:
+            raise Failure(
+                f"--target {target} contradicts the plan's {saved['target']}", exits.USAGE
+            )
+        if saved["workflow"] != settings.workflow:
+            raise Failure(f"plan is for workflow {saved['workflow']!r}", exits.USAGE)
+        target = saved["target"]
+        opts = saved["options"]
+        activate, percent, description = (
+            tuple(opts.get("activate", ())),
+            int(opts.get("percent", 100)),
+            opts.get("description"),
+        )
+    if target is None:
+        raise Failure("apply needs --target STATE or a PLAN file", exits.USAGE)
+    options = options_of(activate, percent, description)
+    if not dry_run and not yes:
+        if not (sys.stdin.isatty() and sys.stderr.isatty()):
+            raise Failure(
+                "apply changes AWS: pass --yes to confirm (no terminal to ask on)", exits.USAGE
+            )
+        if not click.confirm(f"Walk {settings.workflow} to {target} in this account?", err=True):
+            raise Failure("not confirmed; nothing changed", exits.ERROR)
+    from lifecycle.output import Progress
+
+    progress = Progress()
+    runner = runner_of(settings, progress)
+    try:
+        with one_line_errors():
+            result = runner.apply(
+                target_of(target), options, dry_run=dry_run, step=step, plan=saved
+            )
+    finally:
+        progress.done()
+    finish(settings, result)
+
+
+@cli.command()
+@click.option("--run", "run_id", default=None, help="Show one run's steps and calls.")
+@click.option("--limit", type=click.IntRange(1, 1000), default=20, show_default=True)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["html"]),
+    default=None,
+    help="html: one run (--run) as a self-contained page.",
+)
+@click.option(
+    "-o",
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write the page here instead of stdout.",
+)
+@click.pass_obj
+def history(
+    settings: Settings, run_id: str | None, limit: int, fmt: str | None, out: Path | None
+) -> None:
+    """The journal: runs, steps, calls, outcomes; --format html: one run as a page."""
+    if fmt == "html" or out is not None:
+        if not run_id:
+            raise Failure("--format html and -o need --run RUN_ID", exits.USAGE)
+        emit(_run_page(settings, run_id).encode(), out)
+        return
+    from lifecycle import output
+    from lifecycle.journal import JournalError
+    from lifecycle.results import SCHEMA_VERSION
+
+    journal = journal_of(settings)
+    try:
+        runs = journal.runs(limit)
+        steps = journal.steps(run_id) if run_id else None
+    except JournalError as error:
+        raise Failure(str(error)) from None
+    if run_id and not steps and not any(r["run_id"] == run_id for r in journal.runs(1000)):
+        raise Failure(f"no run {run_id!r} in the journal", exits.USAGE)
+    if settings.output == "json":
+        print_json(
+            {"schema_version": SCHEMA_VERSION, "command": "history", "runs": runs}
+            | ({"steps": steps} if steps is not None else {})
+        )
+    else:
+        click.echo(output.history_text(runs, steps), nl=False)
+
+
+def _run_page(settings: Settings, run_id: str) -> str:
+    import workflows
+    from lifecycle import render
+    from lifecycle.journal import JournalError
+    from lifecycle.review import run_page
+    from lifecycle.review.page import run_highlight
+
+    try:
+        journal = journal_of(settings)
+        run = next((r for r in journal.runs(1000) if r["run_id"] == run_id), None)
+        if run is None:
+            raise Failure(f"no run {run_id!r} in the journal", exits.USAGE)
+        steps = journal.steps(run_id)
+        memory = journal.memory(run["account"], run["role"])
+    except JournalError as error:
+        raise Failure(str(error)) from None
+    workflow = workflows.get(run["workflow"])
+    highlight = run_highlight(steps)
+    try:
+        svg = render.to_image(render.extract(workflow, highlight), "svg").decode()
+    except render.GraphvizMissing:
+        svg = None  # the page says so and shows a table instead
+    return str(run_page(workflow, run, steps, memory, svg if highlight else None))

@@ -1,0 +1,86 @@
+"""The shared state table (``--state dynamodb://TABLE``): ``slr state init`` and
+``slr state migrate``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from lifecycle import exits
+
+if TYPE_CHECKING:
+    pass
+
+from lifecycle.cli.base import (
+    Failure,
+    Settings,
+    cli,
+    journal_of,
+)
+
+
+@cli.group()
+def state() -> None:
+    """The shared state table (--state dynamodb://TABLE): create it, fill it."""
+
+
+def _state_table(settings: Settings) -> Any:
+    from lifecycle.journal import JournalError, StateUrlError, table_of
+    from lifecycle.journal.dynamodb import connect_table
+
+    try:
+        shared = table_of(settings.state)
+        if shared is None:
+            raise Failure("this command needs --state dynamodb://TABLE (or SLR_STATE)", exits.USAGE)
+        return connect_table(
+            shared[0],
+            region=shared[1],
+            profile=settings.profile,
+            endpoint_url=settings.endpoint_url,
+        )
+    except StateUrlError as error:
+        raise Failure(str(error), exits.USAGE) from None
+    except JournalError as error:
+        raise Failure(str(error)) from None
+
+
+@state.command("init")
+@click.pass_obj
+def state_init(settings: Settings) -> None:
+    """Create the state table: on-demand billing, server-side encryption (idempotent)."""
+    from lifecycle.journal import JournalError
+    from lifecycle.journal.dynamodb import create_table
+
+    table = _state_table(settings)
+    try:
+        created = create_table(table)
+    except JournalError as error:
+        raise Failure(str(error)) from None
+    click.echo(f"{table}: {'created' if created else 'exists already'}")
+
+
+@state.command("migrate")
+@click.option(
+    "--from",
+    "source",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="The state directory (or journal file) to copy from.",
+)
+@click.pass_obj
+def state_migrate(settings: Settings, source: Path) -> None:
+    """Copy a local SQLite journal (runs, steps, calls, memory) into the state table."""
+    from lifecycle.journal import JournalError
+    from lifecycle.journal.migrate import migrate
+
+    _state_table(settings)  # a usage error before anything is opened
+    journal_file = source / "journal.sqlite3" if source.is_dir() else source
+    if not journal_file.is_file():
+        raise Failure(f"no journal at {journal_file}", exits.USAGE)
+    try:
+        counts = migrate(journal_file, journal_of(settings))
+    except JournalError as error:
+        raise Failure(str(error)) from None
+    click.echo(", ".join(f"{n} {what}" for what, n in counts.items()) + " copied")
