@@ -43,7 +43,9 @@ def control(aws: LocalAWS, method: str, endpoint: str, body: Any = None) -> tupl
 
 
 @pytest.fixture
-def iam(client: ClientFactory) -> Any:
+def iam(aws: LocalAWS, client: ClientFactory) -> Any:
+    # These tests read the role at once: IAM's eventual consistency is not what they test.
+    aws.set_settings(iam_consistency_seconds=0)
     iam = client("iam")
     iam.create_service_linked_role(AWSServiceName="mediatailor.amazonaws.com")
     return iam
