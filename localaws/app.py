@@ -133,17 +133,17 @@ def _disabled_region(environ: Environ) -> Call | None:
     return Call(service, None, region, _protocol(service) or _guess_protocol(environ))
 
 
-#: AWS's answer in a disabled region, per protocol family (ScoutSuite#1389).
-_DISABLED_REGION_MESSAGE = "The security token included in the request is invalid."
+#: AWS's answer in a disabled region, per protocol family: json services' message has no full
+#: stop (nccgroup/ScoutSuite#1389), query services' has (STS, IAM).
+_DISABLED_REGION = {
+    True: ("UnrecognizedClientException", "The security token included in the request is invalid"),
+    False: ("InvalidClientTokenId", "The security token included in the request is invalid."),
+}
 
 
 def _refusal_in_disabled_region(call: Call) -> Fault:
-    json_family = call.protocol in ("json", "rest-json")
-    code = "UnrecognizedClientException" if json_family else "InvalidClientTokenId"
-    return Fault(
-        service="*", kind="error", error_code=code, http_status=403,
-        message=_DISABLED_REGION_MESSAGE,
-    )  # fmt: skip
+    code, message = _DISABLED_REGION[call.protocol in ("json", "rest-json")]
+    return Fault(service="*", kind="error", error_code=code, http_status=403, message=message)
 
 
 def _guess_protocol(environ: Environ) -> str:

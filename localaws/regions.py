@@ -4,15 +4,15 @@ moto 5.2.5's Account API has alternate contacts only, and moto serves every regi
 account. Here, as in AWS, the regions launched after 2019-03-20 are *opt-in*: each account
 starts with them ``DISABLED`` (among them five of MediaTailor's: af-south-1, ap-south-2,
 ap-southeast-4, ap-southeast-5, me-central-1), and every signed call to a regional service
-there is refused as AWS refuses it (:func:`refusal`): ``UnrecognizedClientException`` 403 "The
-security token included in the request is invalid" for json and rest-json services,
-``InvalidClientTokenId`` 403 for the others (ScoutSuite#1389 shows it for me-south-1). The
-Account API's ``ListRegions`` (paginated, ``RegionOptStatusContains``), ``GetRegionOptStatus``,
-``EnableRegion`` and ``DisableRegion`` are added next to moto's own operations (moto's files
-untouched); an enabled region then serves like any other. Enabling takes effect at once (AWS
-passes through ``ENABLING`` for minutes). Global services (IAM, Organizations, the Account API)
-are not refused: AWS serves them from us-east-1. With ``opt_in_regions_disabled`` off, opt-in
-regions nobody disabled read ``ENABLED``.
+there is refused as AWS refuses it (:mod:`localaws.app`): ``UnrecognizedClientException`` 403
+"The security token included in the request is invalid" for json and rest-json services,
+``InvalidClientTokenId`` 403 for the others (nccgroup/ScoutSuite#1389 shows it for me-south-1).
+The Account API's ``ListRegions`` (paginated, ``RegionOptStatusContains``),
+``GetRegionOptStatus``, ``EnableRegion`` and ``DisableRegion`` are added next to moto's own
+operations (moto's files untouched); an enabled region then serves like any other. Enabling
+takes effect at once (AWS passes through ``ENABLING`` for minutes). Global services (IAM,
+Organizations, the Account API) are not refused: AWS serves them from us-east-1. With
+``opt_in_regions_disabled`` off, opt-in regions nobody disabled read ``ENABLED``.
 
 Under moto's IAM enforcement the operations are authorized as the other plug-ins' are
 (:mod:`localaws.authorization`): ``account:ListRegions``... on ``*``.

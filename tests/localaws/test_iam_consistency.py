@@ -112,16 +112,17 @@ def test_ordinary_roles_are_visible_at_once(aws: LocalAWS, iam: Any) -> None:
 # -- deletion tasks IAM forgets ---------------------------------------------------------------
 
 
+def status_error_after_the_retention(iam: Any, task_id: str) -> tuple[str, int]:
+    time.sleep(WINDOW)
+    return code_of(lambda: iam.get_service_linked_role_deletion_status(DeletionTaskId=task_id))
+
+
 def test_a_finished_task_is_forgotten_after_the_retention(aws: LocalAWS, iam: Any) -> None:
     aws.set_settings(deletion_seconds=0.05, task_retention_seconds=WINDOW)
     iam.create_service_linked_role(AWSServiceName=PRINCIPAL)
     task_id = iam.delete_service_linked_role(RoleName=ROLE)["DeletionTaskId"]
     assert wait_for_status(iam, task_id) == "SUCCEEDED"
-    time.sleep(WINDOW)
-    assert code_of(lambda: iam.get_service_linked_role_deletion_status(DeletionTaskId=task_id)) == (
-        "NoSuchEntity",
-        404,
-    )
+    assert status_error_after_the_retention(iam, task_id) == ("NoSuchEntity", 404)
 
 
 def test_a_failed_task_is_forgotten_too(aws: LocalAWS, client: ClientFactory, iam: Any) -> None:
@@ -133,11 +134,7 @@ def test_a_failed_task_is_forgotten_too(aws: LocalAWS, client: ClientFactory, ia
     )
     task_id = iam.delete_service_linked_role(RoleName=ROLE)["DeletionTaskId"]
     assert wait_for_status(iam, task_id) == "FAILED"
-    time.sleep(WINDOW)
-    assert code_of(lambda: iam.get_service_linked_role_deletion_status(DeletionTaskId=task_id)) == (
-        "NoSuchEntity",
-        404,
-    )
+    assert status_error_after_the_retention(iam, task_id) == ("NoSuchEntity", 404)
 
 
 def test_a_running_task_is_never_forgotten(aws: LocalAWS, iam: Any) -> None:

@@ -23,7 +23,7 @@ MEDIATAILOR_OPT_IN = (
     "ap-southeast-5",
     "me-central-1",
 )
-INVALID_TOKEN = "The security token included in the request is invalid."
+INVALID_TOKEN = "The security token included in the request is invalid"
 
 
 def error_of(call: Callable[[], object]) -> tuple[str, int, str]:
@@ -71,7 +71,7 @@ def test_a_query_service_in_a_disabled_region_is_an_invalid_client_token(
     client: ClientFactory,
 ) -> None:
     sts = client("sts", "me-central-1")
-    assert error_of(sts.get_caller_identity) == ("InvalidClientTokenId", 403, INVALID_TOKEN)
+    assert error_of(sts.get_caller_identity) == ("InvalidClientTokenId", 403, f"{INVALID_TOKEN}.")
 
 
 def test_a_disabled_region_refuses_writes_too_and_changes_nothing(
