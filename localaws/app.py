@@ -13,7 +13,9 @@ Control endpoints (JSON, unsigned; never faulted, never recorded):
 ``DELETE /_localaws/faults``
     disarm all
 ``GET /_localaws/settings``, ``PUT /_localaws/settings``
-    ``{"deletion_seconds": float}``: how long a service-linked role deletion task runs
+    every setting of :class:`localaws.settings.Settings` (``{"deletion_seconds": float,
+    "short_pages": bool, ...}``); PUT changes the ones it names, and an unknown name or a bad
+    value changes nothing (400)
 ``POST /_localaws/reset``
     moto's ``/moto-api/reset`` plus: faults cleared, settings back to their start values,
     moto's IAM-enforcement request count back to 0
@@ -27,6 +29,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import time
 from collections.abc import Callable, Iterable, Sequence
 from functools import cache
@@ -39,14 +42,16 @@ from moto.core.authorization import ActionAuthenticatorMixin
 from moto.core.request import Request as MotoRequest
 from moto.core.routing import get_service_router
 from moto.core.utils import get_service_model
+from moto.iam.models import get_account_id_from
 from moto.moto_api._internal.models import moto_api_backend
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.wrappers import Request, Response
 
-from localaws import iam
+from localaws import regions, settings
 from localaws.control import CONTROL_PREFIX
 from localaws.faults import Call, Fault, FaultInjector, render_error
+from localaws.settings import Settings
 
 __all__ = ["LocalAWSApp", "identify"]
 
@@ -73,18 +78,38 @@ def _read_body(environ: Environ) -> bytes:
     return body
 
 
-def identify(environ: Environ) -> Call:
-    """Service and region from the SigV4 credential scope; operation from botocore's model."""
+def _credential_scope(environ: Environ) -> tuple[str, str, str] | None:
+    """(access key, region, service) of a SigV4-signed request, None when unsigned."""
     auth = environ.get("HTTP_AUTHORIZATION", "")
     try:
         # "AWS4-HMAC-SHA256 Credential=AKID/20240101/us-east-1/iam/aws4_request, ..."
         scope = auth.split("Credential=", 1)[1].split(",", 1)[0]
-        _, _, region, service, _ = scope.split("/")
+        key, _, region, service, _ = scope.split("/")
     except (IndexError, ValueError):
+        return None
+    return key, region, service
+
+
+def _account(environ: Environ, access_key: str) -> str:
+    """The caller's account, as moto decides it (its BaseResponse.get_current_account)."""
+    return str(
+        os.environ.get("MOTO_ACCOUNT_ID")
+        or environ.get("HTTP_X_MOTO_ACCOUNT_ID")
+        or get_account_id_from(access_key)
+    )
+
+
+def identify(environ: Environ) -> Call:
+    """Service, region and account from the SigV4 credential scope; operation from botocore's
+    model."""
+    scope = _credential_scope(environ)
+    if scope is None:
         return Call(service=None)
+    key, region, service = scope
+    account = _account(environ, key)
     protocol = _protocol(service)
     if protocol is None:
-        return Call(service=service, region=region, protocol=_guess_protocol(environ))
+        return Call(service, None, region, _guess_protocol(environ), account)
     body = _read_body(environ)
     probe = MotoRequest(dict(environ, **{"wsgi.input": io.BytesIO(body)}))
     try:
@@ -92,7 +117,33 @@ def identify(environ: Environ) -> Call:
         name: str | None = str(operation.name)
     except Exception:  # an unrecognised call is still served (and faulted by "*"), unnamed
         name = None
-    return Call(service=service, operation=name, region=region, protocol=protocol)
+    return Call(service, name, region, protocol, account)
+
+
+def _disabled_region(environ: Environ) -> Call | None:
+    """The call, when it goes to an opt-in region its account has not enabled."""
+    scope = _credential_scope(environ)
+    if scope is None:
+        return None
+    key, region, service = scope
+    if region not in regions.opt_in_regions():  # the cheap test first: most calls stop here
+        return None
+    if not regions.refuses(_account(environ, key), region, service):
+        return None
+    return Call(service, None, region, _protocol(service) or _guess_protocol(environ))
+
+
+#: AWS's answer in a disabled region, per protocol family: json services' message has no full
+#: stop (nccgroup/ScoutSuite#1389), query services' has (STS, IAM).
+_DISABLED_REGION = {
+    True: ("UnrecognizedClientException", "The security token included in the request is invalid"),
+    False: ("InvalidClientTokenId", "The security token included in the request is invalid."),
+}
+
+
+def _refusal_in_disabled_region(call: Call) -> Fault:
+    code, message = _DISABLED_REGION[call.protocol in ("json", "rest-json")]
+    return Fault(service="*", kind="error", error_code=code, http_status=403, message=message)
 
 
 def _guess_protocol(environ: Environ) -> str:
@@ -108,7 +159,7 @@ class LocalAWSApp:
 
     def __init__(
         self,
-        deletion_seconds: float,
+        start_settings: Settings,
         faults: Sequence[Fault] = (),
         moto_app: Callable[[Environ, StartResponse], Iterable[bytes]] | None = None,
     ) -> None:
@@ -117,14 +168,19 @@ class LocalAWSApp:
         install()
         self.moto_app = moto_app or DomainDispatcherApplication(create_backend_app)
         self.faults = FaultInjector(faults)
-        self.start_deletion_seconds = deletion_seconds
+        self.start_settings = start_settings
         self.start_no_auth_count = moto_settings.INITIAL_NO_AUTH_ACTION_COUNT
-        iam.deletion_timing.seconds = deletion_seconds
+        settings.use(start_settings)
 
     def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
         path = str(environ.get("PATH_INFO", ""))
         if path.startswith(CONTROL_PREFIX):
             return self._control(Request(environ))(environ, start_response)
+        # AWS refuses a disabled region before anything else (no throttling, no latency).
+        refused = _disabled_region(environ)
+        if refused is not None:
+            status, headers, body = render_error(_refusal_in_disabled_region(refused), refused)
+            return Response(body, status=status, headers=headers)(environ, start_response)
         if self.faults.active:
             call = identify(environ)
             outcome = self.faults.decide(call)
@@ -140,12 +196,9 @@ class LocalAWSApp:
         """moto's state emptied, faults cleared, settings back to their start values."""
         moto_api_backend.reset()
         self.faults.clear()
-        iam.deletion_timing.seconds = self.start_deletion_seconds
+        settings.use(self.start_settings)
         moto_settings.INITIAL_NO_AUTH_ACTION_COUNT = self.start_no_auth_count
         ActionAuthenticatorMixin.request_count = 0
-
-    def settings(self) -> dict[str, Any]:
-        return {"deletion_seconds": iam.deletion_timing.seconds}
 
     def _control(self, request: Request) -> Response:
         endpoint = request.path[len(CONTROL_PREFIX) :].strip("/")
@@ -162,38 +215,40 @@ class LocalAWSApp:
         if endpoint == "health" and method == "GET":
             return {"status": "ok", "moto": version("moto")}
         if endpoint == "faults":
-            if method == "GET":
-                return {"faults": self.faults.describe()}
-            if method == "DELETE":
-                self.faults.clear()
-                return {"faults": []}
-            if method in ("PUT", "POST"):
-                body = _json_body(request, allowed={"faults", "seed"})
-                items = body.get("faults", [])
-                if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
-                    raise ValueError('"faults" must be a list of objects')
-                faults = [Fault.from_dict(item) for item in items]
-                if method == "PUT":
-                    self.faults.replace(faults, body.get("seed"))
-                else:
-                    self.faults.add(faults)
-                return {"faults": self.faults.describe()}
-            raise MethodNotAllowed()
+            return self._faults(method, request)
         if endpoint == "settings":
-            if method == "PUT":
-                body = _json_body(request, allowed={"deletion_seconds"})
-                if "deletion_seconds" in body:
-                    seconds = float(body["deletion_seconds"])
-                    if seconds < 0:
-                        raise ValueError("deletion_seconds must be >= 0")
-                    iam.deletion_timing.seconds = seconds
-            elif method != "GET":
-                raise MethodNotAllowed()
-            return self.settings()
+            return self._settings(method, request)
         if endpoint == "reset" and method == "POST":
             self.reset()
             return {"status": "ok"}
         raise NotFound(f"no control endpoint {method} {request.path}")
+
+    def _faults(self, method: str, request: Request) -> Any:
+        if method == "GET":
+            return {"faults": self.faults.describe()}
+        if method == "DELETE":
+            self.faults.clear()
+            return {"faults": []}
+        if method not in ("PUT", "POST"):
+            raise MethodNotAllowed()
+        body = _json_body(request, allowed={"faults", "seed"})
+        items = body.get("faults", [])
+        if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+            raise ValueError('"faults" must be a list of objects')
+        faults = [Fault.from_dict(item) for item in items]
+        if method == "PUT":
+            self.faults.replace(faults, body.get("seed"))
+        else:
+            self.faults.add(faults)
+        return {"faults": self.faults.describe()}
+
+    def _settings(self, method: str, request: Request) -> Any:
+        if method == "PUT":
+            body = _json_body(request, allowed=set(Settings.names()))
+            settings.use(settings.current().changed(body))
+        elif method != "GET":
+            raise MethodNotAllowed()
+        return settings.current().to_dict()
 
 
 def _json_body(request: Request, allowed: set[str]) -> dict[str, Any]:

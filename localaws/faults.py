@@ -1,4 +1,4 @@
-"""Faults on demand: throttling, server errors, other errors and latency, per call.
+"""Faults on demand: throttling, rate limits, server errors, other errors and latency, per call.
 
 A :class:`Fault` names the calls it applies to (service = SigV4 signing name, operation,
 region; ``"*"`` matches any) and how often it fires: the first ``count`` matching calls, each
@@ -10,10 +10,15 @@ service's own protocol, so clients see them exactly as they would see AWS's:
 kind               IAM (query XML)                             MediaTailor (rest-json)
 =================  ==========================================  ===================================
 ``throttle``       ``Throttling`` 400                          ``ThrottlingException`` 429
+``rate_limit``     ``Throttling`` 400 beyond the rate          ``ThrottlingException`` 429
 ``server_error``   ``ServiceFailure`` 500                      ``InternalServerErrorException`` 500
 ``error``          ``error_code`` / ``http_status`` as given   the same
 ``latency``        ``latency_ms`` added before the call runs   the same
 =================  ==========================================  ===================================
+
+A ``rate_limit`` fault is a token bucket (``rate_per_second``, ``burst``) per account, region and
+operation among the calls it matches, as AWS limits request rates: a rule with region ``"*"``
+limits each region on its own. A call without a token is throttled; the others pass.
 """
 
 from __future__ import annotations
@@ -21,15 +26,16 @@ from __future__ import annotations
 import json
 import random
 import threading
+import time
 import uuid
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any, Literal, get_args
 from xml.sax.saxutils import escape
 
 __all__ = ["Call", "Fault", "FaultInjector", "FaultKind", "Outcome", "render_error"]
 
-FaultKind = Literal["throttle", "server_error", "error", "latency"]
+FaultKind = Literal["throttle", "rate_limit", "server_error", "error", "latency"]
 FAULT_KINDS: tuple[str, ...] = get_args(FaultKind)
 
 
@@ -45,6 +51,8 @@ class Call:
     region: str | None = None
     #: the service's wire protocol (``query``, ``json``, ``rest-json``, ``rest-xml``)
     protocol: str = "query"
+    #: the caller's account (as moto maps the access key), None when unsigned
+    account: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -54,7 +62,8 @@ class Fault:
 
     #: SigV4 signing name (``iam``, ``mediatailor``...) or ``"*"``
     service: str
-    #: ``throttle``, ``server_error``, ``error`` (with error_code and http_status) or ``latency``
+    #: ``throttle``, ``rate_limit`` (with rate_per_second and burst), ``server_error``,
+    #: ``error`` (with error_code and http_status) or ``latency``
     kind: FaultKind
     #: operation name as in botocore's model (``GetRole``) or ``"*"``
     operation: str = "*"
@@ -72,6 +81,10 @@ class Fault:
     http_status: int | None = None
     #: override the error message
     message: str | None = None
+    #: for ``rate_limit``: tokens added per second to each (account, region, operation) bucket
+    rate_per_second: float | None = None
+    #: for ``rate_limit``: the bucket's size (calls that may come at once after a pause)
+    burst: int | None = None
 
     def __post_init__(self) -> None:
         if self.kind not in FAULT_KINDS:
@@ -88,6 +101,21 @@ class Fault:
             raise ValueError("an error fault needs error_code and http_status")
         if self.http_status is not None and not 400 <= self.http_status <= 599:
             raise ValueError(f"http_status must be an error status; got {self.http_status}")
+        self._check_rate()
+
+    def _check_rate(self) -> None:
+        limited = self.rate_per_second is not None or self.burst is not None
+        if self.kind != "rate_limit" and limited:
+            raise ValueError("rate_per_second and burst belong to a rate_limit fault")
+        if self.kind == "rate_limit":
+            if self.rate_per_second is None or self.burst is None:
+                raise ValueError("a rate_limit fault needs rate_per_second and burst")
+            if isinstance(self.rate_per_second, bool) or not self.rate_per_second > 0:
+                raise ValueError(f"rate_per_second must be > 0; got {self.rate_per_second}")
+            if isinstance(self.burst, bool) or not isinstance(self.burst, int) or self.burst < 1:
+                raise ValueError(f"burst must be an integer >= 1; got {self.burst!r}")
+            if self.count is not None or self.probability is not None:
+                raise ValueError("a rate_limit fault fires by rate: no count or probability")
 
     def matches(self, call: Call) -> bool:
         """Signed AWS calls only: moto's own endpoints (reset, recorder) are never faulted."""
@@ -112,10 +140,37 @@ class Fault:
 
 
 @dataclass
+class _Bucket:
+    """A token bucket: ``tokens`` (at most the burst) grow at the rate until taken."""
+
+    tokens: float
+    updated: float
+
+    def take(self, rate: float, burst: int, now: float) -> bool:
+        self.tokens = min(float(burst), self.tokens + (now - self.updated) * rate)
+        self.updated = now
+        if self.tokens < 1.0:
+            return False
+        self.tokens -= 1.0
+        return True
+
+
+@dataclass
 class _Armed:
     fault: Fault
     remaining: int | None
     fired: int = 0
+    #: a rate_limit fault's buckets by (account, region, operation)
+    buckets: dict[tuple[str | None, str | None, str | None], _Bucket] = field(default_factory=dict)
+
+    def limits(self, call: Call, now: float) -> bool:
+        """For a rate_limit fault: whether the call finds no token (and is throttled)."""
+        rate, burst = self.fault.rate_per_second or 0.0, self.fault.burst or 0
+        key = (call.account, call.region, call.operation)
+        bucket = self.buckets.get(key)
+        if bucket is None:
+            bucket = self.buckets[key] = _Bucket(float(burst), now)
+        return not bucket.take(rate, burst, now)
 
     def fire(self) -> None:
         self.fired += 1
@@ -178,6 +233,7 @@ class FaultInjector:
         """
         delay = 0.0
         error: Fault | None = None
+        now = time.monotonic()
         with self._lock:
             for armed in self._armed:
                 fault = armed.fault
@@ -186,6 +242,8 @@ class FaultInjector:
                 if fault.kind != "latency" and error is not None:
                     continue
                 if fault.probability is not None and self._random.random() >= fault.probability:
+                    continue
+                if fault.kind == "rate_limit" and not armed.limits(call, now):
                     continue
                 armed.fire()
                 if fault.kind == "latency":
@@ -221,10 +279,11 @@ def render_error(fault: Fault, call: Call) -> tuple[int, list[tuple[str, str]], 
     defaults = _SERVICE_ERRORS.get(call.service or "") or _PROTOCOL_ERRORS.get(
         call.protocol, _PROTOCOL_ERRORS["query"]
     )
-    code, status = defaults.get(fault.kind, ("", 400))
+    kind = "throttle" if fault.kind == "rate_limit" else fault.kind
+    code, status = defaults.get(kind, ("", 400))
     code = fault.error_code or code
     status = fault.http_status or status
-    message = fault.message or _MESSAGES.get(fault.kind, f"{code} (injected)")
+    message = fault.message or _MESSAGES.get(kind, f"{code} (injected)")
     request_id = str(uuid.uuid4())
     headers = [("x-amzn-RequestId", request_id)]
     if call.protocol in ("json", "rest-json"):

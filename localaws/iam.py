@@ -5,12 +5,18 @@ with ``EntityAlreadyExists``, lets ``DeleteRole`` remove a service-linked role a
 ``DeleteServiceLinkedRole`` at once. Here, as in AWS:
 
 - the role gets its documented name (``SERVICE_LINKED_ROLES``) and managed policy;
-- a second create fails with ``InvalidInput`` ("Service role name ... has been taken ...");
+- a second create fails with ``InvalidInput`` ("Service role name ... has been taken ..."),
+  and so do a ``CustomSuffix`` for a service that takes none (MediaTailor: "Custom suffix is
+  not allowed for mediatailor.amazonaws.com") and a principal that names no AWS service
+  (moto alone creates a role for any principal);
 - ``DeleteRole`` and the policy-changing calls on a service-linked role fail with
   ``UnmodifiableEntity``;
 - ``DeleteServiceLinkedRole`` starts an asynchronous deletion task (the same id while one
   runs) that reads ``NOT_STARTED``, ``IN_PROGRESS``, then ``SUCCEEDED`` (the role is gone) or
-  ``FAILED`` with a ``RoleUsageList`` when a registered service still uses the role;
+  ``FAILED`` with a ``RoleUsageList`` when a registered service still uses the role; a
+  finished task is forgotten ``task_retention_seconds`` after it finished, and its status
+  call then answers ``NoSuchEntity`` as for an unknown id (gruntwork-io/cloud-nuke#1143);
+- GetRole and ListRoles are eventually consistent (:mod:`localaws.consistency`);
 - under moto's IAM enforcement, a request is authorized as AWS does it
   (:mod:`localaws.authorization`) against the ARN of the role it names, even one
   that does not exist yet: ``CreateServiceLinkedRole`` against the role it would create (and
@@ -30,7 +36,6 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from typing import Any, cast
 
 import moto.iam.urls
@@ -38,16 +43,27 @@ from moto.core.common_types import TYPE_RESPONSE
 from moto.core.responses import ActionResult
 from moto.iam.exceptions import IAMException, NotFoundException
 from moto.iam.models import (
-    SERVICE_NAME_CONVERSION,
     AWSManagedPolicy,
     IAMBackend,
     ManagedPolicy,
     Role,
+    filter_items_with_path_prefix,
     iam_backends,
 )
 from moto.iam.responses import IamResponse
 
+from localaws import settings
 from localaws.authorization import AuthorizedRequest
+from localaws.consistency import RoleVisibility
+from localaws.deletion_tasks import DeletionTask
+from localaws.principals import (
+    SERVICE_LINKED_ROLES,
+    InvalidInput,
+    ServiceLinkedRole,
+    check_principal,
+    principal_of,
+    service_linked_role_name,
+)
 
 __all__ = [
     "SERVICE_LINKED_ROLES",
@@ -55,7 +71,6 @@ __all__ = [
     "RealisticIAMBackend",
     "ServiceLinkedRole",
     "advance_deletion_tasks",
-    "deletion_timing",
     "ensure_service_linked_role",
     "install",
     "register_role_user",
@@ -68,24 +83,6 @@ __all__ = [
 world_lock = threading.RLock()
 
 
-@dataclass(frozen=True)
-class ServiceLinkedRole:
-    """What AWS creates for one service principal."""
-
-    #: the role's name (AWS spells it per service; it is not derivable from the principal)
-    role_name: str
-    #: the AWS managed policy attached to it, by name
-    managed_policy: str | None = None
-
-
-#: Known service-linked roles by principal; other principals keep moto's naming.
-SERVICE_LINKED_ROLES: dict[str, ServiceLinkedRole] = {
-    "mediatailor.amazonaws.com": ServiceLinkedRole(
-        role_name="AWSServiceRoleForMediaTailor",
-        managed_policy="AWSMediaTailorServiceRolePolicy",
-    ),
-}
-
 #: A service's answer to "what uses this role in the account?": {region: [resource ARN, ...]}.
 RoleUsage = Callable[[str], Mapping[str, list[str]]]
 _role_users: dict[str, RoleUsage] = {}
@@ -94,52 +91,6 @@ _role_users: dict[str, RoleUsage] = {}
 def register_role_user(principal: str, usage: RoleUsage) -> None:
     """Let a service's backend report which of its resources use its service-linked role."""
     _role_users[principal] = usage
-
-
-@dataclass
-class DeletionTiming:
-    """How long a deletion task takes (changeable while the server runs)."""
-
-    #: seconds from DeleteServiceLinkedRole until the task completes
-    seconds: float = 2.0
-    #: the share of that time the task reads NOT_STARTED before IN_PROGRESS
-    not_started_share: float = 0.1
-
-
-deletion_timing = DeletionTiming()
-
-
-@dataclass
-class DeletionTask:
-    """One asynchronous service-linked role deletion."""
-
-    #: ``task/aws-service-role/<principal>/<role name>/<uuid>``
-    task_id: str
-    role_name: str
-    principal: str
-    #: ``time.monotonic()`` at DeleteServiceLinkedRole
-    started: float
-    #: seconds the task runs (the timing when it started)
-    duration: float
-    #: ``SUCCEEDED`` or ``FAILED`` once completed, else None
-    outcome: str | None = None
-    #: ``Reason`` of a FAILED task: ``{"Reason": str, "RoleUsageList": [...]}``
-    reason: dict[str, Any] | None = field(default=None)
-
-    def is_due(self, now: float) -> bool:
-        return self.outcome is None and now >= self.started + self.duration
-
-    def status(self, now: float) -> str:
-        if self.outcome is not None:
-            return self.outcome
-        elapsed = now - self.started
-        if elapsed < self.duration * deletion_timing.not_started_share:
-            return "NOT_STARTED"
-        return "IN_PROGRESS"
-
-
-class InvalidInput(IAMException):
-    code = "InvalidInput"
 
 
 class UnmodifiableEntity(IAMException):
@@ -155,31 +106,6 @@ def _unmodifiable(role_name: str) -> UnmodifiableEntity:
         f"Cannot perform the operation on the protected role '{role_name}' - "
         "this role is only modifiable by AWS"
     )
-
-
-def service_linked_role_name(principal: str, suffix: str | None = None) -> str:
-    """The name AWS gives the principal's service-linked role (``_<suffix>`` appended)."""
-    spec = SERVICE_LINKED_ROLES.get(principal)
-    name = spec.role_name if spec else _default_role_name(principal)
-    return f"{name}_{suffix}" if suffix else name
-
-
-def _principal_of(role_name: str) -> str | None:
-    """The principal whose service-linked role ``role_name`` is, when known by name."""
-    for principal, spec in SERVICE_LINKED_ROLES.items():
-        if role_name == spec.role_name or role_name.startswith(f"{spec.role_name}_"):
-            return principal
-    return None
-
-
-def _default_role_name(principal: str) -> str:
-    """moto's naming for principals missing from SERVICE_LINKED_ROLES (kept unchanged)."""
-    service = principal.split(".")[-3]
-    prefix = principal.split(".")[0]
-    if service != prefix:
-        prefix = "".join(part.capitalize() for part in prefix.split("-"))
-        return f"AWSServiceRoleFor{SERVICE_NAME_CONVERSION.get(service, service)}_{prefix}"
-    return f"AWSServiceRoleFor{SERVICE_NAME_CONVERSION.get(service, service)}"
 
 
 _aws_policy_documents: dict[str, Any] = {}
@@ -200,6 +126,7 @@ class RealisticIAMBackend(IAMBackend):
     def __init__(self, region_name: str, account_id: str) -> None:
         super().__init__(region_name=region_name, account_id=account_id)
         self.deletion_tasks: dict[str, DeletionTask] = {}
+        self.visibility: RoleVisibility[Role] = RoleVisibility()
 
     @property
     def _url_module(self) -> Any:
@@ -209,6 +136,7 @@ class RealisticIAMBackend(IAMBackend):
     def create_service_linked_role(
         self, service_name: str, description: str | None, suffix: str
     ) -> Role:
+        check_principal(service_name, suffix)
         spec = SERVICE_LINKED_ROLES.get(service_name)
         role_name = service_linked_role_name(service_name, suffix)
         with world_lock:
@@ -242,7 +170,32 @@ class RealisticIAMBackend(IAMBackend):
                 policy = self._aws_managed_policy(spec.managed_policy)
                 if policy is not None:
                     policy.attach_to(role)
+            delay = settings.current().iam_consistency_seconds
+            self.visibility.created(role_name, time.monotonic(), delay)
             return role
+
+    def visible_role(self, role_name: str) -> Role:
+        """GetRole's answer: as eventually consistent as IAM's."""
+        now = time.monotonic()
+        role = next((r for r in self.get_roles() if r.name == role_name), None)
+        if role is None or self.visibility.hides(role_name, now):
+            role = None if role is not None else self.visibility.ghost(role_name, now)
+        if role is None:
+            raise NotFoundException(f"The role with name {role_name} cannot be found.")
+        return role
+
+    def list_roles(
+        self,
+        path_prefix: str | None = None,
+        marker: str | None = None,
+        max_items: int | None = None,
+    ) -> tuple[list[Role], str | None]:
+        """moto's ListRoles (pages by position in id order) over the roles IAM shows now."""
+        seen = self.visibility.seen({r.name: r for r in self.get_roles()}, time.monotonic())
+        roles = sorted(filter_items_with_path_prefix(path_prefix or "/", seen), key=lambda r: r.id)
+        start, count = int(marker or 0), int(max_items or 100)
+        more = len(roles) > start + count
+        return roles[start : start + count], str(start + count) if more else None
 
     def _aws_managed_policy(self, name: str) -> ManagedPolicy | None:
         for policy in self.managed_policies.values():
@@ -314,7 +267,7 @@ class RealisticIAMBackend(IAMBackend):
                 role_name=role_name,
                 principal=principal,
                 started=time.monotonic(),
-                duration=deletion_timing.seconds,
+                duration=settings.current().deletion_seconds,
             )
             return task_id
 
@@ -331,12 +284,16 @@ class RealisticIAMBackend(IAMBackend):
             return result
 
     def advance_deletion_tasks(self) -> None:
-        """Complete every task whose time has come, deciding its outcome now."""
+        """Complete every task whose time has come, deciding its outcome now; forget those
+        finished longer ago than ``task_retention_seconds``."""
         with world_lock:
             now = time.monotonic()
-            for task in self.deletion_tasks.values():
+            retention = settings.current().task_retention_seconds
+            for task_id, task in list(self.deletion_tasks.items()):
                 if task.is_due(now):
                     self._complete(task)
+                if task.is_forgotten(now, retention):
+                    del self.deletion_tasks[task_id]
 
     def _complete(self, task: DeletionTask) -> None:
         usage_of = _role_users.get(task.principal)
@@ -361,6 +318,8 @@ class RealisticIAMBackend(IAMBackend):
             for policy in list(role.managed_policies.values()):
                 policy.detach_from(role)
             del self.roles[role.id]
+            delay = settings.current().iam_consistency_seconds
+            self.visibility.removed(role.name, role, task.finished, delay)
 
 
 class RealisticIamResponse(IamResponse):
@@ -375,6 +334,11 @@ class RealisticIamResponse(IamResponse):
     def call_action(self) -> TYPE_RESPONSE:
         self.realistic_backend.advance_deletion_tasks()
         return super().call_action()
+
+    def get_role(self) -> ActionResult:
+        return ActionResult(
+            {"Role": self.realistic_backend.visible_role(self._get_param("RoleName"))}
+        )
 
     def get_service_linked_role_deletion_status(self) -> ActionResult:
         task_id = self._get_param("DeletionTaskId")
@@ -403,7 +367,7 @@ class RealisticIamResponse(IamResponse):
             role = next((r for r in self.backend.get_roles() if r.name == role_name), None)
             if role is not None:
                 return str(role.arn)
-            principal = _principal_of(role_name)
+            principal = principal_of(role_name)
             path = f"/aws-service-role/{principal}/" if principal else "/"
             return self._role_arn(path, role_name)
         return super()._determine_resource()

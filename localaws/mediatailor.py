@@ -10,6 +10,12 @@ Requests are parsed and responses serialized by moto from botocore's model; erro
 rest-json form (``x-amzn-ErrorType`` header and ``__type``), so boto3's ``Error.Code`` reads
 ``NotFoundException``, ``BadRequestException``...
 
+Lists, as MediaTailor's API reference describes them (DynamoDB-style pagination): pages may
+hold fewer than ``MaxResults`` items, even none, while a ``NextToken`` says more remain
+(setting ``short_pages``, on by default; :mod:`localaws.pages`). With
+``list_omits_log_configuration`` the items of ListPlaybackConfigurations carry no
+``LogConfiguration`` (optional in botocore's model); GetPlaybackConfiguration still does.
+
 Under moto's IAM enforcement every request is authorized as AWS does it
 (:mod:`localaws.authorization`) against the resource it acts on (the List
 operations against ``*``), and refusals come in MediaTailor's form: ``AccessDeniedException``
@@ -18,29 +24,25 @@ operations against ``*``), and refusals come in MediaTailor's form: ``AccessDeni
 
 from __future__ import annotations
 
-import base64
-import binascii
 import hashlib
-import json
 import re
 import sys
 import types
-import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any
 
 import moto.backend_index
 from moto.core.base_backend import BackendDict, BaseBackend
 from moto.core.common_types import TYPE_RESPONSE
-from moto.core.responses import ActionResult, BaseResponse, EmptyResult
+from moto.core.responses import ActionResult, EmptyResult
 from moto.core.utils import camelcase_to_underscores
 from moto.utilities.utils import get_partition
-from werkzeug.exceptions import HTTPException
 
-from localaws import iam
-from localaws.authorization import AuthorizedRequest
+from localaws import iam, settings
+from localaws.pages import InvalidPageRequest, page
+from localaws.restjson import RestJsonAuthorization, RestJsonError
 
 __all__ = [
     "PRINCIPAL",
@@ -58,27 +60,10 @@ SERVICE = "mediatailor"
 PRINCIPAL = "mediatailor.amazonaws.com"
 #: The page size limit and default of both list operations.
 MAX_RESULTS = 100
-_TOKEN_PREFIX = "localaws-v1:"
 
 
-class MediaTailorError(Exception):
+class MediaTailorError(RestJsonError):
     """An error MediaTailor answers with; sent in rest-json form."""
-
-    code = "BadRequestException"
-    status = 400
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
-
-    def response(self) -> TYPE_RESPONSE:
-        body = json.dumps({"__type": self.code, "Message": self.message})
-        headers = {
-            "Content-Type": "application/json",
-            "x-amzn-ErrorType": self.code,
-            "x-amzn-RequestId": str(uuid.uuid4()),
-        }
-        return self.status, headers, body
 
 
 class BadRequestException(MediaTailorError):
@@ -100,28 +85,6 @@ class NotImplementedOperation(MediaTailorError):
     code = "NotImplemented"
     status = 501
 
-
-class AccessDeniedException(MediaTailorError):
-    code = "AccessDeniedException"
-    status = 403
-
-
-class UnrecognizedClientException(MediaTailorError):
-    code = "UnrecognizedClientException"
-    status = 403
-
-
-class InvalidSignatureException(MediaTailorError):
-    code = "InvalidSignatureException"
-    status = 403
-
-
-#: moto's (query-protocol) refusals -> MediaTailor's.
-_REFUSALS: dict[str, type[MediaTailorError]] = {
-    "AccessDenied": AccessDeniedException,
-    "InvalidClientTokenId": UnrecognizedClientException,
-    "SignatureDoesNotMatch": InvalidSignatureException,
-}
 
 #: The resource each operation acts on, by its name parameter (the rest act on ``*``).
 _RESOURCES = {
@@ -227,40 +190,6 @@ class Channel:
             "LogConfiguration": {"LogTypes": list(self.log_types)},
             "Tags": dict(self.tags),
         }
-
-
-T = TypeVar("T")
-
-
-def _encode_token(name: str) -> str:
-    return base64.urlsafe_b64encode(f"{_TOKEN_PREFIX}{name}".encode()).decode()
-
-
-def _decode_token(token: str) -> str:
-    try:
-        text = base64.urlsafe_b64decode(token.encode()).decode()
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        text = ""
-    if not text.startswith(_TOKEN_PREFIX):
-        raise BadRequestException("Invalid NextToken.")
-    return text[len(_TOKEN_PREFIX) :]
-
-
-def _page(
-    items: Mapping[str, T], max_results: int | None, next_token: str | None
-) -> tuple[list[T], str | None]:
-    """One page in name order; the token names the first item of the next page."""
-    limit = MAX_RESULTS if max_results is None else int(max_results)
-    if not 1 <= limit <= MAX_RESULTS:
-        raise BadRequestException(f"MaxResults must be between 1 and {MAX_RESULTS}.")
-    names = sorted(items)
-    start = 0
-    if next_token:
-        after = _decode_token(next_token)
-        start = next((i for i, name in enumerate(names) if name >= after), len(names))
-    chosen = names[start : start + limit]
-    more = start + limit < len(names)
-    return [items[name] for name in chosen], _encode_token(names[start + limit]) if more else None
 
 
 class MediaTailorBackend(BaseBackend):
@@ -399,7 +328,7 @@ def _without(params: Mapping[str, Any], *names: str) -> dict[str, Any]:
     return {k: v for k, v in params.items() if k not in names and v is not None}
 
 
-class MediaTailorResponse(BaseResponse):
+class MediaTailorResponse(RestJsonAuthorization):
     """Routes rest-json requests to MediaTailorBackend by botocore's model."""
 
     def __init__(self) -> None:
@@ -437,7 +366,7 @@ class MediaTailorResponse(BaseResponse):
                 # Deletion tasks due before this call must see the usage before it.
                 iam.advance_deletion_tasks(self.current_account, self.partition)
                 return super().call_action()
-        except MediaTailorError as error:
+        except RestJsonError as error:
             return error.response()
 
     def _determine_resource(self) -> str:
@@ -448,16 +377,6 @@ class MediaTailorResponse(BaseResponse):
             return "*"
         account = self.current_account
         return f"arn:{self.partition}:mediatailor:{self.region}:{account}:{kind}/{name}"
-
-    def _authenticate_and_authorize_normal_action(self, resource: str = "*") -> None:
-        try:
-            self._authenticate_and_authorize_action(AuthorizedRequest, resource)
-        except HTTPException as refused:
-            # moto's refusals are query-protocol XML; boto3 reads a rest-json service's error
-            # code from x-amzn-ErrorType or __type.
-            code = str(getattr(refused, "error_type", ""))
-            error = _REFUSALS.get(code, AccessDeniedException)
-            raise error(str(getattr(refused, "message", refused.description))) from None
 
     def _tags(self) -> dict[str, str]:
         return dict(self._get_param("Tags") or {})
@@ -474,7 +393,11 @@ class MediaTailorResponse(BaseResponse):
         return ActionResult(configuration.describe())
 
     def list_playback_configurations(self) -> ActionResult:
-        return self._listed(self.backend.playback_configurations)
+        listed = self._listed(self.backend.playback_configurations)
+        if settings.current().list_omits_log_configuration:
+            for item in listed["Items"]:
+                item.pop("LogConfiguration", None)
+        return ActionResult(listed)
 
     def delete_playback_configuration(self) -> ActionResult:
         self.backend.delete_playback_configuration(self._get_param("Name"))
@@ -502,15 +425,26 @@ class MediaTailorResponse(BaseResponse):
         )
 
     def list_channels(self) -> ActionResult:
-        return self._listed(self.backend.channels)
+        return ActionResult(self._listed(self.backend.channels))
 
-    def _listed(self, items: Mapping[str, Any]) -> ActionResult:
-        """One page of ``items`` as the List operations answer it."""
-        page, token = _page(items, self._get_param("MaxResults"), self._get_param("NextToken"))
-        result: dict[str, Any] = {"Items": [item.describe() for item in page]}
+    def _listed(self, items: Mapping[str, PlaybackConfiguration | Channel]) -> dict[str, Any]:
+        """One page of ``items`` as the List operations answer it (short with ``short_pages``)."""
+        listing = f"{self._get_action()}/{self.current_account}/{self.region}"
+        try:
+            chosen, token = page(
+                items,
+                self._get_param("MaxResults"),
+                self._get_param("NextToken"),
+                most=MAX_RESULTS,
+                short=settings.current().short_pages,
+                listing=listing,
+            )
+        except InvalidPageRequest as error:
+            raise BadRequestException(str(error)) from None
+        result: dict[str, Any] = {"Items": [item.describe() for item in chosen]}
         if token:
             result["NextToken"] = token
-        return ActionResult(result)
+        return result
 
     def delete_channel(self) -> ActionResult:
         self.backend.delete_channel(self._get_param("ChannelName"))

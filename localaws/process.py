@@ -25,6 +25,7 @@ from typing import IO, Any, Self
 
 from localaws.control import CONTROL_PREFIX, ENDPOINT_LINE_PREFIX
 from localaws.faults import Fault
+from localaws.settings import Settings
 
 __all__ = ["LocalAWS", "LocalAWSError"]
 
@@ -39,7 +40,7 @@ class LocalAWSError(RuntimeError):
 class LocalAWS:
     """moto's server with the slr-lifecycle plug-ins, in a child process.
 
-    >>> with LocalAWS(port=0, deletion_seconds=0.5) as aws:  # doctest: +SKIP
+    >>> with LocalAWS(port=0, deletion_seconds=0.5, short_pages=False) as aws:  # doctest: +SKIP
     ...     iam = aws.client("iam")
     ...     aws.set_faults([Fault(service="iam", operation="GetRole", kind="throttle", count=2)])
     """
@@ -47,20 +48,27 @@ class LocalAWS:
     def __init__(
         self,
         port: int = 0,
-        deletion_seconds: float = 2.0,
+        deletion_seconds: float | None = None,
         *,
         host: str = "127.0.0.1",
         faults: Iterable[Fault] = (),
         env: Mapping[str, str] | None = None,
         iam_enforcement_after: int | None = None,
         startup_timeout: float = 30.0,
+        **settings: Any,
     ) -> None:
-        """``port=0`` picks a free port; ``env`` is added to the child's environment;
-        ``iam_enforcement_after=N`` makes moto check IAM permissions after the first N
-        requests (its ``INITIAL_NO_AUTH_ACTION_COUNT``)."""
+        """``port=0`` picks a free port; ``settings`` are any of
+        :class:`~localaws.settings.Settings`' fields (``short_pages=False``...) over its
+        defaults, which are as harsh as AWS (a bad one is a ValueError here); ``env`` is added
+        to the child's environment; ``iam_enforcement_after=N`` makes moto check IAM
+        permissions after the first N requests (its ``INITIAL_NO_AUTH_ACTION_COUNT``)."""
         self.host = host
         self.requested_port = port
-        self.deletion_seconds = deletion_seconds
+        if deletion_seconds is not None:
+            settings["deletion_seconds"] = deletion_seconds
+        #: the settings the server starts with, and returns to on reset()
+        self.start_settings = Settings().changed(settings)
+        self.deletion_seconds = self.start_settings.deletion_seconds
         self.faults = tuple(faults)
         self.env = dict(env or {})
         if iam_enforcement_after is not None:
@@ -100,8 +108,7 @@ class LocalAWS:
             self.host,
             "--port",
             str(self.requested_port),
-            "--deletion-seconds",
-            str(self.deletion_seconds),
+            *self.start_settings.command_line(),
             "--faults",
             json.dumps([fault.to_dict() for fault in self.faults]),
             "--quiet",
@@ -180,7 +187,19 @@ class LocalAWS:
 
     def set_deletion_seconds(self, seconds: float) -> None:
         """How long deletion tasks started from now on run."""
-        self._call("PUT", "settings", {"deletion_seconds": seconds})
+        self.set_settings(deletion_seconds=seconds)
+
+    def set_settings(self, **changes: Any) -> dict[str, Any]:
+        """Change these settings (``short_pages=False``...) until reset(); returns them all.
+
+        An unknown name or a bad value changes nothing (LocalAWSError)."""
+        settings: dict[str, Any] = self._call("PUT", "settings", changes)
+        return settings
+
+    def settings(self) -> dict[str, Any]:
+        """The settings in force."""
+        settings: dict[str, Any] = self._call("GET", "settings")
+        return settings
 
     def client(self, service_name: str, region_name: str = "us-east-1", **kwargs: Any) -> Any:
         """A boto3 client for this endpoint with fake credentials."""

@@ -15,6 +15,7 @@ from werkzeug.serving import make_server as make_wsgi_server
 from localaws.app import LocalAWSApp
 from localaws.control import CONTROL_PREFIX, ENDPOINT_LINE_PREFIX
 from localaws.faults import Fault
+from localaws.settings import Settings
 
 __all__ = ["make_server", "serve"]
 
@@ -28,14 +29,18 @@ class _QuietRequestHandler(MotoRequestHandler):
 
 def make_server(
     port: int,
-    deletion_seconds: float,
+    settings: Settings | None = None,
     host: str = "127.0.0.1",
     *,
     faults: Sequence[Fault] = (),
     quiet: bool = False,
 ) -> BaseWSGIServer:
-    """A threaded HTTP server for the local AWS, bound (``port=0``: a free port), not started."""
-    app = LocalAWSApp(deletion_seconds, faults)
+    """A threaded HTTP server for the local AWS, bound (``port=0``: a free port), not started.
+
+    ``settings`` are the start settings (``/_localaws/reset`` restores them); default: AWS's
+    harshness, :class:`~localaws.settings.Settings`'s defaults.
+    """
+    app = LocalAWSApp(settings or Settings(), faults)
     handler = _QuietRequestHandler if quiet else MotoRequestHandler
     server = make_wsgi_server(host, port, app, threaded=True, request_handler=handler)
     # moto builds URLs to itself (SQS queue URLs, for instance) from MOTO_PORT.
@@ -52,7 +57,7 @@ def _exit_when_orphaned(parent_pid: int) -> None:
 
 def serve(
     port: int,
-    deletion_seconds: float,
+    settings: Settings | None = None,
     host: str = "127.0.0.1",
     *,
     faults: Sequence[Fault] = (),
@@ -63,7 +68,7 @@ def serve(
 
     Prints the endpoint URL and an ``export AWS_ENDPOINT_URL=...`` line for a shell.
     """
-    server = make_server(port, deletion_seconds, host, faults=faults, quiet=quiet)
+    server = make_server(port, settings, host, faults=faults, quiet=quiet)
     url = f"http://{host}:{server.server_port}"
     print(
         f"# Local AWS (moto {version('moto')} + slr-lifecycle plug-ins) listening on {url}\n"

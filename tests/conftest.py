@@ -21,6 +21,11 @@ use_fake_credentials()
 
 #: How long deletion tasks run unless a test changes it.
 DELETION_SECONDS = 0.3
+#: The session server is as harsh as AWS (localaws's defaults: opt-in regions disabled, short
+#: pages, IAM's eventual consistency, forgotten deletion tasks), only faster: AWS's delays,
+#: shortened to a few tenths of a second. A test that needs otherwise says so with a setting.
+IAM_CONSISTENCY_SECONDS = 0.3
+TASK_RETENTION_SECONDS = 0.5
 
 ClientFactory = Callable[..., Any]
 
@@ -37,6 +42,8 @@ def local_aws(recording_path: Path) -> Iterator[LocalAWS]:
     with LocalAWS(
         port=0,
         deletion_seconds=DELETION_SECONDS,
+        iam_consistency_seconds=IAM_CONSISTENCY_SECONDS,
+        task_retention_seconds=TASK_RETENTION_SECONDS,
         env={"MOTO_RECORDER_FILEPATH": str(recording_path)},
     ) as server:
         yield server

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -25,15 +25,45 @@ from lifecycle.cli.base import (
     show_default=True,
     help="How long an emulated role-deletion task runs.",
 )
-def local_aws(port: int, deletion_seconds: float) -> None:
-    """Run the embedded local AWS in the foreground (Ctrl-C stops it)."""
+@click.option(
+    "--task-retention-seconds",
+    type=click.FloatRange(0),
+    help="How long IAM remembers a finished deletion task [default: 5.0].",
+)
+@click.option(
+    "--iam-consistency-seconds",
+    type=click.FloatRange(0),
+    help="How long a new role stays invisible, and a deleted one visible [default: 1.0].",
+)
+@click.option(
+    "--opt-in-regions-disabled/--opt-in-regions-enabled",
+    default=None,
+    help="Whether opt-in regions start disabled in every account [default: disabled].",
+)
+@click.option(
+    "--short-pages/--full-pages",
+    default=None,
+    help="Whether MediaTailor's lists answer short and empty pages [default: short].",
+)
+@click.option(
+    "--list-omits-log-configuration",
+    is_flag=True,
+    default=None,
+    help="List items of playback configurations carry no LogConfiguration.",
+)
+def local_aws(port: int, deletion_seconds: float, **settings: Any) -> None:
+    """Run the embedded local AWS in the foreground (Ctrl-C stops it).
+
+    It is as harsh as AWS by default (localaws/README.md lists every setting).
+    """
     try:
         from localaws import serve
     except ImportError as error:
         raise Failure(
             f"the local AWS needs the 'local' extra: pip install 'slr-lifecycle[local]' ({error})"
         ) from None
-    serve(port=port, deletion_seconds=deletion_seconds)
+    given = {name: value for name, value in settings.items() if value is not None}
+    serve(port=port, deletion_seconds=deletion_seconds, **given)
 
 
 # -- commands that talk to AWS ----------------------------------------------------------------

@@ -18,10 +18,10 @@ from typing import Any
 
 import boto3
 import pytest
-from lifecycle.runner import Runner, RunnerConfig
 
 from lifecycle import exits
 from lifecycle.journal import LeaseLost, open_journal
+from lifecycle.runner import Runner, RunnerConfig
 from localaws import Fault, LocalAWS
 from localaws.seed import Account
 from tests.lifecycle.conftest import FAST, REGIONS

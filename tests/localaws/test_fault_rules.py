@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import time
+from dataclasses import replace
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -39,6 +42,12 @@ def test_star_matches_any_service_operation_and_region() -> None:
         ({"kind": "latency"}, "latency_ms > 0"),
         ({"kind": "error", "error_code": "ConcurrentModification"}, "http_status"),
         ({"kind": "throttle", "http_status": 200}, "error status"),
+        ({"kind": "rate_limit", "burst": 5}, "rate_per_second and burst"),
+        ({"kind": "rate_limit", "rate_per_second": 0, "burst": 5}, "rate_per_second must be > 0"),
+        ({"kind": "rate_limit", "rate_per_second": 5, "burst": 0}, "burst must be"),
+        ({"kind": "rate_limit", "rate_per_second": 5, "burst": 1.5}, "burst must be"),
+        ({"kind": "rate_limit", "rate_per_second": 5, "burst": 2, "count": 1}, "by rate"),
+        ({"kind": "throttle", "rate_per_second": 5}, "belong to a rate_limit"),
     ],
 )
 def test_an_invalid_fault_is_refused(fields: dict[str, object], complaint: str) -> None:
@@ -126,3 +135,59 @@ def test_mediatailor_throttling_renders_as_rest_json() -> None:
     assert status == 429
     assert ("x-amzn-ErrorType", "ThrottlingException") in headers
     assert b'"__type": "ThrottlingException"' in body
+
+
+# -- rate limits ------------------------------------------------------------------------------
+
+
+def limiter(burst: int = 3, rate: float = 1e-9, region: str = "*") -> FaultInjector:
+    """A rate limit on MediaTailor; the default rate refills nothing within a test."""
+    return FaultInjector(
+        [Fault(service="mediatailor", kind="rate_limit", region=region,
+               rate_per_second=rate, burst=burst)]
+    )  # fmt: skip
+
+
+def throttled(injector: FaultInjector, call: Call, times: int) -> list[bool]:
+    return [injector.decide(call).error is not None for _ in range(times)]
+
+
+def test_a_rate_limit_lets_a_burst_through_then_throttles() -> None:
+    assert throttled(limiter(burst=3), LIST_CONFIGS, 5) == [False, False, False, True, True]
+
+
+def test_a_rate_limit_refills_at_its_rate() -> None:
+    injector = limiter(burst=1, rate=50.0)
+    assert throttled(injector, LIST_CONFIGS, 2) == [False, True]
+    time.sleep(0.05)
+    assert throttled(injector, LIST_CONFIGS, 1) == [False]
+
+
+def test_a_star_region_limits_each_region_on_its_own() -> None:
+    injector = limiter(burst=1)
+    elsewhere = replace(LIST_CONFIGS, region="us-west-2")
+    assert throttled(injector, LIST_CONFIGS, 2) == [False, True]
+    assert throttled(injector, elsewhere, 2) == [False, True]
+
+
+def test_a_rate_limit_keeps_accounts_and_operations_apart() -> None:
+    injector = limiter(burst=1)
+    other_account = replace(LIST_CONFIGS, account="111122223333")
+    other_operation = replace(LIST_CONFIGS, operation="ListChannels")
+    assert throttled(injector, LIST_CONFIGS, 2) == [False, True]
+    assert throttled(injector, other_account, 1) == [False]
+    assert throttled(injector, other_operation, 1) == [False]
+
+
+def test_a_rate_limit_counts_what_it_throttled() -> None:
+    injector = limiter(burst=2)
+    throttled(injector, LIST_CONFIGS, 5)
+    [described] = injector.describe()
+    assert described["fired"] == 3
+
+
+def test_a_rate_limit_renders_as_the_services_throttling() -> None:
+    fault = Fault(service="*", kind="rate_limit", rate_per_second=1, burst=1)
+    assert render_error(fault, LIST_CONFIGS)[0] == 429
+    status, _, body = render_error(fault, GET_ROLE)
+    assert (status, b"<Code>Throttling</Code>" in body) == (400, True)

@@ -43,7 +43,9 @@ def control(aws: LocalAWS, method: str, endpoint: str, body: Any = None) -> tupl
 
 
 @pytest.fixture
-def iam(client: ClientFactory) -> Any:
+def iam(aws: LocalAWS, client: ClientFactory) -> Any:
+    # These tests read the role at once: IAM's eventual consistency is not what they test.
+    aws.set_settings(iam_consistency_seconds=0)
     iam = client("iam")
     iam.create_service_linked_role(AWSServiceName="mediatailor.amazonaws.com")
     return iam
@@ -255,3 +257,45 @@ def test_http_refuses_a_malformed_fault_and_keeps_the_armed_ones(aws: LocalAWS, 
     assert status == 400
     assert answer["error"]
     assert len(aws.armed_faults()) == 1
+
+
+def test_a_rate_limit_over_http_throttles_beyond_the_burst_per_region(
+    aws: LocalAWS, client: ClientFactory
+) -> None:
+    control(
+        aws,
+        "PUT",
+        "faults",
+        {"faults": [{"service": "mediatailor", "operation": "ListChannels", "kind": "rate_limit",
+                     "rate_per_second": 0.001, "burst": 2}]},
+    )  # fmt: skip
+    east, west = client("mediatailor", "us-east-1"), client("mediatailor", "eu-west-1")
+    assert [outcome(east.list_channels)[0] for _ in range(3)] == [
+        "OK",
+        "OK",
+        "ThrottlingException",
+    ]
+    assert outcome(west.list_channels) == ("OK", 200)
+    assert outcome(east.list_playback_configurations) == ("OK", 200)
+    [armed] = aws.armed_faults()
+    assert (armed["fired"], armed["rate_per_second"], armed["burst"]) == (1, 0.001, 2)
+
+
+def test_a_throttled_write_never_reaches_the_service(aws: LocalAWS, mediatailor: Any) -> None:
+    aws.set_faults([Fault(service="mediatailor", operation="PutPlaybackConfiguration",
+                          kind="rate_limit", rate_per_second=0.001, burst=1)])  # fmt: skip
+    mediatailor.put_playback_configuration(Name="first")
+    assert outcome(lambda: mediatailor.put_playback_configuration(Name="second")) == (
+        "ThrottlingException",
+        429,
+    )
+    with pytest.raises(ClientError, match="NotFound"):
+        mediatailor.get_playback_configuration(Name="second")
+
+
+def test_a_bad_rate_limit_over_http_is_refused(aws: LocalAWS) -> None:
+    status, body = control(
+        aws, "PUT", "faults", {"faults": [{"service": "*", "kind": "rate_limit", "burst": 1}]}
+    )
+    assert status == 400
+    assert "rate_per_second" in body["error"]

@@ -64,6 +64,12 @@ def mediatailor(client: ClientFactory) -> Any:
     return client("mediatailor")
 
 
+def listed(mediatailor: Any, operation: str = "list_playback_configurations") -> list[Any]:
+    """Every item of a list, following NextToken (pages may be short or empty)."""
+    pages = mediatailor.get_paginator(operation).paginate()
+    return [item for page in pages for item in page["Items"]]
+
+
 # Each implemented operation, called with botocore's parameter validation on.
 OPERATIONS: dict[str, Callable[[Any], object]] = {
     "PutPlaybackConfiguration": lambda mt: put_configuration(mt, "pc-1"),
@@ -135,16 +141,32 @@ def test_list_items_carry_the_log_configuration(mediatailor: Any) -> None:
     mediatailor.configure_logs_for_playback_configuration(
         PlaybackConfigurationName="pc-1", PercentEnabled=25
     )
-    [item] = mediatailor.list_playback_configurations()["Items"]
+    [item] = listed(mediatailor)
     assert item["LogConfiguration"]["PercentEnabled"] == 25
+
+
+def test_list_items_can_omit_the_log_configuration_which_get_still_has(
+    aws: LocalAWS, mediatailor: Any
+) -> None:
+    aws.set_settings(list_omits_log_configuration=True)
+    put_configuration(mediatailor, "pc-1")
+    mediatailor.configure_logs_for_playback_configuration(
+        PlaybackConfigurationName="pc-1", PercentEnabled=25
+    )
+    [item] = listed(mediatailor)
+    assert "LogConfiguration" not in item
+    assert item["Name"] == "pc-1"
+    got = mediatailor.get_playback_configuration(Name="pc-1")
+    assert got["LogConfiguration"]["PercentEnabled"] == 25
 
 
 def test_configurations_are_per_region(client: ClientFactory) -> None:
     put_configuration(client("mediatailor", "eu-west-1"), "pc-1")
-    assert client("mediatailor", "us-east-1").list_playback_configurations()["Items"] == []
+    assert listed(client("mediatailor", "us-east-1")) == []
 
 
-def test_playback_configurations_paginate_past_one_hundred(mediatailor: Any) -> None:
+def test_playback_configurations_paginate_past_one_hundred(aws: LocalAWS, mediatailor: Any) -> None:
+    aws.set_settings(short_pages=False)  # full pages: what this test counts
     names = {f"pc-{i:03d}" for i in range(230)}
     for name in names:
         mediatailor.put_playback_configuration(Name=name)
@@ -159,7 +181,8 @@ def test_playback_configurations_paginate_past_one_hundred(mediatailor: Any) -> 
     assert {item["Name"] for page in pages for item in page["Items"]} == names
 
 
-def test_channels_paginate_past_one_hundred(mediatailor: Any) -> None:
+def test_channels_paginate_past_one_hundred(aws: LocalAWS, mediatailor: Any) -> None:
+    aws.set_settings(short_pages=False)  # full pages: what this test counts
     names = {f"ch-{i:03d}" for i in range(120)}
     for name in names:
         create_channel(mediatailor, name)
@@ -172,6 +195,7 @@ def test_channels_paginate_past_one_hundred(mediatailor: Any) -> None:
 def test_channels_are_listed_by_the_lowercase_wire_parameters(
     aws: LocalAWS, mediatailor: Any
 ) -> None:
+    aws.set_settings(short_pages=False)  # full pages: what this test counts
     for name in ("a", "b", "c"):
         create_channel(mediatailor, name)
     sent: list[str] = []
@@ -255,9 +279,9 @@ def test_channel_logging_is_reported_in_describe_and_list(mediatailor: Any) -> N
     create_channel(mediatailor, "ch-1")
     mediatailor.configure_logs_for_channel(ChannelName="ch-1", LogTypes=["AS_RUN"])
     described = mediatailor.describe_channel(ChannelName="ch-1")
-    [listed] = mediatailor.list_channels()["Items"]
+    [item] = listed(mediatailor, "list_channels")
     assert described["LogConfiguration"] == {"LogTypes": ["AS_RUN"]}
-    assert listed["LogConfiguration"] == {"LogTypes": ["AS_RUN"]}
+    assert item["LogConfiguration"] == {"LogTypes": ["AS_RUN"]}
 
 
 def test_turning_channel_logging_off_empties_the_log_types(mediatailor: Any) -> None:
@@ -269,8 +293,9 @@ def test_turning_channel_logging_off_empties_the_log_types(mediatailor: Any) -> 
 
 
 def test_enabling_session_logs_creates_the_service_linked_role(
-    client: ClientFactory, mediatailor: Any
+    aws: LocalAWS, client: ClientFactory, mediatailor: Any
 ) -> None:
+    aws.set_settings(iam_consistency_seconds=0)  # read the role at once
     iam = client("iam")
     put_configuration(mediatailor, "pc-1")
     assert iam.list_roles()["Roles"] == []
@@ -282,14 +307,18 @@ def test_enabling_session_logs_creates_the_service_linked_role(
 
 
 def test_enabling_the_as_run_log_creates_the_service_linked_role(
-    client: ClientFactory, mediatailor: Any
+    aws: LocalAWS, client: ClientFactory, mediatailor: Any
 ) -> None:
+    aws.set_settings(iam_consistency_seconds=0)  # read the role at once
     create_channel(mediatailor, "ch-1")
     mediatailor.configure_logs_for_channel(ChannelName="ch-1", LogTypes=["AS_RUN"])
     assert client("iam").get_role(RoleName=ROLE)["Role"]["RoleName"] == ROLE
 
 
-def test_logging_off_does_not_create_the_role(client: ClientFactory, mediatailor: Any) -> None:
+def test_logging_off_does_not_create_the_role(
+    aws: LocalAWS, client: ClientFactory, mediatailor: Any
+) -> None:
+    aws.set_settings(iam_consistency_seconds=0)  # else a new role would be hidden anyway
     put_configuration(mediatailor, "pc-1")
     mediatailor.configure_logs_for_playback_configuration(
         PlaybackConfigurationName="pc-1", PercentEnabled=0

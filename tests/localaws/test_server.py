@@ -38,12 +38,19 @@ def test_health_names_motos_version(aws: LocalAWS) -> None:
     assert health == {"status": "ok", "moto": "5.2.5"}
 
 
+def configurations(mediatailor: Any) -> list[str]:
+    """Every playback configuration's name, following NextToken (pages may be short)."""
+    pages = mediatailor.get_paginator("list_playback_configurations").paginate()
+    return [item["Name"] for page in pages for item in page["Items"]]
+
+
 def test_reset_empties_every_service(aws: LocalAWS, client: ClientFactory) -> None:
+    aws.set_settings(iam_consistency_seconds=0)  # a role left behind would show at once
     mediatailor = client("mediatailor", "eu-west-1")
     mediatailor.put_playback_configuration(Name="pc-1")
     client("iam").create_service_linked_role(AWSServiceName="mediatailor.amazonaws.com")
     aws.reset()
-    assert mediatailor.list_playback_configurations()["Items"] == []
+    assert configurations(mediatailor) == []
     assert client("iam").list_roles()["Roles"] == []
 
 
@@ -72,12 +79,99 @@ def test_reset_restores_the_deletion_seconds(aws: LocalAWS) -> None:
 
 def test_deletion_seconds_can_be_set_over_http(aws: LocalAWS) -> None:
     answer = http(aws, "PUT", "/_localaws/settings", json.dumps({"deletion_seconds": 4}).encode())
-    assert json.loads(answer) == {"deletion_seconds": 4.0}
+    assert json.loads(answer)["deletion_seconds"] == 4.0
 
 
 def test_a_negative_deletion_time_is_refused(aws: LocalAWS) -> None:
-    with pytest.raises(LocalAWSError, match="deletion_seconds must be >= 0"):
+    with pytest.raises(LocalAWSError, match="deletion_seconds must be a finite number >= 0"):
         aws.set_deletion_seconds(-1)
+
+
+def put_settings(aws: LocalAWS, body: Any) -> tuple[int, Any]:
+    try:
+        answer = http(aws, "PUT", "/_localaws/settings", json.dumps(body).encode())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read())
+    return 200, json.loads(answer)
+
+
+def test_the_session_server_is_as_harsh_as_aws_only_faster(aws: LocalAWS) -> None:
+    assert aws.settings() == {
+        "deletion_seconds": 0.3,
+        "task_retention_seconds": 0.5,
+        "iam_consistency_seconds": 0.3,
+        "opt_in_regions_disabled": True,
+        "short_pages": True,
+        "list_omits_log_configuration": False,
+    }
+
+
+def test_every_setting_can_be_changed_over_http(aws: LocalAWS) -> None:
+    changes = {
+        "task_retention_seconds": 9,
+        "iam_consistency_seconds": 0,
+        "opt_in_regions_disabled": False,
+        "short_pages": False,
+        "list_omits_log_configuration": True,
+    }
+    status, answer = put_settings(aws, changes)
+    assert status == 200
+    assert {name: answer[name] for name in changes} == changes
+    assert aws.settings() == answer
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"short_pages": False, "shrot_pages": False},
+        {"short_pages": False, "iam_consistency_seconds": -1},
+        {"short_pages": "no"},
+        {"task_retention_seconds": True},
+        {"task_retention_seconds": "5"},
+        [1, 2],
+    ],
+    ids=["unknown", "negative", "not-a-flag", "flag-as-seconds", "string", "not-an-object"],
+)
+def test_a_bad_settings_body_is_refused_and_changes_nothing(aws: LocalAWS, body: Any) -> None:
+    before = aws.settings()
+    status, answer = put_settings(aws, body)
+    assert status == 400
+    assert answer["error"]
+    assert aws.settings() == before
+
+
+def test_reset_puts_every_setting_back(aws: LocalAWS) -> None:
+    start = aws.settings()
+    aws.set_settings(short_pages=False, opt_in_regions_disabled=False, task_retention_seconds=60)
+    aws.reset()
+    assert aws.settings() == start
+
+
+def test_a_local_aws_starts_with_the_settings_it_is_given() -> None:
+    with LocalAWS(short_pages=False, iam_consistency_seconds=0) as server:
+        settings = server.settings()
+        assert (settings["short_pages"], settings["iam_consistency_seconds"]) == (False, 0.0)
+        server.set_settings(short_pages=True)
+        server.reset()
+        assert server.settings()["short_pages"] is False
+
+
+def test_a_local_aws_starts_as_harsh_as_aws_by_default() -> None:
+    with LocalAWS() as server:
+        settings = server.settings()
+    assert settings == {
+        "deletion_seconds": 2.0,
+        "task_retention_seconds": 5.0,
+        "iam_consistency_seconds": 1.0,
+        "opt_in_regions_disabled": True,
+        "short_pages": True,
+        "list_omits_log_configuration": False,
+    }
+
+
+def test_an_unknown_setting_is_refused_before_the_server_starts() -> None:
+    with pytest.raises(ValueError, match="unknown setting"):
+        LocalAWS(shortpages=False)
 
 
 def test_an_unknown_control_endpoint_is_not_found(aws: LocalAWS) -> None:
@@ -90,7 +184,7 @@ def test_motos_own_reset_still_works(aws: LocalAWS, client: ClientFactory) -> No
     mediatailor = client("mediatailor")
     mediatailor.put_playback_configuration(Name="pc-1")
     http(aws, "POST", "/moto-api/reset")
-    assert mediatailor.list_playback_configurations()["Items"] == []
+    assert configurations(mediatailor) == []
 
 
 def test_motos_recorder_records_mediatailor_requests(aws: LocalAWS, client: ClientFactory) -> None:

@@ -48,7 +48,10 @@ def wait_for_deletion(iam: Any, task_id: str, timeout: float = 5.0) -> dict[str,
 
 
 @pytest.fixture
-def iam(client: ClientFactory) -> Any:
+def iam(aws: LocalAWS, client: ClientFactory) -> Any:
+    # These tests pin what IAM does, not when it shows it: IAM's eventual consistency has its
+    # own tests (test_iam_consistency.py).
+    aws.set_settings(iam_consistency_seconds=0)
     return client("iam")
 
 

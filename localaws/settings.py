@@ -1,0 +1,121 @@
+"""The local AWS's settings: how harsh it is, and how slow. Harsh by default, as AWS is.
+
+One frozen :class:`Settings` is in force at a time (:func:`current`); the server replaces it
+from ``PUT /_localaws/settings``, ``LocalAWS(...)`` keywords and ``python -m localaws``
+options, all built from the fields below (a new setting is a new field, nothing else).
+
+Kept free of moto imports so that driving a server does not load moto.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field, fields, replace
+from typing import Any
+
+__all__ = ["Settings", "current", "option_name", "use"]
+
+
+def _setting(default: Any, help: str) -> Any:
+    return field(default=default, metadata={"help": help})
+
+
+@dataclass(frozen=True, kw_only=True)
+class Settings:
+    """Every setting of the local AWS; each field's help names the AWS behaviour it mirrors
+    (localaws/README.md cites the sources)."""
+
+    deletion_seconds: float = _setting(
+        2.0, "seconds from DeleteServiceLinkedRole until its task completes (AWS: minutes)"
+    )
+    task_retention_seconds: float = _setting(
+        5.0,
+        "seconds a finished deletion task is remembered; then its status call answers "
+        "NoSuchEntity, as IAM's does (gruntwork-io/cloud-nuke#1143)",
+    )
+    iam_consistency_seconds: float = _setting(
+        1.0,
+        "seconds a new service-linked role stays invisible to GetRole and ListRoles, and a "
+        "deleted one visible (IAM is eventually consistent)",
+    )
+    opt_in_regions_disabled: bool = _setting(
+        True,
+        "opt-in regions start DISABLED in every account, and signed calls there are refused "
+        "as AWS refuses them (UnrecognizedClientException / InvalidClientTokenId, 403)",
+    )
+    short_pages: bool = _setting(
+        True,
+        "MediaTailor's lists answer short and empty pages with a NextToken while more remain "
+        "(DynamoDB-style pagination)",
+    )
+    list_omits_log_configuration: bool = _setting(
+        False,
+        "ListPlaybackConfigurations items carry no LogConfiguration (optional in the model)",
+    )
+
+    def __post_init__(self) -> None:
+        for spec in fields(self):
+            value = getattr(self, spec.name)
+            if spec.type == "bool":
+                if not isinstance(value, bool):
+                    raise ValueError(f"{spec.name} must be true or false; got {value!r}")
+            elif isinstance(value, bool) or not isinstance(value, int | float):
+                raise ValueError(f"{spec.name} must be a number of seconds; got {value!r}")
+            elif not 0 <= value < math.inf:
+                raise ValueError(f"{spec.name} must be a finite number >= 0; got {value}")
+            else:
+                object.__setattr__(self, spec.name, float(value))
+
+    def changed(self, changes: Mapping[str, Any]) -> Settings:
+        """These settings with ``changes``; an unknown name or a bad value is a ValueError."""
+        unknown = sorted(set(changes) - set(self.names()))
+        if unknown:
+            raise ValueError(f"unknown setting(s): {', '.join(unknown)}")
+        return replace(self, **changes)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def command_line(self) -> list[str]:
+        """The ``python -m localaws`` options that start a server with these settings."""
+        arguments = []
+        for name, value in self.to_dict().items():
+            if self.is_flag(name):
+                arguments.append(option_name(name, negated=not value))
+            else:
+                arguments += [option_name(name), repr(value)]
+        return arguments
+
+    @classmethod
+    def names(cls) -> tuple[str, ...]:
+        return tuple(spec.name for spec in fields(cls))
+
+    @classmethod
+    def is_flag(cls, name: str) -> bool:
+        """Whether the setting is a true/false switch (else a number of seconds)."""
+        return next(spec.type == "bool" for spec in fields(cls) if spec.name == name)
+
+    @classmethod
+    def help(cls, name: str) -> str:
+        """What the setting does, and which AWS behaviour it mirrors."""
+        return str(next(spec.metadata["help"] for spec in fields(cls) if spec.name == name))
+
+
+def option_name(name: str, *, negated: bool = False) -> str:
+    """A setting's command-line option: ``short_pages`` -> ``--short-pages`` (``--no-...``)."""
+    return ("--no-" if negated else "--") + name.replace("_", "-")
+
+
+_current = Settings()
+
+
+def current() -> Settings:
+    """The settings in force (replaced whole, so a reader sees one consistent set)."""
+    return _current
+
+
+def use(settings: Settings) -> None:
+    """Put ``settings`` in force for every request from now on."""
+    global _current
+    _current = settings

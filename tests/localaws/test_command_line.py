@@ -1,0 +1,78 @@
+"""The local AWS's settings as options of ``python -m localaws`` and ``slr local-aws``."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import urllib.request
+from typing import Any
+
+import pytest
+
+from localaws.control import ENDPOINT_LINE_PREFIX
+
+
+def settings_of_a_server_started_with(command: list[str]) -> dict[str, Any]:
+    server = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+    try:
+        assert server.stdout is not None
+        line = next(line for line in server.stdout if line.startswith(ENDPOINT_LINE_PREFIX))
+        endpoint = line.strip().removeprefix(ENDPOINT_LINE_PREFIX)
+        with urllib.request.urlopen(f"{endpoint}/_localaws/settings") as answer:
+            settings: dict[str, Any] = json.loads(answer.read())
+            return settings
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def test_python_m_localaws_takes_every_setting_as_an_option() -> None:
+    settings = settings_of_a_server_started_with(
+        [sys.executable, "-m", "localaws", "--port", "0", "--quiet", "--no-short-pages",
+         "--no-opt-in-regions-disabled", "--list-omits-log-configuration",
+         "--iam-consistency-seconds", "0", "--task-retention-seconds", "60"]
+    )  # fmt: skip
+    assert settings == {
+        "deletion_seconds": 2.0,
+        "task_retention_seconds": 60.0,
+        "iam_consistency_seconds": 0.0,
+        "opt_in_regions_disabled": False,
+        "short_pages": False,
+        "list_omits_log_configuration": True,
+    }
+
+
+def test_python_m_localaws_refuses_a_bad_value_in_one_line() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "localaws", "--iam-consistency-seconds", "-1"],
+        capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert done.returncode == 2
+    assert "iam_consistency_seconds must be a finite number >= 0" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize(
+    ("options", "expected"),
+    [
+        (
+            [],
+            {"short_pages": True, "opt_in_regions_disabled": True, "iam_consistency_seconds": 1.0},
+        ),
+        (
+            ["--full-pages", "--opt-in-regions-enabled", "--iam-consistency-seconds", "0"],
+            {
+                "short_pages": False,
+                "opt_in_regions_disabled": False,
+                "iam_consistency_seconds": 0.0,
+            },
+        ),
+    ],
+    ids=["harsh-by-default", "kinder-on-request"],
+)
+def test_slr_local_aws_passes_its_options_on(options: list[str], expected: dict[str, Any]) -> None:
+    settings = settings_of_a_server_started_with(
+        [sys.executable, "-m", "lifecycle.cli", "local-aws", "--port", "0", *options]
+    )
+    assert {name: settings[name] for name in expected} == expected

@@ -1,0 +1,215 @@
+"""Opt-in regions: disabled in a new account and refused there as AWS refuses them, and the
+Account API that lists, enables and disables them."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+from localaws import LocalAWS
+
+ClientFactory = Callable[..., Any]
+
+#: MediaTailor's opt-in regions (DESIGN.md §1).
+MEDIATAILOR_OPT_IN = (
+    "af-south-1",
+    "ap-south-2",
+    "ap-southeast-4",
+    "ap-southeast-5",
+    "me-central-1",
+)
+INVALID_TOKEN = "The security token included in the request is invalid"
+
+
+def error_of(call: Callable[[], object]) -> tuple[str, int, str]:
+    with pytest.raises(ClientError) as raised:
+        call()
+    response = raised.value.response
+    return (
+        response["Error"]["Code"],
+        response["ResponseMetadata"]["HTTPStatusCode"],
+        response["Error"]["Message"],
+    )
+
+
+@pytest.fixture
+def account(client: ClientFactory) -> Any:
+    return client("account")
+
+
+def statuses(account: Any, **kwargs: Any) -> dict[str, str]:
+    pages = account.get_paginator("list_regions").paginate(**kwargs)
+    return {r["RegionName"]: r["RegionOptStatus"] for page in pages for r in page["Regions"]}
+
+
+def test_a_new_account_has_mediatailors_opt_in_regions_disabled(account: Any) -> None:
+    listed = statuses(account)
+    assert {region: listed[region] for region in MEDIATAILOR_OPT_IN} == dict.fromkeys(
+        MEDIATAILOR_OPT_IN, "DISABLED"
+    )
+    assert listed["us-east-1"] == listed["eu-west-1"] == "ENABLED_BY_DEFAULT"
+
+
+@pytest.mark.parametrize("region", MEDIATAILOR_OPT_IN)
+def test_mediatailor_in_a_disabled_region_is_an_unrecognized_client(
+    client: ClientFactory, region: str
+) -> None:
+    mediatailor = client("mediatailor", region)
+    assert error_of(mediatailor.list_playback_configurations) == (
+        "UnrecognizedClientException",
+        403,
+        INVALID_TOKEN,
+    )
+
+
+def test_a_query_service_in_a_disabled_region_is_an_invalid_client_token(
+    client: ClientFactory,
+) -> None:
+    sts = client("sts", "me-central-1")
+    assert error_of(sts.get_caller_identity) == ("InvalidClientTokenId", 403, f"{INVALID_TOKEN}.")
+
+
+def test_a_disabled_region_refuses_writes_too_and_changes_nothing(
+    aws: LocalAWS, client: ClientFactory, account: Any
+) -> None:
+    mediatailor = client("mediatailor", "af-south-1")
+    assert error_of(lambda: mediatailor.put_playback_configuration(Name="pc-1"))[1] == 403
+    account.enable_region(RegionName="af-south-1")
+    assert mediatailor.list_playback_configurations()["Items"] == []
+
+
+def test_iam_is_global_and_answers_whatever_the_region(client: ClientFactory) -> None:
+    assert client("iam", "af-south-1").list_roles()["Roles"] == []
+
+
+def test_an_enabled_opt_in_region_serves_mediatailor(client: ClientFactory, account: Any) -> None:
+    account.enable_region(RegionName="ap-southeast-5")
+    assert account.get_region_opt_status(RegionName="ap-southeast-5")["RegionOptStatus"] == (
+        "ENABLED"
+    )
+    mediatailor = client("mediatailor", "ap-southeast-5")
+    arn = mediatailor.put_playback_configuration(Name="pc-1")["PlaybackConfigurationArn"]
+    assert arn.startswith("arn:aws:mediatailor:ap-southeast-5:")
+    assert mediatailor.get_playback_configuration(Name="pc-1")["Name"] == "pc-1"
+
+
+def test_a_region_disabled_again_is_refused_again(client: ClientFactory, account: Any) -> None:
+    account.enable_region(RegionName="ap-south-2")
+    account.disable_region(RegionName="ap-south-2")
+    assert account.get_region_opt_status(RegionName="ap-south-2")["RegionOptStatus"] == "DISABLED"
+    assert error_of(client("mediatailor", "ap-south-2").list_channels)[0] == (
+        "UnrecognizedClientException"
+    )
+
+
+def test_list_regions_filters_by_status(account: Any) -> None:
+    account.enable_region(RegionName="me-central-1")
+    enabled = statuses(account, RegionOptStatusContains=["ENABLED"])
+    assert enabled == {"me-central-1": "ENABLED"}
+    opt_in = statuses(account, RegionOptStatusContains=["ENABLED", "DISABLED"])
+    assert set(MEDIATAILOR_OPT_IN) <= set(opt_in)
+    assert "us-east-1" not in opt_in
+
+
+def test_list_regions_pages_through_every_region_once(account: Any) -> None:
+    first = account.list_regions(MaxResults=10)
+    assert len(first["Regions"]) == 10
+    names = [
+        region["RegionName"]
+        for page in account.get_paginator("list_regions").paginate(
+            PaginationConfig={"PageSize": 10}
+        )
+        for region in page["Regions"]
+    ]
+    assert len(names) == len(set(names)) == len(statuses(account))
+    assert {"us-east-1", *MEDIATAILOR_OPT_IN} <= set(names)
+
+
+def test_opt_in_state_is_per_account(aws: LocalAWS, client: ClientFactory, account: Any) -> None:
+    other = client("account")
+    other.meta.events.register(
+        "before-sign.account.*",
+        lambda request, **_: request.headers.__setitem__("x-moto-account-id", "111122223333"),
+    )
+    account.enable_region(RegionName="af-south-1")
+    assert other.get_region_opt_status(RegionName="af-south-1")["RegionOptStatus"] == "DISABLED"
+
+
+def test_the_account_id_parameter_names_the_account(account: Any) -> None:
+    account.enable_region(AccountId="111122223333", RegionName="af-south-1")
+    assert (
+        account.get_region_opt_status(AccountId="111122223333", RegionName="af-south-1")[
+            "RegionOptStatus"
+        ]
+        == "ENABLED"
+    )
+    assert account.get_region_opt_status(RegionName="af-south-1")["RegionOptStatus"] == "DISABLED"
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda account: account.enable_region(RegionName="us-east-1"),
+        lambda account: account.get_region_opt_status(RegionName="mars-north-1"),
+        lambda account: account.list_regions(RegionOptStatusContains=["SOMETIMES"]),
+        lambda account: account.list_regions(MaxResults=51),
+        lambda account: account.list_regions(NextToken="forged"),
+        lambda account: account.get_region_opt_status(AccountId="12", RegionName="af-south-1"),
+    ],
+    ids=["default-region", "unknown-region", "unknown-status", "too-many", "token", "account"],
+)
+def test_bad_requests_are_validation_exceptions(
+    account: Any, call: Callable[[Any], object]
+) -> None:
+    assert error_of(lambda: call(account))[:2] == ("ValidationException", 400)
+
+
+def test_with_the_setting_off_opt_in_regions_read_enabled_and_serve(
+    aws: LocalAWS, client: ClientFactory, account: Any
+) -> None:
+    aws.set_settings(opt_in_regions_disabled=False)
+    assert account.get_region_opt_status(RegionName="af-south-1")["RegionOptStatus"] == "ENABLED"
+    assert client("mediatailor", "af-south-1").list_channels()["Items"] == []
+
+
+def test_the_start_state_comes_back_on_reset(
+    aws: LocalAWS, client: ClientFactory, account: Any
+) -> None:
+    account.enable_region(RegionName="af-south-1")
+    aws.reset()
+    assert account.get_region_opt_status(RegionName="af-south-1")["RegionOptStatus"] == "DISABLED"
+
+
+# -- under moto's IAM enforcement ------------------------------------------------------------
+
+BOOTSTRAP = 3
+
+
+def user_client(server: LocalAWS, actions: list[str]) -> Any:
+    """An Account API client of a new user allowed ``actions`` on ``*`` (3 bootstrap calls)."""
+    iam = server.client("iam")
+    iam.create_user(UserName="runner")
+    policy = {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": actions, "Resource": "*"}]}  # fmt: skip
+    iam.put_user_policy(UserName="runner", PolicyName="p", PolicyDocument=json.dumps(policy))
+    key = iam.create_access_key(UserName="runner")["AccessKey"]
+    return server.client(
+        "account",
+        aws_access_key_id=key["AccessKeyId"],
+        aws_secret_access_key=key["SecretAccessKey"],
+        config=Config(retries={"total_max_attempts": 1}),
+    )
+
+
+def test_under_enforcement_the_account_api_is_authorized_by_policy() -> None:
+    with LocalAWS(iam_enforcement_after=BOOTSTRAP) as server:
+        account = user_client(server, ["account:ListRegions", "account:GetRegionOptStatus"])
+        assert statuses(account)["af-south-1"] == "DISABLED"
+        code, status, message = error_of(lambda: account.enable_region(RegionName="af-south-1"))
+        assert (code, status) == ("AccessDeniedException", 403)
+        assert "account:EnableRegion" in message
