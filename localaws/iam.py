@@ -178,8 +178,10 @@ class RealisticIAMBackend(IAMBackend):
         """GetRole's answer: as eventually consistent as IAM's."""
         now = time.monotonic()
         role = next((r for r in self.get_roles() if r.name == role_name), None)
-        if role is None or self.visibility.hides(role_name, now):
-            role = None if role is not None else self.visibility.ghost(role_name, now)
+        if role is not None and self.visibility.hides(role_name, now):
+            role = None  # created, not shown yet
+        elif role is None:
+            role = self.visibility.ghost(role_name, now)  # removed, still shown
         if role is None:
             raise NotFoundException(f"The role with name {role_name} cannot be found.")
         return role
