@@ -143,6 +143,9 @@ def _rescan(actor: Actor, _effect: Effect, world: Observation, step: StepResult)
 def _delete(actor: Actor, effect: Effect, world: Observation, step: StepResult) -> Observation:
     log = get_logger()
     workflow = actor.run.workflow
+    # Which incarnation of the role is deleted: IAM may show it for a while after.
+    incarnation = world.role.created if world.role else world.deleted_role
+    world = replace(world, deleted_role=incarnation)
     actor.remember(replace(world, deletion_requested=True))
     task = world.deletion_task
     task_id = task.id if task and task.status in RUNNING else None
@@ -160,14 +163,19 @@ def _delete(actor: Actor, effect: Effect, world: Observation, step: StepResult) 
     started = time.monotonic()
     restarts = [0]
 
-    def start_again() -> str:
+    def start_again() -> str | None:
         # The task is lost: IAM forgot it while the role is still there. Start it again.
         restarts[0] += 1
         log.warning("delete.restart", task=task_id, attempt=restarts[0])
         call = effect.writes(
             workflow, replace(world, deletion_task=None), actor.run.options, actor.run.where
         )[0]
-        new_id = str(actor.send(call, effect.trigger)["DeletionTaskId"])
+        try:
+            new_id = str(actor.send(call, effect.trigger)["DeletionTaskId"])
+        except AwsError as error:
+            if error.code != "NoSuchEntity":
+                raise
+            return None  # the role is gone: IAM showed it a moment longer than it existed
         actor.remember(
             replace(
                 world, deletion_requested=True, deletion_task=DeletionTask(new_id, "NOT_STARTED")
@@ -183,8 +191,11 @@ def _delete(actor: Actor, effect: Effect, world: Observation, step: StepResult) 
             if actor.run.observer.role(actor.aws) is None:
                 status = DeletionTask(task_id, "SUCCEEDED")
             elif restarts[0] < _TASK_RESTARTS:
-                task_id = start_again()
-                status = DeletionTask(task_id, "NOT_STARTED")
+                restarted = start_again()
+                status = DeletionTask(
+                    restarted or task_id, "NOT_STARTED" if restarted else "SUCCEEDED"
+                )
+                task_id = restarted or task_id
             else:
                 status = DeletionTask(task_id, "FAILED", "IAM lost the deletion task repeatedly")
         actor.run.progress(f"deletion task {status.status} ({time.monotonic() - started:.0f}s)")

@@ -22,6 +22,10 @@ _NOT_FOUND = frozenset({"NoSuchEntity"})
 _ENABLED = frozenset({"ENABLED", "ENABLED_BY_DEFAULT"})
 
 
+def _succeeded(task: DeletionTask | None) -> bool:
+    return task is not None and task.status == "SUCCEEDED"
+
+
 def role_of(found: Mapping[str, Any]) -> Role:
     """A :class:`Role` from IAM's ``GetRole`` answer."""
     created = found.get("CreateDate")
@@ -48,30 +52,22 @@ class Observer:
 
     def observe(self, aws: Gateway, intent: Intent) -> Observation:
         """AWS's facts with ``intent`` (the journal's) applied; intent never overrides them."""
-        log = get_logger()
         role = self.role(aws)
-        if role is not None and intent.deleted_by_us:
+        task = self._task(aws, intent, role)
+        if role is not None and (intent.deleted_by_us or _succeeded(task)):
             if intent.deleted_role is not None and role.created == intent.deleted_role:
                 # IAM is eventually consistent: the role we deleted shows for a while.
-                log.info("role.ghost", reason="IAM still shows the role it deleted")
+                get_logger().info("role.ghost", reason="IAM still shows the role it deleted")
                 role = None
-            else:
-                intent = intent.after_recreation()  # someone created the role again since
+            else:  # someone created the role again since
+                intent, task = intent.after_recreation(), None
         enabled, skipped = self.enabled_regions(aws)
         dependents, unscanned, probed = self._scan(aws, enabled)
         skipped = {**skipped, **probed}
-        task = None
-        if intent.task_id:
-            task = self.deletion_status(aws, intent.task_id)
-            if task is None and role is None:
-                # IAM forgets a finished task (cloud-nuke#1143); the role is gone: it succeeded.
-                task = DeletionTask(intent.task_id, "SUCCEEDED")
-            elif task is None:
-                log.warning(
-                    "delete.task_forgotten",
-                    task=intent.task_id,
-                    reason="IAM no longer knows the task and the role is still there",
-                )
+        if role is None and not intent.deleted_by_us and any(d.active for d in dependents):
+            # Something uses the role, so it exists: the service created it a moment ago
+            # and IAM does not show it yet (eventual consistency). Wait until it does.
+            role = self.role(aws, eventually=True)
         return intent.applied_to(
             Observation(
                 role=role,
@@ -82,6 +78,23 @@ class Observer:
                 deletion_task=task,
             )
         )
+
+    def _task(self, aws: Gateway, intent: Intent, role: Role | None) -> DeletionTask | None:
+        """How the deletion task the journal knows stands; a task IAM forgot is judged by
+        whether the role is still there."""
+        if not intent.task_id:
+            return None
+        task = self.deletion_status(aws, intent.task_id)
+        if task is None and role is None:
+            # IAM forgets a finished task (cloud-nuke#1143); the role is gone: it succeeded.
+            return DeletionTask(intent.task_id, "SUCCEEDED")
+        if task is None:
+            get_logger().warning(
+                "delete.task_forgotten",
+                task=intent.task_id,
+                reason="IAM no longer knows the task and the role is still there",
+            )
+        return task
 
     def enabled_regions(self, aws: Gateway) -> tuple[tuple[str, ...], dict[str, str]]:
         """The regions to scan and the opt-in regions skipped (region: reason), learnt in one
@@ -145,15 +158,17 @@ class Observer:
         found = tuple(d for r, k in work if r not in failed for d in scanned[(r, k)])
         return found, unscanned, skipped
 
-    def role(self, aws: Gateway) -> Role | None:
-        """The role as IAM shows it now, or ``None``."""
+    def role(self, aws: Gateway, *, eventually: bool = False) -> Role | None:
+        """The role as IAM shows it now (``eventually``: once IAM shows it, within the
+        workflow's poll), or ``None``."""
         try:
             found = aws.call(
                 "iam",
                 "GetRole",
                 self.home,
                 {"RoleName": self.workflow.role_name},
-                policy=self.policy,
+                policy=self.workflow.poll if eventually else self.policy,
+                eventual_not_found=eventually,
                 expect=_NOT_FOUND,
             )["Role"]
         except AwsError as error:

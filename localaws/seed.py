@@ -71,11 +71,14 @@ class Account:
 
     def configurations(self, region: str) -> dict[str, dict[str, Any]]:
         """name -> LogConfiguration of every playback configuration in ``region``."""
-        pages = self.client("mediatailor", region).get_paginator("list_playback_configurations")
+        mediatailor = self.client("mediatailor", region)
+        pages = mediatailor.get_paginator("list_playback_configurations")
+        items = [item for page in pages.paginate() for item in page["Items"]]
+        # A list item may lack its LogConfiguration (the model makes it optional): read it.
         return {
-            item["Name"]: item.get("LogConfiguration", {})
-            for page in pages.paginate()
-            for item in page["Items"]
+            item["Name"]: item.get("LogConfiguration")
+            or mediatailor.get_playback_configuration(Name=item["Name"])["LogConfiguration"]
+            for item in items
         }
 
     def channels(self, region: str) -> dict[str, list[str]]:
@@ -95,6 +98,39 @@ class Account:
         except iam.exceptions.NoSuchEntityException:
             return None
         return found
+
+    def create_role(self, principal: str = "mediatailor.amazonaws.com") -> dict[str, Any]:
+        """Create the principal's service-linked role, as an administrator (or the service
+        itself) would, and wait until IAM shows it."""
+        iam = self.client("iam")
+        name: str = iam.create_service_linked_role(AWSServiceName=principal)["Role"]["RoleName"]
+        return self.wait_for_role(name)
+
+    def wait_for_role(
+        self, name: str = "AWSServiceRoleForMediaTailor", timeout: float = 10.0
+    ) -> dict[str, Any]:
+        """The role once IAM shows it: IAM is eventually consistent, so a role just created
+        (by a test's setup, or by MediaTailor itself) is not seen at once."""
+        import time
+
+        deadline = time.monotonic() + timeout
+        while (found := self.role(name)) is None:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"IAM did not show role {name} within {timeout:g} s")
+            time.sleep(0.05)
+        return found
+
+    def wait_for_no_role(
+        self, name: str = "AWSServiceRoleForMediaTailor", timeout: float = 10.0
+    ) -> None:
+        """Once IAM no longer shows the role: a role just deleted is still seen for a while."""
+        import time
+
+        deadline = time.monotonic() + timeout
+        while self.role(name) is not None:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"IAM still shows role {name} after {timeout:g} s")
+            time.sleep(0.05)
 
 
 def seed(

@@ -32,19 +32,26 @@ def stop(aws: LocalAWS) -> None:
 
 
 def requests(aws: LocalAWS) -> list[tuple[str, str, dict[str, Any], str]]:
-    """(HTTP method, query-protocol Action or "", the entry, its body) of every request."""
+    """(HTTP method, the operation's name for a query-protocol request or the last word of the
+    path for a REST one, the entry, its body) of every request."""
     found = []
     lines = control(aws, "GET", "/moto-api/recorder/download-recording").decode().splitlines()
     for entry in map(json.loads, lines):
         body = entry.get("body") or ""
         if entry.get("body_encoded"):
             body = base64.b64decode(body).decode(errors="replace")
-        found.append((entry["method"], parse_qs(body).get("Action", [""])[0], entry, body))
+        action = parse_qs(body).get("Action", [""])[0]
+        if not action and entry["method"] == "POST":
+            # A REST service that reads with POST (the Account API's listRegions) names the
+            # operation in its path.
+            action = str(entry.get("url", "")).split("?")[0].rsplit("/", 1)[-1]
+        found.append((entry["method"], action, entry, body))
     return found
 
 
 def is_write(method: str, action: str) -> bool:
-    """IAM and STS name the operation in the body; MediaTailor (REST) reads with GET."""
+    """IAM and STS name the operation in the body; MediaTailor (REST) reads with GET; a REST
+    read sent with POST is named for what it does (``listRegions``)."""
     if action:
-        return not action.startswith(("Get", "List"))
+        return not action.lower().startswith(("get", "list"))
     return method != "GET"

@@ -159,7 +159,7 @@ def test_apply_step_walks_one_transition_per_call(slr: Slr, account: Account) ->
         (exits.CHANGES_PENDING, ["verify"], "deletable"),
         (exits.OK, ["delete"], "deleted"),
     ]
-    assert account.role() is None
+    account.wait_for_no_role()
 
 
 def test_dry_run_steps_walk_a_simulated_world_and_write_nothing(
@@ -177,7 +177,7 @@ def test_dry_run_steps_walk_a_simulated_world_and_write_nothing(
         (exits.OK, "deletable", "delete"),
     ]
     assert writes(aws) == []
-    assert account.role() is not None
+    assert account.wait_for_role()
     # The simulated world was kept apart and is gone once it reached the target.
     code, result = slr.json("apply", "--target", "deleted", "--step", "--dry-run")
     assert (code, result["start_state"]) == (exits.CHANGES_PENDING, "in-use")
@@ -259,7 +259,7 @@ def test_bad_input_is_one_line_and_changes_nothing(
     assert done.returncode == code
     assert words in one_line_error(done)
     assert account.configurations("us-east-1")["east-live"]["PercentEnabled"] == 100
-    assert account.role() is not None
+    assert account.wait_for_role()
 
 
 def test_an_unwritable_state_dir_is_one_line(slr: Slr, tmp_path: Path) -> None:
@@ -317,7 +317,7 @@ def test_kill_at_a_write_boundary_then_apply_resumes_without_repeating(
     resumed = slr("--output", "json", "apply", "--target", "deleted", "--yes")
     assert resumed.returncode == exits.OK, resumed.stdout + resumed.stderr
     assert json.loads(resumed.stdout)["final_state"] == "deleted"
-    assert account.role() is None
+    account.wait_for_no_role()
     sent = Counter(writes(aws))
     repeated = {write: n for write, n in sent.items() if n > 1}
     if crash_at == "after:DeleteServiceLinkedRole:1":
@@ -371,7 +371,7 @@ def test_a_second_runner_exits_lock_held_naming_the_first(
     finally:
         first.wait(timeout=60)
     assert first.returncode == exits.OK
-    assert account.role() is None
+    account.wait_for_no_role()
 
 
 # -- status, history, diagram, local-aws, demo -----------------------------------------------

@@ -53,7 +53,7 @@ def test_create_makes_the_role_and_waits_until_iam_shows_it(
 def test_create_adopts_an_existing_role_without_creating(
     make_runner: RunnerFactory, account: Account
 ) -> None:
-    account.client("iam").create_service_linked_role(AWSServiceName="mediatailor.amazonaws.com")
+    account.create_role()
     result = make_runner().apply("created")
     assert walk(result) == [(None, "noop")]
     assert result.exit_code == exits.OK
@@ -62,7 +62,7 @@ def test_create_adopts_an_existing_role_without_creating(
 def test_create_converges_the_description_of_an_adopted_role(
     make_runner: RunnerFactory, account: Account
 ) -> None:
-    account.client("iam").create_service_linked_role(AWSServiceName="mediatailor.amazonaws.com")
+    account.create_role()
     result = make_runner().apply("created", PlanOptions(description="MediaTailor session logs"))
     assert [op["operation"] for op in result.steps[0].operations] == ["UpdateRole"]
     role = account.role()
@@ -155,7 +155,7 @@ def test_verify_is_blocked_when_something_was_switched_back_on(
 def test_delete_removes_the_role_through_the_deletion_task(
     make_runner: RunnerFactory, account: Account
 ) -> None:
-    account.client("iam").create_service_linked_role(AWSServiceName="mediatailor.amazonaws.com")
+    account.create_role()
     result = make_runner().apply("deleted")
     assert walk(result) == [("verify", "succeeded"), ("delete", "succeeded")]
     assert result.steps[1].detail["deletion_status"] == "SUCCEEDED"
@@ -164,7 +164,7 @@ def test_delete_removes_the_role_through_the_deletion_task(
         .detail["deletion_task"]
         .startswith(f"task/aws-service-role/mediatailor.amazonaws.com/{ROLE}/")
     )
-    assert account.role() is None
+    account.wait_for_no_role()
 
 
 # -- the documented scenario and its failure --------------------------------------------------
@@ -174,7 +174,7 @@ def test_the_documented_scenario_decommissions_the_role(
     make_runner: RunnerFactory, account: Account
 ) -> None:
     in_use(account)
-    assert account.role() is not None  # MediaTailor created it when logging was enabled
+    assert account.wait_for_role()  # MediaTailor created it when logging was enabled
     result = make_runner().apply("deleted")
     assert walk(result) == [
         ("drain", "succeeded"),
@@ -182,7 +182,7 @@ def test_the_documented_scenario_decommissions_the_role(
         ("delete", "succeeded"),
     ]
     assert result.exit_code == exits.OK
-    assert account.role() is None
+    account.wait_for_no_role()
     for region in ("us-east-1", "eu-west-1"):
         assert all(
             log.get("PercentEnabled") == 0 for log in account.configurations(region).values()
@@ -222,7 +222,7 @@ def test_a_deletion_that_fails_mid_way_is_rejected_drained_and_retried(
         }
     ]
     assert result.exit_code == exits.OK
-    assert account.role() is None
+    account.wait_for_no_role()
     assert account.configurations("eu-west-1")["west-idle"]["PercentEnabled"] == 0
 
 
@@ -241,7 +241,7 @@ def test_a_role_still_used_after_the_allowed_attempts_exits_in_use(
     result = make_runner(workflow, progress=keep_re_enabling).apply("deleted")
     assert result.exit_code == exits.IN_USE
     assert "still in use after 2 deletion attempts" in (result.error or "")
-    assert account.role() is not None
+    assert account.wait_for_role()
 
 
 def dataclass_replace(workflow: Any, **changes: Any) -> Any:
@@ -318,7 +318,9 @@ def test_get_role_not_found_right_after_create_is_waited_out(
 ) -> None:
     # IAM is eventually consistent: a new role can be invisible to GetRole for a while.
     # The first NoSuchEntity is the observation's (the role is absent: a true answer);
-    # the next two come right after the create and must be waited out.
+    # the next two come right after the create and must be waited out. The local AWS's own
+    # consistency delay is off here, so that the faults alone say how long IAM hides it.
+    aws.set_settings(iam_consistency_seconds=0)
     aws.set_faults(
         [
             Fault(
@@ -335,13 +337,13 @@ def test_get_role_not_found_right_after_create_is_waited_out(
     assert result.final_state == "created", result.error
     wait = [op for op in result.steps[0].operations if op["operation"] == "GetRole"]
     assert [op["attempts"] for op in wait] == [3]
-    assert account.role() is not None
+    assert account.wait_for_role()
 
 
 def test_a_region_not_enabled_is_reported_and_blocks_verify(
     make_runner: RunnerFactory, aws: LocalAWS, account: Account
 ) -> None:
-    account.client("iam").create_service_linked_role(AWSServiceName="mediatailor.amazonaws.com")
+    account.create_role()
     aws.set_faults(
         [
             Fault(
@@ -361,7 +363,7 @@ def test_a_region_not_enabled_is_reported_and_blocks_verify(
     result = runner.apply("deletable")
     assert walk(result) == [("verify", "blocked")]
     assert "eu-west-1" in (result.steps[0].error or "")
-    assert account.role() is not None
+    assert account.wait_for_role()
 
 
 # -- dry run ---------------------------------------------------------------------------------
@@ -386,7 +388,7 @@ def test_dry_run_sends_no_write_at_all(
     sent = recorded(aws)
     assert sent, "the recorder saw the reads"
     assert [call for call in sent if is_write(*call)] == []
-    assert account.role() is not None
+    assert account.wait_for_role()
     assert account.channels("us-west-2")["linear"] == ["AS_RUN"]
 
 

@@ -82,7 +82,7 @@ def test_a_drain_write_meeting_not_found_drops_that_dependent(
 def test_a_task_iam_forgot_after_the_role_went_counts_as_succeeded(
     make_runner: RunnerFactory, account: Account, aws: LocalAWS
 ) -> None:
-    account.client("iam").create_service_linked_role(AWSServiceName="mediatailor.amazonaws.com")
+    account.create_role()
     aws.set_deletion_seconds(0.0)
     aws.set_faults(
         [
@@ -105,7 +105,7 @@ def test_a_task_iam_forgot_after_the_role_went_counts_as_succeeded(
 def test_a_task_iam_lost_while_the_role_remains_is_started_again(
     make_runner: RunnerFactory, account: Account, aws: LocalAWS
 ) -> None:
-    account.client("iam").create_service_linked_role(AWSServiceName="mediatailor.amazonaws.com")
+    account.create_role()
     aws.set_faults(
         [
             Fault(
@@ -122,7 +122,7 @@ def test_a_task_iam_lost_while_the_role_remains_is_started_again(
         result = make_runner().apply("deleted")
     assert (result.exit_code, result.final_state) == (exits.OK, "deleted"), result.error
     assert len(events(logs, "delete.restart")) == 1
-    assert account.role() is None
+    account.wait_for_no_role()
 
 
 # -- opt-in regions, probed when the region list cannot be read ------------------------------
@@ -260,4 +260,101 @@ def test_a_throttled_write_waits_past_its_policy_while_the_deadline_allows(
     assert step.detail["throttled"] == 3
     write = next(op for op in step.operations if op["region"] == "us-east-1")
     assert write["attempts"] == 4
-    assert [e["throttled"] for e in events(logs, "aws.retry")] == [1, 2, 3]
+    retries = [e for e in events(logs, "aws.retry") if e["operation"] == write["operation"]]
+    assert [e["throttled"] for e in retries] == [1, 2, 3]
+
+
+# -- with the local AWS's harsh defaults (issue 10's "done when") -----------------------------
+
+
+def test_opt_in_regions_the_account_has_not_enabled_are_skipped_in_one_call(
+    make_runner: RunnerFactory, account: Account, aws: LocalAWS
+) -> None:
+    from lifecycle.aws import available_regions
+
+    in_use(account)
+    everywhere = tuple(available_regions("mediatailor"))
+    with capture_logs() as logs:
+        _, world, _ = make_runner(regions=everywhere).status()
+    opt_in = {"af-south-1", "ap-south-2", "ap-southeast-4", "ap-southeast-5", "me-central-1"}
+    assert set(world.skipped_regions) == opt_in
+    assert world.unscanned_regions == {}
+    assert set(world.scanned_regions) == set(everywhere) - opt_in
+    listed = [e for e in events(logs, "aws.call") if e.get("operation") == "ListRegions"]
+    assert len(listed) == 1
+    # Nothing is sent to a disabled region.
+    assert not [e for e in events(logs, "aws.call") if e.get("region") in opt_in]
+
+
+def test_an_enabled_opt_in_region_is_scanned_like_any_other(
+    make_runner: RunnerFactory, account: Account
+) -> None:
+    account.client("account").enable_region(RegionName="af-south-1")
+    account.configuration("af-south-1", "cape-live", 100)
+    _, world, state = make_runner(regions=(*REGIONS, "af-south-1")).status()
+    assert state == "IN_USE"
+    assert [d.name for d in world.active] == ["cape-live"]
+    assert world.skipped_regions == {}
+
+
+def test_the_whole_decommission_reaches_deleted_with_every_default_region(
+    make_runner: RunnerFactory, account: Account
+) -> None:
+    from lifecycle.aws import available_regions
+
+    in_use(account)
+    result = make_runner(regions=tuple(available_regions("mediatailor"))).apply("deleted")
+    assert (result.exit_code, result.final_state) == (exits.OK, "deleted"), result.error
+    assert len(result.skipped_regions) == 5
+    account.wait_for_no_role()
+
+
+def test_a_list_without_log_settings_is_read_item_by_item_and_never_taken_as_inactive(
+    make_runner: RunnerFactory, account: Account, aws: LocalAWS
+) -> None:
+    in_use(account)
+    aws.set_settings(list_omits_log_configuration=True)
+    _, world, state = make_runner().status()
+    assert state == "IN_USE"
+    assert sorted(d.name for d in world.active) == ["east-live", "linear", "west-live"]
+
+
+def test_many_short_and_empty_pages_give_every_dependent_once(
+    make_runner: RunnerFactory, account: Account
+) -> None:
+    for i in range(45):
+        account.configuration("eu-west-1", f"config-{i:02d}", 0)
+    with capture_logs() as logs:
+        _, world, _ = make_runner().status()
+    names = [d.name for d in world.dependents if d.region == "eu-west-1"]
+    assert sorted(names) == [f"config-{i:02d}" for i in range(45)]
+    pages = [
+        e
+        for e in events(logs, "aws.call")
+        if e.get("operation") == "ListPlaybackConfigurations" and e.get("region") == "eu-west-1"
+    ]
+    assert len(pages) > 1  # the local AWS answered short pages, followed to the end
+
+
+def test_the_role_we_deleted_that_iam_still_shows_is_known_as_gone(
+    make_runner: RunnerFactory, account: Account, aws: LocalAWS
+) -> None:
+    aws.set_settings(iam_consistency_seconds=2.0)
+    account.create_role()
+    deleted = make_runner().apply("deleted")
+    assert deleted.final_state == "deleted", deleted.error
+    assert account.role() is not None  # IAM still shows it
+    with capture_logs() as logs:
+        assert make_runner().status()[2] == "DELETED"
+    assert events(logs, "role.ghost")
+
+
+def test_a_role_a_service_created_a_moment_ago_is_waited_for(
+    make_runner: RunnerFactory, account: Account, aws: LocalAWS
+) -> None:
+    aws.set_settings(iam_consistency_seconds=0.5)
+    account.configuration("us-east-1", "east-live", 100)  # MediaTailor creates the role
+    assert account.role() is None  # not shown yet
+    _, world, state = make_runner().status()
+    assert state == "IN_USE"
+    assert world.role is not None

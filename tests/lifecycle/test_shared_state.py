@@ -156,7 +156,7 @@ def test_while_one_machine_holds_the_lease_another_exits_3_naming_it(
     finally:
         running.wait(timeout=60)
     assert running.returncode == exits.OK
-    assert account.role() is None
+    account.wait_for_no_role()
 
 
 @pytest.mark.parametrize("crash_at", ["before:ConfigureLogsForPlaybackConfiguration:2",
@@ -173,7 +173,7 @@ def test_a_run_killed_mid_drain_is_resumed_on_another_machine_repeating_no_write
     resumed = second("--output", "json", "apply", "--target", "deleted", "--yes")
     assert resumed.returncode == exits.OK, resumed.stdout + resumed.stderr
     assert json.loads(resumed.stdout)["final_state"] == "deleted"
-    assert account.role() is None
+    account.wait_for_no_role()
     sent = Counter(writes(aws))
     assert {write: n for write, n in sent.items() if n > 1} == {}
     assert {name for _, name in sent} >= {"east-live", "west-live", "linear"}
@@ -265,7 +265,7 @@ def test_a_holder_whose_lease_expired_sends_no_further_write_and_the_new_holder_
     take_over(aws, table, "")  # the other runner is done and gone
     result = shared_runner().apply("deleted")
     assert (result.exit_code, result.final_state) == (exits.OK, "deleted")
-    assert account.role() is None
+    account.wait_for_no_role()
     assert all(c["PercentEnabled"] == 0 for c in account.configurations("us-east-1").values())
 
 

@@ -47,14 +47,14 @@ def test_a_decommission_is_undone_end_to_end(make_runner: RunnerFactory, account
     in_use(account)
     before = logging_of(account)
     assert make_runner().apply("deleted").exit_code == exits.OK
-    assert account.role() is None
+    account.wait_for_no_role()
     plan = make_runner().plan("in-use")
     assert triggers(plan) == ["create", "restore"]
     assert plan.exit_code == exits.CHANGES_PENDING
     undone = make_runner().apply("in-use")
     assert (undone.exit_code, undone.final_state) == (exits.OK, "in-use"), undone.error
     assert triggers(undone) == ["create", "restore"]
-    assert account.role() is not None
+    assert account.wait_for_role()
     assert logging_of(account) == before
 
 
@@ -64,7 +64,7 @@ def test_a_recorded_drain_is_restored_from_created_after_someone_recreated_the_r
     in_use(account)
     before = logging_of(account)
     make_runner().apply("deleted")
-    account.client("iam").create_service_linked_role(AWSServiceName="mediatailor.amazonaws.com")
+    account.create_role()
     assert make_runner().status()[2] == "CREATED"
     result = make_runner().apply("in-use")
     assert (triggers(result), result.exit_code) == (["restore"], exits.OK)
@@ -76,7 +76,7 @@ def test_in_use_without_activation_or_drain_is_refused_before_any_write(
 ) -> None:
     with pytest.raises(Unreachable, match=r"in-use cannot be reached from absent: .*--activate"):
         make_runner().apply("in-use")
-    assert account.role() is None
+    account.wait_for_no_role()
 
 
 # -- the property: refused up front with nothing sent, or the target is reached ---------------
