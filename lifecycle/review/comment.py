@@ -101,11 +101,18 @@ def _summary(document: Mapping[str, Any]) -> str:
     ]
     skipped = document.get("skipped_regions")
     if skipped is not None:
-        parts.append(
-            "regions skipped: "
-            + (", ".join(f"{code(r)} ({why})" for r, why in sorted(skipped.items())) or "none")
-        )
+        parts.append("regions skipped: " + (_skipped(skipped) or "none"))
     return " · ".join(parts)
+
+
+def _skipped(skipped: Mapping[str, str]) -> str:
+    """The skipped regions, those that share a reason together: ``a``, ``b`` (why)."""
+    by_reason: dict[str, list[str]] = {}
+    for region, why in sorted(skipped.items()):
+        by_reason.setdefault(why, []).append(region)
+    return ", ".join(
+        f"{', '.join(code(r) for r in regions)} ({why})" for why, regions in by_reason.items()
+    )
 
 
 def _diagram(workflow: Workflow, document: Mapping[str, Any]) -> list[str]:
