@@ -1,7 +1,8 @@
 """``python -m benchmarks [TARGET ...]`` (``make bench``): run the targets, print one table.
 
 Targets: overhead, region_scan, drain, shared_state, deletion, startup, throttled_drain,
-scan_scale, fleet_status (all by default). Exit status 0 when every target passed, 1 when one did not.
+scan_scale, fleet_status (all by default). Exit status 0 when every target passed, 1 when
+one did not.
 """
 
 from __future__ import annotations

@@ -19,6 +19,7 @@ dependents found, the calls sent per ``service:Operation``, and its peak RSS.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import resource
 import sys
@@ -54,12 +55,19 @@ class Fleet:
     def client(self, service: str, region: str, creds: dict[str, str] | None) -> Any:
         keys = {}
         if creds:
-            keys = {"aws_access_key_id": creds["AccessKeyId"],
-                    "aws_secret_access_key": creds["SecretAccessKey"],
-                    "aws_session_token": creds["SessionToken"]}  # fmt: skip
+            keys = {
+                "aws_access_key_id": creds["AccessKeyId"],
+                "aws_secret_access_key": creds["SecretAccessKey"],
+                "aws_session_token": creds["SessionToken"],
+            }
         with self._lock:  # boto3 sessions are not thread-safe; clients are
-            return self.session.client(service, region_name=region,
-                                       endpoint_url=self.endpoint_url, config=self.config, **keys)  # fmt: skip
+            return self.session.client(
+                service,
+                region_name=region,
+                endpoint_url=self.endpoint_url,
+                config=self.config,
+                **keys,
+            )
 
     def accounts(self) -> list[str]:
         orgs = self.client("organizations", "us-east-1", None)
@@ -74,15 +82,16 @@ class Fleet:
             arn = f"arn:aws:iam::{account}:role/OrganizationAccountAccessRole"
             creds = sts.assume_role(RoleArn=arn, RoleSessionName="script")["Credentials"]
         self.client("sts", "us-east-1", creds).get_caller_identity()
-        try:
+        with contextlib.suppress(ClientError):  # NoSuchEntity: no role
             self.client("iam", "us-east-1", creds).get_role(RoleName=ROLE)
-        except ClientError:
-            pass
         regions = self.regions
         try:
             listed = self.client("account", "us-east-1", creds).list_regions(MaxResults=50)
-            enabled = {r["RegionName"] for r in listed["Regions"]
-                       if r["RegionOptStatus"] in ("ENABLED", "ENABLED_BY_DEFAULT")}  # fmt: skip
+            enabled = {
+                r["RegionName"]
+                for r in listed["Regions"]
+                if r["RegionOptStatus"] in ("ENABLED", "ENABLED_BY_DEFAULT")
+            }
             regions = [r for r in regions if r in enabled]
         except ClientError:
             pass
@@ -108,8 +117,16 @@ def main() -> int:
     with ThreadPoolExecutor(max_workers=ACCOUNTS_AT_ONCE) as starter:
         found = sum(starter.map(lambda a: fleet.account(a, own), accounts))
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"accounts": len(accounts), "dependents": found, "calls": fleet.calls,
-                      "rss_peak_mb": peak}))  # fmt: skip
+    print(
+        json.dumps(
+            {
+                "accounts": len(accounts),
+                "dependents": found,
+                "calls": fleet.calls,
+                "rss_peak_mb": peak,
+            }
+        )
+    )
     return 0
 
 

@@ -43,12 +43,13 @@ _SCRIPT = Path(__file__).with_name("boto3_fleet_status.py")
 def _seed(bench: Bench) -> None:
     """The organization: 100 members in 4 OUs, 3 configurations each (one logging)."""
     bench.fresh()
-    orgs = boto3.client("organizations", region_name="us-east-1",
-                        endpoint_url=bench.endpoint_url)  # fmt: skip
+    orgs = boto3.client("organizations", region_name="us-east-1", endpoint_url=bench.endpoint_url)
     orgs.create_organization(FeatureSet="ALL")
     root = orgs.list_roots()["Roots"][0]["Id"]
-    ous = [orgs.create_organizational_unit(ParentId=root, Name=f"ou-{n}")["OrganizationalUnit"]
-           ["Id"] for n in range(4)]  # fmt: skip
+    ous = [
+        orgs.create_organizational_unit(ParentId=root, Name=f"ou-{n}")["OrganizationalUnit"]["Id"]
+        for n in range(4)
+    ]
     sts = boto3.client("sts", region_name="us-east-1", endpoint_url=bench.endpoint_url)
 
     def member(n: int) -> None:
@@ -57,8 +58,9 @@ def _seed(bench: Bench) -> None:
         orgs.move_account(AccountId=account, SourceParentId=root, DestinationParentId=ous[n % 4])
         arn = f"arn:aws:iam::{account}:role/OrganizationAccountAccessRole"
         creds = sts.assume_role(RoleArn=arn, RoleSessionName="seed")["Credentials"]
-        seeded = Account(bench.endpoint_url, key=creds["AccessKeyId"],
-                         secret=creds["SecretAccessKey"])  # fmt: skip
+        seeded = Account(
+            bench.endpoint_url, key=creds["AccessKeyId"], secret=creds["SecretAccessKey"]
+        )
         for i, region in enumerate(("us-east-1", "eu-west-1", "ap-northeast-1")):
             seeded.configuration(region, f"config-{n}-{i}", 100 if i == 0 else 0)
 
@@ -85,10 +87,24 @@ def _timed(argv: list[str], state: Path) -> tuple[float, float, str]:
 
 def run(bench: Bench) -> list[Row]:
     _seed(bench)
-    script = [sys.executable, str(_SCRIPT), "--endpoint-url", bench.endpoint_url,
-              "--workers", str(IN_FLIGHT)]  # fmt: skip
-    fleet = [*slr_argv(), "--endpoint-url", bench.endpoint_url, "--output", "json",
-             "--accounts", "org", "status"]  # fmt: skip
+    script = [
+        sys.executable,
+        str(_SCRIPT),
+        "--endpoint-url",
+        bench.endpoint_url,
+        "--workers",
+        str(IN_FLIGHT),
+    ]
+    fleet = [
+        *slr_argv(),
+        "--endpoint-url",
+        bench.endpoint_url,
+        "--output",
+        "json",
+        "--accounts",
+        "org",
+        "status",
+    ]
     times: dict[str, list[float]] = {"script": [], "slr": []}
     rss: dict[str, list[float]] = {"script": [], "slr": []}
     calls: dict[str, Counter[str]] = {}
@@ -107,6 +123,11 @@ def run(bench: Bench) -> list[Row]:
     document = found["slr"]
     ok_accounts = sum(a["outcome"] == "succeeded" for a in document["accounts"])
     same = calls["slr"] == calls["script"]
+    seen = (
+        "the same from both"
+        if same
+        else (f"differ: slr {_calls(calls['slr'])}; script {_calls(calls['script'])}")
+    )
     notes = [
         f"{ACCOUNTS} member accounts + the management account, 3 configurations each (1 "
         f"logging), every MediaTailor region, {LATENCY_MS} ms added to every call; slr: "
@@ -116,13 +137,8 @@ def run(bench: Bench) -> list[Row]:
         f"slr {_list(times['slr'])}",
         f"peak RSS (wait4 ru_maxrss): slr {_list(rss['slr'], '.0f')} MB, script "
         f"{_list(rss['script'], '.0f')} MB (limit {RSS_LIMIT_MB:.0f} MB)",
-        "calls the server received (moto's recorder): "
-        + (
-            "the same from both"
-            if same
-            else f"differ: slr {_calls(calls['slr'])}; script {_calls(calls['script'])}"
-        )  # fmt: skip
-        + f" ({sum(calls['slr'].values())} from slr)",
+        f"calls the server received (moto's recorder): {seen} "
+        f"({sum(calls['slr'].values())} from slr)",
     ]
     return [
         Row(
