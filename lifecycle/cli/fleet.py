@@ -111,7 +111,7 @@ def _finish(settings: Settings, result: FleetResult) -> None:
 def fleet_status(settings: Settings) -> None:
     from lifecycle.output import status_document
 
-    def work(runner: Runner) -> tuple[int, dict[str, Any]]:
+    def work(runner: Runner, _: str) -> tuple[int, dict[str, Any]]:
         account, world, state = runner.status()
         return exits.OK, status_document(runner, account, world, state)
 
@@ -131,7 +131,7 @@ def fleet_plan(
     each account against its own."""
     from lifecycle import plans
 
-    def work(runner: Runner) -> tuple[int, dict[str, Any]]:
+    def work(runner: Runner, _: str) -> tuple[int, dict[str, Any]]:
         result = runner.plan(target, options)
         return result.exit_code, plans.document(result, saved_options)
 
@@ -187,10 +187,9 @@ def fleet_apply(
         confirm_apply(settings, target, f"in {len(accounts)} accounts")
     goal = target_of(target)
 
-    def work(runner: Runner) -> tuple[int, dict[str, Any]]:
+    def work(runner: Runner, account: str) -> tuple[int, dict[str, Any]]:
         plan = None
         if planned is not None:
-            account = runner.aws(dry_run=True).account_id()
             plan = planned.get(account)
             if plan is None:
                 raise StalePlan(f"plan is stale: account {account} is not in it; plan again")

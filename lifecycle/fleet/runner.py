@@ -44,8 +44,8 @@ from lifecycle.workflow import Workflow
 
 __all__ = ["FleetConfig", "FleetRunner", "Work", "fleet_run_id"]
 
-#: One account's command: its runner -> (exit code, the single-account document).
-Work = Callable[[Runner], tuple[int, dict[str, Any]]]
+#: One account's command: (its runner, the account) -> (exit code, the account's document).
+Work = Callable[[Runner, str], tuple[int, dict[str, Any]]]
 
 #: The journal's account for records about a fleet run as a whole.
 FLEET = "fleet"
@@ -238,7 +238,7 @@ class FleetRunner:
                 session=self.sessions.of(account),
                 pool=pool.for_account(account),
             )
-            code, document = work(runner)
+            code, document = work(runner, account)
         except Exception as error:
             expected = exits.expected(error)
             if expected is None:

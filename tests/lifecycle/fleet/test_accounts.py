@@ -97,7 +97,7 @@ def test_a_fleet_runs_on_a_bounded_number_of_threads(aws: LocalAWS, tmp_path: An
     runner = FleetRunner(FAST, Journal.open(tmp_path), config, fleet, sessions)
     seen, names, before = [0], set(), threading.active_count()
 
-    def work(account_runner: Runner) -> tuple[int, dict[str, Any]]:
+    def work(account_runner: Runner, _: str) -> tuple[int, dict[str, Any]]:
         account, world, _ = account_runner.status()
         seen[0] = max(seen[0], threading.active_count())
         names.update(t.name.split("_")[0] for t in threading.enumerate())
