@@ -1,7 +1,8 @@
 """``python -m benchmarks [TARGET ...]`` (``make bench``): run the targets, print one table.
 
 Targets: overhead, region_scan, drain, shared_state, deletion, startup, throttled_drain,
-scan_scale (all by default). Exit status 0 when every target passed, 1 when one did not.
+scan_scale, fleet_status (all by default). Exit status 0 when every target passed, 1 when
+one did not.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ def targets() -> dict[str, Target]:
     from benchmarks import (
         deletion,
         drain,
+        fleet_status,
         overhead,
         region_scan,
         scan_scale,
@@ -41,6 +43,7 @@ def targets() -> dict[str, Target]:
         "startup": startup.run,
         "throttled_drain": throttled_drain.run,
         "scan_scale": scan_scale.run,
+        "fleet_status": fleet_status.run,
     }
 
 

@@ -13,6 +13,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import AbstractContextManager, nullcontext
 from contextvars import copy_context
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
@@ -39,6 +40,7 @@ from lifecycle.retry import Deadline, RetryPolicy, retrying
 
 __all__ = [
     "CLIENT_CONFIG",
+    "CallPool",
     "CallRecord",
     "Gateway",
     "WriteJournal",
@@ -98,6 +100,19 @@ class WriteJournal(Protocol):
         error: str | None,
         attempts: int,
     ) -> None: ...
+
+
+class CallPool(Protocol):
+    """Threads and call slots shared by many runs (a fleet of accounts): where a run's
+    parallel work goes, and the slot each HTTP attempt holds while it is in flight."""
+
+    def map(self, fn: Callable[[T], R], items: list[T], workers: int) -> list[R]:
+        """``fn`` over ``items``, at most ``workers`` at once, as :meth:`Gateway.map`."""
+        ...
+
+    def slot(self, region: str) -> AbstractContextManager[object]:
+        """Held around one HTTP attempt in ``region`` (waits while the bounds are full)."""
+        ...
 
 
 def make_session(
@@ -164,8 +179,11 @@ class Gateway:
         journal: WriteJournal | None = None,
         concurrency: int = 8,
         sleep: Callable[[float], Any] = time.sleep,
+        pool: CallPool | None = None,
     ) -> None:
+        """``pool``: shared threads and call slots (a fleet's); ``None``: this run's own."""
         self.session = session
+        self.pool = pool
         self.dry_run = dry_run
         self.endpoint_url = endpoint_url
         self.deadline = deadline or Deadline(None)
@@ -263,7 +281,8 @@ class Gateway:
             record.attempts += 1
             started = time.perf_counter()
             try:
-                response: dict[str, Any] = method(**params)
+                with self.pool.slot(region) if self.pool else nullcontext():
+                    response: dict[str, Any] = method(**params)
             except Exception as error:
                 record.latency_ms = round((time.perf_counter() - started) * 1000, 1)
                 record.error_code = error_code(error) or type(error).__name__
@@ -358,6 +377,8 @@ class Gateway:
         keeping each worker's log context; the first exception is raised after every item
         has been tried."""
         workers = min(self.concurrency if workers is None else workers, len(items))
+        if self.pool is not None and workers > 1:
+            return self.pool.map(fn, items, workers)
         if workers <= 1:
             return [fn(item) for item in items]
         with ThreadPoolExecutor(max_workers=workers) as pool:

@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-__all__ = ["CHANGES_PENDING", "ERROR", "IN_USE", "LOCK_HELD", "OK", "STALE_PLAN", "USAGE"]
+__all__ = [
+    "CHANGES_PENDING",
+    "ERROR",
+    "IN_USE",
+    "LOCK_HELD",
+    "OK",
+    "STALE_PLAN",
+    "USAGE",
+    "expected",
+]
 
 #: Done, or nothing to do.
 OK = 0
@@ -18,3 +27,22 @@ IN_USE = 4
 USAGE = 64
 #: A saved plan no longer matches the definitions or the observed world: plan again.
 STALE_PLAN = 5
+
+
+def expected(error: BaseException) -> int | None:
+    """The exit code of a failure a run can meet (one line, no traceback); ``None`` for a
+    failure nobody expected. One mapping for one account and for each account of a fleet."""
+    from lifecycle.decide import Blocked, Unreachable
+    from lifecycle.errors import AwsError
+    from lifecycle.journal import JournalError, LockHeld
+    from lifecycle.plans import StalePlan
+
+    if isinstance(error, LockHeld):
+        return LOCK_HELD
+    if isinstance(error, Unreachable):
+        return USAGE
+    if isinstance(error, StalePlan):
+        return STALE_PLAN
+    if isinstance(error, AwsError | JournalError | Blocked):
+        return ERROR
+    return None

@@ -8,9 +8,12 @@ from __future__ import annotations
 import sys
 import time
 from collections.abc import Iterable, Sequence
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from lifecycle.observation import Observation
+
+if TYPE_CHECKING:
+    from lifecycle.runner import Runner
 
 __all__ = [
     "Progress",
@@ -18,6 +21,7 @@ __all__ = [
     "history_text",
     "run_text",
     "settings_text",
+    "status_document",
     "status_text",
 ]
 
@@ -47,6 +51,23 @@ def dependents_table(world: Observation) -> list[str]:
     if not rows:
         return ["  (no dependents in the scanned regions)"]
     return ["  " + line for line in _table(("REGION", "KIND", "NAME", "ACTIVE", "SETTINGS"), rows)]
+
+
+def status_document(runner: Runner, account: str, world: Observation, state: str) -> dict[str, Any]:
+    """What ``status --output json`` prints (and a fleet's status, per account)."""
+    from lifecycle.results import SCHEMA_VERSION
+
+    facts = world.as_dict() | {"dependents": runner.dependents_of(world)}
+    keys = ("role", "dependents", "scanned_regions", "unscanned_regions", "skipped_regions",
+            "deletion_task")  # fmt: skip
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "command": "status",
+        "workflow": runner.workflow.name,
+        "account": account,
+        "state": runner.workflow.definition.state(state).label,
+        **{key: facts[key] for key in keys},
+    }
 
 
 def status_text(document: dict[str, Any], world: Observation) -> str:

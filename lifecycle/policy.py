@@ -178,3 +178,22 @@ def state_policy_document(table: str, region: str | None) -> dict[str, Any]:
     arn = f"arn:{partition}:dynamodb:{region or '*'}:*:table/{table}"
     statement = _statement("SlrStateTable", [f"dynamodb:{a}" for a in ACTIONS], [arn])
     return {"Version": "2012-10-17", "Statement": [statement]}
+
+
+def fleet_policy_document(
+    workflow: Workflow, role_template: str, operations: Iterable[tuple[str, str]], scope: str
+) -> dict[str, Any]:
+    """A fleet's two policies: the management account's (``operations``: listing the
+    organization, assuming ``role_template`` with ``{account}`` in each member) and the one
+    each member's role needs for ``scope`` of ``workflow``."""
+    listed = sorted(f"{service}:{name}" for service, name in operations if service != "sts")
+    assumed = sorted(f"{service}:{name}" for service, name in operations if service == "sts")
+    partition = role_template.split(":")[1] if role_template.startswith("arn:") else "aws"
+    management = [
+        _statement("ListOrganizationAccounts", listed, ["*"]),
+        _statement("AssumeMemberRole", assumed, [role_template.replace("{account}", "*")]),
+    ]
+    return {
+        "management_account": {"Version": "2012-10-17", "Statement": management},
+        "member_accounts": policy_document(workflow, scope, partition=partition),
+    }

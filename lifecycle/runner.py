@@ -22,7 +22,7 @@ import structlog
 
 from lifecycle import exits, plans
 from lifecycle.act import Run
-from lifecycle.aws import Gateway, available_regions, make_session
+from lifecycle.aws import CallPool, Gateway, available_regions, make_session
 from lifecycle.decide import Blocked, PlanOptions, derive_state, next_transition
 from lifecycle.effects import Where, deactivation_notes
 from lifecycle.executors import Executor, Real, Simulated, failed_deletion
@@ -83,15 +83,18 @@ class Runner:
         progress: Progress | None = None,
         sleep: Callable[[float], Any] = time.sleep,
         session: Any = None,
+        pool: CallPool | None = None,
     ) -> None:
         """``session``: a boto3 session to use instead of one made from ``config`` (a
-        caller that already holds credentials, or a test that hooks botocore events)."""
+        caller that already holds credentials, or a test that hooks botocore events).
+        ``pool``: threads and call slots shared with other runners (a fleet's)."""
         self.workflow = workflow
         self.journal = journal
         self.config = config or RunnerConfig()
         self.progress = progress or (lambda _message: None)
         self.sleep = sleep
         self._session: Any = session
+        self.pool = pool
 
     # -- AWS side ----------------------------------------------------------------------------
 
@@ -124,6 +127,7 @@ class Runner:
             deadline=Deadline(self.config.deadline_seconds),
             concurrency=self.config.concurrency,
             sleep=self.sleep,
+            pool=self.pool,
         )
 
     def regions(self) -> tuple[str, ...]:

@@ -58,12 +58,13 @@ def install() -> None:
     """
     import moto.backends
 
-    from localaws import dynamodb, iam, mediatailor, regions
+    from localaws import dynamodb, iam, mediatailor, regions, sts
 
     dynamodb.install()
     iam.install()
     mediatailor.install()
     regions.install()
+    sts.install()
     # moto's server lists its package folder (about 180 stat calls) on every request to
     # route it; the folders do not change while it runs, so list them once.
     if moto.backends.list_of_moto_modules is not _listed_once:

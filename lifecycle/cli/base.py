@@ -21,14 +21,18 @@ if TYPE_CHECKING:
     from lifecycle.journal import Journal
     from lifecycle.log import Format
     from lifecycle.results import RunResult
-    from lifecycle.runner import Runner
+    from lifecycle.runner import Runner, RunnerConfig
     from lifecycle.workflow import Workflow
 
 __all__ = [
     "TARGETS",
     "Failure",
+    "FleetOptions",
     "Settings",
     "cli",
+    "config_of",
+    "configured",
+    "confirm_apply",
     "emit",
     "finish",
     "journal_of",
@@ -60,6 +64,19 @@ class Settings:
     external_id: str | None = None
     #: Where the journal and the lease live: a directory, sqlite:///PATH or dynamodb://TABLE.
     state: str | None = None
+    #: A fleet: ``--accounts`` and its options (see :mod:`lifecycle.cli.fleet`).
+    fleet: FleetOptions | None = None
+
+
+@dataclass(frozen=True)
+class FleetOptions:
+    """The options of a fleet command, as given."""
+
+    accounts: str
+    role_name: str | None = None
+    max_concurrent_accounts: int = 8
+    failure_tolerance: int | None = None
+    fleet_run: str | None = None
 
 
 class Failure(Exception):
@@ -134,6 +151,40 @@ class Failure(Exception):
     help="Work in another account through STS AssumeRole.",
 )
 @click.option("--external-id", default=None, help="External id for --assume-role.")
+@click.option(
+    "--accounts",
+    metavar="IDS|org|org:OU",
+    default=None,
+    help="A fleet: account ids (comma-separated), org (every ACTIVE account of the "
+    "organization) or org:OU_ID (an OU, nested OUs included).",
+)
+@click.option(
+    "--role-name",
+    default=None,
+    help="With --accounts: the role assumed in each account "
+    "(default OrganizationAccountAccessRole); or give --assume-role with {account}.",
+)
+@click.option(
+    "--max-concurrent-accounts",
+    type=click.IntRange(1, 1000),
+    default=8,
+    show_default=True,
+    help="With --accounts: accounts worked on at once.",
+)
+@click.option(
+    "--failure-tolerance",
+    type=click.IntRange(0),
+    default=None,
+    help="With --accounts: once more than N accounts failed, start no new one "
+    "(default: every account is tried).",
+)
+@click.option(
+    "--fleet-run",
+    envvar="SLR_FLEET_RUN",
+    default=None,
+    help="With --accounts: the fleet run's id, shared by runners that split it "
+    "(default: derived from the command).",
+)
 @click.pass_context
 def cli(
     ctx: click.Context,
@@ -148,11 +199,25 @@ def cli(
     log_level: str,
     assume_role: str | None,
     external_id: str | None,
+    accounts: str | None,
+    role_name: str | None,
+    max_concurrent_accounts: int,
+    failure_tolerance: int | None,
+    fleet_run: str | None,
 ) -> None:
     """Create, watch, drain and delete AWS service-linked roles, safely."""
     import logging
 
     level = logging.getLevelName(log_level.upper())
+    if accounts is None and role_name is not None:
+        raise Failure("--role-name needs --accounts", exits.USAGE)
+    if accounts is None and assume_role and "{account}" in assume_role:
+        raise Failure("an --assume-role template with {account} needs --accounts", exits.USAGE)
+    fleet = None
+    if accounts is not None:
+        fleet = FleetOptions(
+            accounts, role_name, max_concurrent_accounts, failure_tolerance, fleet_run
+        )
     ctx.obj = Settings(
         workflow,
         regions,
@@ -165,6 +230,7 @@ def cli(
         assume_role,
         external_id,
         state or (str(state_dir) if state_dir else None),
+        fleet,
     )
 
 
@@ -230,20 +296,34 @@ def _regions(settings: Settings, workflow: Workflow) -> tuple[str, ...] | None:
 
 def runner_of(settings: Settings, progress: Callable[[str], None] | None = None) -> Runner:
     """A Runner for the global options, with logging configured and the journal open."""
+    from lifecycle.runner import Runner
+
+    workflow = configured(settings)
+    config = config_of(settings, workflow)
+    return Runner(workflow, journal_of(settings), config, progress=progress)
+
+
+def configured(settings: Settings) -> Workflow:
+    """The workflow the options name, with logging configured."""
     from lifecycle.log import configure
-    from lifecycle.runner import Runner, RunnerConfig
 
     configure(cast("Format", settings.log_format), level=settings.log_level)
-    workflow = workflow_of(settings)
-    config = RunnerConfig(
+    return workflow_of(settings)
+
+
+def config_of(settings: Settings, workflow: Workflow) -> RunnerConfig:
+    """How a runner talks to AWS, from the global options."""
+    from lifecycle.runner import RunnerConfig
+
+    return RunnerConfig(
         profile=settings.profile,
         endpoint_url=settings.endpoint_url,
         regions=_regions(settings, workflow),
-        assume_role_arn=settings.assume_role,
+        # A fleet assumes a role per account itself (its template is no role ARN).
+        assume_role_arn=None if settings.fleet else settings.assume_role,
         external_id=settings.external_id,
         reject_wait_seconds=_float_env("SLR_REJECT_WAIT_SECONDS"),
     )
-    return Runner(workflow, journal_of(settings), config, progress=progress)
 
 
 def _float_env(name: str) -> float | None:
@@ -316,19 +396,20 @@ class one_line_errors:
     ) -> None:
         if error is None:
             return
-        from lifecycle.decide import Blocked, Unreachable
-        from lifecycle.errors import AwsError
-        from lifecycle.journal import JournalError, LockHeld
-        from lifecycle.plans import StalePlan
+        code = exits.expected(error)
+        if code is not None:
+            raise Failure(str(error), code) from None
 
-        if isinstance(error, LockHeld):
-            raise Failure(str(error), exits.LOCK_HELD) from None
-        if isinstance(error, Unreachable):
-            raise Failure(str(error), exits.USAGE) from None
-        if isinstance(error, StalePlan):
-            raise Failure(str(error), exits.STALE_PLAN) from None
-        if isinstance(error, AwsError | JournalError | Blocked):
-            raise Failure(str(error)) from None
+
+def confirm_apply(settings: Settings, target: str, where: str) -> None:
+    """``apply`` changes AWS: on a terminal it asks first; without a terminal it needs --yes
+    (the caller checks ``--yes`` and ``--dry-run`` before)."""
+    if not (sys.stdin.isatty() and sys.stderr.isatty()):
+        raise Failure(
+            "apply changes AWS: pass --yes to confirm (no terminal to ask on)", exits.USAGE
+        )
+    if not click.confirm(f"Walk {settings.workflow} to {target} {where}?", err=True):
+        raise Failure("not confirmed; nothing changed", exits.ERROR)
 
 
 def finish(settings: Settings, result: RunResult) -> None:

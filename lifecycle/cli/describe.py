@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -178,10 +178,11 @@ def _run_highlight(settings: Settings, run_id: str) -> Highlight | None:
 @cli.command()
 @click.option(
     "--scope",
-    type=click.Choice(["provision", "decommission", "state", "all"]),
+    type=click.Choice(["provision", "decommission", "state", "fleet", "all"]),
     default="all",
     show_default=True,
-    help="state: the shared state table of --state dynamodb://TABLE.",
+    help="state: the shared state table of --state dynamodb://TABLE; fleet: the management "
+    "account's (listing the organization, assuming the role) next to each member's (all).",
 )
 @click.option(
     "--partition",
@@ -208,6 +209,9 @@ def policy(settings: Settings, scope: str, partition: str | None) -> None:
         click.echo(json.dumps(state_policy_document(*shared), indent=2))
         return
     region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or ""
+    if scope == "fleet":
+        click.echo(json.dumps(_fleet_policy(settings, partition or partition_of(region)), indent=2))
+        return
     document = policy_document(
         workflow_of(settings),
         scope,
@@ -215,3 +219,17 @@ def policy(settings: Settings, scope: str, partition: str | None) -> None:
         partition=partition or partition_of(region),
     )
     click.echo(json.dumps(document, indent=2))
+
+
+def _fleet_policy(settings: Settings, partition: str) -> dict[str, Any]:
+    from lifecycle.fleet.accounts import FLEET_OPERATIONS, SelectionError, role_arn_template
+    from lifecycle.policy import fleet_policy_document
+
+    options = settings.fleet
+    try:
+        template = role_arn_template(
+            options.role_name if options else None, settings.assume_role, partition
+        )
+    except SelectionError as error:
+        raise Failure(str(error), exits.USAGE) from None
+    return fleet_policy_document(workflow_of(settings), template, FLEET_OPERATIONS, "all")

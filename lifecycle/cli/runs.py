@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -19,6 +18,7 @@ from lifecycle.cli.base import (
     Failure,
     Settings,
     cli,
+    confirm_apply,
     emit,
     finish,
     journal_of,
@@ -36,30 +36,17 @@ from lifecycle.cli.base import (
 def status(settings: Settings) -> None:
     """Observe and print the state, the role, and every dependent per region."""
     from lifecycle import output
-    from lifecycle.results import SCHEMA_VERSION
+
+    if settings.fleet:
+        from lifecycle.cli.fleet import fleet_status
+
+        fleet_status(settings)
+        return
 
     runner = runner_of(settings)
     with one_line_errors():
         account, world, state = runner.status()
-    facts = world.as_dict() | {"dependents": runner.dependents_of(world)}
-    document = {
-        "schema_version": SCHEMA_VERSION,
-        "command": "status",
-        "workflow": runner.workflow.name,
-        "account": account,
-        "state": runner.workflow.definition.state(state).label,
-        **{
-            key: facts[key]
-            for key in (
-                "role",
-                "dependents",
-                "scanned_regions",
-                "unscanned_regions",
-                "skipped_regions",
-                "deletion_task",
-            )
-        },
-    }
+    document = output.status_document(runner, account, world, state)
     if settings.output == "json":
         print_json(document)
     else:
@@ -98,10 +85,15 @@ def plan(
 
     Exits 2 when changes are pending, 0 when the world is already at the target.
     --format markdown: the plan as a pull-request comment."""
-    runner = runner_of(settings)
     options = options_of(activate, percent, description)
     if out is not None and fmt is None:
         fmt = "markdown" if out.suffix.lower() in (".md", ".markdown") else "json"
+    if settings.fleet:
+        from lifecycle.cli.fleet import fleet_plan
+
+        fleet_plan(settings, target_of(target), options, _options_dict(options), out, fmt)
+        return
+    runner = runner_of(settings)
     with one_line_errors():
         result = runner.plan(target_of(target), options)
     if fmt is None:
@@ -178,13 +170,13 @@ def apply(
     if target is None:
         raise Failure("apply needs --target STATE or a PLAN file", exits.USAGE)
     options = options_of(activate, percent, description)
+    if settings.fleet or (saved and "accounts" in saved):
+        from lifecycle.cli.fleet import fleet_apply
+
+        fleet_apply(settings, target, options, dry_run=dry_run, step=step, yes=yes, saved=saved)
+        return
     if not dry_run and not yes:
-        if not (sys.stdin.isatty() and sys.stderr.isatty()):
-            raise Failure(
-                "apply changes AWS: pass --yes to confirm (no terminal to ask on)", exits.USAGE
-            )
-        if not click.confirm(f"Walk {settings.workflow} to {target} in this account?", err=True):
-            raise Failure("not confirmed; nothing changed", exits.ERROR)
+        confirm_apply(settings, target, "in this account")
     from lifecycle.output import Progress
 
     progress = Progress()
@@ -230,6 +222,11 @@ def history(
     from lifecycle.journal import JournalError
     from lifecycle.results import SCHEMA_VERSION
 
+    if settings.fleet and not run_id:
+        from lifecycle.cli.fleet import fleet_history
+
+        fleet_history(settings, limit)
+        return
     journal = journal_of(settings)
     try:
         runs = journal.runs(limit)

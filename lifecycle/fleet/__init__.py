@@ -1,0 +1,46 @@
+"""Fleets: one command over many accounts of an AWS Organization, one ``Runner`` per
+account on one bounded pool, the accounts split among the runners that share a journal.
+
+- :mod:`~lifecycle.fleet.accounts`: ``--accounts``, the organization's listing, a session in
+  each account;
+- :mod:`~lifecycle.fleet.pool`: the one pool and the bounds on calls in flight;
+- :mod:`~lifecycle.fleet.runner`: the fleet run (claims, completion records, StackSets' knobs);
+- :mod:`~lifecycle.fleet.output`: outcomes, the summary, the exit code, the text, progress.
+"""
+
+from __future__ import annotations
+
+from lifecycle.fleet.accounts import (
+    DEFAULT_ROLE_NAME,
+    FLEET_OPERATIONS,
+    Selection,
+    SelectionError,
+    Sessions,
+    organization_accounts,
+    parse_accounts,
+    role_arn_template,
+)
+from lifecycle.fleet.output import AccountResult, FleetProgress, FleetResult, Outcome, fleet_text
+from lifecycle.fleet.pool import FleetPool
+from lifecycle.fleet.runner import FleetConfig, FleetRunner, Work, fleet_run_id
+
+__all__ = [
+    "DEFAULT_ROLE_NAME",
+    "FLEET_OPERATIONS",
+    "AccountResult",
+    "FleetConfig",
+    "FleetPool",
+    "FleetProgress",
+    "FleetResult",
+    "FleetRunner",
+    "Outcome",
+    "Selection",
+    "SelectionError",
+    "Sessions",
+    "Work",
+    "fleet_run_id",
+    "fleet_text",
+    "organization_accounts",
+    "parse_accounts",
+    "role_arn_template",
+]
