@@ -43,10 +43,12 @@ def run_demo(main: Callable[[list[str]], int], output: Path = Path("demo-output"
             f"Local AWS (moto + our plug-ins) on {local.endpoint_url}, "
             f"started in {local.startup_seconds:.2f}s"
         )
-        seed(local.endpoint_url, configurations=CONFIGURATIONS, channels=CHANNELS)
+        account = seed(local.endpoint_url, configurations=CONFIGURATIONS, channels=CHANNELS)
+        account.wait_for_role()  # IAM shows a new role only after a moment, as in AWS
         _say(
             "Seeded: session logging on in us-east-1 and eu-west-1, an As Run log in "
-            "us-west-2; MediaTailor created AWSServiceRoleForMediaTailor by itself."
+            "us-west-2; MediaTailor created AWSServiceRoleForMediaTailor by itself. The local "
+            "AWS is as harsh as AWS: five opt-in regions are disabled in this account."
         )
         base = [
             "--endpoint-url",

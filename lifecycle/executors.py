@@ -205,7 +205,7 @@ class Simulated:
             return []
         run, reads = self.run, []
         for op in run.workflow.binding(transition.trigger).operations:
-            if op.writes:
+            if op.writes or op.conditional:
                 continue
             regional = world.scanned_regions or run.observer.regions
             regions = regional if op.regional else (run.where.home,)

@@ -55,6 +55,9 @@ class Operation:
     regional: bool = True
     #: ARN pattern the IAM policy grants it on; IAM's role operations get the role's own.
     resource: str = "*"
+    #: Called only when an answer leaves out what decides (a list item without its settings),
+    #: so a plan does not count it among the reads it expects.
+    conditional: bool = False
 
     @property
     def action(self) -> str:

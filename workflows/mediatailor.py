@@ -45,6 +45,7 @@ GET_CONFIGURATION = Operation(
     "GetPlaybackConfiguration",
     _R,
     resource="arn:{partition}:mediatailor:*:*:playbackConfiguration/*",
+    conditional=True,
 )
 CONFIGURE_CONFIGURATION_LOGS = Operation(
     "mediatailor",

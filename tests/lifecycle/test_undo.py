@@ -128,7 +128,7 @@ ACTIVATIONS: dict[str, PlanOptions] = {
 
 
 @settings(
-    max_examples=24,
+    max_examples=12,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture],
     derandomize=True,
