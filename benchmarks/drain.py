@@ -1,14 +1,15 @@
 """Target 3, drain at scale: 1,000 playback configurations with session logging on, spread
 over the 21 MediaTailor regions, deactivated with 20 ms added to every MediaTailor call,
-against the ideal for the configured pool: ``ceil(writes / workers) * latency``.
+against the floor: plain boto3 sending the same 1,000 writes from as many threads, in the
+same run (the ideal for the pool, ``ceil(writes / workers) * latency``, stays as a note: it
+leaves out the CPU the local AWS spends on each request on the same 2 cores).
 
 The drain runs in a child process (``python -m benchmarks.drain ENDPOINT STATE_DIR``) so
 that its peak RSS (``VmHWM``) is the drain's alone. The child runs ``Runner.apply("deleted",
 step=True)`` from ``in-use``: identity, the scan (observe), then the ``drain`` step. The
 ratio is the drain step's own time (from the journal: the step's start to its end, the
-write-ahead journaling of all 1,000 writes included) over the ideal; the scan comes before
-the step and is reported apart, against its own ideal (2 list calls per region, in parallel
-across regions: 2 x latency; 48 configurations per region fit one page).
+write-ahead journaling of all 1,000 writes included) over the floor; the scan comes before
+the step and is reported apart.
 """
 
 from __future__ import annotations
@@ -31,7 +32,8 @@ __all__ = ["child", "drain_in_child", "memory_mb", "run", "seed"]
 
 CONFIGURATIONS = 1000
 LATENCY_MS = 20
-LIMIT = 1.3
+#: Against the floor: plain boto3 sending the same writes from as many threads, same run.
+LIMIT = 1.10
 RSS_LIMIT_MB = 200.0
 
 
@@ -141,13 +143,15 @@ def run(bench: Bench) -> list[Row]:
     ideal = math.ceil(writes / workers) * latency
     drain = figures["drain_seconds"]
     scan = figures["run_seconds"] - drain
-    ratio = drain / ideal
+    ratio = drain / floor
     rss_ok = figures["rss_peak_mb"] <= RSS_LIMIT_MB
     complete = writes == CONFIGURATIONS and not figures["failed_writes"]
     notes = [
         f"{writes} writes ({figures['failed_writes']} failed), pool of {workers} "
         f"(RunnerConfig.concurrency); ideal = ceil({writes}/{workers}) x {LATENCY_MS} ms = "
-        f"{ideal:.2f} s; {figures['start_state']} -> {figures['final_state']}",
+        f"{ideal:.2f} s (a note: it leaves out the CPU the local AWS spends on each request, "
+        f"on the same 2 cores, so no client meets it); "
+        f"{figures['start_state']} -> {figures['final_state']}",
         f"the whole run {figures['run_seconds']:.2f} s = drain step {drain:.2f} s + "
         f"{scan:.2f} s before it (clients, identity, journal, the scan; the scan's ideal: "
         f"2 x {LATENCY_MS} ms, one page per list per region); the whole run against both "
@@ -162,10 +166,10 @@ def run(bench: Bench) -> list[Row]:
     return [
         Row(
             "3. drain at scale",
-            f"ideal {ideal:.2f} s",
+            f"boto3 {floor:.2f} s",
             f"drain {drain:.2f} s, {figures['rss_peak_mb']:.0f} MB",
             ratio,
-            f"<= {LIMIT:.1f}, <= {RSS_LIMIT_MB:.0f} MB",
+            f"<= {LIMIT:.2f}, <= {RSS_LIMIT_MB:.0f} MB",
             ratio <= LIMIT and rss_ok and complete,
             notes,
         )

@@ -126,9 +126,16 @@ class Bench:
         configurations: Mapping[str, Mapping[str, int]] | None = None,
         channels: Mapping[str, Mapping[str, Sequence[str]]] | None = None,
     ) -> Account:
-        """An empty local AWS (no state, no faults), then the given account seeded."""
+        """An empty local AWS (no state, no faults), its account with every MediaTailor
+        region enabled (the opt-in ones start disabled, as in AWS), then seeded."""
+        from lifecycle.aws import available_regions
+        from lifecycle.errors import OPT_IN_REGIONS
+
         self.local.reset()
         self.local.set_deletion_seconds(deletion_seconds)
+        regions = Account(self.endpoint_url).client("account")
+        for region in sorted(OPT_IN_REGIONS & set(available_regions("mediatailor"))):
+            regions.enable_region(RegionName=region)
         return seed(self.endpoint_url, configurations=configurations, channels=channels)
 
     # -- moto's request recorder: what reached the server ------------------------------------

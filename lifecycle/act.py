@@ -7,6 +7,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from itertools import zip_longest
 from typing import Any
 
 from lifecycle.aws import Gateway
@@ -98,7 +99,7 @@ def _send(actor: Actor, effect: Effect, world: Observation, step: StepResult) ->
     intended = effect.simulate(workflow, world, actor.run.options, actor.run.where)
     if effect.journal_first:
         actor.remember(intended)
-    pairs = changes(workflow, trigger, world, actor.run.options)
+    pairs = _interleaved(changes(workflow, trigger, world, actor.run.options))
     vanished = workflow.dependents.vanished if workflow.dependents else frozenset()
     gone: list[Dependent] = []
     done = [0]
@@ -128,6 +129,16 @@ def _send(actor: Actor, effect: Effect, world: Observation, step: StepResult) ->
         return tuple(d for d in items if (d.region, d.kind, d.name) not in keys)
 
     return replace(intended, dependents=kept(intended.dependents), drained=kept(intended.drained))
+
+
+def _interleaved(pairs: list[tuple[Dependent, Call]]) -> list[tuple[Dependent, Call]]:
+    """The writes in turn by region: AWS limits the rate of each region on its own, so the
+    workers are shared among the regions rather than spent on one region after another."""
+    by_region: dict[str, list[tuple[Dependent, Call]]] = {}
+    for pair in pairs:
+        by_region.setdefault(pair[1].region, []).append(pair)
+    rounds = zip_longest(*by_region.values())
+    return [pair for turn in rounds for pair in turn if pair is not None]
 
 
 def _rescan(actor: Actor, _effect: Effect, world: Observation, step: StepResult) -> Observation:
