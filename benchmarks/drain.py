@@ -98,8 +98,7 @@ def drain_in_child(bench: Bench, state: str) -> dict[str, Any]:
     whose journal is ``state``; its figures."""
     from localaws import Fault
 
-    bench.local.set_faults([Fault(service="mediatailor", kind="latency",
-                                  latency_ms=LATENCY_MS)])  # fmt: skip
+    bench.local.set_faults([Fault(service="mediatailor", kind="latency", latency_ms=LATENCY_MS)])
     argv = [sys.executable, "-m", "benchmarks.drain", bench.endpoint_url, state]
     done = subprocess.run(argv, capture_output=True, text=True, timeout=300, check=False)
     if done.returncode != 0:

@@ -68,10 +68,11 @@ def child(endpoint_url: str, state_dir: str) -> dict[str, Any]:
     session = boto3.session.Session()
     plain_config = Config(retries={"mode": "standard"}, max_pool_connections=workers)
     clients = {
-        r: session.client("mediatailor", region_name=r, endpoint_url=endpoint_url,
-                          config=plain_config)
+        r: session.client(
+            "mediatailor", region_name=r, endpoint_url=endpoint_url, config=plain_config
+        )
         for r in regions
-    }  # fmt: skip
+    }
     listed = _plain_scan(clients, workers)
     plain = []
     for _ in range(RUNS):
@@ -103,8 +104,13 @@ def _seed(bench: Bench) -> None:
 
 def run(bench: Bench) -> list[Row]:
     _seed(bench)
-    argv = [sys.executable, "-m", "benchmarks.scan_scale", bench.endpoint_url,
-            str(bench.state_dir("scan"))]  # fmt: skip
+    argv = [
+        sys.executable,
+        "-m",
+        "benchmarks.scan_scale",
+        bench.endpoint_url,
+        str(bench.state_dir("scan")),
+    ]
     done = subprocess.run(argv, capture_output=True, text=True, timeout=600, check=False)
     if done.returncode != 0:
         raise RuntimeError(f"the scan child exited {done.returncode}: {done.stderr[-2000:]}")

@@ -27,8 +27,9 @@ def _state_table(bench: Bench) -> str:
     from lifecycle.journal.dynamodb import connect_table, create_table
 
     name = f"slr-bench-{uuid.uuid4().hex[:8]}"
-    create_table(connect_table(name, region="us-east-1", profile=None,
-                               endpoint_url=bench.endpoint_url))  # fmt: skip
+    create_table(
+        connect_table(name, region="us-east-1", profile=None, endpoint_url=bench.endpoint_url)
+    )
     return f"dynamodb://{name}?region=us-east-1"
 
 
@@ -52,5 +53,14 @@ def run(bench: Bench) -> list[Row]:
         "the same child as row 3 (benchmarks.drain); DynamoDB is the local AWS's (moto), with "
         "no latency added to it; MediaTailor calls get 20 ms",
     ]
-    return [Row("12. drain, shared state", f"SQLite {sqlite:.2f} s", f"dynamodb {dynamodb:.2f} s",
-                ratio, f"<= {LIMIT:.1f}", ratio <= LIMIT and complete, notes)]  # fmt: skip
+    return [
+        Row(
+            "12. drain, shared state",
+            f"SQLite {sqlite:.2f} s",
+            f"dynamodb {dynamodb:.2f} s",
+            ratio,
+            f"<= {LIMIT:.1f}",
+            ratio <= LIMIT and complete,
+            notes,
+        )
+    ]

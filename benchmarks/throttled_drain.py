@@ -88,10 +88,11 @@ def _plain_boto3(bench: Bench, workers: int) -> dict[str, Any]:
     session = boto3.session.Session()
     config = Config(retries={"mode": "standard"}, max_pool_connections=workers)
     clients = {
-        r: session.client("mediatailor", region_name=r, endpoint_url=bench.endpoint_url,
-                          config=config)
+        r: session.client(
+            "mediatailor", region_name=r, endpoint_url=bench.endpoint_url, config=config
+        )
         for r in REGIONS
-    }  # fmt: skip
+    }
     throttled = [0]
     lock = threading.Lock()
 

@@ -58,8 +58,14 @@ def status_document(runner: Runner, account: str, world: Observation, state: str
     from lifecycle.results import SCHEMA_VERSION
 
     facts = world.as_dict() | {"dependents": runner.dependents_of(world)}
-    keys = ("role", "dependents", "scanned_regions", "unscanned_regions", "skipped_regions",
-            "deletion_task")  # fmt: skip
+    keys = (
+        "role",
+        "dependents",
+        "scanned_regions",
+        "unscanned_regions",
+        "skipped_regions",
+        "deletion_task",
+    )
     return {
         "schema_version": SCHEMA_VERSION,
         "command": "status",

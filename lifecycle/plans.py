@@ -71,8 +71,9 @@ def load(path: Path) -> dict[str, Any]:
         raise PlanFileError(f"plan {path} is not JSON: {error}") from None
     needed = ["schema_version", "command", "workflow", "target", "options"]
     # A fleet's plan (``--accounts``) holds one plan, with its fingerprints, per account.
-    needed.append("accounts" if isinstance(document, dict) and "accounts" in document
-                  else "fingerprints")  # fmt: skip
+    needed.append(
+        "accounts" if isinstance(document, dict) and "accounts" in document else "fingerprints"
+    )
     if not isinstance(document, dict) or any(key not in document for key in needed):
         raise PlanFileError(f"plan {path} is not a plan made by `slr plan -o`")
     if document["schema_version"] != SCHEMA_VERSION or document["command"] != "plan":

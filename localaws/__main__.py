@@ -24,9 +24,11 @@ def main(argv: list[str] | None = None) -> None:
         help_text = f"{Settings.help(name)} (default: {default})"
         if Settings.is_flag(name):
             parser.add_argument(
-                option_name(name), action=argparse.BooleanOptionalAction, default=default,
+                option_name(name),
+                action=argparse.BooleanOptionalAction,
+                default=default,
                 help=help_text,
-            )  # fmt: skip
+            )
         else:
             parser.add_argument(option_name(name), type=float, default=default, help=help_text)
     parser.add_argument("--faults", default="[]", help="JSON list of faults armed at start")

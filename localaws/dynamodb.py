@@ -44,8 +44,9 @@ def _touched(backend: Any, actions: list[dict[str, Any]]) -> list[tuple[Any, ...
             attrs = op["Key"] if "Key" in op else op["Item"]
             hash_key = DynamoType(attrs[table.hash_key_attr])
             range_key = DynamoType(attrs[table.range_key_attr]) if table.range_key_attr else None
-            saved.append((table, hash_key, range_key,
-                          copy.deepcopy(table.get_item(hash_key, range_key))))  # fmt: skip
+            saved.append(
+                (table, hash_key, range_key, copy.deepcopy(table.get_item(hash_key, range_key)))
+            )
         except Exception:  # a malformed action: moto's own validation answers it
             continue
     return saved

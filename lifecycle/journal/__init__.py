@@ -76,8 +76,9 @@ def open_journal(
         from lifecycle.journal.dynamodb import DynamoJournal
 
         table, region = shared
-        return DynamoJournal.connect(table, region=region, profile=profile,
-                                     endpoint_url=endpoint_url)  # fmt: skip
+        return DynamoJournal.connect(
+            table, region=region, profile=profile, endpoint_url=endpoint_url
+        )
     from lifecycle.journal.sqlite import SqliteJournal
 
     if text and text.startswith("sqlite://"):

@@ -70,8 +70,9 @@ class GroupCommit:
         #: The failure of a write nobody waited for, raised by the next write or flush.
         self._unseen: BaseException | None = None
 
-    def write(self, actions: list[dict[str, Any]], fence: Lease | None, *,
-              wait: bool = True) -> None:  # fmt: skip
+    def write(
+        self, actions: list[dict[str, Any]], fence: Lease | None, *, wait: bool = True
+    ) -> None:
         """Commit ``actions`` atomically (and durably) before returning; LeaseLost if
         ``fence`` is no longer its holder's. ``wait=False`` queues them for the next
         transaction (a write-behind: for what no AWS write waits on)."""

@@ -29,14 +29,50 @@ __all__ = [
 
 #: The fields of a run, a step, a step's call and an unfinished call, as the contract returns
 #: them (the SQLite journal's columns).
-RUN_FIELDS = ("run_id", "workflow", "account", "role", "command", "target", "dry_run",
-              "started_at", "finished_at", "outcome", "final_state")  # fmt: skip
-STEP_FIELDS = ("step_id", "transition", "from_state", "to_state", "status", "error",
-               "started_at", "finished_at")  # fmt: skip
-CALL_FIELDS = ("call_id", "service", "operation", "region", "key", "error", "attempts",
-               "created_at", "finished_at")  # fmt: skip
-UNFINISHED_FIELDS = ("call_id", "run_id", "service", "operation", "region", "params", "key",
-                     "created_at")  # fmt: skip
+RUN_FIELDS = (
+    "run_id",
+    "workflow",
+    "account",
+    "role",
+    "command",
+    "target",
+    "dry_run",
+    "started_at",
+    "finished_at",
+    "outcome",
+    "final_state",
+)
+STEP_FIELDS = (
+    "step_id",
+    "transition",
+    "from_state",
+    "to_state",
+    "status",
+    "error",
+    "started_at",
+    "finished_at",
+)
+CALL_FIELDS = (
+    "call_id",
+    "service",
+    "operation",
+    "region",
+    "key",
+    "error",
+    "attempts",
+    "created_at",
+    "finished_at",
+)
+UNFINISHED_FIELDS = (
+    "call_id",
+    "run_id",
+    "service",
+    "operation",
+    "region",
+    "params",
+    "key",
+    "created_at",
+)
 LAST = "~"  # sorts after every digit: the end of an open sort-key range
 
 
@@ -83,9 +119,12 @@ def delete(table: str, pk: str, sk: str) -> dict[str, Any]:
 
 def run_items(table: str, seq: int, run: dict[str, Any]) -> list[dict[str, Any]]:
     """A run in the runs' partition, by start, and where it sits, by run id."""
-    return [put(table, "runs", f"{seq:020d}#{run['run_id']}", **run),
-            put(table, f"run#{run['run_id']}", "run", seq=seq, account=run["account"],
-                role=run["role"])]  # fmt: skip
+    return [
+        put(table, "runs", f"{seq:020d}#{run['run_id']}", **run),
+        put(
+            table, f"run#{run['run_id']}", "run", seq=seq, account=run["account"], role=run["role"]
+        ),
+    ]
 
 
 def step_item(table: str, run_id: str, step: dict[str, Any]) -> dict[str, Any]:

@@ -51,8 +51,9 @@ def _plain_key(key: dict[str, dict[str, str]]) -> dict[str, str]:
 def lost(table: Table, lease: Lease) -> LeaseLost:
     """The LeaseLost of ``lease``, naming who holds the lock now."""
     lock = table.get(_plain_key(lock_key(lease.account, lease.role))) or {}
-    return LeaseLost(lease.account, lease.role, lock.get("holder", ""),
-                     float(lock.get("expires_at", 0)))  # fmt: skip
+    return LeaseLost(
+        lease.account, lease.role, lock.get("holder", ""), float(lock.get("expires_at", 0))
+    )
 
 
 def take(table: Table, lease: Lease, lease_seconds: float, *, renewing: bool) -> Lease:

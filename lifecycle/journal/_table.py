@@ -17,8 +17,17 @@ from lifecycle.journal._contract import JournalError
 from lifecycle.log import get_logger
 from lifecycle.retry import RetryPolicy, retrying
 
-__all__ = ["ACTIONS", "KEY_SCHEMA", "Table", "connect_table", "create_table", "describe",
-           "expression", "plain", "value"]  # fmt: skip
+__all__ = [
+    "ACTIONS",
+    "KEY_SCHEMA",
+    "Table",
+    "connect_table",
+    "create_table",
+    "describe",
+    "expression",
+    "plain",
+    "value",
+]
 
 #: The table's one shape: a string partition key and a string sort key.
 KEY_SCHEMA = (("pk", "HASH"), ("sk", "RANGE"))

@@ -328,8 +328,10 @@ class DynamoJournal(Journal):
 
     def unfinished(self, account: str, role: str) -> list[dict[str, Any]]:
         calls = self._calls_of((account, role), where="attribute_not_exists(#ok)")
-        return [{f: c.get(f) for f in UNFINISHED_FIELDS} | {"params": from_json(c["params"])}
-                for c in calls]  # fmt: skip
+        return [
+            {f: c.get(f) for f in UNFINISHED_FIELDS} | {"params": from_json(c["params"])}
+            for c in calls
+        ]
 
     # per-role memory
 

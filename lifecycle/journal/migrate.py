@@ -59,7 +59,12 @@ def migrate(source: Path, target: Journal) -> dict[str, int]:
     except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as error:
         raise target.table.error(error) from None
     for memory in rows["memory"]:
-        target.remember(memory["account"], memory["role"], json.loads(memory["memory"]),
-                        memory["world"])  # fmt: skip
-    return {"runs": len(rows["runs"]), "steps": len(rows["steps"]),
-            "calls": len(rows["calls"]), "memories": len(rows["memory"])}  # fmt: skip
+        target.remember(
+            memory["account"], memory["role"], json.loads(memory["memory"]), memory["world"]
+        )
+    return {
+        "runs": len(rows["runs"]),
+        "steps": len(rows["steps"]),
+        "calls": len(rows["calls"]),
+        "memories": len(rows["memory"]),
+    }

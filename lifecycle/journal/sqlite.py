@@ -161,8 +161,9 @@ class SqliteJournal(Journal):
         rows = self._all(sql, args)
         return (rows[0][0], rows[0][1]) if rows else None
 
-    def _write(self, sql: str, args: tuple[Any, ...], scope: Scope | Lookup | None,
-               what: str | None = None) -> sqlite3.Cursor:  # fmt: skip
+    def _write(
+        self, sql: str, args: tuple[Any, ...], scope: Scope | Lookup | None, what: str | None = None
+    ) -> sqlite3.Cursor:
         """One write, fenced when this journal holds the lease of its scope: the lock row is
         checked and the write made in one transaction, under SQLite's write lock."""
         lease = None
@@ -377,8 +378,10 @@ class SqliteJournal(Journal):
     def export(self) -> dict[str, list[dict[str, Any]]]:
         """Every row of runs, steps, calls and memory, oldest first (for a migration)."""
         order = {"runs": "rowid", "steps": "step_id", "calls": "call_id", "memory": "rowid"}
-        return {table: [dict(r) for r in self._all(f"SELECT * FROM {table} ORDER BY {key}")]
-                for table, key in order.items()}  # fmt: skip
+        return {
+            table: [dict(r) for r in self._all(f"SELECT * FROM {table} ORDER BY {key}")]
+            for table, key in order.items()
+        }
 
     # the lease lock
 

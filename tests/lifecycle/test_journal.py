@@ -46,8 +46,9 @@ def state_table(aws: LocalAWS) -> str:
     from lifecycle.journal.dynamodb import connect_table, create_table
 
     name = f"slr-state-{uuid.uuid4().hex[:8]}"
-    create_table(connect_table(name, region="us-east-1", profile=None,
-                               endpoint_url=aws.endpoint_url))  # fmt: skip
+    create_table(
+        connect_table(name, region="us-east-1", profile=None, endpoint_url=aws.endpoint_url)
+    )
     return f"dynamodb://{name}?region=us-east-1"
 
 
@@ -205,8 +206,9 @@ def test_a_result_for_an_unknown_call_is_an_error(journal: Journal) -> None:
         journal.result(42, ok=True)
 
 
-@settings(max_examples=25, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])  # fmt: skip
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(st.lists(st.booleans(), max_size=8))
 def test_unfinished_is_exactly_the_intents_without_result(
     opener: Opener, recorded: list[bool]
@@ -458,8 +460,12 @@ def test_lease_lost_survives_pickling() -> None:
 def big_drain(n: int) -> dict[str, Any]:
     settings = {"PercentEnabled": 100, "EnabledLoggingStrategies": ["VENDED_LOGS"]}
     kind = "playback-configuration"
-    return {"drained": [{"region": "eu-west-1", "kind": kind, "name": f"config-{i:05d}",
-                         "settings": settings} for i in range(n)]}  # fmt: skip
+    return {
+        "drained": [
+            {"region": "eu-west-1", "kind": kind, "name": f"config-{i:05d}", "settings": settings}
+            for i in range(n)
+        ]
+    }
 
 
 def test_a_memory_of_thousands_of_dependents_round_trips(opener: Opener) -> None:

@@ -123,8 +123,12 @@ def test_the_state_policy_names_the_table_and_what_the_journal_calls(
     assert done.returncode == exits.OK
     [statement] = json.loads(done.stdout)["Statement"]
     assert statement["Resource"] == f"arn:aws:dynamodb:us-east-1:*:table/{table}"
-    assert {"dynamodb:ConditionCheckItem", "dynamodb:Query", "dynamodb:PutItem",
-            "dynamodb:CreateTable"} <= set(statement["Action"])  # fmt: skip
+    assert {
+        "dynamodb:ConditionCheckItem",
+        "dynamodb:Query",
+        "dynamodb:PutItem",
+        "dynamodb:CreateTable",
+    } <= set(statement["Action"])
 
 
 # -- runners on two machines --------------------------------------------------------------------
@@ -145,8 +149,16 @@ def test_while_one_machine_holds_the_lease_another_exits_3_naming_it(
     first: Slr, second: Slr, account: Account, aws: LocalAWS, table: str
 ) -> None:
     in_use(account)
-    aws.set_faults([Fault(service="mediatailor", operation="ConfigureLogsForChannel",
-                          kind="latency", latency_ms=3000)])  # fmt: skip
+    aws.set_faults(
+        [
+            Fault(
+                service="mediatailor",
+                operation="ConfigureLogsForChannel",
+                kind="latency",
+                latency_ms=3000,
+            )
+        ]
+    )
     running = first.start("apply", "--target", "deleted", "--yes")
     try:
         wait_for_holder(aws, table, f":{running.pid}")
@@ -159,15 +171,18 @@ def test_while_one_machine_holds_the_lease_another_exits_3_naming_it(
     account.wait_for_no_role()
 
 
-@pytest.mark.parametrize("crash_at", ["before:ConfigureLogsForPlaybackConfiguration:2",
-                                      "after:ConfigureLogsForChannel:1"])  # fmt: skip
+@pytest.mark.parametrize(
+    "crash_at",
+    ["before:ConfigureLogsForPlaybackConfiguration:2", "after:ConfigureLogsForChannel:1"],
+)
 def test_a_run_killed_mid_drain_is_resumed_on_another_machine_repeating_no_write(
     first: Slr, second: Slr, account: Account, aws: LocalAWS, crash_at: str
 ) -> None:
     in_use(account)
     record(aws)
-    crashed = first("apply", "--target", "deleted", "--yes",
-                    env=first.env | {"SLR_CRASH_AT": crash_at})  # fmt: skip
+    crashed = first(
+        "apply", "--target", "deleted", "--yes", env=first.env | {"SLR_CRASH_AT": crash_at}
+    )
     assert crashed.returncode == -9, crashed.stderr
     shutil.rmtree(first.state_dir, ignore_errors=True)  # the machine's disk is gone
     resumed = second("--output", "json", "apply", "--target", "deleted", "--yes")
@@ -183,8 +198,9 @@ def test_a_drain_on_one_machine_is_restored_exactly_on_another(
     first: Slr, second: Slr, account: Account
 ) -> None:
     in_use(account)
-    before = {r: account.configurations(r) for r in REGIONS} | {"channels": account.channels(
-        "us-west-2")}  # fmt: skip
+    before = {r: account.configurations(r) for r in REGIONS} | {
+        "channels": account.channels("us-west-2")
+    }
     drained = first("apply", "--target", "deleted", "--step", "--yes")
     assert drained.returncode == exits.CHANGES_PENDING, drained.stderr
     assert account.configurations("us-east-1")["east-live"]["PercentEnabled"] == 0
@@ -192,8 +208,9 @@ def test_a_drain_on_one_machine_is_restored_exactly_on_another(
     restored = second("--output", "json", "apply", "--target", "in-use", "--yes")
     assert restored.returncode == exits.OK, restored.stderr
     assert [s["transition"] for s in json.loads(restored.stdout)["steps"]] == ["restore"]
-    after = {r: account.configurations(r) for r in REGIONS} | {"channels": account.channels(
-        "us-west-2")}  # fmt: skip
+    after = {r: account.configurations(r) for r in REGIONS} | {
+        "channels": account.channels("us-west-2")
+    }
     assert after == before
 
 
@@ -220,10 +237,12 @@ def test_a_local_journal_migrated_into_the_table_is_restored_from_another_machin
 @pytest.fixture
 def shared_runner(aws: LocalAWS, first: Slr, table: str) -> Any:
     def make(session: Any = None, **config: Any) -> Runner:
-        journal = open_journal(f"dynamodb://{table}?region=us-east-1",
-                               endpoint_url=aws.endpoint_url)  # fmt: skip
-        settings = RunnerConfig(endpoint_url=aws.endpoint_url, regions=REGIONS,
-                                reject_wait_seconds=0.0, **config)  # fmt: skip
+        journal = open_journal(
+            f"dynamodb://{table}?region=us-east-1", endpoint_url=aws.endpoint_url
+        )
+        settings = RunnerConfig(
+            endpoint_url=aws.endpoint_url, regions=REGIONS, reject_wait_seconds=0.0, **config
+        )
         return Runner(FAST, journal, settings, session=session)
 
     return make
@@ -236,9 +255,12 @@ def take_over(aws: LocalAWS, table: str, holder: str) -> None:
         TableName=table,
         Key={"pk": {"S": f"role#{ACCOUNT}#{ROLE}"}, "sk": {"S": "lock"}},
         UpdateExpression="SET holder = :h, expires_at = :e, version = version + :one",
-        ExpressionAttributeValues={":h": {"S": holder}, ":e": {"N": str(time.time() + 600)},
-                                   ":one": {"N": "1"}},
-    )  # fmt: skip
+        ExpressionAttributeValues={
+            ":h": {"S": holder},
+            ":e": {"N": str(time.time() + 600)},
+            ":one": {"N": "1"},
+        },
+    )
 
 
 def test_a_holder_whose_lease_expired_sends_no_further_write_and_the_new_holder_finishes(
@@ -253,8 +275,9 @@ def test_a_holder_whose_lease_expired_sends_no_further_write_and_the_new_holder_
         if sent[0] == 2:
             take_over(aws, table, "elsewhere:1")
 
-    session.events.register("before-call.mediatailor.ConfigureLogsForPlaybackConfiguration",
-                            pause_then_lose_the_lease)  # fmt: skip
+    session.events.register(
+        "before-call.mediatailor.ConfigureLogsForPlaybackConfiguration", pause_then_lose_the_lease
+    )
     paused = shared_runner(session, concurrency=1)
     record(aws)
     with pytest.raises(LeaseLost, match="held by elsewhere:1"):
@@ -279,8 +302,9 @@ def enforcing() -> Iterator[LocalAWS]:
         yield server
 
 
-def runner_allowed(enforcing: LocalAWS, tmp_path: Path, table: str,
-                   *statements: dict[str, Any]) -> Slr:  # fmt: skip
+def runner_allowed(
+    enforcing: LocalAWS, tmp_path: Path, table: str, *statements: dict[str, Any]
+) -> Slr:
     """`slr` as an IAM user holding only ``statements``, on the table ``table``."""
     enforcing.reset()
     iam = enforcing.client("iam")
@@ -289,8 +313,10 @@ def runner_allowed(enforcing: LocalAWS, tmp_path: Path, table: str,
     iam.put_user_policy(UserName="runner", PolicyName="p", PolicyDocument=json.dumps(document))
     key = iam.create_access_key(UserName="runner")["AccessKey"]
     slr = machine(enforcing, tmp_path, "machine-a", table)
-    slr.env |= {"AWS_ACCESS_KEY_ID": key["AccessKeyId"],
-                "AWS_SECRET_ACCESS_KEY": key["SecretAccessKey"]}  # fmt: skip
+    slr.env |= {
+        "AWS_ACCESS_KEY_ID": key["AccessKeyId"],
+        "AWS_SECRET_ACCESS_KEY": key["SecretAccessKey"],
+    }
     return slr
 
 

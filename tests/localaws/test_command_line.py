@@ -29,10 +29,22 @@ def settings_of_a_server_started_with(command: list[str]) -> dict[str, Any]:
 
 def test_python_m_localaws_takes_every_setting_as_an_option() -> None:
     settings = settings_of_a_server_started_with(
-        [sys.executable, "-m", "localaws", "--port", "0", "--quiet", "--no-short-pages",
-         "--no-opt-in-regions-disabled", "--list-omits-log-configuration",
-         "--iam-consistency-seconds", "0", "--task-retention-seconds", "60"]
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "localaws",
+            "--port",
+            "0",
+            "--quiet",
+            "--no-short-pages",
+            "--no-opt-in-regions-disabled",
+            "--list-omits-log-configuration",
+            "--iam-consistency-seconds",
+            "0",
+            "--task-retention-seconds",
+            "60",
+        ]
+    )
     assert settings == {
         "deletion_seconds": 2.0,
         "task_retention_seconds": 60.0,
@@ -46,8 +58,11 @@ def test_python_m_localaws_takes_every_setting_as_an_option() -> None:
 def test_python_m_localaws_refuses_a_bad_value_in_one_line() -> None:
     done = subprocess.run(
         [sys.executable, "-m", "localaws", "--iam-consistency-seconds", "-1"],
-        capture_output=True, text=True, timeout=60, check=False,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert done.returncode == 2
     assert "iam_consistency_seconds must be a finite number >= 0" in done.stderr
     assert "Traceback" not in done.stderr

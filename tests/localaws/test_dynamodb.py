@@ -14,10 +14,12 @@ from tests.conftest import ClientFactory
 def dynamodb(client: ClientFactory) -> Any:
     ddb = client("dynamodb")
     keys = [("pk", "HASH"), ("sk", "RANGE")]
-    ddb.create_table(TableName="t", BillingMode="PAY_PER_REQUEST",
-                     KeySchema=[{"AttributeName": n, "KeyType": t} for n, t in keys],
-                     AttributeDefinitions=[{"AttributeName": n, "AttributeType": "S"}
-                                           for n, _ in keys])  # fmt: skip
+    ddb.create_table(
+        TableName="t",
+        BillingMode="PAY_PER_REQUEST",
+        KeySchema=[{"AttributeName": n, "KeyType": t} for n, t in keys],
+        AttributeDefinitions=[{"AttributeName": n, "AttributeType": "S"} for n, _ in keys],
+    )
     ddb.put_item(TableName="t", Item={"pk": {"S": "p"}, "sk": {"S": "old"}, "v": {"N": "1"}})
     return ddb
 
@@ -31,11 +33,21 @@ def put(sk: str, v: str) -> dict[str, Any]:
 
 
 def test_a_cancelled_transaction_leaves_every_item_as_it_was(dynamodb: Any) -> None:
-    update = {"Update": {"TableName": "t", "Key": {"pk": {"S": "p"}, "sk": {"S": "old"}},
-                         "UpdateExpression": "SET v = :two",
-                         "ExpressionAttributeValues": {":two": {"N": "2"}}}}  # fmt: skip
-    failing = {"ConditionCheck": {"TableName": "t", "Key": {"pk": {"S": "p"}, "sk": {"S": "x"}},
-                                  "ConditionExpression": "attribute_exists(sk)"}}  # fmt: skip
+    update = {
+        "Update": {
+            "TableName": "t",
+            "Key": {"pk": {"S": "p"}, "sk": {"S": "old"}},
+            "UpdateExpression": "SET v = :two",
+            "ExpressionAttributeValues": {":two": {"N": "2"}},
+        }
+    }
+    failing = {
+        "ConditionCheck": {
+            "TableName": "t",
+            "Key": {"pk": {"S": "p"}, "sk": {"S": "x"}},
+            "ConditionExpression": "attribute_exists(sk)",
+        }
+    }
     with pytest.raises(ClientError, match="TransactionCanceled"):
         dynamodb.transact_write_items(TransactItems=[put("new", "5"), update, failing])
     assert items(dynamodb) == {"old": "1"}

@@ -143,9 +143,16 @@ def test_mediatailor_throttling_renders_as_rest_json() -> None:
 def limiter(burst: int = 3, rate: float = 1e-9, region: str = "*") -> FaultInjector:
     """A rate limit on MediaTailor; the default rate refills nothing within a test."""
     return FaultInjector(
-        [Fault(service="mediatailor", kind="rate_limit", region=region,
-               rate_per_second=rate, burst=burst)]
-    )  # fmt: skip
+        [
+            Fault(
+                service="mediatailor",
+                kind="rate_limit",
+                region=region,
+                rate_per_second=rate,
+                burst=burst,
+            )
+        ]
+    )
 
 
 def throttled(injector: FaultInjector, call: Call, times: int) -> list[bool]:

@@ -266,9 +266,18 @@ def test_a_rate_limit_over_http_throttles_beyond_the_burst_per_region(
         aws,
         "PUT",
         "faults",
-        {"faults": [{"service": "mediatailor", "operation": "ListChannels", "kind": "rate_limit",
-                     "rate_per_second": 0.001, "burst": 2}]},
-    )  # fmt: skip
+        {
+            "faults": [
+                {
+                    "service": "mediatailor",
+                    "operation": "ListChannels",
+                    "kind": "rate_limit",
+                    "rate_per_second": 0.001,
+                    "burst": 2,
+                }
+            ]
+        },
+    )
     east, west = client("mediatailor", "us-east-1"), client("mediatailor", "eu-west-1")
     assert [outcome(east.list_channels)[0] for _ in range(3)] == [
         "OK",
@@ -282,8 +291,17 @@ def test_a_rate_limit_over_http_throttles_beyond_the_burst_per_region(
 
 
 def test_a_throttled_write_never_reaches_the_service(aws: LocalAWS, mediatailor: Any) -> None:
-    aws.set_faults([Fault(service="mediatailor", operation="PutPlaybackConfiguration",
-                          kind="rate_limit", rate_per_second=0.001, burst=1)])  # fmt: skip
+    aws.set_faults(
+        [
+            Fault(
+                service="mediatailor",
+                operation="PutPlaybackConfiguration",
+                kind="rate_limit",
+                rate_per_second=0.001,
+                burst=1,
+            )
+        ]
+    )
     mediatailor.put_playback_configuration(Name="first")
     assert outcome(lambda: mediatailor.put_playback_configuration(Name="second")) == (
         "ThrottlingException",

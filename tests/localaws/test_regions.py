@@ -194,8 +194,10 @@ def user_client(server: LocalAWS, actions: list[str]) -> Any:
     """An Account API client of a new user allowed ``actions`` on ``*`` (3 bootstrap calls)."""
     iam = server.client("iam")
     iam.create_user(UserName="runner")
-    policy = {"Version": "2012-10-17", "Statement": [
-        {"Effect": "Allow", "Action": actions, "Resource": "*"}]}  # fmt: skip
+    policy = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": actions, "Resource": "*"}],
+    }
     iam.put_user_policy(UserName="runner", PolicyName="p", PolicyDocument=json.dumps(policy))
     key = iam.create_access_key(UserName="runner")["AccessKey"]
     return server.client(

@@ -57,8 +57,12 @@ def management(aws: LocalAWS, page: int | None = None) -> Gateway:
             params["MaxResults"] = page
 
         session.events.register("provide-client-params.organizations.*", short_pages)
-    return Gateway(session, declared=FLEET_OPERATIONS, read_only=FLEET_OPERATIONS,
-                   endpoint_url=aws.endpoint_url)  # fmt: skip
+    return Gateway(
+        session,
+        declared=FLEET_OPERATIONS,
+        read_only=FLEET_OPERATIONS,
+        endpoint_url=aws.endpoint_url,
+    )
 
 
 def test_every_page_of_the_organization_is_listed(aws: LocalAWS) -> None:

@@ -24,8 +24,9 @@ def started(slr: Slr, *args: str, env: dict[str, str] | None = None) -> Started:
     """``slr`` in the background, its output in files (a full pipe would stall it)."""
     base = slr.state_dir.parent / slr.state_dir.name
     with open(f"{base}.out", "w") as out, open(f"{base}.err", "w") as err:
-        process = subprocess.Popen(slr.argv(*args), stdout=out, stderr=err, text=True,
-                                   env=env or slr.env)  # fmt: skip
+        process = subprocess.Popen(
+            slr.argv(*args), stdout=out, stderr=err, text=True, env=env or slr.env
+        )
     return process, base
 
 
@@ -59,15 +60,33 @@ def machines(aws: LocalAWS, tmp_path: Path) -> tuple[Slr, Slr]:
 
 def fleet_command(org: Organization) -> tuple[str, ...]:
     accounts = ",".join(sorted(org.accounts.values()))
-    return ("--output", "json", "--accounts", accounts, "--max-concurrent-accounts", "2",
-            "apply", "--target", "deleted", "--yes")  # fmt: skip
+    return (
+        "--output",
+        "json",
+        "--accounts",
+        accounts,
+        "--max-concurrent-accounts",
+        "2",
+        "apply",
+        "--target",
+        "deleted",
+        "--yes",
+    )
 
 
 def test_two_runners_on_one_table_split_the_fleet_and_do_no_account_twice(
     aws: LocalAWS, org: Organization, machines: tuple[Slr, Slr]
 ) -> None:
-    aws.set_faults([Fault(service="mediatailor", operation="ConfigureLogsForChannel",
-                          kind="latency", latency_ms=300)])  # fmt: skip
+    aws.set_faults(
+        [
+            Fault(
+                service="mediatailor",
+                operation="ConfigureLogsForChannel",
+                kind="latency",
+                latency_ms=300,
+            )
+        ]
+    )
     record(aws)
     running = [started(slr, *fleet_command(org)) for slr in machines]
     outputs = [finished(process) for process in running]
@@ -94,8 +113,16 @@ def test_a_dead_runners_accounts_are_taken_by_the_other(
     aws: LocalAWS, org: Organization, machines: tuple[Slr, Slr]
 ) -> None:
     first, second = machines
-    aws.set_faults([Fault(service="mediatailor", operation="ConfigureLogsForChannel",
-                          kind="latency", latency_ms=300)])  # fmt: skip
+    aws.set_faults(
+        [
+            Fault(
+                service="mediatailor",
+                operation="ConfigureLogsForChannel",
+                kind="latency",
+                latency_ms=300,
+            )
+        ]
+    )
     record(aws)
     crash = {"SLR_CRASH_AT": "after:ConfigureLogsForChannel:2"}
     dying = started(first, *fleet_command(org), env=first.env | crash)
