@@ -203,9 +203,9 @@ def history_text(runs: list[dict[str, Any]], steps: list[dict[str, Any]] | None)
 class Progress:
     """A live progress line on a terminal's stderr; silent when stderr is not a terminal."""
 
-    def __init__(self, stream: TextIO | None = None) -> None:
+    def __init__(self, stream: TextIO | None = None, *, live: bool | None = None) -> None:
         self.stream = stream or sys.stderr
-        self.live = self.stream.isatty()
+        self.live = self.stream.isatty() if live is None else live
         self._shown = False
 
     def __call__(self, message: str) -> None:

@@ -9,7 +9,6 @@ are done. Accounts another runner of the same fleet run did are reported, never 
 
 from __future__ import annotations
 
-import sys
 import threading
 import time
 from collections import Counter
@@ -19,7 +18,7 @@ from enum import StrEnum
 from typing import Any, TextIO
 
 from lifecycle import exits
-from lifecycle.output import _table
+from lifecycle.output import Progress, _table
 from lifecycle.results import SCHEMA_VERSION
 
 __all__ = ["AccountResult", "FleetProgress", "FleetResult", "Outcome", "fleet_text"]
@@ -208,12 +207,11 @@ class FleetProgress:
     WIDTH = 24
 
     def __init__(self, stream: TextIO | None = None, *, live: bool | None = None) -> None:
-        self.stream = stream or sys.stderr
-        self.live = self.stream.isatty() if live is None else live
+        self.bar = Progress(stream, live=live)
+        self.live = self.bar.live
         self.total = self.done_count = self.failed = 0
         self.running: dict[str, str] = {}
         self._lock = threading.Lock()
-        self._shown = False
 
     def start(self, total: int) -> None:
         self.total = total
@@ -255,12 +253,7 @@ class FleetProgress:
 
     def _draw(self) -> None:
         if self.live:
-            self.stream.write(f"\r\033[K{self.line()}"[:400])
-            self.stream.flush()
-            self._shown = True
+            self.bar(self.line()[:400])
 
     def done(self) -> None:
-        if self._shown:
-            self.stream.write("\r\033[K")
-            self.stream.flush()
-            self._shown = False
+        self.bar.done()
