@@ -2,8 +2,9 @@
 ``AWSServiceRoleForMediaTailor``, as a careful user writes it today, with no engine.
 
 It makes the calls the engine documents (DESIGN.md, section 2), in the same order: who am I
-(``sts:GetCallerIdentity``), does the role exist (``iam:GetRole``), what uses it (both list
-operations, every page, in every region), deactivate each active dependent, look again to
+(``sts:GetCallerIdentity``), does the role exist (``iam:GetRole``), what uses it (the regions
+the account enabled, then both list operations, every page, in each of them), deactivate each
+active dependent, look again to
 verify (``GetRole`` and every list), ``DeleteServiceLinkedRole``, then poll the deletion
 status: first at once, then every ``--poll-interval`` seconds, at most ``--max-polls`` times.
 No journal, no lock, no retries, no logs. Scans and deactivations run in a pool of
@@ -100,8 +101,19 @@ class Decommission:
                     found.append((region, "channel", item["ChannelName"], {}))
         return found
 
+    def enabled(self, regions: list[str]) -> list[str]:
+        """The regions the account has enabled (opt-in regions start disabled): one call."""
+        listed = {}
+        pages = self.client("account").get_paginator("list_regions")
+        for page in pages.paginate(MaxResults=50):
+            for item in page["Regions"]:
+                listed[item["RegionName"]] = item["RegionOptStatus"]
+        enabled = ("ENABLED", "ENABLED_BY_DEFAULT")
+        return [r for r in regions if listed.get(r, "ENABLED") in enabled]
+
     def scan(self, regions: list[str]) -> list[tuple[str, str, str, dict[str, Any]]]:
-        return [d for found in self.each(self.active_in, regions) for d in found]
+        enabled = self.enabled(regions)
+        return [d for found in self.each(self.active_in, enabled) for d in found]
 
     def deactivate(self, dependent: tuple[str, str, str, dict[str, Any]]) -> None:
         region, kind, name, log = dependent

@@ -136,7 +136,11 @@ class Bench:
         regions = Account(self.endpoint_url).client("account")
         for region in sorted(OPT_IN_REGIONS & set(available_regions("mediatailor"))):
             regions.enable_region(RegionName=region)
-        return seed(self.endpoint_url, configurations=configurations, channels=channels)
+        account = seed(self.endpoint_url, configurations=configurations, channels=channels)
+        logging = any(p for c in (configurations or {}).values() for p in c.values())
+        if logging or any(t for c in (channels or {}).values() for t in c.values()):
+            account.wait_for_role()  # MediaTailor made it; IAM shows it after a moment
+        return account
 
     # -- moto's request recorder: what reached the server ------------------------------------
 

@@ -50,6 +50,8 @@ def run(bench: Bench) -> list[Row]:
         configurations={"us-east-1": {"live": 100}, "eu-west-1": {"vod": 0}},
         channels={"ap-south-1": {"linear": ["AS_RUN"]}},
     )
+    # This row measures the scan's concurrency: one page per list (short pages are off).
+    bench.local.set_settings(short_pages=False)
     clients = {r: account.client("mediatailor", r) for r in regions}
     for client in clients.values():
         client.list_channels(MaxResults=100)  # connections made before the latency is added
