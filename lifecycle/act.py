@@ -12,7 +12,7 @@ from typing import Any
 
 from lifecycle.aws import Gateway
 from lifecycle.decide import derive_state
-from lifecycle.effects import RUNNING, Acting, Effect, PlanOptions, Where, changes
+from lifecycle.effects import RUNNING, Acting, Effect, PlanOptions, Where
 from lifecycle.errors import AwsError
 from lifecycle.guards import GUARDS
 from lifecycle.intent import Intent
@@ -99,7 +99,8 @@ def _send(actor: Actor, effect: Effect, world: Observation, step: StepResult) ->
     intended = effect.simulate(workflow, world, actor.run.options, actor.run.where)
     if effect.journal_first:
         actor.remember(intended)
-    pairs = _interleaved(changes(workflow, trigger, world, actor.run.options))
+    assert effect.changes is not None, f"{trigger} sends one write per dependent"
+    pairs = _interleaved(effect.changes(workflow, world, actor.run.options))
     vanished = workflow.dependents.vanished if workflow.dependents else frozenset()
     gone: list[Dependent] = []
     done = [0]
@@ -123,10 +124,10 @@ def _send(actor: Actor, effect: Effect, world: Observation, step: StepResult) ->
     if not gone:
         return intended
     step.detail["gone"] = sorted(f"{d.region}/{d.name}" for d in gone)
-    keys = {(d.region, d.kind, d.name) for d in gone}
+    keys = {d.key for d in gone}
 
     def kept(items: tuple[Dependent, ...]) -> tuple[Dependent, ...]:
-        return tuple(d for d in items if (d.region, d.kind, d.name) not in keys)
+        return tuple(d for d in items if d.key not in keys)
 
     return replace(intended, dependents=kept(intended.dependents), drained=kept(intended.drained))
 
@@ -157,7 +158,8 @@ def _delete(actor: Actor, effect: Effect, world: Observation, step: StepResult) 
     # Which incarnation of the role is deleted: IAM may show it for a while after.
     incarnation = world.role.created if world.role else world.deleted_role
     world = replace(world, deleted_role=incarnation)
-    actor.remember(replace(world, deletion_requested=True))
+    if effect.journal_first:
+        actor.remember(replace(world, deletion_requested=True))
     task = world.deletion_task
     task_id = task.id if task and task.status in RUNNING else None
     for call in effect.writes(workflow, world, actor.run.options, actor.run.where):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import deque
 
-from lifecycle.definition import Transition
+from lifecycle.definition import Definition, Transition
 from lifecycle.effects import EFFECTS, RUNNING, Blocked, Effect, PlanOptions, Where
 from lifecycle.guards import GUARDS
 from lifecycle.observation import Observation
@@ -71,9 +71,12 @@ def _search(
             if not transition.planned or (transition.only_to_target and transition.dest != goal):
                 continue
             effect = EFFECTS[transition.trigger]
-            why = effect.needs(workflow, here, options)
-            if why is not None:
-                missing.append(f"{transition.trigger} needs {why}")
+            needs = effect.needs(workflow, here, options)
+            why = _unmet_before(definition, transition, here) or (
+                needs and f"{transition.trigger} needs {needs}"
+            )
+            if why:
+                missing.append(why)
                 continue
             try:
                 after = effect.simulate(workflow, here, options, where)
@@ -85,6 +88,16 @@ def _search(
                 seen.add(state)
                 queue.append((after, (*path, transition)))
     return None, missing
+
+
+def _unmet_before(definition: Definition, transition: Transition, world: Observation) -> str | None:
+    """The first of ``transition``'s guards that can be judged before it acts (``before``) and
+    does not hold in ``world``, as what is missing."""
+    for guard in definition.guards:
+        judged = guard.name in transition.guards and guard.when == "before"
+        if judged and not GUARDS[guard.name](world):
+            return f"{transition.trigger}: guard {guard.name} does not hold ({guard.meaning})"
+    return None
 
 
 def path_to(

@@ -83,6 +83,7 @@ class Acting(StrEnum):
 
 
 Writes = Callable[[Workflow, Observation, PlanOptions, Where], list[Call]]
+Changes = Callable[[Workflow, Observation, PlanOptions], list[tuple[Dependent, Call]]]
 Simulate = Callable[[Workflow, Observation, PlanOptions, Where], Observation]
 Needs = Callable[[Workflow, Observation, PlanOptions], str | None]
 Why = Callable[[Observation], str]
@@ -113,10 +114,8 @@ class Effect:
     needs: Needs = _nothing
     #: Record its intent in the journal before acting (a crash must not lose it).
     journal_first: bool = False
-
-
-def _key(dependent: Dependent) -> tuple[str, str, str]:
-    return (dependent.region, dependent.kind, dependent.name)
+    #: For one write per dependent (``Acting.SEND``): each dependent it changes, with the write.
+    changes: Changes | None = None
 
 
 def _dependents(workflow: Workflow) -> Dependents:
@@ -178,15 +177,24 @@ def _create_simulate(
 # -- activate, drain, restore: one write per dependent ---------------------------------------
 
 
-def changes(
-    workflow: Workflow, trigger: str, world: Observation, options: PlanOptions
+def _drain_changes(
+    workflow: Workflow, world: Observation, _options: PlanOptions
 ) -> list[tuple[Dependent, Call]]:
-    """Each dependent ``trigger`` changes, with the write that changes it."""
+    deactivate = _dependents(workflow).deactivate
+    return [(d, deactivate(d)) for d in world.active]
+
+
+def _restore_changes(
+    workflow: Workflow, world: Observation, _options: PlanOptions
+) -> list[tuple[Dependent, Call]]:
+    reactivate = _dependents(workflow).reactivate
+    return [(d, reactivate(d)) for d in world.drained]
+
+
+def _activate_changes(
+    workflow: Workflow, world: Observation, options: PlanOptions
+) -> list[tuple[Dependent, Call]]:
     dependents = _dependents(workflow)
-    if trigger == "drain":
-        return [(d, dependents.deactivate(d)) for d in world.active]
-    if trigger == "restore":
-        return [(d, dependents.reactivate(d)) for d in world.drained]
     if options.activation is None:
         raise Blocked("activate needs resources to activate")
     found = {(d.region, d.name): d for d in world.dependents if d.kind == dependents.activates}
@@ -197,27 +205,45 @@ def changes(
     return [(found[t], dependents.activate(found[t], level)) for t in options.activation.targets]
 
 
-def _writes_of(trigger: str) -> Writes:
-    return lambda workflow, world, options, _where: [
-        call for _, call in changes(workflow, trigger, world, options)
-    ]
+def _per_dependent(
+    trigger: str,
+    changes: Changes,
+    simulate: Simulate,
+    *,
+    needs: Needs = _nothing,
+    journal_first: bool = False,
+) -> Effect:
+    """The effect of a transition that sends one write per dependent it changes."""
+    return Effect(
+        trigger,
+        Acting.SEND,
+        lambda workflow, world, options, _where: [c for _, c in changes(workflow, world, options)],
+        simulate,
+        _guard_failure(trigger),
+        needs=needs,
+        journal_first=journal_first,
+        changes=changes,
+    )
 
 
 def _changed(
-    workflow: Workflow, trigger: str, world: Observation, options: PlanOptions
+    workflow: Workflow, changes: Changes, world: Observation, options: PlanOptions, *, active: bool
 ) -> tuple[Dependent, ...]:
+    """``world``'s dependents once ``changes`` took effect (each then ``active`` or not)."""
     settings_of = _dependents(workflow).settings_of
     changed = {
-        _key(d): replace(d, active=trigger != "drain", settings=settings_of(call))
-        for d, call in changes(workflow, trigger, world, options)
+        d.key: replace(d, active=active, settings=settings_of(call))
+        for d, call in changes(workflow, world, options)
     }
-    return tuple(changed.get(_key(d), d) for d in world.dependents)
+    return tuple(changed.get(d.key, d) for d in world.dependents)
 
 
 def _activate_simulate(
     workflow: Workflow, world: Observation, options: PlanOptions, _where: Where
 ) -> Observation:
-    return replace(world, dependents=_changed(workflow, "activate", world, options))
+    return replace(
+        world, dependents=_changed(workflow, _activate_changes, world, options, active=True)
+    )
 
 
 def _activate_needs(_workflow: Workflow, _world: Observation, options: PlanOptions) -> str | None:
@@ -230,11 +256,11 @@ def _drain_simulate(
     # Keep the first snapshot of each dependent: a second drain (after a reject) must not
     # replace original settings with drained ones. A drain also undoes any earlier finding
     # that the role was deletable: only a new verify may say so.
-    kept = {_key(d) for d in world.drained}
-    drained = world.drained + tuple(d for d in world.active if _key(d) not in kept)
+    kept = {d.key for d in world.drained}
+    drained = world.drained + tuple(d for d in world.active if d.key not in kept)
     return replace(
         world,
-        dependents=_changed(workflow, "drain", world, options),
+        dependents=_changed(workflow, _drain_changes, world, options, active=False),
         draining=True,
         drained=drained,
         decommission_intended=False,
@@ -247,16 +273,17 @@ def _restore_simulate(
 ) -> Observation:
     return replace(
         world,
-        dependents=_changed(workflow, "restore", world, options),
+        dependents=_changed(workflow, _restore_changes, world, options, active=True),
         draining=False,
         decommission_intended=False,
         drained=(),
     )
 
 
-def _restore_needs(_workflow: Workflow, world: Observation, _options: PlanOptions) -> str | None:
-    if not world.drain_recorded:
-        return "a drain of this role recorded in the journal (there is none)"
+def _no_deletion_running(
+    _workflow: Workflow, world: Observation, _options: PlanOptions
+) -> str | None:
+    # Its guard (a drain recorded) is the definition's; this is what no guard says.
     task = world.deletion_task
     if task is not None and task.status in RUNNING:
         return "no deletion task running (one is)"
@@ -323,22 +350,8 @@ EFFECTS: Mapping[str, Effect] = {
     effect.trigger: effect
     for effect in (
         Effect("create", Acting.CREATE, _create_writes, _create_simulate, _guard_failure("create")),
-        Effect(
-            "activate",
-            Acting.SEND,
-            _writes_of("activate"),
-            _activate_simulate,
-            _guard_failure("activate"),
-            needs=_activate_needs,
-        ),
-        Effect(
-            "drain",
-            Acting.SEND,
-            _writes_of("drain"),
-            _drain_simulate,
-            _guard_failure("drain"),
-            journal_first=True,
-        ),
+        _per_dependent("activate", _activate_changes, _activate_simulate, needs=_activate_needs),
+        _per_dependent("drain", _drain_changes, _drain_simulate, journal_first=True),
         Effect(
             "verify",
             Acting.RESCAN,
@@ -355,14 +368,7 @@ EFFECTS: Mapping[str, Effect] = {
             journal_first=True,
         ),
         Effect("reject", Acting.RECORD, _no_writes, _reject_simulate, _guard_failure("reject")),
-        Effect(
-            "restore",
-            Acting.SEND,
-            _writes_of("restore"),
-            _restore_simulate,
-            _guard_failure("restore"),
-            needs=_restore_needs,
-        ),
+        _per_dependent("restore", _restore_changes, _restore_simulate, needs=_no_deletion_running),
     )
 }
 
@@ -373,11 +379,11 @@ def deactivation_notes(
     """What a person should know of each dependent a step turns off ("region/name": notes)."""
     if workflow.dependents is None:
         return {}
-    still = {_key(d) for d in after.active}
+    still = {d.key for d in after.active}
     found = {
         f"{d.region}/{d.name}": list(workflow.dependents.deactivation_notes(d))
         for d in before.active
-        if _key(d) not in still
+        if d.key not in still
     }
     return {name: notes for name, notes in found.items() if notes}
 

@@ -15,10 +15,6 @@ from lifecycle.observation import Dependent, Observation, replace
 __all__ = ["Intent"]
 
 
-def _key(dependent: Dependent) -> tuple[str, str, str]:
-    return (dependent.region, dependent.kind, dependent.name)
-
-
 @dataclass(frozen=True)
 class Intent:
     """The journal's record of one role: what a drain replaced, which deletion task runs."""
@@ -75,10 +71,10 @@ class Intent:
         """What to record before a write that may leave ``newer`` behind: only additions, so
         that a crash at any point loses nothing. The first snapshot of a dependent wins (a
         second drain must not replace original settings with drained ones)."""
-        kept = {_key(d) for d in self.drained}
+        kept = {d.key for d in self.drained}
         return replace(
             newer,
-            drained=self.drained + tuple(d for d in newer.drained if _key(d) not in kept),
+            drained=self.drained + tuple(d for d in newer.drained if d.key not in kept),
             draining=newer.draining or self.draining,
             task_id=newer.task_id or self.task_id,
         )

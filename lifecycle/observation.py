@@ -33,6 +33,11 @@ class Dependent:
     #: The settings that make it active: what a drain replaces and a restore re-applies.
     settings: Mapping[str, Any] = field(default_factory=dict)
 
+    @property
+    def key(self) -> tuple[str, str, str]:
+        """What identifies it: (region, kind, name)."""
+        return (self.region, self.kind, self.name)
+
 
 @dataclass(frozen=True)
 class RoleUsage:

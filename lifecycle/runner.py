@@ -15,6 +15,7 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Callable, Mapping
+from contextlib import nullcontext
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -195,70 +196,91 @@ class Runner:
         structlog.contextvars.bind_contextvars(
             run_id=run_id, workflow=self.workflow.name, account=account, role=role
         )
-        log = get_logger()
+        # A real run holds the lease before it reads anything: the world it walks from (the
+        # journal's intent included) is then the one no other runner can change under it.
+        lease = (
+            nullcontext()
+            if dry_run
+            else self.journal.lease(
+                account, role, holder=holder_id(), lease_seconds=self.config.lease_seconds
+            )
+        )
         try:
-            kept = self.journal.memory(account, role, SIMULATED_WORLD).get("world")
-            simulated = Observation.from_dict(kept) if dry_run and step and kept else None
-            world = simulated or self.observe(aws, account)
-            start = self._label(derive_state(world))
-            result = RunResult(
-                run_id,
-                command,
-                self.workflow.name,
-                account,
-                role,
-                dry_run,
-                start,
-                definition.state(goal).label,
-                start,
-                [],
-                skipped_regions=world.skipped_regions,
-            )
-            result.fingerprints = plans.fingerprints(self.workflow, world, goal)
-            result.dependents = self.dependents_of(world)
-            if plan is not None:
-                plans.check(plan, result)
-            # The whole way is decided before any write: a target it cannot reach is refused
-            # now, with what is missing, and nothing is sent.
-            next_transition(self.workflow, world, goal, options)
-            log.info(
-                "run.start",
-                command=command,
-                target=result.target,
-                dry_run=dry_run,
-                state=result.start_state,
-            )
-            run = self._run(
-                account,
-                options,
-                build(definition, initial=derive_state(world), on_enter=_log_entry),
-            )
-            if dry_run:
-                world = self._walk(Simulated(run, aws), run, world, goal, result, step=step)
-                self._keep_simulated(account, world if step else None, goal)
-            else:
-                with self.journal.lease(
-                    account, role, holder=holder_id(), lease_seconds=self.config.lease_seconds
-                ):
-                    self.journal.start_run(
-                        run_id,
-                        workflow=self.workflow.name,
-                        account=account,
-                        role=role,
-                        command=command,
-                        target=target,
-                        dry_run=False,
-                    )
-                    try:
-                        self._walk(Real(run, aws, world), run, world, goal, result, step=step)
-                    finally:
-                        self.journal.finish_run(
-                            run_id, outcome=result.outcome, final_state=result.final_state
-                        )
-            log.info("run.end", final_state=result.final_state, exit_code=result.exit_code)
-            return result
+            with lease:
+                return self._apply(aws, run_id, goal, options, plan, command, step=step)
         finally:
             structlog.contextvars.unbind_contextvars("run_id", "workflow", "account", "role")
+
+    def _apply(
+        self,
+        aws: Gateway,
+        run_id: str,
+        goal: str,
+        options: PlanOptions,
+        plan: Mapping[str, Any] | None,
+        command: str,
+        *,
+        step: bool,
+    ) -> RunResult:
+        log = get_logger()
+        definition = self.workflow.definition
+        account, role, dry_run = aws.account_id(), self.workflow.role_name, aws.dry_run
+        simulated = None
+        if dry_run and step:
+            kept = self.journal.memory(account, role, SIMULATED_WORLD).get("world")
+            simulated = Observation.from_dict(kept) if kept else None
+        world = simulated or self.observe(aws, account)
+        start = self._label(derive_state(world))
+        result = RunResult(
+            run_id,
+            command,
+            self.workflow.name,
+            account,
+            role,
+            dry_run,
+            start,
+            definition.state(goal).label,
+            start,
+            [],
+            skipped_regions=world.skipped_regions,
+        )
+        result.fingerprints = plans.fingerprints(self.workflow, world, goal)
+        result.dependents = self.dependents_of(world)
+        if plan is not None:
+            plans.check(plan, result)
+        # The whole way is decided before any write: a target it cannot reach is refused
+        # now, with what is missing, and nothing is sent.
+        next_transition(self.workflow, world, goal, options)
+        log.info(
+            "run.start",
+            command=command,
+            target=result.target,
+            dry_run=dry_run,
+            state=result.start_state,
+        )
+        machine = build(definition, initial=derive_state(world), on_enter=_log_entry)
+        run = self._run(account, options, machine)
+        if dry_run:
+            world = self._walk(Simulated(run, aws), run, world, goal, result, step=step)
+            self._keep_simulated(account, world if step else None, goal)
+        else:
+            self.journal.start_run(
+                run_id,
+                workflow=self.workflow.name,
+                account=account,
+                role=role,
+                command=command,
+                target=result.target,
+                dry_run=False,
+            )
+            try:
+                self._walk(Real(run, aws, world), run, world, goal, result, step=step)
+            finally:
+                self.journal.finish_run(
+                    run_id, outcome=result.outcome, final_state=result.final_state
+                )
+        log.info("run.end", final_state=result.final_state, exit_code=result.exit_code)
+        return result
 
     def _label(self, state_id: str) -> str:
         return self.workflow.definition.state(state_id).label
