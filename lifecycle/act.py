@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import zip_longest
 from typing import Any
 
@@ -152,80 +152,84 @@ def _rescan(actor: Actor, _effect: Effect, world: Observation, step: StepResult)
     return fresh
 
 
+@dataclass
+class _Deletion:
+    """A deletion task followed to its end. IAM may forget a task (cloud-nuke#1143): one it
+    forgot after the role went succeeded; one it lost while the role stays is started again."""
+
+    actor: Actor
+    effect: Effect
+    world: Observation
+    task_id: str = ""
+    restarts: int = 0
+    started: float = field(default_factory=time.monotonic)
+
+    def start(self) -> bool:
+        """Send the deletion and record its task; False when the role is already gone."""
+        run = self.actor.run
+        call = self.effect.writes(
+            run.workflow, replace(self.world, deletion_task=None), run.options, run.where
+        )[0]
+        try:
+            self.task_id = str(self.actor.send(call, self.effect.trigger)["DeletionTaskId"])
+        except AwsError as error:
+            if error.code != "NoSuchEntity":
+                raise
+            return False  # IAM showed the role a moment longer than it existed
+        self.follow(self.task_id)
+        return True
+
+    def follow(self, task_id: str) -> None:
+        self.task_id = task_id
+        pending = DeletionTask(task_id, "NOT_STARTED")
+        self.actor.remember(replace(self.world, deletion_requested=True, deletion_task=pending))
+
+    def poll(self) -> DeletionTask:
+        run = self.actor.run
+        status = run.observer.deletion_status(self.actor.aws, self.task_id)
+        if status is None and run.observer.role(self.actor.aws) is None:
+            status = DeletionTask(self.task_id, "SUCCEEDED")
+        elif status is None and self.restarts < _TASK_RESTARTS:
+            self.restarts += 1
+            get_logger().warning("delete.restart", task=self.task_id, attempt=self.restarts)
+            state = "NOT_STARTED" if self.start() else "SUCCEEDED"
+            status = DeletionTask(self.task_id, state)
+        elif status is None:
+            status = DeletionTask(self.task_id, "FAILED", "IAM lost the deletion task repeatedly")
+        run.progress(f"deletion task {status.status} ({time.monotonic() - self.started:.0f}s)")
+        return status
+
+
 def _delete(actor: Actor, effect: Effect, world: Observation, step: StepResult) -> Observation:
-    log = get_logger()
-    workflow = actor.run.workflow
+    log, run = get_logger(), actor.run
     # Which incarnation of the role is deleted: IAM may show it for a while after.
     incarnation = world.role.created if world.role else world.deleted_role
     world = replace(world, deleted_role=incarnation)
     if effect.journal_first:
         actor.remember(replace(world, deletion_requested=True))
+    deletion = _Deletion(actor, effect, world)
     task = world.deletion_task
-    task_id = task.id if task and task.status in RUNNING else None
-    for call in effect.writes(workflow, world, actor.run.options, actor.run.where):
+    final: DeletionTask | None = None
+    if task is not None and task.status in RUNNING:
+        deletion.follow(task.id)  # a task runs: poll it, send nothing
+    else:
         if world.deletion_requested:
-            log.info(
-                "delete.resubmit",
-                reason="a previous run sent it; AWS returns the running task's id",
-            )
-        task_id = actor.send(call, effect.trigger)["DeletionTaskId"]
-    assert task_id is not None
-    actor.remember(
-        replace(world, deletion_requested=True, deletion_task=DeletionTask(task_id, "NOT_STARTED"))
-    )
-    started = time.monotonic()
-    restarts = [0]
-
-    def start_again() -> str | None:
-        # The task is lost: IAM forgot it while the role is still there. Start it again.
-        restarts[0] += 1
-        log.warning("delete.restart", task=task_id, attempt=restarts[0])
-        call = effect.writes(
-            workflow, replace(world, deletion_task=None), actor.run.options, actor.run.where
-        )[0]
-        try:
-            new_id = str(actor.send(call, effect.trigger)["DeletionTaskId"])
-        except AwsError as error:
-            if error.code != "NoSuchEntity":
-                raise
-            return None  # the role is gone: IAM showed it a moment longer than it existed
-        actor.remember(
-            replace(
-                world, deletion_requested=True, deletion_task=DeletionTask(new_id, "NOT_STARTED")
-            )
-        )
-        return new_id
-
-    def poll() -> DeletionTask:
-        nonlocal task_id
-        assert task_id is not None
-        status = actor.run.observer.deletion_status(actor.aws, task_id)
-        if status is None:  # IAM forgot the task (cloud-nuke#1143): GetRole tells
-            if actor.run.observer.role(actor.aws) is None:
-                status = DeletionTask(task_id, "SUCCEEDED")
-            elif restarts[0] < _TASK_RESTARTS:
-                restarted = start_again()
-                status = DeletionTask(
-                    restarted or task_id, "NOT_STARTED" if restarted else "SUCCEEDED"
-                )
-                task_id = restarted or task_id
-            else:
-                status = DeletionTask(task_id, "FAILED", "IAM lost the deletion task repeatedly")
-        actor.run.progress(f"deletion task {status.status} ({time.monotonic() - started:.0f}s)")
-        return status
-
-    step.detail["deletion_task"] = task_id
-    final: DeletionTask = retrying(
-        workflow.poll,
-        retry_result=lambda t: t.status in RUNNING,
-        deadline=actor.aws.deadline,
-        sleep=actor.run.sleep,
-    )(poll)
+            log.info("delete.resubmit", reason="a previous run sent it; AWS returns its task")
+        if not deletion.start():
+            final = DeletionTask(task.id if task else "", "SUCCEEDED")
+    step.detail["deletion_task"] = deletion.task_id
+    if final is None:
+        final = retrying(
+            run.workflow.poll,
+            retry_result=lambda t: t.status in RUNNING,
+            deadline=actor.aws.deadline,
+            sleep=run.sleep,
+        )(deletion.poll)
     step.detail["deletion_task"] = final.id
     step.detail["deletion_status"] = final.status
     log.info("delete.status", task=final.id, status=final.status)
     if final.status == "SUCCEEDED":
-        intended = effect.simulate(workflow, world, actor.run.options, actor.run.where)
+        intended = effect.simulate(run.workflow, world, run.options, run.where)
         return replace(intended, deletion_task=final)
     if final.status == "FAILED":
         step.detail["usage"] = usage_of(final)
