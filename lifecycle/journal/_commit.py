@@ -94,6 +94,11 @@ class GroupCommit:
                 batch = self._take()
             try:
                 self._commit(batch)
+            except BaseException as error:
+                # Writes taken off the queue must end, or their writers would wait for ever.
+                for w in batch:
+                    if not w.done:
+                        self._fail(w, error)
             finally:
                 with self._cond:
                     self._busy = False

@@ -118,7 +118,12 @@ class DynamoJournal(Journal):
             raise self.table.error(error) from None
 
     def _lost(self, lease: Lease) -> LeaseLost:
-        return self._read(lost, self.table, lease)
+        # Called by the group commit while it holds the commit turn: it must not flush (the
+        # flush would wait for that very turn), only read who holds the lock now.
+        try:
+            return lost(self.table, lease)
+        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as error:
+            raise self.table.error(error) from None
 
     # runs and steps
 

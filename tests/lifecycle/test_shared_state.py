@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import threading
 import time
 import uuid
 from collections import Counter
@@ -328,3 +329,39 @@ def test_denied_access_to_the_table_is_one_line(
         done = slr(*args)
         assert done.returncode == exits.ERROR
         assert f"state table {table} in us-east-1: access denied" in one_line_error(done)
+
+
+def test_a_lease_lost_while_several_workers_write_stops_them_all_without_hanging(
+    shared_runner: Any, account: Account, aws: LocalAWS, session: Any, table: str
+) -> None:
+    # Several writers share each transaction (group commit); when one transaction finds the
+    # lease gone, every writer must get LeaseLost, none may wait for ever.
+    for i in range(16):
+        account.configuration("us-east-1", f"config-{i:02d}", 100)
+    sent = [0]
+
+    def lose_the_lease(**_: Any) -> None:
+        sent[0] += 1
+        if sent[0] == 3:
+            take_over(aws, table, "elsewhere:1")
+
+    session.events.register(
+        "before-call.mediatailor.ConfigureLogsForPlaybackConfiguration", lose_the_lease
+    )
+    outcome: list[BaseException | None] = []
+
+    def drain() -> None:
+        try:
+            shared_runner(session, concurrency=4).apply("deleted")
+            outcome.append(None)
+        except BaseException as error:  # reported to the test's thread
+            outcome.append(error)
+
+    worker = threading.Thread(target=drain, daemon=True)
+    worker.start()
+    worker.join(timeout=60)
+    assert not worker.is_alive(), "the runner hung after losing its lease"
+    assert isinstance(outcome[0], LeaseLost)
+    # Only writes whose intents were stored while the lease held went out: at most the
+    # four workers' writes under way, never the rest of the drain.
+    assert sent[0] <= 3 + 4
