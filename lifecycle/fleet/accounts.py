@@ -144,7 +144,14 @@ def organization_accounts(management: Gateway, selection: Selection, home: str) 
                     "ListOrganizationalUnitsForParent", "OrganizationalUnits", ParentId=parent
                 )
             ]
-    return sorted({a["Id"] for a in found if a.get("Status", "ACTIVE") == "ACTIVE"})
+    return sorted({a["Id"] for a in found if active(a)})
+
+
+def active(account: Mapping[str, Any]) -> bool:
+    """Whether an Organizations account is ACTIVE. botocore's model retires ``Status`` on
+    2026-09-09 for ``State`` (ACTIVE, SUSPENDED, PENDING_CLOSURE, CLOSED...): read the new
+    field first, and take an account that says neither as not active (fail closed)."""
+    return (account.get("State") or account.get("Status")) == "ACTIVE"
 
 
 class AccountSession:

@@ -114,3 +114,13 @@ def test_a_fleet_runs_on_a_bounded_number_of_threads(aws: LocalAWS, tmp_path: An
     # per account (Gateway.map's would be named ThreadPoolExecutor-N).
     assert seen[0] <= before + 3 + 3 + 5
     assert not any(name.startswith("ThreadPoolExecutor") for name in names), names
+
+
+def test_only_active_accounts_count_whichever_field_says_so() -> None:
+    from lifecycle.fleet.accounts import active
+
+    assert active({"Id": "1", "State": "ACTIVE"})
+    assert active({"Id": "1", "Status": "ACTIVE"})  # the field botocore retires
+    assert not active({"Id": "1", "State": "CLOSED", "Status": "ACTIVE"})
+    assert not active({"Id": "1", "State": "SUSPENDED"})
+    assert not active({"Id": "1"})
