@@ -180,7 +180,7 @@ class Journal(abc.ABC):
     @abc.abstractmethod
     def intent(
         self,
-        step_id: int | None,
+        step_id: int,
         *,
         service: str,
         operation: str,
@@ -188,10 +188,7 @@ class Journal(abc.ABC):
         params: dict[str, Any],
         key: str,
     ) -> int:
-        """Record a write call about to be sent (durably, before this returns); its call id.
-
-        Without a step, the call belongs to the run most recently started on this journal.
-        """
+        """Record a write call about to be sent (durably, before this returns); its call id."""
 
     @abc.abstractmethod
     def result(

@@ -72,7 +72,6 @@ class DynamoJournal(Journal):
         self.table = table
         self._ids = Ids()
         self._commit = GroupCommit(table, self._lost)
-        self._last_run: str | None = None
         # What this process wrote: a step's or a call's run is not in its id.
         self._runs: dict[str, tuple[int, Scope]] = {}
         self._steps: dict[int, tuple[str, Scope]] = {}
@@ -154,7 +153,6 @@ class DynamoJournal(Journal):
         }
         self._write(run_items(self.table.name, seq, run), (account, role))
         self._runs[run_id] = (seq, (account, role))
-        self._last_run = run_id
 
     def _run(self, run_id: str) -> tuple[int, Scope] | None:
         if run_id not in self._runs:
@@ -227,7 +225,7 @@ class DynamoJournal(Journal):
 
     def intent(
         self,
-        step_id: int | None,
+        step_id: int,
         *,
         service: str,
         operation: str,
@@ -235,11 +233,7 @@ class DynamoJournal(Journal):
         params: dict[str, Any],
         key: str,
     ) -> int:
-        if step_id is None:
-            run_id = self._last_run
-            scope = self._runs[run_id][1] if run_id in self._runs else None
-        else:
-            run_id, scope = self._steps.get(step_id, (None, None))
+        run_id, scope = self._steps.get(step_id, (None, None))
         if run_id is None or scope is None:
             raise JournalError(f"{self}: intent {key!r} belongs to no run (step {step_id})")
         call_id = self._ids.next()

@@ -72,7 +72,6 @@ class SqliteJournal(Journal):
         super().__init__()
         self.path = Path(path)
         self._lock = threading.RLock()
-        self._last_run: str | None = None
         try:
             self._create_file()
             self._db = sqlite3.connect(
@@ -212,7 +211,6 @@ class SqliteJournal(Journal):
             (run_id, workflow, account, role, command, target, int(dry_run), time.time()),
             (account, role),
         )
-        self._last_run = run_id
 
     def finish_run(self, run_id: str, *, outcome: str, final_state: str | None) -> None:
         """Record how a run ended."""
@@ -248,7 +246,7 @@ class SqliteJournal(Journal):
 
     def intent(
         self,
-        step_id: int | None,
+        step_id: int,
         *,
         service: str,
         operation: str,
@@ -256,16 +254,9 @@ class SqliteJournal(Journal):
         params: dict[str, Any],
         key: str,
     ) -> int:
-        """Record a write call about to be sent; returns its call id.
-
-        Without a step, the call belongs to the run most recently started on this journal.
-        """
-        sql = "SELECT run_id, account, role FROM runs WHERE run_id = ?"
-        if step_id is not None:
-            sql = (
-                "SELECT run_id, account, role FROM runs JOIN steps USING (run_id) WHERE step_id = ?"
-            )
-        run = self._all(sql, (self._last_run if step_id is None else step_id,))
+        """Record a write call about to be sent; returns its call id."""
+        sql = "SELECT run_id, account, role FROM runs JOIN steps USING (run_id) WHERE step_id = ?"
+        run = self._all(sql, (step_id,))
         if not run:
             raise self._error(f"intent {key!r} belongs to no run (step {step_id})")
         cursor = self._write(

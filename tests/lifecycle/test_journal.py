@@ -195,12 +195,6 @@ def test_completed_since_a_run_ignores_earlier_runs(journal: Journal) -> None:
     assert journal.completed(ACCOUNT, ROLE, "drain:us-east-1:config-a", since_run="run-2") is None
 
 
-def test_an_intent_without_a_step_belongs_to_the_latest_run(journal: Journal) -> None:
-    a_step(journal)
-    journal.intent(None, service="iam", operation="X", region="global", params={}, key="k")
-    assert [c["run_id"] for c in journal.unfinished(ACCOUNT, ROLE)] == ["run-1"]
-
-
 def test_a_result_for_an_unknown_call_is_an_error(journal: Journal) -> None:
     with pytest.raises(JournalError, match="no call 42"):
         journal.result(42, ok=True)
