@@ -18,6 +18,7 @@ from lifecycle import exits
 
 if TYPE_CHECKING:
     from lifecycle.decide import PlanOptions
+    from lifecycle.fleet.output import FleetResult
     from lifecycle.journal import Journal
     from lifecycle.log import Format
     from lifecycle.results import RunResult
@@ -412,13 +413,19 @@ def confirm_apply(settings: Settings, target: str, where: str) -> None:
         raise Failure("not confirmed; nothing changed", exits.ERROR)
 
 
-def finish(settings: Settings, result: RunResult) -> None:
+def finish(
+    settings: Settings,
+    result: RunResult | FleetResult,
+    text: Callable[[dict[str, Any]], str] | None = None,
+) -> None:
+    """Print ``result`` (as JSON, or as ``text`` makes it: a run's by default) and exit
+    with its code."""
     from lifecycle import output
 
     document = result.as_dict()
     if settings.output == "json":
         print_json(document)
     else:
-        click.echo(output.run_text(document), nl=False)
+        click.echo((text or output.run_text)(document), nl=False)
     if result.exit_code != exits.OK:
         raise click.exceptions.Exit(result.exit_code)

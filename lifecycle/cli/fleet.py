@@ -17,6 +17,7 @@ from lifecycle.cli.base import (
     configured,
     confirm_apply,
     emit,
+    finish,
     journal_of,
     one_line_errors,
     print_json,
@@ -99,13 +100,7 @@ def _key(settings: Settings, command: str, **more: Any) -> dict[str, Any]:
 def _finish(settings: Settings, result: FleetResult) -> None:
     from lifecycle.fleet import fleet_text
 
-    document = result.as_dict()
-    if settings.output == "json":
-        print_json(document)
-    else:
-        click.echo(fleet_text(document), nl=False)
-    if result.exit_code != exits.OK:
-        raise click.exceptions.Exit(result.exit_code)
+    finish(settings, result, fleet_text)
 
 
 def fleet_status(settings: Settings) -> None:

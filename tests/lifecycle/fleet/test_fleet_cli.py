@@ -65,6 +65,7 @@ def test_the_organization_is_listed_by_ou_nested_ous_included_active_only(
     active = set(org.accounts.values()) - org.closed
     assert set(by_account(everything)) == active | {MANAGEMENT}
     code, workloads = fleet_json(slr, "--accounts", f"org:{org.ous['workloads']}", "status")
+    assert code == exits.OK
     wanted = {org.accounts[f"member-{n}"] for n in range(2, 8)}
     assert set(by_account(workloads)) == wanted
 
