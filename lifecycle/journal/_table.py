@@ -191,7 +191,22 @@ class Table:
                 if pending:
                     raise _Unprocessed(len(pending))
 
-            retrying(POLICY, retry_on=lambda e: isinstance(e, _Unprocessed))(attempt)
+            def logged(state: Any) -> None:
+                get_logger().warning(
+                    "state.retry",
+                    table=self.name,
+                    unprocessed=len(pending),
+                    attempt=state.attempt_number,
+                )
+
+            try:
+                retrying(
+                    POLICY, retry_on=lambda e: isinstance(e, _Unprocessed), before_sleep=logged
+                )(attempt)
+            except _Unprocessed as error:
+                raise JournalError(
+                    f"state table {self.name}: {error} items left unprocessed after retries"
+                ) from None
 
 
 class _Unprocessed(Exception):
