@@ -195,7 +195,7 @@ class Table:
                 get_logger().warning(
                     "state.retry",
                     table=self.name,
-                    unprocessed=len(pending),
+                    unprocessed=int(str(state.outcome.exception())),
                     attempt=state.attempt_number,
                 )
 
