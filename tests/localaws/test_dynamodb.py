@@ -56,3 +56,23 @@ def test_a_cancelled_transaction_leaves_every_item_as_it_was(dynamodb: Any) -> N
 def test_a_transaction_writes_all_its_items(dynamodb: Any) -> None:
     dynamodb.transact_write_items(TransactItems=[put("a", "1"), put("b", "2"), put("old", "3")])
     assert items(dynamodb) == {"a": "1", "b": "2", "old": "3"}
+
+
+@pytest.mark.parametrize("put_it", ["put_item", "transact_write_items"])
+def test_an_item_over_400_kb_is_refused_and_one_under_it_is_kept(
+    dynamodb: Any, put_it: str
+) -> None:
+    def write(sk: str, size: int) -> None:
+        # Several attributes: the limit is on their sum (names and values), not on each one.
+        item = {"pk": {"S": "p"}, "sk": {"S": sk}} | {
+            f"part{n}": {"S": "x" * (size // 4)} for n in range(4)
+        }
+        if put_it == "put_item":
+            dynamodb.put_item(TableName="t", Item=item)
+        else:
+            dynamodb.transact_write_items(TransactItems=[{"Put": {"TableName": "t", "Item": item}}])
+
+    write("small", 390_000)
+    with pytest.raises(ClientError, match="Item size has exceeded the maximum allowed size"):
+        write("big", 420_000)
+    assert set(i["sk"]["S"] for i in dynamodb.scan(TableName="t")["Items"]) == {"old", "small"}
