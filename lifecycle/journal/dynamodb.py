@@ -75,7 +75,8 @@ class DynamoJournal(Journal):
         # What this process wrote: a step's or a call's run is not in its id.
         self._runs: dict[str, tuple[int, Scope]] = {}
         self._steps: dict[int, tuple[str, Scope]] = {}
-        self._calls: dict[int, Scope] = {}
+        # Calls sent and not yet finished: their scope and their intent's item attributes.
+        self._calls: dict[int, tuple[Scope, dict[str, Any]]] = {}
 
     @classmethod
     def connect(
@@ -249,7 +250,7 @@ class DynamoJournal(Journal):
             "created_at": time.time(),
         }
         self._write([call_item(self.table.name, scope, call)], scope)
-        self._calls[call_id] = scope
+        self._calls[call_id] = (scope, call)
         return call_id
 
     def result(
@@ -261,22 +262,21 @@ class DynamoJournal(Journal):
         error: str | None = None,
         attempts: int = 1,
     ) -> None:
-        scope = self._calls.get(call_id)
-        if scope is None:
+        sent = self._calls.get(call_id)
+        if sent is None:
             raise JournalError(f"{self}: no call {call_id}")
+        scope, call = sent
+        finished = {
+            "ok": ok,
+            "response": to_json(response),
+            "error": error,
+            "attempts": attempts,
+            "finished_at": time.time(),
+        }
         self._write(
-            [
-                update(
-                    self.table.name,
-                    role_pk(*scope),
-                    f"call#{call_id:020d}",
-                    ok=ok,
-                    response=to_json(response),
-                    error=error,
-                    attempts=attempts,
-                    finished_at=time.time(),
-                )
-            ],
+            # The whole call again, intent and result: a put, where an update would make
+            # DynamoDB evaluate an update expression for every write of a drain.
+            [call_item(self.table.name, scope, call | finished)],
             scope,
             # Write-behind: no AWS write waits on a result, so it joins the next transaction
             # (a crash before then leaves the intent unfinished, as between call and result).
