@@ -3,8 +3,9 @@
 moto alone (5.2.5) deep-copies a whole table for every action of a ``TransactWriteItems``, to
 roll the table back when an action fails: a transaction costs the table's size times its
 actions, and on a table of a few thousand items (a shared journal after a drain) each one takes
-half a second. Here, as in AWS, a transaction costs what it touches: the rollback keeps copies
-of the touched items only; the outcome is the same, all or nothing.
+half a second. Here, as in AWS, a transaction costs what it touches: the rollback keeps the
+touched items only (a copy where an update changes one in place); the outcome is the same, all
+or nothing. A condition's text is lexed once, not twice per action.
 
 moto also checks an item's 400 KB limit by summing every attribute again as each one is added:
 an item of n attributes costs n² size computations, and a journal's call item (15 attributes)
@@ -38,19 +39,22 @@ class _CopyOutsideTransactions:
 
 
 def _touched(backend: Any, actions: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
-    """(table, hash, range, a copy of the item or None) of every item the actions touch."""
+    """(table, hash, range, the item as it was or None) of every item the actions touch: a
+    copy where an update changes the item in place, else the item itself (a put replaces the
+    item, a delete drops it, a condition check reads it)."""
     from moto.dynamodb.models.dynamo_type import DynamoType
 
     saved = []
     for action in actions:
         try:
-            _, op = next(iter(action.items()))
+            kind, op = next(iter(action.items()))
             table = backend.tables[op["TableName"]]
             attrs = op["Key"] if "Key" in op else op["Item"]
             hash_key = DynamoType(attrs[table.hash_key_attr])
             range_key = DynamoType(attrs[table.range_key_attr]) if table.range_key_attr else None
+            item = table.get_item(hash_key, range_key)
             saved.append(
-                (table, hash_key, range_key, copy.deepcopy(table.get_item(hash_key, range_key)))
+                (table, hash_key, range_key, copy.deepcopy(item) if kind == "Update" else item)
             )
         except Exception:  # a malformed action: moto's own validation answers it
             continue
@@ -83,6 +87,26 @@ def _measured_once(item: Any, hash_key: Any, range_key: Any, attrs: dict[str, An
     dict.update(item.attrs, typed)  # checked above; later updates are checked by moto
 
 
+def _lex_once(parser_type: Any) -> None:
+    """Make moto's condition lexer remember each expression's tokens (plain tuples: later
+    stages build new nodes from them, and names and values are read after lexing): a fenced
+    write's condition is the same text each time, and moto lexed it afresh, twice per action,
+    with a regular expression per token."""
+    from collections import deque
+    from functools import lru_cache
+
+    lex = parser_type._lex_condition_expression
+
+    @lru_cache(maxsize=256)
+    def tokens(expression: str) -> tuple[Any, ...]:
+        return tuple(lex(parser_type(expression, None, None)))
+
+    def lexed(parser: Any) -> Any:
+        return deque(tokens(parser.condition_expression))
+
+    parser_type._lex_condition_expression = lexed
+
+
 #: moto's limit on an item's size (AWS's 400 KB, as measured by moto's authors).
 _MOTO_ITEM_LIMIT = 405_000
 
@@ -91,11 +115,13 @@ def install() -> None:
     """Make moto's ``TransactWriteItems`` keep copies of the touched items only, and its items
     measured once (idempotent)."""
     import moto.dynamodb.models as models
+    from moto.dynamodb import comparisons
     from moto.dynamodb.models.dynamo_type import Item
 
     if isinstance(models.copy, _CopyOutsideTransactions):  # type: ignore[attr-defined]
         return
     Item.__init__ = _measured_once  # type: ignore[method-assign,assignment]
+    _lex_once(comparisons.ConditionExpressionParser)
     whole_table_copies = models.DynamoDBBackend.transact_write_items
 
     def transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> None:

@@ -75,4 +75,26 @@ def test_an_item_over_400_kb_is_refused_and_one_under_it_is_kept(
     write("small", 390_000)
     with pytest.raises(ClientError, match="Item size has exceeded the maximum allowed size"):
         write("big", 420_000)
-    assert set(i["sk"]["S"] for i in dynamodb.scan(TableName="t")["Items"]) == {"old", "small"}
+    assert {i["sk"]["S"] for i in dynamodb.scan(TableName="t")["Items"]} == {"old", "small"}
+
+
+def test_the_same_condition_is_judged_by_each_requests_own_values_and_names(
+    dynamodb: Any,
+) -> None:
+    # The lexer's tokens are kept per expression text; what they compare is each request's.
+    def check(v: str, name: str = "v") -> dict[str, Any]:
+        return {
+            "ConditionCheck": {
+                "TableName": "t",
+                "Key": {"pk": {"S": "p"}, "sk": {"S": "old"}},
+                "ConditionExpression": "#a = :v",
+                "ExpressionAttributeNames": {"#a": name},
+                "ExpressionAttributeValues": {":v": {"N": v}},
+            }
+        }
+
+    dynamodb.transact_write_items(TransactItems=[check("1"), put("a", "1")])
+    for refused in (check("2"), check("1", name="w")):
+        with pytest.raises(ClientError, match="ConditionalCheckFailed"):
+            dynamodb.transact_write_items(TransactItems=[refused, put("b", "2")])
+    assert items(dynamodb) == {"old": "1", "a": "1"}
