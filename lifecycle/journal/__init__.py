@@ -11,6 +11,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 from lifecycle.journal._contract import (
+    CallIntent,
     Journal,
     JournalError,
     Lease,
@@ -21,6 +22,7 @@ from lifecycle.journal._contract import (
 )
 
 __all__ = [
+    "CallIntent",
     "Journal",
     "JournalError",
     "Lease",

@@ -6,6 +6,12 @@ every write it makes about that role is fenced: conditional, in the same atomic 
 lease still being its own and unexpired. A runner that lost its lease (paused, cut off, its
 heartbeat late) gets :class:`LeaseLost` from its next journal write, and since the intent of
 an AWS write is journaled before the write is sent, it sends no further AWS write.
+
+Intents may be stored a few writes ahead, several in one round trip (:meth:`Journal.intents`).
+Before each AWS write the runner also asks :meth:`Journal.still_held`: by this machine's own
+clock, the lease must have been renewed within two thirds of its duration. A runner paused past
+its lease, or cut off from the journal, then sends nothing more, not even a write whose intent
+it stored in time; within its lease no other runner can hold the lock.
 """
 
 from __future__ import annotations
@@ -16,13 +22,14 @@ import os
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 __all__ = [
+    "CallIntent",
     "Journal",
     "JournalError",
     "Lease",
@@ -119,6 +126,23 @@ class Lease:
     version: int = 0
 
 
+@dataclass(frozen=True)
+class CallIntent:
+    """A write call about to be sent, as the journal records it before it is sent."""
+
+    service: str
+    operation: str
+    region: str
+    params: dict[str, Any]
+    #: What the call does to what (``operation:region:name``): how a later run finds it.
+    key: str
+
+
+#: The part of a lease its holder counts on, by its own clock from the start of the last
+#: taking or renewal: the rest allows for a heartbeat that is late and clocks that disagree.
+TRUSTED_PART = 2 / 3
+
+
 class Journal(abc.ABC):
     """Runs, steps, write calls, per-role memory and leases: the contract of every backend.
 
@@ -128,6 +152,8 @@ class Journal(abc.ABC):
     def __init__(self) -> None:
         #: The leases this journal holds, by scope: the writes about a scope it holds are fenced.
         self._held: dict[Scope, Lease] = {}
+        #: Until when (``time.monotonic``) this journal counts on each lease it holds.
+        self._trusted: dict[Scope, float] = {}
         self._held_lock = threading.Lock()
 
     @classmethod
@@ -189,6 +215,21 @@ class Journal(abc.ABC):
         key: str,
     ) -> int:
         """Record a write call about to be sent (durably, before this returns); its call id."""
+
+    def intents(self, step_id: int, calls: Sequence[CallIntent]) -> list[int]:
+        """Record several write calls about to be sent (durably, before this returns; a
+        backend may store them in one round trip); their call ids, in order."""
+        return [
+            self.intent(
+                step_id,
+                service=c.service,
+                operation=c.operation,
+                region=c.region,
+                params=c.params,
+                key=c.key,
+            )
+            for c in calls
+        ]
 
     @abc.abstractmethod
     def result(
@@ -253,25 +294,48 @@ class Journal(abc.ABC):
     def _give_back(self, lease: Lease) -> None:
         """Free the lock if it is still ``lease``'s."""
 
+    @abc.abstractmethod
+    def _lost(self, lease: Lease) -> LeaseLost:
+        """The LeaseLost of ``lease``, naming who holds the lock now."""
+
     def acquire(
         self, account: str, role: str, *, holder: str, lease_seconds: float = 60.0
     ) -> Lease:
         """Take the lock if it is free, expired or already ``holder``'s; else raise LockHeld."""
+        started = time.monotonic()
         taken = self._take(Lease(account, role, holder, 0.0), lease_seconds, renewing=False)
         with self._held_lock:
             self._held[(account, role)] = taken
+            self._trusted[(account, role)] = started + lease_seconds * TRUSTED_PART
         return taken
 
     def renew(self, lease: Lease, lease_seconds: float = 60.0) -> Lease:
         """Extend a lease; raise LockHeld if another holder took it meanwhile."""
-        return self._take(lease, lease_seconds, renewing=True)
+        started = time.monotonic()
+        renewed = self._take(lease, lease_seconds, renewing=True)
+        scope = (lease.account, lease.role)
+        with self._held_lock:
+            held = self._held.get(scope)
+            # The same taking (a renewal keeps the holder and the version): trusted for longer.
+            if held and (held.holder, held.version) == (renewed.holder, renewed.version):
+                self._trusted[scope] = started + lease_seconds * TRUSTED_PART
+        return renewed
 
     def release(self, lease: Lease) -> None:
         """Give the lock back, if it is still ours; this journal's writes are unfenced again."""
         with self._held_lock:
             if self._held.get((lease.account, lease.role)) == lease:
                 del self._held[(lease.account, lease.role)]
+                self._trusted.pop((lease.account, lease.role), None)
         self._give_back(lease)
+
+    def still_held(self, scope: Scope) -> None:
+        """Raise LeaseLost if this journal holds the lease of ``scope`` but, by this machine's
+        clock, can no longer count on it (see the module's docstring); else nothing."""
+        with self._held_lock:
+            lease, until = self._held.get(scope), self._trusted.get(scope)
+        if lease is not None and until is not None and time.monotonic() >= until:
+            raise self._lost(lease)
 
     @contextmanager
     def lease(

@@ -19,13 +19,14 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, ParamSpec, TypeVar
 
 import botocore.exceptions
 
 from lifecycle.journal._commit import GroupCommit
 from lifecycle.journal._contract import (
+    CallIntent,
     Journal,
     JournalError,
     Lease,
@@ -60,6 +61,8 @@ __all__ = ["CHUNK_BYTES", "DynamoJournal", "connect_table", "create_table"]
 
 #: Bytes of memory per item, under DynamoDB's 400 KB item limit with room for the key.
 CHUNK_BYTES = 300_000
+#: Intents stored in one transaction (of DynamoDB's 100 actions; results join it later).
+INTENTS_AT_ONCE = 50
 P = ParamSpec("P")
 T = TypeVar("T")
 
@@ -234,24 +237,36 @@ class DynamoJournal(Journal):
         params: dict[str, Any],
         key: str,
     ) -> int:
+        return self.intents(step_id, [CallIntent(service, operation, region, params, key)])[0]
+
+    def intents(self, step_id: int, calls: Sequence[CallIntent]) -> list[int]:
         run_id, scope = self._steps.get(step_id, (None, None))
         if run_id is None or scope is None:
-            raise JournalError(f"{self}: intent {key!r} belongs to no run (step {step_id})")
-        call_id = self._ids.next()
-        call = {
-            "call_id": call_id,
-            "run_id": run_id,
-            "step_id": step_id,
-            "service": service,
-            "operation": operation,
-            "region": region,
-            "params": to_json(params),
-            "key": key,
-            "created_at": time.time(),
-        }
-        self._write([call_item(self.table.name, scope, call)], scope)
-        self._calls[call_id] = (scope, call)
-        return call_id
+            keys = ", ".join(repr(c.key) for c in calls)
+            raise JournalError(f"{self}: intent {keys} belongs to no run (step {step_id})")
+        made: list[dict[str, Any]] = []
+        for c in calls:
+            call_id = self._ids.next()
+            made.append(
+                {
+                    "call_id": call_id,
+                    "run_id": run_id,
+                    "step_id": step_id,
+                    "service": c.service,
+                    "operation": c.operation,
+                    "region": c.region,
+                    "params": to_json(c.params),
+                    "key": c.key,
+                    "created_at": time.time(),
+                }
+            )
+        # One fenced transaction per INTENTS_AT_ONCE intents, all stored before this returns.
+        for at in range(0, len(made), INTENTS_AT_ONCE):
+            part = made[at : at + INTENTS_AT_ONCE]
+            self._write([call_item(self.table.name, scope, call) for call in part], scope)
+        ids: list[int] = [call["call_id"] for call in made]
+        self._calls.update((i, (scope, call)) for i, call in zip(ids, made, strict=True))
+        return ids
 
     def result(
         self,

@@ -400,6 +400,14 @@ class SqliteJournal(Journal):
             db.commit()
             return new
 
+    def _lost(self, lease: Lease) -> LeaseLost:
+        row = self._all(
+            "SELECT holder, expires_at FROM locks WHERE account = ? AND role = ?",
+            (lease.account, lease.role),
+        )
+        holder, until = (row[0]["holder"], row[0]["expires_at"]) if row else ("", 0.0)
+        return LeaseLost(lease.account, lease.role, holder, until)
+
     def _give_back(self, lease: Lease) -> None:
         with self._locked() as db:
             db.execute(

@@ -22,6 +22,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from lifecycle.journal import (
+    CallIntent,
     Journal,
     JournalError,
     Lease,
@@ -444,6 +445,43 @@ def test_a_holder_writes_while_its_lease_holds_and_unfenced_after_release(
     journal.release(lease)
     journal.remember(ACCOUNT, ROLE, {"a": 2})
     assert journal.memory(ACCOUNT, ROLE) == {"a": 2}
+
+
+def test_a_holder_counts_on_two_thirds_of_its_lease_by_its_own_clock(journal: Journal) -> None:
+    lease = journal.acquire(ACCOUNT, ROLE, holder="host-a:1", lease_seconds=0.6)
+    journal.still_held((ACCOUNT, ROLE))  # just taken
+    time.sleep(0.3)
+    journal.renew(lease, 0.6)  # a heartbeat: counted on afresh
+    time.sleep(0.2)  # past two thirds of the first taking, not of the heartbeat
+    journal.still_held((ACCOUNT, ROLE))
+    time.sleep(0.25)  # past two thirds of a lease since the heartbeat
+    with pytest.raises(LeaseLost, match=f"lease on {ACCOUNT}/{ROLE} lost"):
+        journal.still_held((ACCOUNT, ROLE))
+    journal.still_held((ACCOUNT, "OtherRole"))  # no lease held there: nothing to lose
+
+
+def test_a_lease_given_back_is_no_longer_counted_on(journal: Journal) -> None:
+    journal.release(journal.acquire(ACCOUNT, ROLE, holder="host-a:1", lease_seconds=0.05))
+    time.sleep(0.06)
+    journal.still_held((ACCOUNT, ROLE))  # unfenced again: nothing to lose
+
+
+def test_intents_stored_together_are_each_a_call_of_their_own(journal: Journal) -> None:
+    step = a_step(journal)
+    journal.acquire(ACCOUNT, ROLE, holder="host-a:1")
+    calls = [
+        CallIntent("mediatailor", "PutPlaybackConfiguration", "us-east-1", {"Name": n}, f"k:{n}")
+        for n in ("a", "b", "c")
+    ]
+    ids = journal.intents(step, calls)
+    assert len(set(ids)) == 3
+    journal.result(ids[1], ok=True, response={"Name": "b"})
+    unfinished = journal.unfinished(ACCOUNT, ROLE)
+    assert [(c["call_id"], c["key"], c["params"]) for c in unfinished] == [
+        (ids[0], "k:a", {"Name": "a"}),
+        (ids[2], "k:c", {"Name": "c"}),
+    ]
+    assert journal.completed(ACCOUNT, ROLE, "k:b") == {"Name": "b"}
 
 
 def test_lease_lost_survives_pickling() -> None:
