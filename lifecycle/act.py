@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from itertools import zip_longest
 from typing import Any
@@ -119,7 +120,11 @@ def _send(actor: Actor, effect: Effect, world: Observation, step: StepResult) ->
         done[0] += 1
         actor.run.progress(f"{trigger}: {done[0]}/{len(pairs)} dependents")
 
-    actor.aws.map(send, pairs)
+    journal = actor.aws.journal
+    # Each write's intent is stored before it is sent; several at once, ahead of the writes.
+    window = actor.aws.concurrency
+    with journal.ahead([c for _, c in pairs], window) if journal else nullcontext():
+        actor.aws.map(send, pairs)
     step.detail["dependents"] = len(pairs) - len(gone)
     if not gone:
         return intended

@@ -11,7 +11,7 @@ from __future__ import annotations
 import copy
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager, nullcontext
 from contextvars import copy_context
@@ -37,6 +37,7 @@ from lifecycle.errors import (
 )
 from lifecycle.log import get_logger
 from lifecycle.retry import Deadline, RetryPolicy, retrying
+from lifecycle.workflow import Call
 
 __all__ = [
     "CLIENT_CONFIG",
@@ -86,6 +87,11 @@ class CallRecord:
 
 class WriteJournal(Protocol):
     """Where a write's intent is recorded before it is sent, and its result after."""
+
+    def ahead(self, calls: Sequence[Call], window: int) -> AbstractContextManager[None]:
+        """While the block runs, ``calls``' intents are stored ahead of their writes, at most
+        ``window`` stored and not yet sent."""
+        ...
 
     def before_write(
         self, service: str, operation: str, region: str, params: Mapping[str, Any]

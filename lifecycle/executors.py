@@ -4,47 +4,67 @@ one walk drives either; both fire the step's trigger on the run's machine."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import Any, Protocol
 
 import structlog
 
 from lifecycle import exits
 from lifecycle.act import ACTS, Actor, Run, converge
+from lifecycle.ahead import IntentsAhead
 from lifecycle.aws import CallRecord, Gateway
 from lifecycle.decide import Blocked, derive_state
 from lifecycle.definition import Transition
 from lifecycle.effects import EFFECTS, RUNNING, Acting
 from lifecycle.errors import AwsError
 from lifecycle.intent import Intent
-from lifecycle.journal import Journal
+from lifecycle.journal import CallIntent, Journal
+from lifecycle.journal._contract import Scope
 from lifecycle.log import get_logger
 from lifecycle.observation import Observation, replace
 from lifecycle.results import RunResult, StepResult, StepStatus
+from lifecycle.workflow import Call
 
 __all__ = ["Executor", "Real", "Run", "Simulated", "StepJournal", "failed_deletion"]
 
 
-@dataclass(frozen=True)
 class StepJournal:
-    """One step's write journal: a write's intent before it is sent, its result after."""
+    """One step's write journal: a write's intent before it is sent (stored ahead when the
+    step knows its writes in advance), its result after."""
 
-    journal: Journal
-    step_id: int
+    def __init__(self, journal: Journal, step_id: int, scope: Scope) -> None:
+        self.journal, self.step_id, self.scope = journal, step_id, scope
+        self._ahead: IntentsAhead | None = None
+
+    @contextmanager
+    def ahead(self, calls: Sequence[Call], window: int) -> Iterator[None]:
+        """While the block runs, the intents of ``calls`` are stored ahead of their writes
+        (see :mod:`lifecycle.ahead`); an intent stored for a write never sent gets a result
+        saying so."""
+
+        def store(intents: list[CallIntent]) -> list[int]:
+            return self.journal.intents(self.step_id, intents)
+
+        planned = [_intent(c.service, c.operation, c.region, c.params) for c in calls]
+        self._ahead = IntentsAhead(store, planned, window).start()
+        try:
+            yield
+        finally:
+            ahead, self._ahead = self._ahead, None
+            for token in ahead.close():
+                self.journal.result(token, ok=False, error="not sent", attempts=0)
 
     def before_write(
         self, service: str, operation: str, region: str, params: Mapping[str, Any]
     ) -> int:
-        name = next((str(v) for k, v in params.items() if k.endswith("Name")), "")
-        return self.journal.intent(
-            self.step_id,
-            service=service,
-            operation=operation,
-            region=region,
-            params=dict(params),
-            key=f"{operation}:{region}:{name}",
-        )
+        intent = _intent(service, operation, region, params)
+        token = self._ahead.take(intent) if self._ahead is not None else None
+        if token is None:
+            token = self.journal.intents(self.step_id, [intent])[0]
+        # Right before the write: a lease run out by our own clock sends nothing more.
+        self.journal.still_held(self.scope)
+        return token
 
     def after_write(
         self,
@@ -62,6 +82,11 @@ class StepJournal:
             error=error,
             attempts=attempts,
         )
+
+
+def _intent(service: str, operation: str, region: str, params: Mapping[str, Any]) -> CallIntent:
+    name = next((str(v) for k, v in params.items() if k.endswith("Name")), "")
+    return CallIntent(service, operation, region, dict(params), f"{operation}:{region}:{name}")
 
 
 class Executor(Protocol):
@@ -119,7 +144,8 @@ class Real:
         log = get_logger().bind(transition=trigger)
         structlog.contextvars.bind_contextvars(transition=trigger)
         step_id = run.journal.start_step(result.run_id, transition=trigger, from_state=start)
-        aws = self.aws.with_journal(StepJournal(run.journal, step_id))
+        scope = (run.where.account, run.workflow.role_name)
+        aws = self.aws.with_journal(StepJournal(run.journal, step_id, scope))
         first_call = len(aws.records)
         step = StepResult(trigger, run.label(start), run.label(start), StepStatus.SUCCEEDED)
         log.info("step.start", state=run.label(start))

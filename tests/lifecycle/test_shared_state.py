@@ -264,6 +264,10 @@ def take_over(aws: LocalAWS, table: str, holder: str) -> None:
     )
 
 
+#: The paused runner's lease: short, so that a real pause can outlast it.
+SHORT_LEASE = 1.5
+
+
 def test_a_holder_whose_lease_expired_sends_no_further_write_and_the_new_holder_finishes(
     shared_runner: Any, account: Account, aws: LocalAWS, session: Any, table: str
 ) -> None:
@@ -274,17 +278,21 @@ def test_a_holder_whose_lease_expired_sends_no_further_write_and_the_new_holder_
     def pause_then_lose_the_lease(**_: Any) -> None:
         sent[0] += 1
         if sent[0] == 2:
+            # The pause: past the lease, during which another runner takes the lock over
+            # (and this runner's heartbeat, refused by the new holder's lock, stops).
             take_over(aws, table, "elsewhere:1")
+            time.sleep(SHORT_LEASE)
 
     session.events.register(
         "before-call.mediatailor.ConfigureLogsForPlaybackConfiguration", pause_then_lose_the_lease
     )
-    paused = shared_runner(session, concurrency=1)
+    paused = shared_runner(session, concurrency=1, lease_seconds=SHORT_LEASE)
     record(aws)
     with pytest.raises(LeaseLost, match="held by elsewhere:1"):
         paused.apply("deleted")
-    # The write under way when the lease went was sent (its intent was stored before); its
-    # result, and every intent after it, were refused: no third write.
+    # The write under way when the pause began was sent (its intent was stored before); its
+    # result was refused, and no write after it was sent, though the next one's intent may
+    # have been stored ahead while the lease held: the runner's own clock says it ran out.
     assert len(writes(aws)) == 2
     take_over(aws, table, "")  # the other runner is done and gone
     result = shared_runner().apply("deleted")
@@ -363,5 +371,6 @@ def test_a_lease_lost_while_several_workers_write_stops_them_all_without_hanging
     assert not worker.is_alive(), "the runner hung after losing its lease"
     assert isinstance(outcome[0], LeaseLost)
     # Only writes whose intents were stored while the lease held went out: at most the
-    # four workers' writes under way, never the rest of the drain.
-    assert sent[0] <= 3 + 4
+    # four workers' writes under way and the window of intents stored ahead of them (one
+    # per worker), never the rest of the drain.
+    assert sent[0] <= 3 + 4 + 4
