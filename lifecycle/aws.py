@@ -12,9 +12,7 @@ import copy
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import AbstractContextManager, nullcontext
-from contextvars import copy_context
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
@@ -37,6 +35,7 @@ from lifecycle.errors import (
 )
 from lifecycle.log import get_logger
 from lifecycle.retry import Deadline, RetryPolicy, retrying
+from lifecycle.threads import Threads
 from lifecycle.workflow import Call
 
 __all__ = [
@@ -106,30 +105,6 @@ class WriteJournal(Protocol):
         error: str | None,
         attempts: int,
     ) -> None: ...
-
-
-class _Threads:
-    """One run's worker threads, started as needed and kept between its parallel steps:
-    starting dozens of threads for each scan cost a run more than some of its calls."""
-
-    #: Threads kept at most (a run's scan has one worker per region and kind: 42).
-    KEPT = 64
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._executor: ThreadPoolExecutor | None = None
-
-    def submit(self, fn: Callable[[], None], workers: int) -> Future[None]:
-        """``fn`` on a kept thread, or, past what is kept, on a thread of its own."""
-        if workers > self.KEPT:
-            thread = ThreadPoolExecutor(max_workers=1)
-            done = thread.submit(fn)
-            thread.shutdown(wait=False)
-            return done
-        with self._lock:
-            if self._executor is None:
-                self._executor = ThreadPoolExecutor(self.KEPT, thread_name_prefix="slr")
-            return self._executor.submit(fn)
 
 
 class CallPool(Protocol):
@@ -228,7 +203,7 @@ class Gateway:
         self._log = get_logger()
         self._account: str | None = None
         #: Threads kept for the run's parallel work (a scan, a drain, the scan after it).
-        self._threads = _Threads()
+        self._threads = Threads()
 
     # -- clients ---------------------------------------------------------------------------
 
@@ -413,27 +388,7 @@ class Gateway:
             return self.pool.map(fn, items, workers)
         if workers <= 1:
             return [fn(item) for item in items]
-        context, lock, turns = copy_context(), threading.Lock(), iter(range(len(items)))
-        results: list[Any] = [None] * len(items)
-        errors: list[BaseException | None] = [None] * len(items)
-
-        def work() -> None:
-            while True:
-                with lock:
-                    index = next(turns, None)
-                if index is None:
-                    return
-                try:
-                    results[index] = context.copy().run(fn, items[index])
-                except BaseException as error:  # raised in the caller's thread, below
-                    errors[index] = error
-
-        for done in [self._threads.submit(work, workers) for _ in range(workers)]:
-            done.result()
-        first = next((e for e in errors if e is not None), None)
-        if first is not None:
-            raise first
-        return results
+        return self._threads.map(fn, items, workers)
 
     def throttled_since(self, first: int) -> int:
         """Throttled answers to the calls recorded from index ``first`` on."""
