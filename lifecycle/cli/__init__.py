@@ -6,7 +6,10 @@ Heavy modules (boto3, graphviz, moto) are imported inside the commands that need
 
 from __future__ import annotations
 
+import gc
 import os
+import sys
+from typing import NoReturn
 
 import click
 
@@ -15,7 +18,7 @@ from lifecycle.cli import describe, local, runs, state
 from lifecycle.cli.base import Failure, cli
 from lifecycle.definition import DefinitionError
 
-__all__ = ["cli", "main"]
+__all__ = ["cli", "main", "run"]
 
 #: The modules whose commands join the group when imported.
 COMMANDS = (describe, local, runs, state)
@@ -62,3 +65,15 @@ def main(argv: list[str] | None = None) -> int:
         click.echo("slr: interrupted", err=True)
         return 130
     return code if isinstance(code, int) else exits.OK
+
+
+def run() -> NoReturn:
+    """The ``slr`` command: :func:`main`, then exit without a last garbage collection.
+
+    A finished run leaves boto3's clients and models behind; collecting them at exit cost
+    ``slr apply`` about 0.15 s. Nothing is left to flush by then (logs, output and journal are
+    written and closed by the command), so they are frozen and the process just ends.
+    """
+    code = main()
+    gc.freeze()
+    sys.exit(code)

@@ -1,7 +1,5 @@
 """``python -m lifecycle.cli``: the same as ``slr``."""
 
-import sys
+from lifecycle.cli import run
 
-from lifecycle.cli import main
-
-sys.exit(main())
+run()

@@ -240,13 +240,22 @@ def journal_of(settings: Settings) -> Journal:
     from lifecycle.journal import JournalError, StateUrlError, open_journal
 
     try:
-        return open_journal(
+        journal = open_journal(
             settings.state, profile=settings.profile, endpoint_url=settings.endpoint_url
         )
     except StateUrlError as error:
         raise Failure(str(error), exits.USAGE) from None
     except JournalError as error:
         raise Failure(str(error)) from None
+
+    def close() -> None:
+        try:
+            journal.close()  # what is still queued is written (a shared journal's results)
+        except JournalError as error:
+            raise Failure(str(error)) from None
+
+    click.get_current_context().call_on_close(close)
+    return journal
 
 
 def workflow_of(settings: Settings) -> Workflow:
