@@ -32,7 +32,7 @@ import json
 import os
 import time
 from collections.abc import Callable, Iterable, Sequence
-from functools import cache
+from functools import cache, lru_cache
 from importlib.metadata import version
 from typing import Any
 
@@ -110,14 +110,42 @@ def identify(environ: Environ) -> Call:
     protocol = _protocol(service)
     if protocol is None:
         return Call(service, None, region, _guess_protocol(environ), account)
+    if protocol in _ROUTED_WITHOUT_BODY:
+        route = tuple(str(environ.get(k, "")) for k in _ROUTE)
+        return Call(service, _routed(service, *route), region, protocol, account)
     body = _read_body(environ)
+    return Call(service, _operation(service, environ, body), region, protocol, account)
+
+
+def _operation(service: str, environ: Environ, body: bytes) -> str | None:
     probe = MotoRequest(dict(environ, **{"wsgi.input": io.BytesIO(body)}))
     try:
         operation, _ = get_service_router(service).match(probe)
-        name: str | None = str(operation.name)
+        return str(operation.name)
     except Exception:  # an unrecognised call is still served (and faulted by "*"), unnamed
-        name = None
-    return Call(service, name, region, protocol, account)
+        return None
+
+
+#: Protocols whose operation is named by the method, path, query and target header alone (a
+#: query protocol's is in its body): matched once per route, not on every request.
+_ROUTED_WITHOUT_BODY = frozenset({"json", "rest-json", "rest-xml"})
+_ROUTE = ("REQUEST_METHOD", "PATH_INFO", "QUERY_STRING", "HTTP_X_AMZ_TARGET")
+
+
+@lru_cache(maxsize=4096)
+def _routed(service: str, method: str, path: str, query: str, target: str) -> str | None:
+    environ = {
+        "REQUEST_METHOD": method,
+        "PATH_INFO": path,
+        "QUERY_STRING": query,
+        "wsgi.url_scheme": "http",
+        "SERVER_NAME": "localhost",
+        "SERVER_PORT": "80",
+        "HTTP_HOST": "localhost",
+    }
+    if target:
+        environ["HTTP_X_AMZ_TARGET"] = target
+    return _operation(service, environ, b"")
 
 
 def _disabled_region(environ: Environ) -> Call | None:

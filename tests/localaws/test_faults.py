@@ -317,3 +317,22 @@ def test_a_bad_rate_limit_over_http_is_refused(aws: LocalAWS) -> None:
     )
     assert status == 400
     assert "rate_per_second" in body["error"]
+
+
+def test_a_rest_or_json_operation_is_told_apart_on_every_call(
+    aws: LocalAWS, mediatailor: Any, client: ClientFactory
+) -> None:
+    # Their operations are known from the route alone (kept once per route): still each
+    # call's own, whatever the calls before it.
+    aws.set_faults(
+        [
+            Fault(service="mediatailor", operation="ListChannels", kind="throttle"),
+            Fault(service="dynamodb", operation="ListTables", kind="throttle"),
+        ]
+    )
+    dynamodb = client("dynamodb")
+    for _ in range(2):
+        assert outcome(mediatailor.list_playback_configurations) == ("OK", 200)
+        assert outcome(mediatailor.list_channels)[0] == "ThrottlingException"
+        assert outcome(dynamodb.describe_limits) == ("OK", 200)
+        assert outcome(dynamodb.list_tables)[0] == "ThrottlingException"
