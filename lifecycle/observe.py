@@ -52,8 +52,22 @@ class Observer:
 
     def observe(self, aws: Gateway, intent: Intent) -> Observation:
         """AWS's facts with ``intent`` (the journal's) applied; intent never overrides them."""
-        role = self.role(aws)
-        task = self._task(aws, intent, role)
+        # The role (IAM) and the dependents (the service, region by region) are independent:
+        # looked up at once, a scan takes one round trip less.
+        found: dict[str, Any] = {}
+
+        def role_and_task() -> None:
+            found["role"] = self.role(aws)
+            found["task"] = self._task(aws, intent, found["role"])
+
+        def regions_and_dependents() -> None:
+            found["enabled"], found["skipped"] = self.enabled_regions(aws)
+            found["scan"] = self._scan(aws, found["enabled"])
+
+        aws.map(lambda look: look(), [role_and_task, regions_and_dependents], workers=2)
+        role, task = found["role"], found["task"]
+        enabled, skipped = found["enabled"], found["skipped"]
+        dependents, unscanned, probed = found["scan"]
         if role is not None and (intent.deleted_by_us or _succeeded(task)):
             if intent.deleted_role is not None and role.created == intent.deleted_role:
                 # IAM is eventually consistent: the role we deleted shows for a while.
@@ -61,8 +75,6 @@ class Observer:
                 role = None
             else:  # someone created the role again since
                 intent, task = intent.after_recreation(), None
-        enabled, skipped = self.enabled_regions(aws)
-        dependents, unscanned, probed = self._scan(aws, enabled)
         skipped = {**skipped, **probed}
         if role is None and not intent.deleted_by_us and any(d.active for d in dependents):
             # Something uses the role, so it exists: the service created it a moment ago

@@ -41,12 +41,15 @@ class Threads:
         self._lock = threading.Lock()
         self._tasks: queue.SimpleQueue[Task | None] = queue.SimpleQueue()
         self._started = [0]
+        #: Tasks running now: a map inside a task (a scan beside a role lookup) gets threads
+        #: of its own, never waits for its caller's.
+        self._busy = 0
         # The threads hold the queue, not this object: once it is collected, they end.
         weakref.finalize(self, _stop, self._tasks, self._started)
 
-    def _at_least(self, count: int) -> None:
+    def _at_least(self, idle: int) -> None:
         with self._lock:
-            while self._started[0] < count:
+            while self._started[0] < self._busy + idle:
                 _thread.start_new_thread(_work, (self._tasks,))
                 self._started[0] += 1
 
@@ -59,6 +62,8 @@ class Threads:
         finished = threading.Semaphore(0)
 
         def work() -> None:
+            with self._lock:
+                self._busy += 1
             try:
                 while True:
                     with lock:
@@ -70,6 +75,8 @@ class Threads:
                     except BaseException as error:  # raised in the caller's thread, below
                         errors[index] = error
             finally:
+                with self._lock:
+                    self._busy -= 1
                 finished.release()
 
         self._at_least(workers)
