@@ -64,7 +64,7 @@ class Observer:
             found["enabled"], found["skipped"] = self.enabled_regions(aws)
             found["scan"] = self._scan(aws, found["enabled"])
 
-        aws.map(lambda look: look(), [role_and_task, regions_and_dependents], workers=2)
+        aws.together(role_and_task, regions_and_dependents)
         role, task = found["role"], found["task"]
         enabled, skipped = found["enabled"], found["skipped"]
         dependents, unscanned, probed = found["scan"]
