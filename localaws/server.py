@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import threading
 import time
@@ -80,6 +81,9 @@ def serve(
     )
     if parent_pid is not None:
         threading.Thread(target=_exit_when_orphaned, args=(parent_pid,), daemon=True).start()
+    # What is loaded by now (moto, botocore's models, the plug-ins) stays for the server's
+    # life: out of the collector's sight, a full collection no longer walks it every time.
+    gc.freeze()
     try:
         server.serve_forever()
     except KeyboardInterrupt:
