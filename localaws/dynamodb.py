@@ -16,8 +16,14 @@ once, in one pass; the limit and its error are moto's.
 from __future__ import annotations
 
 import copy
+import json
 import threading
+import time
 from typing import Any
+
+from moto.dynamodb.exceptions import DynamodbException
+
+from localaws import settings
 
 __all__ = ["install"]
 
@@ -111,6 +117,94 @@ def _lex_once(parser_type: Any) -> None:
 _MOTO_ITEM_LIMIT = 405_000
 
 
+class _Conflicts:
+    """The items of the transactions in progress. As in DynamoDB, a put, update or delete of
+    one of them is refused (TransactionConflictException), and another transaction with one
+    of them is cancelled with the reason TransactionConflict."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._held: set[tuple[str, str]] = set()
+
+    @staticmethod
+    def key(table: str, key: dict[str, Any]) -> tuple[str, str]:
+        return table, json.dumps(key, sort_keys=True)
+
+    def take(self, keys: list[tuple[str, str]]) -> None:
+        """Hold ``keys`` for a transaction, or cancel it naming the ones held already."""
+        from moto.dynamodb.exceptions import TransactionCanceledException
+
+        with self._lock:
+            clashes = [k in self._held for k in keys]
+            if any(clashes):
+                raise TransactionCanceledException(
+                    [(_CONFLICT, _ONGOING, None) if c else (None, None, None) for c in clashes]
+                )
+            self._held.update(keys)
+
+    def give_back(self, keys: list[tuple[str, str]]) -> None:
+        with self._lock:
+            self._held.difference_update(keys)
+
+    def check(self, table: str, key: dict[str, Any]) -> None:
+        """Refuse a single write of an item a transaction holds."""
+        with self._lock:
+            if self.key(table, key) in self._held:
+                raise _TransactionConflict()
+
+
+_CONFLICT, _ONGOING = "TransactionConflict", "Transaction is ongoing for the item"
+
+
+class _TransactionConflict(DynamodbException):
+    """DynamoDB's answer to a write of an item that a transaction in progress holds."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "com.amazonaws.dynamodb.v20120810#TransactionConflictException", message=_ONGOING
+        )
+
+
+_conflicts = _Conflicts()
+
+
+def _transaction_keys(backend: Any, actions: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    keys = []
+    for action in actions:
+        try:
+            _, op = next(iter(action.items()))
+            table = backend.tables[op["TableName"]]
+            attrs = op["Key"] if "Key" in op else op["Item"]
+            names = [table.hash_key_attr] + ([table.range_key_attr] if table.range_key_attr else [])
+            keys.append(_conflicts.key(op["TableName"], {n: attrs[n] for n in names}))
+        except Exception:  # a malformed action: moto's own validation answers it
+            continue
+    return keys
+
+
+def _single_write_checked(method: Any, key_of: Any) -> Any:
+    """``method`` (a put, update or delete), refused while a transaction holds its item."""
+
+    def checked(self: Any, table_name: str, *args: Any, **kwargs: Any) -> Any:
+        if not getattr(_transaction, "active", False):  # a transaction's own parts pass
+            table = self.tables.get(table_name)
+            if table is not None:
+                _conflicts.check(table_name, key_of(table, args, kwargs))
+        return method(self, table_name, *args, **kwargs)
+
+    return checked
+
+
+def _key_of_item(table: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> dict[str, Any]:
+    item = args[0] if args else kwargs["item_attrs"]
+    names = [table.hash_key_attr] + ([table.range_key_attr] if table.range_key_attr else [])
+    return {n: item.get(n) for n in names}
+
+
+def _key_given(table: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> dict[str, Any]:
+    return dict(args[0] if args else kwargs["key"])
+
+
 def install() -> None:
     """Make moto's ``TransactWriteItems`` keep copies of the touched items only, and its items
     measured once (idempotent)."""
@@ -125,16 +219,28 @@ def install() -> None:
     whole_table_copies = models.DynamoDBBackend.transact_write_items
 
     def transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> None:
-        saved = _touched(self, transact_items)
-        _transaction.active = True
+        keys = _transaction_keys(self, transact_items)
+        _conflicts.take(keys)
         try:
-            whole_table_copies(self, transact_items)
-        except Exception:
-            _restore(saved)
-            raise
+            saved = _touched(self, transact_items)
+            _transaction.active = True
+            try:
+                whole_table_copies(self, transact_items)
+            except Exception:
+                _restore(saved)
+                raise
+            finally:
+                _transaction.active = False
+            hold = settings.current().dynamodb_transaction_seconds
+            if hold:
+                time.sleep(hold)  # AWS's transaction takes its time; its items stay held
         finally:
-            _transaction.active = False
+            _conflicts.give_back(keys)
 
     # moto's module calls copy.deepcopy(table) once per action; this copy skips tables.
     models.copy = _CopyOutsideTransactions()  # type: ignore[attr-defined,assignment]
     models.DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
+    backend = models.DynamoDBBackend
+    backend.put_item = _single_write_checked(backend.put_item, _key_of_item)  # type: ignore[method-assign]
+    backend.update_item = _single_write_checked(backend.update_item, _key_given)  # type: ignore[method-assign]
+    backend.delete_item = _single_write_checked(backend.delete_item, _key_given)  # type: ignore[method-assign]

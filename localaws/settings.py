@@ -49,6 +49,12 @@ class Settings:
         "MediaTailor's lists answer short and empty pages with a NextToken while more remain "
         "(DynamoDB-style pagination)",
     )
+    dynamodb_transaction_seconds: float = _setting(
+        0.0,
+        "seconds a DynamoDB transaction holds its items beyond its own work; meanwhile a "
+        "write of one of them is refused with TransactionConflictException, another "
+        "transaction with it is cancelled (TransactionConflict), as DynamoDB does",
+    )
     list_omits_log_configuration: bool = _setting(
         False,
         "ListPlaybackConfigurations items carry no LogConfiguration (optional in the model)",

@@ -19,6 +19,7 @@ from typing import Any
 
 import boto3
 import pytest
+from structlog.testing import capture_logs
 
 from lifecycle import exits
 from lifecycle.journal import LeaseLost, open_journal
@@ -374,3 +375,29 @@ def test_a_lease_lost_while_several_workers_write_stops_them_all_without_hanging
     # four workers' writes under way and the window of intents stored ahead of them (one
     # per worker), never the rest of the drain.
     assert sent[0] <= 3 + 4 + 4
+
+
+def test_a_heartbeat_that_meets_a_journal_transaction_is_retried_and_both_land(
+    aws: LocalAWS, first: Slr, table: str
+) -> None:
+    # DynamoDB refuses a write of an item that a transaction in progress holds: a lease
+    # renewal (an update of the lock item) meets every fenced journal write (a condition
+    # check on it). The renewal waits its turn; neither is lost.
+    aws.set_settings(dynamodb_transaction_seconds=0.4)
+    journal = open_journal(f"dynamodb://{table}?region=us-east-1", endpoint_url=aws.endpoint_url)
+    lease = journal.acquire(ACCOUNT, ROLE, holder="host-a:1")
+    writing = threading.Thread(target=journal.remember, args=(ACCOUNT, ROLE, {"drained": ["a"]}))
+    with capture_logs() as logs:
+        writing.start()
+        time.sleep(0.15)  # the fenced write's transaction holds the lock item now
+        renewed = journal.renew(lease, 600)
+        writing.join()
+    conflicts = [
+        e
+        for e in logs
+        if e["event"] == "state.retry" and e["error_code"] == "TransactionConflictException"
+    ]
+    assert conflicts, "the renewal met no transaction: the test proves nothing"
+    assert renewed.expires_at > time.time() + 500
+    assert journal.memory(ACCOUNT, ROLE) == {"drained": ["a"]}
+    journal.close()

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
 
+from localaws import LocalAWS
 from tests.conftest import ClientFactory
 
 
@@ -98,3 +101,30 @@ def test_the_same_condition_is_judged_by_each_requests_own_values_and_names(
         with pytest.raises(ClientError, match="ConditionalCheckFailed"):
             dynamodb.transact_write_items(TransactItems=[refused, put("b", "2")])
     assert items(dynamodb) == {"old": "1", "a": "1"}
+
+
+def test_an_item_a_transaction_holds_refuses_other_writes_until_it_ends(
+    dynamodb: Any, aws: LocalAWS
+) -> None:
+    aws.set_settings(dynamodb_transaction_seconds=0.5)
+    update = {
+        "TableName": "t",
+        "Key": {"pk": {"S": "p"}, "sk": {"S": "old"}},
+        "UpdateExpression": "SET v = :two",
+        "ExpressionAttributeValues": {":two": {"N": "2"}},
+    }
+    holding = threading.Thread(
+        target=dynamodb.transact_write_items, kwargs={"TransactItems": [put("old", "3")]}
+    )
+    holding.start()
+    time.sleep(0.2)  # the transaction holds the item now
+    with pytest.raises(ClientError, match="TransactionConflictException") as refused:
+        dynamodb.update_item(**update)
+    assert "Transaction is ongoing for the item" in str(refused.value)
+    with pytest.raises(ClientError, match="TransactionCanceled") as cancelled:
+        dynamodb.transact_write_items(TransactItems=[put("other", "4"), put("old", "5")])
+    reasons = [r["Code"] for r in cancelled.value.response["CancellationReasons"]]
+    assert reasons == ["None", "TransactionConflict"]
+    holding.join()
+    dynamodb.update_item(**update)  # the transaction is over: its item is free again
+    assert items(dynamodb) == {"old": "2"}
