@@ -43,6 +43,8 @@ def test_python_m_localaws_takes_every_setting_as_an_option() -> None:
             "0",
             "--task-retention-seconds",
             "60",
+            "--dynamodb-transaction-seconds",
+            "0.25",
         ]
     )
     assert settings == {
@@ -50,6 +52,7 @@ def test_python_m_localaws_takes_every_setting_as_an_option() -> None:
         "task_retention_seconds": 60.0,
         "iam_consistency_seconds": 0.0,
         "opt_in_regions_disabled": False,
+        "dynamodb_transaction_seconds": 0.25,
         "short_pages": False,
         "list_omits_log_configuration": True,
     }
@@ -80,6 +83,7 @@ def test_python_m_localaws_refuses_a_bad_value_in_one_line() -> None:
             {
                 "short_pages": False,
                 "opt_in_regions_disabled": False,
+                "dynamodb_transaction_seconds": 0.0,
                 "iam_consistency_seconds": 0.0,
             },
         ),

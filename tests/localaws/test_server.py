@@ -101,6 +101,7 @@ def test_the_session_server_is_as_harsh_as_aws_only_faster(aws: LocalAWS) -> Non
         "task_retention_seconds": 0.5,
         "iam_consistency_seconds": 0.3,
         "opt_in_regions_disabled": True,
+        "dynamodb_transaction_seconds": 0.0,
         "short_pages": True,
         "list_omits_log_configuration": False,
     }
@@ -111,6 +112,7 @@ def test_every_setting_can_be_changed_over_http(aws: LocalAWS) -> None:
         "task_retention_seconds": 9,
         "iam_consistency_seconds": 0,
         "opt_in_regions_disabled": False,
+        "dynamodb_transaction_seconds": 0.0,
         "short_pages": False,
         "list_omits_log_configuration": True,
     }
@@ -164,6 +166,7 @@ def test_a_local_aws_starts_as_harsh_as_aws_by_default() -> None:
         "task_retention_seconds": 5.0,
         "iam_consistency_seconds": 1.0,
         "opt_in_regions_disabled": True,
+        "dynamodb_transaction_seconds": 0.0,
         "short_pages": True,
         "list_omits_log_configuration": False,
     }
