@@ -9,10 +9,10 @@ from typing import Any
 import botocore.session
 import pytest
 from botocore import xform_name
-from botocore.exceptions import ClientError
 
 from localaws.mediatailor import MediaTailorResponse
 from localaws.process import LocalAWS
+from tests.localaws.answers import error_of
 
 ClientFactory = Callable[..., Any]
 
@@ -46,17 +46,6 @@ def create_channel(mediatailor: Any, name: str) -> dict[str, Any]:
         ChannelName=name, Outputs=OUTPUTS, PlaybackMode="LOOP"
     )
     return response
-
-
-def error_of(call: Callable[[], object]) -> tuple[str, int, str]:
-    with pytest.raises(ClientError) as raised:
-        call()
-    response = raised.value.response
-    return (
-        response["Error"]["Code"],
-        response["ResponseMetadata"]["HTTPStatusCode"],
-        response["Error"]["Message"],
-    )
 
 
 @pytest.fixture

@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 from botocore.config import Config
-from botocore.exceptions import ClientError
 
 from localaws import LocalAWS
+from tests.localaws.answers import error_of
 
 ClientFactory = Callable[..., Any]
 
@@ -24,17 +24,6 @@ MEDIATAILOR_OPT_IN = (
     "me-central-1",
 )
 INVALID_TOKEN = "The security token included in the request is invalid"
-
-
-def error_of(call: Callable[[], object]) -> tuple[str, int, str]:
-    with pytest.raises(ClientError) as raised:
-        call()
-    response = raised.value.response
-    return (
-        response["Error"]["Code"],
-        response["ResponseMetadata"]["HTTPStatusCode"],
-        response["Error"]["Message"],
-    )
 
 
 @pytest.fixture

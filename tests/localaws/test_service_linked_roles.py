@@ -7,9 +7,9 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from botocore.exceptions import ClientError
 
 from localaws import LocalAWS
+from tests.localaws.answers import error_of
 
 ClientFactory = Callable[..., Any]
 
@@ -19,17 +19,6 @@ TAKEN = (
     "Service role name AWSServiceRoleForMediaTailor has been taken in this account, "
     "please try a different suffix."
 )
-
-
-def error_of(call: Callable[[], object]) -> tuple[str, int, str]:
-    with pytest.raises(ClientError) as raised:
-        call()
-    response = raised.value.response
-    return (
-        response["Error"]["Code"],
-        response["ResponseMetadata"]["HTTPStatusCode"],
-        response["Error"]["Message"],
-    )
 
 
 def deletion_status(iam: Any, task_id: str) -> dict[str, Any]:
