@@ -1,7 +1,8 @@
 """Sessions and clients for one run, and the one retry layer over them.
 
 botocore is told never to retry (``total_max_attempts=1``): every retry, sleep and give-up is
-decided here, by explicit wire error codes, and logged. Every client refuses, at botocore's
+decided here, by explicit wire error codes, and logged; each client's sends keep to the pace
+AWS's throttling answers set (:mod:`lifecycle.pace`). Every client refuses, at botocore's
 ``before-call`` event, any operation the workflow did not declare, and in a dry run any
 operation it did not declare read-only, whatever the code above it does.
 """
@@ -34,6 +35,7 @@ from lifecycle.errors import (
     throttled,
 )
 from lifecycle.log import get_logger
+from lifecycle.pace import Pace
 from lifecycle.retry import Deadline, RetryPolicy, retrying
 from lifecycle.threads import Threads
 from lifecycle.workflow import Call
@@ -152,12 +154,10 @@ def make_session(
     )
 
 
-#: Every client's settings: botocore never retries (tenacity does), bounded timeouts.
+#: Every client's settings: botocore never retries (tenacity does, at each client's
+#: :class:`Pace`), bounded timeouts.
 CLIENT_CONFIG = botocore.config.Config(
-    # botocore retries nothing (tenacity is the one retry layer), but its adaptive mode still
-    # keeps a client-side token bucket whose rate follows throttling answers (CUBIC): one per
-    # client, so one per service and region of a run, shared by every worker calling there.
-    retries={"total_max_attempts": 1, "mode": "adaptive"},
+    retries={"total_max_attempts": 1, "mode": "standard"},
     connect_timeout=3,
     read_timeout=30,
     max_pool_connections=32,
@@ -198,6 +198,8 @@ class Gateway:
         self._allowed = (read_only if dry_run else declared) | _IDENTITY
         self._writes = declared - read_only
         self._clients: dict[tuple[str, str], Any] = {}
+        #: One send rate per client (service and region), learnt from throttling answers.
+        self._paces: dict[tuple[str, str], Pace] = {}
         self._lock = threading.Lock()
         self.records: list[CallRecord] = []
         self._log = get_logger()
@@ -221,6 +223,7 @@ class Gateway:
                 client.meta.events.register("before-call.*.*", self._refuse_unallowed)
                 install_crash_hook(client)
                 self._clients[key] = client
+                self._paces[key] = Pace()
             return self._clients[key]
 
     def _refuse_unallowed(self, model: Any, **_: Any) -> None:
@@ -262,8 +265,8 @@ class Gateway:
         )
         with self._lock:
             self.records.append(record)
-        client = self.client(service, region)
-        method = getattr(client, xform_name(operation))
+        method = getattr(self.client(service, region), xform_name(operation))
+        pace = self._paces[service, region]
         log = self._log.bind(service=service, operation=operation, region=region)
         journal = self.journal if writes else None
         token = journal.before_write(service, operation, region, params) if journal else None
@@ -286,6 +289,7 @@ class Gateway:
 
         def attempt() -> dict[str, Any]:
             record.attempts += 1
+            ticket = pace.wait(self._sleep)
             started = time.perf_counter()
             try:
                 with self.pool.slot(region) if self.pool else nullcontext():
@@ -293,8 +297,12 @@ class Gateway:
             except Exception as error:
                 record.latency_ms = round((time.perf_counter() - started) * 1000, 1)
                 record.error_code = error_code(error) or type(error).__name__
-                record.throttled += throttled(error)
+                if throttled(error):
+                    record.throttled += 1
+                    if (rate := pace.throttled(ticket)) is not None:
+                        log.info("aws.pace", rate_per_second=round(rate, 2))
                 raise
+            pace.accepted(ticket)
             record.latency_ms = round((time.perf_counter() - started) * 1000, 1)
             record.error_code = None
             log.info(

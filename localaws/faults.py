@@ -28,7 +28,7 @@ import random
 import threading
 import time
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any, Literal, get_args
 from xml.sax.saxutils import escape
@@ -189,7 +189,14 @@ class Outcome:
 class FaultInjector:
     """The faults armed in a running server; thread-safe."""
 
-    def __init__(self, faults: Iterable[Fault] = (), seed: int | None = None) -> None:
+    def __init__(
+        self,
+        faults: Iterable[Fault] = (),
+        seed: int | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        """``clock``: the time rate limits refill by (a simulation's own)."""
+        self._clock = clock
         self._lock = threading.Lock()
         self._random = random.Random(seed)
         self._armed: list[_Armed] = []
@@ -233,7 +240,7 @@ class FaultInjector:
         """
         delay = 0.0
         error: Fault | None = None
-        now = time.monotonic()
+        now = self._clock()
         with self._lock:
             for armed in self._armed:
                 fault = armed.fault

@@ -264,6 +264,39 @@ def test_a_throttled_write_waits_past_its_policy_while_the_deadline_allows(
     assert [e["throttled"] for e in retries] == [1, 2, 3]
 
 
+def test_a_drain_under_a_rate_limit_keeps_to_it_with_one_pace_for_all_its_workers(
+    make_runner: RunnerFactory, account: Account, aws: LocalAWS
+) -> None:
+    for number in range(60):
+        account.configuration("us-east-1", f"live-{number:02d}", 100)
+    aws.set_faults(
+        [
+            Fault(
+                service="mediatailor",
+                region="us-east-1",
+                kind="rate_limit",
+                operation="ConfigureLogsForPlaybackConfiguration",
+                rate_per_second=20,
+                burst=2,
+            )
+        ]
+    )
+    with capture_logs() as logs:
+        drained = make_runner().apply("deleted", step=True)
+    step = drained.steps[0]
+    assert (step.transition, step.status) == ("drain", "succeeded"), step.error
+    assert all(op["outcome"] == "ok" for op in step.operations)
+    # Eight workers each sending as fast as AWS answers would be throttled on most attempts;
+    # with one pace for all of them, the calls in flight when AWS first says no and a few
+    # cuts on the way down to its rate.
+    assert 0 < step.detail["throttled"] <= 20
+    cuts = events(logs, "aws.pace")
+    assert cuts
+    assert {(e["region"], e["service"]) for e in cuts} == {("us-east-1", "mediatailor")}
+    # The pace ends near the limit: within its cut below, not far past it.
+    assert 20 * 0.5 <= cuts[-1]["rate_per_second"] <= 20 * 1.5
+
+
 # -- with the local AWS's harsh defaults (issue 10's "done when") -----------------------------
 
 
