@@ -36,7 +36,7 @@ from lifecycle.errors import (
 )
 from lifecycle.log import get_logger
 from lifecycle.pace import Pace
-from lifecycle.retry import Deadline, RetryPolicy, retrying
+from lifecycle.retry import Deadline, RetryPolicy, retried
 from lifecycle.threads import Threads
 from lifecycle.workflow import Call
 
@@ -315,7 +315,8 @@ class Gateway:
             return response
 
         try:
-            result = retrying(
+            result = retried(
+                attempt,
                 policy,
                 retry_on=retry_on,
                 # Throttling is AWS setting the pace, not failing: wait for it while the
@@ -324,7 +325,7 @@ class Gateway:
                 deadline=self.deadline,
                 before_sleep=before_sleep,
                 sleep=self._sleep,
-            )(attempt)
+            )
         except Refused:
             record.outcome = "refused"
             raise

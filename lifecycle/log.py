@@ -7,6 +7,7 @@ of a run carries it. Secrets never reach a renderer: :func:`redact` runs last bu
 
 from __future__ import annotations
 
+import functools
 import logging
 import sys
 from collections.abc import Mapping, MutableMapping
@@ -25,6 +26,7 @@ _SECRET_KEYS = {"aws_access_key_id", "accesskeyid", "access_key", "token", "x-am
 REDACTED = "[redacted]"
 
 
+@functools.lru_cache(maxsize=4096)  # a run logs the same few dozen keys in every event
 def _is_secret(key: str) -> bool:
     lowered = key.lower()
     return lowered in _SECRET_KEYS or any(part in lowered for part in _SECRET_FRAGMENTS)

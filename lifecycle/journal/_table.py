@@ -15,7 +15,7 @@ from lifecycle.aws import CLIENT_CONFIG, make_session
 from lifecycle.errors import ErrorKind, classify, error_code
 from lifecycle.journal._contract import JournalError
 from lifecycle.log import get_logger
-from lifecycle.retry import RetryPolicy, retrying
+from lifecycle.retry import RetryPolicy, retried, retrying
 
 __all__ = [
     "ACTIONS",
@@ -117,10 +117,9 @@ class Table:
                 error_code=error_code(error) or type(error).__name__,
             )
 
-        result: dict[str, Any] = retrying(POLICY, retry_on=_retryable, before_sleep=before_sleep)(
-            method, **params
+        return retried(
+            lambda: method(**params), POLICY, retry_on=_retryable, before_sleep=before_sleep
         )
-        return result
 
     def error(self, error: BaseException) -> JournalError:
         """One line naming the table and what went wrong."""
@@ -200,9 +199,12 @@ class Table:
                 )
 
             try:
-                retrying(
-                    POLICY, retry_on=lambda e: isinstance(e, _Unprocessed), before_sleep=logged
-                )(attempt)
+                retried(
+                    attempt,
+                    POLICY,
+                    retry_on=lambda e: isinstance(e, _Unprocessed),
+                    before_sleep=logged,
+                )
             except _Unprocessed as error:
                 raise JournalError(
                     f"state table {self.name}: {error} items left unprocessed after retries"

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lifecycle.retry import Deadline, RetryPolicy, retrying
+from lifecycle.retry import Deadline, RetryPolicy, retried, retrying
 
 
 class Boom(Exception):
@@ -368,3 +368,73 @@ def test_describe_summarises_attempts_interval_rate_cap_and_jitter(
     policy: RetryPolicy, text: str
 ) -> None:
     assert policy.describe() == text
+
+
+# -- retried: the first attempt outside tenacity ----------------------------------------------
+
+
+outcomes = st.lists(st.sampled_from(["boom", "refused", "ok"]), min_size=1, max_size=8)
+
+
+def scripted(script: list[str]) -> tuple[Callable[[], str], list[str]]:
+    """A callable that raises or returns as ``script`` says, call by call (then "ok")."""
+    seen: list[str] = []
+
+    def fn() -> str:
+        step = script[len(seen)] if len(seen) < len(script) else "ok"
+        seen.append(step)
+        if step == "boom":
+            raise Boom(len(seen))
+        if step == "refused":
+            raise Refused(step)
+        return f"ok after {len(seen)}"
+
+    return fn, seen
+
+
+def outcome_of(run: Callable[[], str]) -> str:
+    try:
+        return run()
+    except Exception as error:  # the outcome compared, whichever it is
+        return f"{type(error).__name__}: {error}"
+
+
+@settings(max_examples=200)
+@given(script=outcomes, max_attempts=st.integers(0, 5))
+def test_retried_does_what_retrying_does_call_for_call(
+    script: list[str], max_attempts: int
+) -> None:
+    policy = RetryPolicy(0.5, 2.0, max_attempts, jitter="NONE")
+    heard: dict[str, list[tuple[int, float]]] = {"retrying": [], "retried": []}
+    slept: dict[str, list[float]] = {"retrying": [], "retried": []}
+    results: dict[str, str] = {}
+    calls: dict[str, list[str]] = {}
+    for name in ("retrying", "retried"):
+        fn, calls[name] = scripted(script)
+        options: dict[str, Any] = {
+            "retry_on": is_boom,
+            "before_sleep": lambda state, n=name: heard[n].append(
+                (state.attempt_number, state.upcoming_sleep)
+            ),
+            "sleep": slept[name].append,
+        }
+        if name == "retrying":
+            results[name] = outcome_of(lambda o=options, f=fn: retrying(policy, **o)(f))
+        else:
+            results[name] = outcome_of(lambda o=options, f=fn: retried(f, policy, **o))
+    assert results["retried"] == results["retrying"]
+    assert calls["retried"] == calls["retrying"]
+    assert heard["retried"] == heard["retrying"]
+    assert slept["retried"] == slept["retrying"]
+
+
+def test_retried_never_builds_the_retry_layer_for_a_call_that_succeeds(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import lifecycle.retry
+
+    def unwanted(*_: Any, **__: Any) -> Any:
+        raise AssertionError("tenacity's layer built for a call that needed no retry")
+
+    monkeypatch.setattr(lifecycle.retry, "retrying", unwanted)
+    assert retried(lambda: "ok", RetryPolicy(), retry_on=is_boom) == "ok"
