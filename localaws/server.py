@@ -4,28 +4,42 @@ from __future__ import annotations
 
 import gc
 import os
+import sys
 import threading
 import time
 from collections.abc import Sequence
 from importlib.metadata import version
+from typing import Any
 
-from moto.moto_server.werkzeug_app import MotoRequestHandler
-from werkzeug.serving import BaseWSGIServer
-from werkzeug.serving import make_server as make_wsgi_server
+from cheroot.wsgi import Server
 
 from localaws.app import LocalAWSApp
 from localaws.control import CONTROL_PREFIX, ENDPOINT_LINE_PREFIX
 from localaws.faults import Fault
 from localaws.settings import Settings
 
-__all__ = ["make_server", "serve"]
+__all__ = ["KEEP_ALIVE", "THREADS", "make_server", "serve"]
+
+#: Requests served at once (a latency fault holds its thread while it waits, as AWS holds a
+#: request): above anything the benchmarks and tests send at once (a fleet's 64).
+THREADS = 128
+#: Idle connections kept open for their clients' next requests.
+KEEP_ALIVE = 4096
 
 
-class _QuietRequestHandler(MotoRequestHandler):
-    """moto's handler without a log line per request."""
+class _RequestLog:
+    """One line per request on stderr, as werkzeug's server printed."""
 
-    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
-        pass
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        def logged(status: str, headers: Any, exc_info: Any = None) -> Any:
+            line = f'{environ.get("REMOTE_ADDR", "-")} "{environ["REQUEST_METHOD"]} '
+            print(f'{line}{environ.get("PATH_INFO", "")}" {status.split()[0]}', file=sys.stderr)
+            return start_response(status, headers, exc_info)
+
+        return self.app(environ, logged)
 
 
 def make_server(
@@ -35,17 +49,33 @@ def make_server(
     *,
     faults: Sequence[Fault] = (),
     quiet: bool = False,
-) -> BaseWSGIServer:
-    """A threaded HTTP server for the local AWS, bound (``port=0``: a free port), not started.
+) -> Server:
+    """An HTTP server for the local AWS, bound (``port=0``: a free port), not started.
 
     ``settings`` are the start settings (``/_localaws/reset`` restores them); default: AWS's
     harshness, :class:`~localaws.settings.Settings`'s defaults.
+
+    cheroot serves it, as AWS's endpoints do: HTTP/1.1 with connections kept open between a
+    client's requests, a pool of threads rather than one started for each request. moto's
+    own server (werkzeug's) closes every connection after one request; the handshake and
+    the thread cost each request CPU on both sides that AWS's clients never spend (a 21-
+    region scan waited on it).
     """
     app = LocalAWSApp(settings or Settings(), faults)
-    handler = _QuietRequestHandler if quiet else MotoRequestHandler
-    server = make_wsgi_server(host, port, app, threaded=True, request_handler=handler)
+    server = Server(
+        (host, port),
+        app if quiet else _RequestLog(app),
+        numthreads=THREADS,
+        request_queue_size=THREADS,
+        timeout=60,
+        server_name="localaws",
+    )
+    # Every client keeps its connections (cheroot closes all but 10 idle ones by default):
+    # a scan's 21 regions, a fleet's accounts.
+    server.keep_alive_conn_limit = KEEP_ALIVE
+    server.prepare()
     # moto builds URLs to itself (SQS queue URLs, for instance) from MOTO_PORT.
-    os.environ["MOTO_PORT"] = str(server.server_port)
+    os.environ["MOTO_PORT"] = str(server.bind_addr[1])
     return server
 
 
@@ -70,7 +100,7 @@ def serve(
     Prints the endpoint URL and an ``export AWS_ENDPOINT_URL=...`` line for a shell.
     """
     server = make_server(port, settings, host, faults=faults, quiet=quiet)
-    url = f"http://{host}:{server.server_port}"
+    url = f"http://{host}:{server.bind_addr[1]}"
     print(
         f"# Local AWS (moto {version('moto')} + slr-lifecycle plug-ins) listening on {url}\n"
         "# Any credentials work, e.g. AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing\n"
@@ -85,8 +115,8 @@ def serve(
     # life: out of the collector's sight, a full collection no longer walks it every time.
     gc.freeze()
     try:
-        server.serve_forever()
+        server.serve()
     except KeyboardInterrupt:
         pass
     finally:
-        server.server_close()
+        server.stop()
