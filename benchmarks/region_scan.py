@@ -2,7 +2,7 @@
 then both MediaTailor list operations in each of the 21 regions) with 50 ms added to every
 MediaTailor call, against the latency of one such call, both measured in this process.
 
-One call and one scan are timed in turn, 11 times, and the ratio is of their medians. The scan
+One call and one scan are timed in turn, 21 times, and the ratio is of their medians. The scan
 is timed with the runner's clients already made (a first observe makes them):
 making 21 clients and their connections is start-up, paid once per process and counted by
 the overhead target; the notes give a cold ``status()`` too. The sequential baseline is the
@@ -30,7 +30,7 @@ __all__ = ["run"]
 
 LIMIT = 2.5
 LATENCY_MS = 50
-RUNS = 11
+RUNS = 21
 LISTS = ("list_playback_configurations", "list_channels")
 
 
