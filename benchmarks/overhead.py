@@ -27,7 +27,7 @@ from benchmarks.report import Row
 __all__ = ["CHANNELS", "CONFIGURATIONS", "run"]
 
 LIMIT = 1.15
-RUNS = 5
+RUNS = 11
 #: The script's second run mode: a pool as big as the engine's write pool.
 WORKERS = 8
 POLL = "iam:GetServiceLinkedRoleDeletionStatus"
