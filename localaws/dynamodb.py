@@ -44,26 +44,43 @@ class _CopyOutsideTransactions:
         return copy.deepcopy(value, memo)
 
 
-def _touched(backend: Any, actions: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
+def _key_names(table: Any) -> list[str]:
+    return [table.hash_key_attr] + ([table.range_key_attr] if table.range_key_attr else [])
+
+
+def _targets(backend: Any, actions: list[dict[str, Any]]) -> list[tuple[str, str, Any, Any]]:
+    """(kind, table name, table, key attributes) of each action of a transaction, read once
+    for both its conflicts and its rollback; a malformed action is left to moto's own
+    validation."""
+    targets = []
+    for action in actions:
+        try:
+            kind, op = next(iter(action.items()))
+            table = backend.tables[op["TableName"]]
+            attrs = op["Key"] if "Key" in op else op["Item"]
+            targets.append((kind, op["TableName"], table, {n: attrs[n] for n in _key_names(table)}))
+        except Exception:  # a malformed action: moto's own validation answers it
+            continue
+    return targets
+
+
+def _touched(targets: list[tuple[str, str, Any, Any]]) -> list[tuple[Any, ...]]:
     """(table, hash, range, the item as it was or None) of every item the actions touch: a
     copy where an update changes the item in place, else the item itself (a put replaces the
     item, a delete drops it, a condition check reads it)."""
     from moto.dynamodb.models.dynamo_type import DynamoType
 
     saved = []
-    for action in actions:
+    for kind, _, table, key in targets:
         try:
-            kind, op = next(iter(action.items()))
-            table = backend.tables[op["TableName"]]
-            attrs = op["Key"] if "Key" in op else op["Item"]
-            hash_key = DynamoType(attrs[table.hash_key_attr])
-            range_key = DynamoType(attrs[table.range_key_attr]) if table.range_key_attr else None
+            hash_key = DynamoType(key[table.hash_key_attr])
+            range_key = DynamoType(key[table.range_key_attr]) if table.range_key_attr else None
             item = table.get_item(hash_key, range_key)
-            saved.append(
-                (table, hash_key, range_key, copy.deepcopy(item) if kind == "Update" else item)
-            )
-        except Exception:  # a malformed action: moto's own validation answers it
+        except Exception:  # a malformed key: moto's own validation answers it
             continue
+        saved.append(
+            (table, hash_key, range_key, copy.deepcopy(item) if kind == "Update" else item)
+        )
     return saved
 
 
@@ -168,20 +185,6 @@ class _TransactionConflict(DynamodbException):
 _conflicts = _Conflicts()
 
 
-def _transaction_keys(backend: Any, actions: list[dict[str, Any]]) -> list[tuple[str, str]]:
-    keys = []
-    for action in actions:
-        try:
-            _, op = next(iter(action.items()))
-            table = backend.tables[op["TableName"]]
-            attrs = op["Key"] if "Key" in op else op["Item"]
-            names = [table.hash_key_attr] + ([table.range_key_attr] if table.range_key_attr else [])
-            keys.append(_conflicts.key(op["TableName"], {n: attrs[n] for n in names}))
-        except Exception:  # a malformed action: moto's own validation answers it
-            continue
-    return keys
-
-
 def _single_write_checked(method: Any, key_of: Any) -> Any:
     """``method`` (a put, update or delete), refused while a transaction holds its item."""
 
@@ -197,8 +200,7 @@ def _single_write_checked(method: Any, key_of: Any) -> Any:
 
 def _key_of_item(table: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> dict[str, Any]:
     item = args[0] if args else kwargs["item_attrs"]
-    names = [table.hash_key_attr] + ([table.range_key_attr] if table.range_key_attr else [])
-    return {n: item.get(n) for n in names}
+    return {n: item.get(n) for n in _key_names(table)}
 
 
 def _key_given(table: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> dict[str, Any]:
@@ -219,10 +221,11 @@ def install() -> None:
     whole_table_copies = models.DynamoDBBackend.transact_write_items
 
     def transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> None:
-        keys = _transaction_keys(self, transact_items)
+        targets = _targets(self, transact_items)
+        keys = [_conflicts.key(name, key) for _, name, _, key in targets]
         _conflicts.take(keys)
         try:
-            saved = _touched(self, transact_items)
+            saved = _touched(targets)
             _transaction.active = True
             try:
                 whole_table_copies(self, transact_items)
