@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
-import resource
 import sys
 import threading
 from collections import Counter
@@ -116,14 +115,12 @@ def main() -> int:
     # scans on the pool: at most --workers calls in flight in all, as slr's bound.
     with ThreadPoolExecutor(max_workers=ACCOUNTS_AT_ONCE) as starter:
         found = sum(starter.map(lambda a: fleet.account(a, own), accounts))
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(
         json.dumps(
             {
                 "accounts": len(accounts),
                 "dependents": found,
                 "calls": fleet.calls,
-                "rss_peak_mb": peak,
             }
         )
     )

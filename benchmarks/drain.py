@@ -18,19 +18,17 @@ from __future__ import annotations
 import json
 import logging
 import math
-import resource
 import statistics
 import subprocess
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 from typing import Any
 
-from benchmarks.local import Bench, LogSink
+from benchmarks.local import Bench, LogSink, memory_mb
 from benchmarks.report import Row
 
-__all__ = ["child", "drain_in_child", "memory_mb", "run", "seed"]
+__all__ = ["child", "drain_in_child", "run", "seed"]
 
 CONFIGURATIONS = 1000
 LATENCY_MS = 20
@@ -39,17 +37,6 @@ LIMIT = 1.10
 #: Drains (and floors) measured, in turn; the ratio is of their medians.
 ROUNDS = 3
 RSS_LIMIT_MB = 200.0
-
-
-def memory_mb(field: str) -> float:
-    """``VmHWM`` (peak) or ``VmRSS`` (now) of this process, in MB (getrusage as a fallback)."""
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith(f"{field}:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def child(endpoint_url: str, state: str) -> dict[str, Any]:

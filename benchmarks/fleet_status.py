@@ -25,7 +25,7 @@ from typing import Any
 
 import boto3
 
-from benchmarks.local import Bench, slr_argv
+from benchmarks.local import Bench, memory_mb, slr_argv
 from benchmarks.report import Row
 from localaws import Fault
 from localaws.seed import Account
@@ -81,7 +81,7 @@ def _timed(argv: list[str], state: Path) -> tuple[float, float, str]:
         while process.poll() is None:
             # A high-water mark: the last reading before the exit is the peak, but for the
             # last tenth of a second.
-            peak = max(peak, _high_water_mb(process.pid))
+            peak = max(peak, memory_mb("VmHWM", process.pid))
             time.sleep(0.1)
         elapsed = time.perf_counter() - started
         out.seek(0)
@@ -89,16 +89,6 @@ def _timed(argv: list[str], state: Path) -> tuple[float, float, str]:
     if process.returncode not in (0, 2):
         raise RuntimeError(f"{argv[:3]} exited {process.returncode}: {stdout[-2000:]}")
     return elapsed, peak, stdout
-
-
-def _high_water_mb(pid: int) -> float:
-    """``VmHWM`` of a running process, in MB (0 once it is gone)."""
-    try:
-        status = Path(f"/proc/{pid}/status").read_text()
-    except OSError:
-        return 0.0
-    line = next((line for line in status.splitlines() if line.startswith("VmHWM:")), None)
-    return int(line.split()[1]) / 1024 if line else 0.0
 
 
 def run(bench: Bench) -> list[Row]:

@@ -34,9 +34,27 @@ __all__ = [
     "compile_bytecode",
     "isolate_environment",
     "median_seconds",
+    "memory_mb",
     "operation_of",
     "slr_argv",
 ]
+
+
+def memory_mb(field: str, pid: int | str = "self") -> float:
+    """``VmHWM`` (peak) or ``VmRSS`` (now) of a process (this one by default), in MB; for
+    this process getrusage where there is no ``/proc``, for another 0 once it is gone."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith(f"{field}:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    if pid != "self":
+        return 0.0
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
 
 #: Where the local AWS writes moto's recording (its MOTO_RECORDER_FILEPATH).
 _RECORDING = "moto_recording.jsonl"

@@ -17,8 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from benchmarks.drain import memory_mb
-from benchmarks.local import Bench, LogSink
+from benchmarks.local import Bench, LogSink, memory_mb
 from benchmarks.report import Row
 
 __all__ = ["child", "run"]
