@@ -10,6 +10,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable
+from http.client import HTTPConnection
 from typing import Any
 
 import pytest
@@ -42,6 +43,25 @@ def configurations(mediatailor: Any) -> list[str]:
     """Every playback configuration's name, following NextToken (pages may be short)."""
     pages = mediatailor.get_paginator("list_playback_configurations").paginate()
     return [item["Name"] for page in pages for item in page["Items"]]
+
+
+def test_a_connection_serves_request_after_request_as_awss_endpoints_do(aws: LocalAWS) -> None:
+    connection = HTTPConnection("127.0.0.1", aws.port, timeout=10)
+    answers = []
+    sockets = []
+    # The second request carries a body the server never reads: it must not spoil the third.
+    for body in (None, b"x" * 5000, None):
+        connection.request("GET", "/_localaws/health", body=body)
+        response = connection.getresponse()
+        answers.append((response.status, response.getheader("Connection"), response.read()))
+        sockets.append(connection.sock)
+    connection.close()
+    assert [(status, closing) for status, closing, _ in answers] == [(200, None)] * 3
+    assert all(json.loads(body)["status"] == "ok" for _, _, body in answers)
+    # http.client opens a new connection when the server closed the last one: it did not.
+    assert sockets[0] is not None
+    assert sockets[1] is sockets[0]
+    assert sockets[2] is sockets[0]
 
 
 def test_reset_empties_every_service(aws: LocalAWS, client: ClientFactory) -> None:
