@@ -65,7 +65,7 @@ def _search(
     missing: list[str] = []
     while queue:
         here, path = queue.popleft()
-        if derive_state(here) == goal:
+        if definition.reached(derive_state(here), goal):
             return path, missing
         for transition in definition.outgoing(derive_state(here)):
             if not transition.planned or (transition.only_to_target and transition.dest != goal):
@@ -122,7 +122,7 @@ def next_transition(
     state = derive_state(world)
     definition = workflow.definition
     goal = definition.state(target).id
-    if state == goal:
+    if definition.reached(state, goal):
         return None
     for transition in definition.outgoing(state):
         # An outcome AWS decided (a failed deletion task) is recorded before anything else.

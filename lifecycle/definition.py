@@ -19,7 +19,11 @@ __all__ = [
     "Guard",
     "State",
     "Transition",
+    "When",
 ]
+
+#: When a guard is judged: on the world a transition starts from, or on the one it leaves.
+When = Literal["before", "after"]
 
 
 class DefinitionError(ValueError):
@@ -42,6 +46,9 @@ class State:
     final: bool = False
     #: A state users may ask to walk to (``--target``).
     target: bool = True
+    #: Targets already reached in this state, beside itself: where no role exists, a
+    #: decommission has nothing left to do (``absent`` meets ``deletable`` and ``deleted``).
+    meets: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -52,7 +59,7 @@ class Guard:
     meaning: str = ""
     #: ``after``: judged on the world the transition's action leaves (verify's rescan, the
     #: deletion task's outcome); ``before``: a precondition, judged on the world it starts from.
-    when: Literal["before", "after"] = "after"
+    when: When = "after"
 
 
 @dataclass(frozen=True)
@@ -111,6 +118,12 @@ class Definition:
                 return transition
         known = ", ".join(t.trigger for t in self.transitions)
         raise KeyError(f"unknown transition {trigger!r} (known: {known})")
+
+    def reached(self, state: str, target: str) -> bool:
+        """Whether ``target`` holds in ``state`` (ids or labels): it is the state, or one
+        the state meets."""
+        here, goal = self.state(state), self.state(target)
+        return here.id == goal.id or goal.id in here.meets
 
     @property
     def initial(self) -> State:
@@ -179,6 +192,13 @@ def _validate_states(definition: Definition) -> None:
         )
     if not definition.finals:
         raise DefinitionError(f"definition {definition.name!r} has no final state")
+    for state in definition.states:
+        for met in state.meets:
+            found = definition._by_id.get(met)
+            if found is None or not found.target or met == state.id:
+                raise DefinitionError(
+                    f"state {state.id!r} meets {met!r}, which is not another target state"
+                )
 
 
 def _validate_transition(definition: Definition, transition: Transition) -> None:
@@ -228,13 +248,15 @@ def _validate_reachability(definition: Definition) -> None:
 LIFECYCLE = Definition(
     name="service-linked-role",
     states=(
-        State("ABSENT", "absent", "no such role", initial=True, target=False),
+        State("ABSENT", "absent", "no such role", initial=True, target=False,
+              meets=("DELETABLE", "DELETED")),
         State("CREATED", "created", "role exists, nothing uses it, no decommission under way"),
         State("IN_USE", "in-use", "role exists and at least one dependent uses it"),
         State("DRAINING", "draining", "decommission started: dependents being deactivated",
               target=False),
         State("DELETABLE", "deletable", "full scan found no active dependent; deletion intended"),
-        State("DELETED", "deleted", "the deletion task succeeded; the role is gone", final=True),
+        State("DELETED", "deleted", "the deletion task succeeded; the role is gone", final=True,
+              meets=("DELETABLE",)),
     ),
     guards=(
         Guard("nothing_active", "a full scan of every region found no active dependent"),

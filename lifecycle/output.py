@@ -127,32 +127,10 @@ def run_text(document: dict[str, Any]) -> str:
     lines = [
         f"{verb}: {document['start_state']} -> {document['target']} (run {document['run_id']})"
     ]
+    if not document["steps"] and not document.get("error"):
+        lines.append(_nothing_to_do(document["final_state"], document["target"]))
     for number, step in enumerate(document["steps"], 1):
-        if step["transition"] is None and step["status"] == "noop":
-            lines.append(f"  nothing to do: already {step['to']}")
-            continue
-        # A step outside the lifecycle (the role's description converged) names what it did.
-        what = step["transition"] or f"converge {step['detail'].get('converged', 'role')}"
-        lines.append(f"  {number}. {what}: {step['from']} -> {step['to']}  [{step['status']}]")
-        shown = [op for op in step["operations"] if op.get("access") == "write"]
-        for op in shown:
-            lines.append(f"       {_operation(op)}")
-        reads = len(step["operations"]) - len(shown)
-        if reads:
-            lines.append(f"       + {reads} read{'s' if reads > 1 else ''}")
-        if step.get("error"):
-            lines.append(f"       ! {step['error']}")
-        detail = step.get("detail", {})
-        for name, notes in sorted(detail.get("notes", {}).items()):
-            lines += [f"       note: {name}: {note}" for note in notes]
-        for name in detail.get("gone", ()):
-            lines.append(f"       gone: {name} (deleted since it was scanned; dropped)")
-        usage = detail.get("usage")
-        if usage:
-            for entry in usage:
-                lines.append(
-                    f"       still used in {entry['region']}: {', '.join(entry['resources'])}"
-                )
+        lines += _step_lines(number, step, document["target"])
     skipped = skipped_line(document.get("skipped_regions"))
     if skipped:
         lines.append(f"skipped regions: {skipped}")
@@ -160,6 +138,37 @@ def run_text(document: dict[str, Any]) -> str:
     if document.get("error"):
         lines.append(f"error: {document['error']}")
     return "\n".join(lines) + "\n"
+
+
+def _step_lines(number: int, step: dict[str, Any], target: str) -> list[str]:
+    if step["transition"] is None and step["status"] == "noop":
+        return [_nothing_to_do(step["to"], target)]
+    # A step outside the lifecycle (the role's description converged) names what it did.
+    what = step["transition"] or f"converge {step['detail'].get('converged', 'role')}"
+    lines = [f"  {number}. {what}: {step['from']} -> {step['to']}  [{step['status']}]"]
+    shown = [op for op in step["operations"] if op.get("access") == "write"]
+    for op in shown:
+        lines.append(f"       {_operation(op)}")
+    reads = len(step["operations"]) - len(shown)
+    if reads:
+        lines.append(f"       + {reads} read{'s' if reads > 1 else ''}")
+    if step.get("error"):
+        lines.append(f"       ! {step['error']}")
+    detail = step.get("detail", {})
+    for name, notes in sorted(detail.get("notes", {}).items()):
+        lines += [f"       note: {name}: {note}" for note in notes]
+    for name in detail.get("gone", ()):
+        lines.append(f"       gone: {name} (deleted since it was scanned; dropped)")
+    for entry in detail.get("usage") or ():
+        lines.append(f"       still used in {entry['region']}: {', '.join(entry['resources'])}")
+    return lines
+
+
+def _nothing_to_do(state: str, target: str) -> str:
+    if state == target:
+        return f"  nothing to do: already {state}"
+    # A state that meets the target (no role: nothing left to delete).
+    return f"  nothing to do: {state}, so {target} already holds"
 
 
 def _when(epoch: float | None) -> str:

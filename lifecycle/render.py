@@ -60,6 +60,8 @@ class Node:
     initial: bool
     final: bool
     highlighted: bool
+    #: Labels of the targets already reached here, beside itself (``State.meets``).
+    meets: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -111,7 +113,15 @@ def extract(workflow: Workflow, highlight: Highlight | None = None) -> Diagram:
     marked_state = definition.state(highlight.state).id if highlight else None
     marked_edges = _path_edges(workflow, highlight) if highlight else set()
     nodes = tuple(
-        Node(s.id, s.label, s.initial, s.final, s.id == marked_state) for s in definition.states
+        Node(
+            s.id,
+            s.label,
+            s.initial,
+            s.final,
+            s.id == marked_state,
+            tuple(definition.state(met).label for met in s.meets),
+        )
+        for s in definition.states
     )
     edges = []
     for transition in definition.transitions:
@@ -162,7 +172,8 @@ def _digraph(diagram: Diagram) -> object:
                 "fillcolor": _HIGHLIGHT_FILL,
                 "color": _HIGHLIGHT,
             }
-        graph.node(node.id, label=node.label, **attrs)
+        label = node.label + (f"\nmeets {', '.join(node.meets)}" if node.meets else "")
+        graph.node(node.id, label=label, **attrs)
         if node.initial:
             graph.edge("__start__", node.id)
     for edge in diagram.edges:
@@ -197,6 +208,11 @@ def to_mermaid(diagram: Diagram) -> str:
     lines += [f"    [*] --> {node.id}" for node in diagram.nodes if node.initial]
     lines += [f"    {e.source} --> {e.dest}: {e.title}" for e in diagram.edges]
     lines += [f"    {node.id} --> [*]" for node in diagram.nodes if node.final]
+    lines += [
+        f"    note left of {node.id}: meets {', '.join(node.meets)}"
+        for node in diagram.nodes
+        if node.meets
+    ]
     marked = [node.id for node in diagram.nodes if node.highlighted]
     if marked:
         lines.append(
@@ -239,6 +255,13 @@ def to_markdown(diagram: Diagram) -> str:
     path = [e for e in diagram.edges if e.highlighted]
     if path:
         rows.append(f"{diagram.path_caption}: {_path_text(path)}.")
+    meets = [f"{node.label} meets {', '.join(node.meets)}" for node in diagram.nodes if node.meets]
+    if meets:
+        rows += [
+            "",
+            f"Already reached, with nothing to send: {'; '.join(meets)} (no role is left to "
+            "delete, so a decommission never creates one).",
+        ]
     rows += ["", "`R` reads, `W` writes: a dry run refuses every `W` operation."]
     return "\n".join(rows) + "\n"
 

@@ -349,7 +349,7 @@ class Runner:
             if step:
                 break
         result.final_state = self._label(derive_state(world))
-        reached = derive_state(world) == goal
+        reached = self.workflow.definition.reached(derive_state(world), goal)
         if result.exit_code == exits.OK and (
             not reached or (result.dry_run and result.steps and result.command == "plan")
         ):
@@ -362,7 +362,7 @@ class Runner:
         role = self.workflow.role_name
         if world is None:
             return
-        if derive_state(world) == goal:
+        if self.workflow.definition.reached(derive_state(world), goal):
             self.journal.forget(account, role, SIMULATED_WORLD)
         else:
             self.journal.remember(account, role, {"world": world.as_dict()}, SIMULATED_WORLD)

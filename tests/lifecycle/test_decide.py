@@ -219,7 +219,28 @@ def test_walking_toward_a_target_reaches_it_within_8_steps_or_is_blocked(
     except Blocked:
         return
     end = steps[-1][1] if steps else start
-    assert state_label(end) == target
+    assert WORKFLOW.definition.reached(derive_state(end), target)
+
+
+@settings(max_examples=200)
+@given(observations(), st.sampled_from(["deletable", "deleted"]))
+def test_no_way_to_a_decommission_target_creates_the_role(start: Observation, target: str) -> None:
+    # A decommission never creates: where no role exists, its targets already hold.
+    try:
+        way = path_to(WORKFLOW, start, target, options_for(start, target))
+    except Blocked:
+        return
+    assert way is None or "create" not in [t.trigger for t in way]
+
+
+@pytest.mark.parametrize("target", ["deletable", "deleted"])
+@pytest.mark.parametrize("gone", [{}, {"deleted_by_us": True}], ids=["absent", "deleted"])
+def test_where_no_role_exists_a_decommission_has_nothing_to_do(
+    target: str, gone: dict[str, bool]
+) -> None:
+    nothing = Observation(role=None, scanned_regions=REGIONS, **gone)
+    assert path_to(WORKFLOW, nothing, target, NONE) == ()
+    assert next_transition(WORKFLOW, nothing, target, NONE) is None
 
 
 @settings(max_examples=100)

@@ -50,6 +50,23 @@ def test_exactly_one_initial_state(initials: tuple[str, ...]) -> None:
         build(states)
 
 
+@pytest.mark.parametrize("met", ["Z", "A", "C"], ids=["unknown", "itself", "not-a-target"])
+def test_a_state_meets_only_other_target_states(met: str) -> None:
+    untargeted = dataclasses.replace(C, target=False)
+    meeting = dataclasses.replace(A, meets=(met,))
+    with pytest.raises(DefinitionError, match=f"state 'A' meets '{met}'"):
+        build((meeting, B, untargeted))
+
+
+def test_where_no_role_exists_the_decommission_targets_already_hold() -> None:
+    assert LIFECYCLE.reached("absent", "deleted")
+    assert LIFECYCLE.reached("absent", "deletable")
+    assert LIFECYCLE.reached("deleted", "deletable")
+    assert not LIFECYCLE.reached("absent", "created")
+    assert not LIFECYCLE.reached("deleted", "in-use")
+    assert not LIFECYCLE.reached("created", "deletable")
+
+
 def test_every_state_reachable() -> None:
     orphan = State("D", "d", final=True)
     with pytest.raises(DefinitionError, match="state 'D' is not reachable"):
