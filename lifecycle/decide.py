@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import deque
 
-from lifecycle.definition import Definition, Transition
+from lifecycle.definition import Definition, Guard, Transition, When
 from lifecycle.effects import EFFECTS, RUNNING, Blocked, Effect, PlanOptions, Where
 from lifecycle.guards import GUARDS
 from lifecycle.observation import Observation
@@ -83,6 +83,11 @@ def _search(
             except Blocked as blocked:
                 missing.append(str(blocked))
                 continue
+            if _unmet(definition, transition, after, "after"):
+                # What its action leaves is known now (an unscanned region stays unscanned):
+                # a way through a guard that will not hold never starts.
+                missing.append(f"{transition.trigger}: {effect.blocked(after)}")
+                continue
             state = derive_state(after)
             if state not in seen:
                 seen.add(state)
@@ -90,14 +95,24 @@ def _search(
     return None, missing
 
 
-def _unmet_before(definition: Definition, transition: Transition, world: Observation) -> str | None:
-    """The first of ``transition``'s guards that can be judged before it acts (``before``) and
-    does not hold in ``world``, as what is missing."""
+def _unmet(
+    definition: Definition, transition: Transition, world: Observation, when: When
+) -> Guard | None:
+    """The first of ``transition``'s guards judged ``when`` (before it acts, or on the world
+    it leaves) that does not hold in ``world``."""
     for guard in definition.guards:
-        judged = guard.name in transition.guards and guard.when == "before"
-        if judged and not GUARDS[guard.name](world):
-            return f"{transition.trigger}: guard {guard.name} does not hold ({guard.meaning})"
+        if guard.name in transition.guards and guard.when == when and not GUARDS[guard.name](world):
+            return guard
     return None
+
+
+def _unmet_before(definition: Definition, transition: Transition, world: Observation) -> str | None:
+    """What is missing to take ``transition`` from ``world``: its first unmet ``before``
+    guard, as one line."""
+    guard = _unmet(definition, transition, world, "before")
+    if guard is None:
+        return None
+    return f"{transition.trigger}: guard {guard.name} does not hold ({guard.meaning})"
 
 
 def path_to(

@@ -148,6 +148,44 @@ def test_a_second_apply_exits_0_and_sends_no_write(
     assert writes(aws) == []
 
 
+@pytest.mark.parametrize("target", ["deleted", "deletable"])
+def test_a_decommission_where_the_role_is_absent_has_nothing_to_do(
+    slr: Slr, aws: LocalAWS, target: str
+) -> None:
+    record(aws)
+    code, plan = slr.json("plan", "--target", target)
+    assert (code, plan["steps"], plan["final_state"]) == (exits.OK, [], "absent")
+    code, applied = slr.json("apply", "--target", target, "--yes")
+    assert (code, applied["final_state"]) == (exits.OK, "absent")
+    assert writes(aws) == []
+
+
+def test_an_unreadable_region_stops_a_decommission_before_any_write(
+    slr: Slr, account: Account, aws: LocalAWS
+) -> None:
+    in_use(account)
+    aws.set_faults(
+        [
+            Fault(
+                service="mediatailor",
+                region="eu-west-1",
+                kind="error",
+                error_code="UnrecognizedClientException",
+                http_status=403,
+                message="The security token included in the request is invalid.",
+            )
+        ]
+    )
+    record(aws)
+    for command in (("plan",), ("apply", "--yes")):
+        done = slr(*command, "--target", "deleted")
+        assert done.returncode == exits.USAGE, done.stderr
+        line = one_line_error(done)
+        assert "eu-west-1 (not enabled for this account (UnrecognizedClientException))" in line
+    assert writes(aws) == []
+    assert account.configurations("us-east-1")["east-live"]["PercentEnabled"] == 100
+
+
 def test_apply_step_walks_one_transition_per_call(slr: Slr, account: Account) -> None:
     in_use(account)
     seen = []
