@@ -222,7 +222,10 @@ class LocalAWSApp:
 
     def reset(self) -> None:
         """moto's state emptied, faults cleared, settings back to their start values."""
+        from localaws.iam import forget_stopped_users
+
         moto_api_backend.reset()
+        forget_stopped_users()
         self.faults.clear()
         settings.use(self.start_settings)
         moto_settings.INITIAL_NO_AUTH_ACTION_COUNT = self.start_no_auth_count

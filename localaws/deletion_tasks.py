@@ -1,7 +1,9 @@
 """Service-linked role deletion tasks, as IAM keeps them: asynchronous, then forgotten.
 
 moto alone deletes on DeleteServiceLinkedRole at once and keeps no task. Here, as in AWS, a
-task reads ``NOT_STARTED``, ``IN_PROGRESS``, then ``SUCCEEDED`` or ``FAILED``; IAM forgets a
+new task is unknown to its status call for a moment (``task_visibility_seconds``;
+ekristen/aws-nuke#639), then reads ``NOT_STARTED``, ``IN_PROGRESS``, then ``SUCCEEDED`` or
+``FAILED``; IAM forgets a
 finished task after a while (``task_retention_seconds``; gruntwork-io/cloud-nuke#1143), and
 its status call then answers ``NoSuchEntity`` like an unknown id.
 """
@@ -30,6 +32,8 @@ class DeletionTask:
     started: float
     #: seconds the task runs (the timing when it started)
     duration: float
+    #: seconds after ``started`` before IAM shows the task at all
+    hidden: float = 0.0
     #: ``SUCCEEDED`` or ``FAILED`` once completed, else None
     outcome: str | None = None
     #: ``Reason`` of a FAILED task: ``{"Reason": str, "RoleUsageList": [...]}``
@@ -39,6 +43,10 @@ class DeletionTask:
     def finished(self) -> float:
         """When the task completes (or completed), on the monotonic clock."""
         return self.started + self.duration
+
+    def is_visible(self, now: float) -> bool:
+        """IAM shows a new task only after a while (its status call answers NoSuchEntity)."""
+        return now >= self.started + self.hidden
 
     def is_due(self, now: float) -> bool:
         return self.outcome is None and now >= self.finished

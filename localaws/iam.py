@@ -13,7 +13,10 @@ with ``EntityAlreadyExists``, lets ``DeleteRole`` remove a service-linked role a
   ``UnmodifiableEntity``;
 - ``DeleteServiceLinkedRole`` starts an asynchronous deletion task (the same id while one
   runs) that reads ``NOT_STARTED``, ``IN_PROGRESS``, then ``SUCCEEDED`` (the role is gone) or
-  ``FAILED`` with a ``RoleUsageList`` when a registered service still uses the role; a
+  ``FAILED`` with a ``RoleUsageList`` when a registered service still uses the role, or
+  stopped using it less than ``usage_lag_seconds`` before (MediaTailor's guide: the deletion
+  "might fail ... wait for a few minutes and try the operation again"); a new task is unknown
+  to its status call for ``task_visibility_seconds`` (ekristen/aws-nuke#639); a
   finished task is forgotten ``task_retention_seconds`` after it finished, and its status
   call then answers ``NoSuchEntity`` as for an unknown id (gruntwork-io/cloud-nuke#1143);
 - GetRole and ListRoles are eventually consistent (:mod:`localaws.consistency`);
@@ -72,8 +75,10 @@ __all__ = [
     "ServiceLinkedRole",
     "advance_deletion_tasks",
     "ensure_service_linked_role",
+    "forget_stopped_users",
     "install",
     "register_role_user",
+    "role_user_stopped",
     "service_linked_role_name",
     "world_lock",
 ]
@@ -91,6 +96,33 @@ _role_users: dict[str, RoleUsage] = {}
 def register_role_user(principal: str, usage: RoleUsage) -> None:
     """Let a service's backend report which of its resources use its service-linked role."""
     _role_users[principal] = usage
+
+
+#: (account, principal) -> {resource ARN: (region, when it stopped using the role)}.
+_stopped: dict[tuple[str, str], dict[str, tuple[str, float]]] = {}
+
+
+def role_user_stopped(account_id: str, principal: str, region: str, arn: str) -> None:
+    """A service's resource stopped using the role (turned off or deleted): for
+    ``usage_lag_seconds`` more, a deletion task still finds it using the role, as AWS's do."""
+    with world_lock:
+        _stopped.setdefault((account_id, principal), {})[arn] = (region, time.monotonic())
+
+
+def forget_stopped_users() -> None:
+    """Forget when resources stopped using roles (the local AWS was reset)."""
+    with world_lock:
+        _stopped.clear()
+
+
+def _lagging(account_id: str, principal: str, at: float) -> dict[str, list[str]]:
+    """{region: [ARN, ...]} of resources that stopped less than the lag before ``at``."""
+    lag = settings.current().usage_lag_seconds
+    found: dict[str, list[str]] = {}
+    for arn, (region, when) in _stopped.get((account_id, principal), {}).items():
+        if at - when < lag:
+            found.setdefault(region, []).append(arn)
+    return found
 
 
 class UnmodifiableEntity(IAMException):
@@ -270,6 +302,7 @@ class RealisticIAMBackend(IAMBackend):
                 principal=principal,
                 started=time.monotonic(),
                 duration=settings.current().deletion_seconds,
+                hidden=settings.current().task_visibility_seconds,
             )
             return task_id
 
@@ -278,7 +311,7 @@ class RealisticIAMBackend(IAMBackend):
         with world_lock:
             self.advance_deletion_tasks()
             task = self.deletion_tasks.get(task_id)
-            if task is None:
+            if task is None or not task.is_visible(time.monotonic()):
                 raise NotFoundException(f"Deletion task {task_id} cannot be found.")
             result: dict[str, Any] = {"Status": task.status(time.monotonic())}
             if task.reason is not None:
@@ -299,7 +332,13 @@ class RealisticIAMBackend(IAMBackend):
 
     def _complete(self, task: DeletionTask) -> None:
         usage_of = _role_users.get(task.principal)
-        usage = usage_of(self.account_id) if usage_of else {}
+        usage = {
+            region: list(dict.fromkeys(arns))
+            for region, arns in _merged(
+                usage_of(self.account_id) if usage_of else {},
+                _lagging(self.account_id, task.principal, task.finished),
+            ).items()
+        }
         if usage:
             task.outcome = "FAILED"
             task.reason = {
@@ -322,6 +361,14 @@ class RealisticIAMBackend(IAMBackend):
             del self.roles[role.id]
             delay = settings.current().iam_consistency_seconds
             self.visibility.removed(role.name, role, task.finished, delay)
+
+
+def _merged(*usages: Mapping[str, list[str]]) -> dict[str, list[str]]:
+    merged: dict[str, list[str]] = {}
+    for usage in usages:
+        for region, arns in usage.items():
+            merged.setdefault(region, []).extend(arns)
+    return merged
 
 
 class RealisticIamResponse(IamResponse):

@@ -213,6 +213,10 @@ class MediaTailorBackend(BaseBackend):
     def _ensure_role(self) -> None:
         iam.ensure_service_linked_role(self.account_id, PRINCIPAL, get_partition(self.region_name))
 
+    def _stopped(self, arn: str) -> None:
+        """A resource stopped using the role: IAM's deletion still sees it for a while."""
+        iam.role_user_stopped(self.account_id, PRINCIPAL, self.region_name, arn)
+
     def put_playback_configuration(
         self, name: str, settings: dict[str, Any], tags: dict[str, str]
     ) -> PlaybackConfiguration:
@@ -239,7 +243,8 @@ class MediaTailorBackend(BaseBackend):
         return configuration
 
     def delete_playback_configuration(self, name: str) -> None:
-        self.get_playback_configuration(name)
+        if self.get_playback_configuration(name).uses_role:
+            self._stopped(self.playback_configurations[name].arn)
         del self.playback_configurations[name]
 
     def configure_logs_for_playback_configuration(
@@ -250,6 +255,7 @@ class MediaTailorBackend(BaseBackend):
                 f"PercentEnabled must be between 0 and 100; got {percent_enabled}."
             )
         configuration = self.get_playback_configuration(name)
+        was_using = configuration.uses_role
         strategies = log_settings.get(
             "EnabledLoggingStrategies",
             configuration.log_configuration.get("EnabledLoggingStrategies")
@@ -262,6 +268,8 @@ class MediaTailorBackend(BaseBackend):
         }
         if configuration.uses_role:
             self._ensure_role()
+        elif was_using:
+            self._stopped(configuration.arn)
         return configuration
 
     def create_channel(self, name: str, settings: dict[str, Any], tags: dict[str, str]) -> Channel:
@@ -284,7 +292,8 @@ class MediaTailorBackend(BaseBackend):
         return channel
 
     def delete_channel(self, name: str) -> None:
-        self.describe_channel(name)
+        if self.describe_channel(name).uses_role:
+            self._stopped(self.channels[name].arn)
         del self.channels[name]
 
     def configure_logs_for_channel(self, name: str, log_types: list[str]) -> Channel:
@@ -292,10 +301,13 @@ class MediaTailorBackend(BaseBackend):
         if unknown:
             raise BadRequestException(f"Unsupported log types: {', '.join(unknown)}.")
         channel = self.describe_channel(name)
+        was_using = channel.uses_role
         channel.log_types = list(dict.fromkeys(log_types))
         channel.modified = _now()
         if channel.uses_role:
             self._ensure_role()
+        elif was_using:
+            self._stopped(channel.arn)
         return channel
 
     def resources_using_role(self) -> list[str]:

@@ -34,6 +34,17 @@ class Settings:
         "seconds a finished deletion task is remembered; then its status call answers "
         "NoSuchEntity, as IAM's does (gruntwork-io/cloud-nuke#1143)",
     )
+    task_visibility_seconds: float = _setting(
+        1.0,
+        "seconds a new deletion task's status call answers NoSuchEntity before IAM shows the "
+        "task (ekristen/aws-nuke#639 waits for it)",
+    )
+    usage_lag_seconds: float = _setting(
+        3.0,
+        "seconds a service still reports a dependent as using its role after it was turned "
+        "off: a deletion task completing within them fails with a RoleUsageList naming it "
+        "(MediaTailor's guide: 'wait for a few minutes and try the operation again')",
+    )
     iam_consistency_seconds: float = _setting(
         1.0,
         "seconds a new service-linked role stays invisible to GetRole and ListRoles, and a "

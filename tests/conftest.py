@@ -26,6 +26,8 @@ DELETION_SECONDS = 0.3
 #: shortened to a few tenths of a second. A test that needs otherwise says so with a setting.
 IAM_CONSISTENCY_SECONDS = 0.3
 TASK_RETENTION_SECONDS = 0.5
+TASK_VISIBILITY_SECONDS = 0.1
+USAGE_LAG_SECONDS = 0.3
 
 ClientFactory = Callable[..., Any]
 
@@ -44,6 +46,8 @@ def local_aws(recording_path: Path) -> Iterator[LocalAWS]:
         deletion_seconds=DELETION_SECONDS,
         iam_consistency_seconds=IAM_CONSISTENCY_SECONDS,
         task_retention_seconds=TASK_RETENTION_SECONDS,
+        task_visibility_seconds=TASK_VISIBILITY_SECONDS,
+        usage_lag_seconds=USAGE_LAG_SECONDS,
         env={"MOTO_RECORDER_FILEPATH": str(recording_path)},
     ) as server:
         yield server

@@ -31,6 +31,16 @@ from lifecycle.cli.base import (
     help="How long IAM remembers a finished deletion task [default: 5.0].",
 )
 @click.option(
+    "--task-visibility-seconds",
+    type=click.FloatRange(0),
+    help="How long a new deletion task is unknown to its status call [default: 1.0].",
+)
+@click.option(
+    "--usage-lag-seconds",
+    type=click.FloatRange(0),
+    help="How long a dependent turned off still fails a deletion task [default: 3.0].",
+)
+@click.option(
     "--iam-consistency-seconds",
     type=click.FloatRange(0),
     help="How long a new role stays invisible, and a deleted one visible [default: 1.0].",

@@ -151,6 +151,7 @@ def test_a_role_that_does_not_exist_is_authorized_against_its_own_arn(
 def test_a_deletion_status_is_authorized_against_the_role_of_the_task(
     enforcing: LocalAWS, admin: Caller
 ) -> None:
+    enforcing.set_settings(task_visibility_seconds=0)  # authorization, not IAM's timing
     admin.client("iam").create_service_linked_role(AWSServiceName=PRINCIPAL)
     task = admin.client("iam").delete_service_linked_role(RoleName=ROLE)["DeletionTaskId"]
     allowed = user(enforcing, admin, allow("iam:GetServiceLinkedRoleDeletionStatus", ROLE_ARN))

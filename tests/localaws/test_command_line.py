@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from localaws.control import ENDPOINT_LINE_PREFIX
+from localaws.settings import Settings
 
 
 def settings_of_a_server_started_with(command: list[str]) -> dict[str, Any]:
@@ -28,34 +29,16 @@ def settings_of_a_server_started_with(command: list[str]) -> dict[str, Any]:
 
 
 def test_python_m_localaws_takes_every_setting_as_an_option() -> None:
-    settings = settings_of_a_server_started_with(
-        [
-            sys.executable,
-            "-m",
-            "localaws",
-            "--port",
-            "0",
-            "--quiet",
-            "--no-short-pages",
-            "--no-opt-in-regions-disabled",
-            "--list-omits-log-configuration",
-            "--iam-consistency-seconds",
-            "0",
-            "--task-retention-seconds",
-            "60",
-            "--dynamodb-transaction-seconds",
-            "0.25",
-        ]
-    )
-    assert settings == {
-        "deletion_seconds": 2.0,
-        "task_retention_seconds": 60.0,
-        "iam_consistency_seconds": 0.0,
-        "opt_in_regions_disabled": False,
-        "dynamodb_transaction_seconds": 0.25,
-        "short_pages": False,
-        "list_omits_log_configuration": True,
+    # Every field of Settings, each away from its default: a new setting is covered too.
+    changed = {
+        name: (not value) if Settings.is_flag(name) else value + 7.5
+        for name, value in Settings().to_dict().items()
     }
+    options = Settings().changed(changed).command_line()
+    settings = settings_of_a_server_started_with(
+        [sys.executable, "-m", "localaws", "--port", "0", "--quiet", *options]
+    )
+    assert settings == changed
 
 
 def test_python_m_localaws_refuses_a_bad_value_in_one_line() -> None:

@@ -42,7 +42,8 @@ def wait_for_status(iam: Any, task_id: str, timeout: float = 5.0) -> str:
 
 
 @pytest.fixture
-def iam(client: ClientFactory) -> Any:
+def iam(aws: LocalAWS, client: ClientFactory) -> Any:
+    aws.set_settings(task_visibility_seconds=0)  # a new task's late visibility: its own tests
     return client("iam")
 
 

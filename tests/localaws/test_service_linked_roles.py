@@ -38,9 +38,9 @@ def wait_for_deletion(iam: Any, task_id: str, timeout: float = 5.0) -> dict[str,
 
 @pytest.fixture
 def iam(aws: LocalAWS, client: ClientFactory) -> Any:
-    # These tests pin what IAM does, not when it shows it: IAM's eventual consistency has its
-    # own tests (test_iam_consistency.py).
-    aws.set_settings(iam_consistency_seconds=0)
+    # These tests pin what IAM does, not when it shows it: IAM's eventual consistency, a new
+    # task's late visibility and a service's usage lag have their own tests.
+    aws.set_settings(iam_consistency_seconds=0, task_visibility_seconds=0, usage_lag_seconds=0)
     return client("iam")
 
 
@@ -284,3 +284,67 @@ def test_an_unknown_task_id_is_no_such_entity(iam: Any) -> None:
         lambda: iam.get_service_linked_role_deletion_status(DeletionTaskId=unknown)
     )
     assert (code, status) == ("NoSuchEntity", 404)
+
+
+# -- the timings of a real deletion ------------------------------------------------------------
+
+
+def test_a_new_task_is_unknown_to_its_status_call_for_a_while(aws: LocalAWS, iam: Any) -> None:
+    aws.set_settings(task_visibility_seconds=0.5, deletion_seconds=2.0)
+    iam.create_service_linked_role(AWSServiceName=PRINCIPAL)
+    task_id = iam.delete_service_linked_role(RoleName=ROLE)["DeletionTaskId"]
+    code, status, _ = error_of(
+        lambda: iam.get_service_linked_role_deletion_status(DeletionTaskId=task_id)
+    )
+    assert (code, status) == ("NoSuchEntity", 404)
+    # The task runs all the same: a second delete answers with its id.
+    assert iam.delete_service_linked_role(RoleName=ROLE)["DeletionTaskId"] == task_id
+    time.sleep(0.6)
+    assert deletion_status(iam, task_id)["Status"] in ("NOT_STARTED", "IN_PROGRESS")
+
+
+def test_a_task_can_be_forgotten_while_get_role_still_shows_the_role(
+    aws: LocalAWS, iam: Any
+) -> None:
+    aws.set_settings(deletion_seconds=0.1, task_retention_seconds=0, iam_consistency_seconds=2)
+    iam.create_service_linked_role(AWSServiceName=PRINCIPAL)
+    task_id = iam.delete_service_linked_role(RoleName=ROLE)["DeletionTaskId"]
+    time.sleep(0.2)
+    code, _, _ = error_of(
+        lambda: iam.get_service_linked_role_deletion_status(DeletionTaskId=task_id)
+    )
+    assert code == "NoSuchEntity"
+    assert iam.get_role(RoleName=ROLE)["Role"]["RoleName"] == ROLE
+
+
+def test_a_dependent_turned_off_just_before_fails_the_deletion_naming_it(
+    aws: LocalAWS, client: ClientFactory, iam: Any
+) -> None:
+    aws.set_settings(usage_lag_seconds=1.0, deletion_seconds=0.1)
+    mediatailor = client("mediatailor", "eu-west-1")
+    use_role_in(mediatailor, "live")
+    mediatailor.configure_logs_for_playback_configuration(
+        PlaybackConfigurationName="live", PercentEnabled=0
+    )
+    failed = wait_for_deletion(iam, iam.delete_service_linked_role(RoleName=ROLE)["DeletionTaskId"])
+    assert failed["Status"] == "FAILED"
+    assert failed["Reason"]["RoleUsageList"] == [
+        {
+            "Region": "eu-west-1",
+            "Resources": ["arn:aws:mediatailor:eu-west-1:123456789012:playbackConfiguration/live"],
+        }
+    ]
+    time.sleep(1.0)  # the lag has passed: the same deletion succeeds
+    again = wait_for_deletion(iam, iam.delete_service_linked_role(RoleName=ROLE)["DeletionTaskId"])
+    assert again == {"Status": "SUCCEEDED"}
+
+
+def test_a_channel_deleted_just_before_fails_the_deletion_too(
+    aws: LocalAWS, client: ClientFactory, iam: Any
+) -> None:
+    aws.set_settings(usage_lag_seconds=5.0, deletion_seconds=0.1)
+    mediatailor = client("mediatailor")
+    arn = create_as_run_channel(mediatailor, "linear")
+    mediatailor.delete_channel(ChannelName="linear")
+    failed = wait_for_deletion(iam, iam.delete_service_linked_role(RoleName=ROLE)["DeletionTaskId"])
+    assert failed["Reason"]["RoleUsageList"] == [{"Region": "us-east-1", "Resources": [arn]}]
