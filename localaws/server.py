@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import io
 import os
 import sys
 import threading
@@ -42,6 +43,26 @@ class _RequestLog:
         return self.app(environ, logged)
 
 
+class _WholeRequests:
+    """Serves a request only once its body arrived whole, as AWS does: a client killed while
+    sending (``kill -9`` mid-write) leaves a body shorter than its ``Content-Length``, and
+    AWS never acts on what it did not receive. cheroot alone hands the application what did
+    arrive, and moto would act on it (and record it)."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        if length:
+            body = environ["wsgi.input"].read(length)
+            if len(body) < length:
+                start_response("400 Bad Request", [("Connection", "close")])
+                return [b""]
+            environ["wsgi.input"] = io.BytesIO(body)
+        return self.app(environ, start_response)
+
+
 def make_server(
     port: int,
     settings: Settings | None = None,
@@ -61,7 +82,7 @@ def make_server(
     the thread cost each request CPU on both sides that AWS's clients never spend (a 21-
     region scan waited on it).
     """
-    app = LocalAWSApp(settings or Settings(), faults)
+    app = _WholeRequests(LocalAWSApp(settings or Settings(), faults))
     server = Server(
         (host, port),
         app if quiet else _RequestLog(app),

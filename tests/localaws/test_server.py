@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -18,6 +19,7 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from localaws import Fault, LocalAWS, LocalAWSError
+from tests import recorder
 
 ClientFactory = Callable[..., Any]
 
@@ -107,6 +109,35 @@ def test_a_negative_deletion_time_is_refused(aws: LocalAWS) -> None:
         aws.set_deletion_seconds(-1)
 
 
+def test_a_request_whose_body_never_arrived_whole_is_not_served(
+    aws: LocalAWS, client: ClientFactory
+) -> None:
+    # A client killed while sending: the headers promise more body than ever comes.
+    mediatailor = client("mediatailor")
+    mediatailor.put_playback_configuration(Name="live")
+    recorder.start(aws)
+    body = json.dumps({"PercentEnabled": 0}).encode()
+    with socket.create_connection(("127.0.0.1", aws.port), timeout=10) as sock:
+        head = (
+            "PUT /configureLogs/playbackConfiguration HTTP/1.1\r\n"
+            f"Host: 127.0.0.1:{aws.port}\r\nContent-Type: application/json\r\n"
+            "Authorization: AWS4-HMAC-SHA256 Credential=testing/20261202/us-east-1/"
+            "mediatailor/aws4_request, SignedHeaders=host, Signature=0\r\n"
+            f"Content-Length: {len(body) + 50}\r\n\r\n"
+        )
+        sock.sendall(head.encode() + body)
+        sock.shutdown(socket.SHUT_WR)
+        sock.recv(1024)  # the server is done with it
+    recorder.stop(aws)
+    assert recorder.requests(aws) == []
+    # ...and the same request sent whole is served.
+    mediatailor.configure_logs_for_playback_configuration(
+        PlaybackConfigurationName="live", PercentEnabled=20
+    )
+    found = mediatailor.get_playback_configuration(Name="live")
+    assert found["LogConfiguration"]["PercentEnabled"] == 20
+
+
 def put_settings(aws: LocalAWS, body: Any) -> tuple[int, Any]:
     try:
         answer = http(aws, "PUT", "/_localaws/settings", json.dumps(body).encode())
@@ -119,6 +150,8 @@ def test_the_session_server_is_as_harsh_as_aws_only_faster(aws: LocalAWS) -> Non
     assert aws.settings() == {
         "deletion_seconds": 0.3,
         "task_retention_seconds": 0.5,
+        "task_visibility_seconds": 0.1,
+        "usage_lag_seconds": 0.3,
         "iam_consistency_seconds": 0.3,
         "opt_in_regions_disabled": True,
         "dynamodb_transaction_seconds": 0.0,
@@ -130,6 +163,8 @@ def test_the_session_server_is_as_harsh_as_aws_only_faster(aws: LocalAWS) -> Non
 def test_every_setting_can_be_changed_over_http(aws: LocalAWS) -> None:
     changes = {
         "task_retention_seconds": 9,
+        "task_visibility_seconds": 2,
+        "usage_lag_seconds": 60,
         "iam_consistency_seconds": 0,
         "opt_in_regions_disabled": False,
         "dynamodb_transaction_seconds": 0.0,
@@ -184,6 +219,8 @@ def test_a_local_aws_starts_as_harsh_as_aws_by_default() -> None:
     assert settings == {
         "deletion_seconds": 2.0,
         "task_retention_seconds": 5.0,
+        "task_visibility_seconds": 1.0,
+        "usage_lag_seconds": 3.0,
         "iam_consistency_seconds": 1.0,
         "opt_in_regions_disabled": True,
         "dynamodb_transaction_seconds": 0.0,
