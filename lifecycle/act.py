@@ -9,7 +9,7 @@ from collections.abc import Callable, Mapping
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from itertools import zip_longest
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lifecycle.aws import Gateway
 from lifecycle.decide import derive_state
@@ -23,14 +23,13 @@ from lifecycle.machine import Lifecycle
 from lifecycle.observation import DeletionTask, Dependent, Observation, replace
 from lifecycle.observe import Observer, role_of
 from lifecycle.results import StepResult, StepStatus
-from lifecycle.retry import retrying
+from lifecycle.retry import Deadline, RetryPolicy, retrying
 from lifecycle.workflow import Call, Workflow
 
-__all__ = ["ACTS", "Actor", "Run", "converge"]
+if TYPE_CHECKING:
+    import tenacity
 
-#: A deletion task IAM lost (forgotten while the role is still there) is started again at
-#: most this many times within one step.
-_TASK_RESTARTS = 3
+__all__ = ["ACTS", "Actor", "Run", "converge"]
 
 
 @dataclass(frozen=True)
@@ -46,8 +45,11 @@ class Run:
     machine: Lifecycle
     progress: Callable[[str], None]
     sleep: Callable[[float], Any]
-    #: Seconds to wait after a failed deletion before draining again.
+    #: Seconds to wait after a failed deletion before trying again.
     reject_wait: float
+    #: Seconds a deletion that fails while nothing is active is tried again (AWS: "wait a few
+    #: minutes and try the operation again").
+    deletion_patience: float
 
     def label(self, state_id: str) -> str:
         return self.workflow.definition.state(state_id).label
@@ -159,15 +161,21 @@ def _rescan(actor: Actor, _effect: Effect, world: Observation, step: StepResult)
 
 @dataclass
 class _Deletion:
-    """A deletion task followed to its end. IAM may forget a task (cloud-nuke#1143): one it
-    forgot after the role went succeeded; one it lost while the role stays is started again."""
+    """A deletion task followed to its end. IAM shows a new task late (ekristen/aws-nuke#639)
+    and forgets a finished one early (cloud-nuke#1143): an unknown task we started is waited
+    for; once the role is gone it succeeded; lost while the role stays, it is started again.
+    Nothing here makes up a FAILED: only IAM says a deletion failed."""
 
     actor: Actor
     effect: Effect
     world: Observation
     task_id: str = ""
-    restarts: int = 0
+    #: When the current task was started (or first followed), on the monotonic clock.
+    sent: float = field(default_factory=time.monotonic)
     started: float = field(default_factory=time.monotonic)
+    #: The last task's outcome, and how many deletions were judged.
+    last: DeletionTask = field(default_factory=lambda: DeletionTask("", "NOT_STARTED"))
+    tries: int = 0
 
     def start(self) -> bool:
         """Send the deletion and record its task; False when the role is already gone."""
@@ -185,7 +193,7 @@ class _Deletion:
         return True
 
     def follow(self, task_id: str) -> None:
-        self.task_id = task_id
+        self.task_id, self.sent = task_id, time.monotonic()
         pending = DeletionTask(task_id, "NOT_STARTED")
         self.actor.remember(replace(self.world, deletion_requested=True, deletion_task=pending))
 
@@ -193,16 +201,61 @@ class _Deletion:
         run = self.actor.run
         status = run.observer.deletion_status(self.actor.aws, self.task_id)
         if status is None and run.observer.role(self.actor.aws) is None:
-            status = DeletionTask(self.task_id, "SUCCEEDED")
-        elif status is None and self.restarts < _TASK_RESTARTS:
-            self.restarts += 1
-            get_logger().warning("delete.restart", task=self.task_id, attempt=self.restarts)
+            status = DeletionTask(self.task_id, "SUCCEEDED")  # our deletion; the role is gone
+        elif status is None and time.monotonic() - self.sent < run.workflow.task_visibility_seconds:
+            # Starting it again at once would only answer with the same task.
+            get_logger().info("delete.task_not_visible_yet", task=self.task_id)
+            status = DeletionTask(self.task_id, "NOT_STARTED")
+        elif status is None:
+            get_logger().warning("delete.task_lost", task=self.task_id, action="start it again")
             state = "NOT_STARTED" if self.start() else "SUCCEEDED"
             status = DeletionTask(self.task_id, state)
-        elif status is None:
-            status = DeletionTask(self.task_id, "FAILED", "IAM lost the deletion task repeatedly")
         run.progress(f"deletion task {status.status} ({time.monotonic() - self.started:.0f}s)")
         return status
+
+    def to_end(self) -> DeletionTask:
+        """Poll the current task until it ends (or the workflow's poll gives up)."""
+        run = self.actor.run
+        final: DeletionTask = retrying(
+            run.workflow.poll,
+            retry_result=lambda t: t.status in RUNNING,
+            deadline=self.actor.aws.deadline,
+            sleep=run.sleep,
+        )(self.poll)
+        return final
+
+    def again(self) -> DeletionTask:
+        """Start a new deletion and follow it to its end."""
+        if not self.start():
+            return DeletionTask(self.task_id, "SUCCEEDED")
+        return self.to_end()
+
+    def failed_while_idle(self) -> bool:
+        """One try of a deletion the service may still report in use: the first judges the
+        deletion already made (:attr:`last`), each later one starts a new one. True when it
+        FAILED and a rescan finds nothing active: then it is waited out and tried again."""
+        run = self.actor.run
+        if self.tries:
+            self.last = self.again()
+        self.tries += 1
+        if self.last.status != "FAILED":
+            return False
+        run.observer.include(self.last.usage)
+        seen = replace(self.world, deletion_task=self.last)
+        return GUARDS["nothing_active"](run.observer.observe(self.actor.aws, Intent.of(seen)))
+
+    def log_wait(self, state: tenacity.RetryCallState) -> None:
+        seconds = state.upcoming_sleep
+        get_logger().warning(
+            "delete.still_reported",
+            reason=self.last.reason,
+            role_usage=usage_of(self.last),
+            seconds=seconds,
+            attempt=state.attempt_number,
+        )
+        self.actor.run.progress(
+            f"deletion failed while nothing is active; trying again in {seconds:g}s"
+        )
 
 
 def _delete(actor: Actor, effect: Effect, world: Observation, step: StepResult) -> Observation:
@@ -214,22 +267,25 @@ def _delete(actor: Actor, effect: Effect, world: Observation, step: StepResult) 
         actor.remember(replace(world, deletion_requested=True))
     deletion = _Deletion(actor, effect, world)
     task = world.deletion_task
-    final: DeletionTask | None = None
     if task is not None and task.status in RUNNING:
         deletion.follow(task.id)  # a task runs: poll it, send nothing
+        deletion.last = deletion.to_end()
     else:
         if world.deletion_requested:
             log.info("delete.resubmit", reason="a previous run sent it; AWS returns its task")
-        if not deletion.start():
-            final = DeletionTask(task.id if task else "", "SUCCEEDED")
-    step.detail["deletion_task"] = deletion.task_id
-    if final is None:
-        final = retrying(
-            run.workflow.poll,
-            retry_result=lambda t: t.status in RUNNING,
-            deadline=actor.aws.deadline,
-            sleep=run.sleep,
-        )(deletion.poll)
+        deletion.last = deletion.again()
+    # A deletion that fails while nothing is active is waited out and tried again, within
+    # the run's patience (AWS: "wait for a few minutes and try the operation again"); one
+    # that fails with something active again is rejected and drained again.
+    patience = Deadline(min(run.deletion_patience, max(actor.aws.deadline.remaining(), 0)))
+    idle: bool = retrying(
+        RetryPolicy(run.reject_wait, 1.0, 10**6, jitter="NONE"),
+        retry_result=bool,
+        deadline=patience,
+        before_sleep=deletion.log_wait,
+        sleep=run.sleep,
+    )(deletion.failed_while_idle)
+    final = deletion.last
     step.detail["deletion_task"] = final.id
     step.detail["deletion_status"] = final.status
     log.info("delete.status", task=final.id, status=final.status)
@@ -238,6 +294,8 @@ def _delete(actor: Actor, effect: Effect, world: Observation, step: StepResult) 
         return replace(intended, deletion_task=final)
     if final.status == "FAILED":
         step.detail["usage"] = usage_of(final)
+        if idle:
+            step.detail["patience_spent"] = run.deletion_patience
     return replace(world, deletion_task=final, deletion_requested=True)
 
 
@@ -252,6 +310,9 @@ def _record(actor: Actor, effect: Effect, world: Observation, step: StepResult) 
     after = effect.simulate(actor.run.workflow, world, actor.run.options, actor.run.where)
     if after.rejects >= actor.run.workflow.max_deletion_attempts:
         return after
+    # What IAM names is looked at too (its list is partial and its regions can be wrong: it
+    # says where to look, the scan says what is there), so the next drain reaches it.
+    actor.run.observer.include(task.usage if task else ())
     wait = min(actor.run.reject_wait, max(actor.aws.deadline.remaining(), 0))
     get_logger().info("delete.wait_before_retry", seconds=wait, attempt=after.rejects)
     actor.run.progress(f"deletion failed: role still used; retrying in {wait:g}s")

@@ -42,13 +42,34 @@ class Observer:
     """One workflow's reads, in the regions it scans, with IAM at ``home``."""
 
     def __init__(
-        self, workflow: Workflow, regions: Sequence[str], *, home: str, scan_concurrency: int
+        self,
+        workflow: Workflow,
+        regions: Sequence[str],
+        *,
+        home: str,
+        scan_concurrency: int,
+        known: Sequence[str] = (),
     ) -> None:
+        """``regions``: the regions to scan; ``known``: every region the workflow's service
+        serves (a region a failed deletion names is scanned too when it is one of them)."""
         self.workflow = workflow
         self.regions = tuple(regions)
+        self.known = frozenset(known) | frozenset(regions)
         self.home = home
         self.scan_concurrency = scan_concurrency
         self.policy: RetryPolicy = workflow.binding(OBSERVE).retry
+
+    def include(self, usage: Sequence[RoleUsage]) -> None:
+        """Scan from now on the regions a failed deletion names (its entries' regions and
+        its resources' ARNs) that the service serves: what IAM says still uses the role is
+        looked at, and drained when found, even outside the regions asked for."""
+        named = [u.region for u in usage] + [
+            arn.split(":")[3] for u in usage for arn in u.resources if arn.count(":") >= 5
+        ]
+        more = [r for r in dict.fromkeys(named) if r in self.known and r not in self.regions]
+        if more:
+            get_logger().warning("regions.included", regions=more, reason="named by IAM's usage")
+            self.regions += tuple(more)
 
     def observe(self, aws: Gateway, intent: Intent) -> Observation:
         """AWS's facts with ``intent`` (the journal's) applied; intent never overrides them."""

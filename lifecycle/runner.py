@@ -16,7 +16,7 @@ import time
 import uuid
 from collections.abc import Callable, Mapping
 from contextlib import nullcontext
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 import structlog
@@ -67,6 +67,9 @@ class RunnerConfig:
     lease_seconds: float = 60.0
     #: Overrides the workflow's wait after a failed deletion (tests shorten it).
     reject_wait_seconds: float | None = None
+    #: Overrides how long the workflow tries again a deletion that fails while nothing is
+    #: active (``--deletion-patience``).
+    deletion_patience_seconds: float | None = None
 
 
 Progress = Callable[[str], None]
@@ -132,12 +135,8 @@ class Runner:
         )
 
     def regions(self) -> tuple[str, ...]:
-        if self.config.regions:
-            return self.config.regions
-        if self.workflow.regions:
-            return self.workflow.regions
         # The runner's session has botocore's endpoint data loaded already (a new one: ~60 ms).
-        return tuple(available_regions(self.workflow.service, self.session))
+        return self.config.regions or self.known_regions()
 
     def observer(self) -> Observer:
         return Observer(
@@ -145,7 +144,14 @@ class Runner:
             self.regions(),
             home=self.home,
             scan_concurrency=self.config.scan_concurrency,
+            known=self.known_regions(),
         )
+
+    def known_regions(self) -> tuple[str, ...]:
+        """Every region the workflow scans when no ``--regions`` narrows it."""
+        if self.workflow.regions:
+            return self.workflow.regions
+        return tuple(available_regions(self.workflow.service, self.session))
 
     def observe(self, aws: Gateway, account: str, *, world: str = "real") -> Observation:
         """Role, dependents in every region, deletion task: AWS's facts plus the journal's
@@ -229,7 +235,8 @@ class Runner:
         if dry_run and step:
             kept = self.journal.memory(account, role, SIMULATED_WORLD).get("world")
             simulated = Observation.from_dict(kept) if kept else None
-        world = simulated or self.observe(aws, account)
+        # Each run has its own deletion attempts: an earlier run's are not this one's.
+        world = replace(simulated or self.observe(aws, account), rejects=0)
         start = self._label(derive_state(world))
         result = RunResult(
             run_id,
@@ -287,6 +294,7 @@ class Runner:
 
     def _run(self, account: str, options: PlanOptions, machine: Lifecycle) -> Run:
         wait = self.config.reject_wait_seconds
+        patience = self.config.deletion_patience_seconds
         return Run(
             self.workflow,
             self.journal,
@@ -297,6 +305,7 @@ class Runner:
             self.progress,
             self.sleep,
             self.workflow.reject_wait_seconds if wait is None else wait,
+            self.workflow.deletion_patience_seconds if patience is None else patience,
         )
 
     # -- the walk ----------------------------------------------------------------------------
@@ -340,12 +349,10 @@ class Runner:
                 )
                 break
             spent = world.rejects >= self.workflow.max_deletion_attempts
-            if world.rejects > before.rejects and spent:
-                result.error = (
-                    f"role still in use after {world.rejects} deletion attempts: "
-                    f"{outcome.detail.get('usage')}"
-                )
+            if (world.rejects > before.rejects and spent) or "patience_spent" in outcome.detail:
+                result.error = still_in_use(world, outcome.detail.get("usage", ()))
                 result.exit_code = exits.IN_USE
+                break
             if step:
                 break
         result.final_state = self._label(derive_state(world))
@@ -366,6 +373,17 @@ class Runner:
             self.journal.forget(account, role, SIMULATED_WORLD)
         else:
             self.journal.remember(account, role, {"world": world.as_dict()}, SIMULATED_WORLD)
+
+
+def still_in_use(world: Observation, usage: Any) -> str:
+    """Why a decommission stopped as "still in use": the attempts, then each resource IAM
+    named, one a line (IAM's list may be partial, and its regions wrong)."""
+    attempts = max(world.rejects, 1)
+    lines = [f"role still in use after {attempts} deletion attempt{'s' * (attempts > 1)}"]
+    lines += [f"  {u['region']}: {arn}" for u in usage for arn in u["resources"]]
+    if len(lines) == 1:
+        lines.append("  (IAM named no resource)")
+    return "\n".join(lines)
 
 
 def _log_entry(source: str, dest: str, trigger: str) -> None:

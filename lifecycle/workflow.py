@@ -172,6 +172,12 @@ class Workflow:
     #: Seconds to wait after a failed deletion task before draining again (AWS: "wait a few
     #: minutes and try again").
     reject_wait_seconds: float = 60.0
+    #: Seconds a deletion that fails while a rescan finds nothing active is tried again (the
+    #: service still reports what it stopped using a moment ago) before "still in use".
+    deletion_patience_seconds: float = 600.0
+    #: Seconds a deletion task we started may stay unknown to IAM's status call before it
+    #: counts as lost and is started again: IAM shows a new task late (ekristen/aws-nuke#639).
+    task_visibility_seconds: float = 30.0
 
     def __post_init__(self) -> None:
         triggers = {t.trigger for t in self.definition.transitions}

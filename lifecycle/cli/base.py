@@ -67,6 +67,8 @@ class Settings:
     state: str | None = None
     #: A fleet: ``--accounts`` and its options (see :mod:`lifecycle.cli.fleet`).
     fleet: FleetOptions | None = None
+    #: ``--deletion-patience``: seconds a deletion failing while nothing is active is retried.
+    deletion_patience: float | None = None
 
 
 @dataclass(frozen=True)
@@ -153,6 +155,15 @@ class Failure(Exception):
 )
 @click.option("--external-id", default=None, help="External id for --assume-role.")
 @click.option(
+    "--deletion-patience",
+    type=click.FloatRange(0),
+    envvar="SLR_DELETION_PATIENCE",
+    default=None,
+    metavar="SECONDS",
+    help="How long a deletion that IAM fails while nothing is active any more is tried "
+    "again before exit 4 (default: the workflow's, 600 for mediatailor).",
+)
+@click.option(
     "--accounts",
     metavar="IDS|org|org:OU",
     default=None,
@@ -200,6 +211,7 @@ def cli(
     log_level: str,
     assume_role: str | None,
     external_id: str | None,
+    deletion_patience: float | None,
     accounts: str | None,
     role_name: str | None,
     max_concurrent_accounts: int,
@@ -232,6 +244,7 @@ def cli(
         external_id,
         state or (str(state_dir) if state_dir else None),
         fleet,
+        deletion_patience,
     )
 
 
@@ -333,6 +346,7 @@ def config_of(settings: Settings, workflow: Workflow) -> RunnerConfig:
         assume_role_arn=None if settings.fleet else settings.assume_role,
         external_id=settings.external_id,
         reject_wait_seconds=_float_env("SLR_REJECT_WAIT_SECONDS"),
+        deletion_patience_seconds=settings.deletion_patience,
     )
 
 

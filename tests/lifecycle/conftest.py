@@ -34,7 +34,7 @@ def fast(workflow: Workflow) -> Workflow:
         for trigger, binding in workflow.bindings.items()
     }
     poll = RetryPolicy(0.05, 1.5, 200, max_delay_seconds=0.2, jitter="NONE")
-    return dataclasses.replace(workflow, bindings=bindings, poll=poll)
+    return dataclasses.replace(workflow, bindings=bindings, poll=poll, task_visibility_seconds=0.5)
 
 
 FAST = fast(WORKFLOW)
@@ -63,9 +63,8 @@ def make_runner(aws: LocalAWS, state_dir: Path) -> RunnerFactory:
         regions: tuple[str, ...] = REGIONS,
         **config: Any,
     ) -> Runner:
-        settings = RunnerConfig(
-            endpoint_url=aws.endpoint_url, regions=regions, reject_wait_seconds=0.0, **config
-        )
+        config.setdefault("reject_wait_seconds", 0.0)
+        settings = RunnerConfig(endpoint_url=aws.endpoint_url, regions=regions, **config)
         return Runner(
             workflow, Journal.open(state_dir), settings, session=session, progress=progress
         )

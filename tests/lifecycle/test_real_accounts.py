@@ -12,13 +12,14 @@ from structlog.testing import capture_logs
 
 from lifecycle import exits
 from lifecycle.aws import Gateway
-from lifecycle.decide import PlanOptions
+from lifecycle.decide import PlanOptions, Unreachable
 from lifecycle.effects import Where
 from lifecycle.errors import CONNECTION_ATTEMPTS
 from lifecycle.retry import RetryPolicy
 from lifecycle.workflow import Activation
 from localaws import Fault, LocalAWS
 from localaws.seed import Account
+from tests import recorder
 from tests.lifecycle.conftest import FAST, REGIONS, RunnerFactory
 
 
@@ -30,6 +31,13 @@ def in_use(account: Account) -> None:
 
 def events(logs: list[dict[str, Any]], name: str) -> list[dict[str, Any]]:
     return [event for event in logs if event["event"] == name]
+
+
+def sent(aws: LocalAWS, operation: str) -> int:
+    """How many requests of a query-protocol ``operation`` the recorder saw."""
+    return sum(
+        1 for _method, action, _entry, _body in recorder.requests(aws) if action == operation
+    )
 
 
 # -- dependents that vanish ------------------------------------------------------------------
@@ -102,27 +110,113 @@ def test_a_task_iam_forgot_after_the_role_went_counts_as_succeeded(
     assert make_runner().status()[2] == "DELETED"
 
 
-def test_a_task_iam_lost_while_the_role_remains_is_started_again(
+def test_a_task_iam_does_not_show_yet_is_waited_for_not_started_again(
     make_runner: RunnerFactory, account: Account, aws: LocalAWS
 ) -> None:
     account.create_role()
-    aws.set_faults(
-        [
-            Fault(
-                service="iam",
-                operation="GetServiceLinkedRoleDeletionStatus",
-                kind="error",
-                error_code="NoSuchEntity",
-                http_status=404,
-                count=1,
-            )
-        ]
-    )
+    aws.set_settings(task_visibility_seconds=0.3, deletion_seconds=0.6)
+    recorder.start(aws)
     with capture_logs() as logs:
         result = make_runner().apply("deleted")
+    recorder.stop(aws)
     assert (result.exit_code, result.final_state) == (exits.OK, "deleted"), result.error
-    assert len(events(logs, "delete.restart")) == 1
+    assert events(logs, "delete.task_not_visible_yet")
+    assert events(logs, "delete.task_lost") == []
+    assert sent(aws, "DeleteServiceLinkedRole") == 1
+
+
+def test_a_task_iam_lost_while_the_role_remains_is_started_again(
+    make_runner: RunnerFactory, account: Account, aws: LocalAWS
+) -> None:
+    # The last dependent went off a moment ago: the first task fails, and IAM forgets it
+    # before anyone reads it, while the role stays.
+    in_use(account)
+    aws.set_settings(usage_lag_seconds=1.0, task_retention_seconds=0, deletion_seconds=0.1)
+    recorder.start(aws)
+    with capture_logs() as logs:
+        result = make_runner().apply("deleted")
+    recorder.stop(aws)
+    assert (result.exit_code, result.final_state) == (exits.OK, "deleted"), result.error
+    lost = len(events(logs, "delete.task_lost"))
+    assert lost >= 1
+    # One deletion at first, one more for each task IAM lost; nothing created.
+    assert sent(aws, "DeleteServiceLinkedRole") <= 1 + lost
+    assert sent(aws, "CreateServiceLinkedRole") == 0
     account.wait_for_no_role()
+
+
+def test_a_deletion_ends_deleted_when_iam_shows_its_task_late_and_forgets_it_at_once(
+    make_runner: RunnerFactory, account: Account, aws: LocalAWS
+) -> None:
+    in_use(account)
+    aws.set_settings(task_visibility_seconds=2, task_retention_seconds=0, iam_consistency_seconds=3)
+    recorder.start(aws)
+    with capture_logs() as logs:
+        result = make_runner().apply("deleted")
+    recorder.stop(aws)
+    assert (result.exit_code, result.final_state) == (exits.OK, "deleted"), result.error
+    lost = len(events(logs, "delete.task_lost"))
+    assert sent(aws, "CreateServiceLinkedRole") == 0
+    assert sent(aws, "DeleteServiceLinkedRole") <= 1 + lost
+    assert not [e for e in logs if e.get("status") == "FAILED"]
+
+
+def test_a_deletion_failing_while_nothing_is_active_is_waited_out_and_succeeds(
+    make_runner: RunnerFactory, account: Account, aws: LocalAWS
+) -> None:
+    # MediaTailor's guide: the deletion "might fail ... wait for a few minutes and try again".
+    in_use(account)
+    aws.set_settings(usage_lag_seconds=60)
+    with capture_logs() as logs:
+        result = make_runner(reject_wait_seconds=5.0).apply("deleted")
+    assert (result.exit_code, result.final_state) == (exits.OK, "deleted"), result.error
+    waits = events(logs, "delete.still_reported")
+    assert waits
+    assert all(wait["role_usage"] for wait in waits)  # each wait names what IAM listed
+    assert events(logs, "delete.rejected") == []  # nothing was active: no reject, no drain
+    assert [s.transition for s in result.steps] == ["drain", "verify", "delete"]
+    account.wait_for_no_role()
+
+
+def test_a_deletion_still_failing_after_the_patience_exits_in_use_naming_each_resource(
+    make_runner: RunnerFactory, account: Account, aws: LocalAWS
+) -> None:
+    in_use(account)
+    aws.set_settings(usage_lag_seconds=60)
+    result = make_runner(reject_wait_seconds=0.2, deletion_patience_seconds=1.0).apply("deleted")
+    assert result.exit_code == exits.IN_USE
+    lines = (result.error or "").splitlines()
+    assert lines[0] == "role still in use after 1 deletion attempt"
+    arn = "arn:aws:mediatailor:eu-west-1:123456789012:playbackConfiguration/west-live"
+    assert f"  eu-west-1: {arn}" in lines
+    assert account.wait_for_role()
+
+
+def test_each_run_has_its_own_deletion_attempts(
+    make_runner: RunnerFactory, account: Account, aws: LocalAWS
+) -> None:
+    in_use(account)
+    aws.set_deletion_seconds(0.2)
+
+    def keep_re_enabling(message: str) -> None:
+        if message.startswith(("deletion task NOT_STARTED", "deletion task IN_PROGRESS")):
+            account.log_configuration("eu-west-1", "west-live", 10)
+
+    workflow = dataclasses.replace(FAST, max_deletion_attempts=2)
+    first = make_runner(workflow, progress=keep_re_enabling).apply("deleted")
+    assert first.exit_code == exits.IN_USE, first.error
+    second = make_runner(workflow).apply("deleted")
+    assert (second.exit_code, second.final_state) == (exits.OK, "deleted"), second.error
+
+
+def test_what_iam_names_outside_the_regions_asked_for_is_drained(
+    make_runner: RunnerFactory, account: Account
+) -> None:
+    in_use(account)  # east-live in us-east-1, west-live in eu-west-1, linear in us-west-2
+    result = make_runner(regions=("us-east-1",)).apply("deleted")
+    assert (result.exit_code, result.final_state) == (exits.OK, "deleted"), result.error
+    assert account.configurations("eu-west-1")["west-live"]["PercentEnabled"] == 0
+    assert account.channels("us-west-2")["linear"] == []
 
 
 # -- opt-in regions, probed when the region list cannot be read ------------------------------
@@ -168,9 +262,10 @@ def test_an_ordinary_region_answering_as_disabled_still_blocks_verify(
             )
         ]
     )
-    result = make_runner().apply("deleted")
-    assert result.exit_code == exits.ERROR
-    assert "not scanned: eu-west-1" in (result.error or "")
+    # Nothing can be proven there: the way is refused before its first write.
+    with pytest.raises(Unreachable, match="not scanned: eu-west-1"):
+        make_runner().apply("deleted")
+    assert account.configurations("us-east-1")["east-live"]["PercentEnabled"] == 100
 
 
 # -- smaller ones ----------------------------------------------------------------------------
