@@ -127,6 +127,13 @@ def run_text(document: dict[str, Any]) -> str:
     lines = [
         f"{verb}: {document['start_state']} -> {document['target']} (run {document['run_id']})"
     ]
+    left_out = document.get("regions_left_out")
+    if left_out:
+        every = len(left_out) + len(document.get("regions", ()))
+        lines.append(
+            f"regions left out by --regions, not scanned: {len(left_out)} of {every} "
+            f"({', '.join(left_out)})"
+        )
     if not document["steps"] and not document.get("error"):
         lines.append(_nothing_to_do(document["final_state"], document["target"]))
     for number, step in enumerate(document["steps"], 1):

@@ -89,6 +89,10 @@ class RunResult:
     skipped_regions: Mapping[str, str] = field(default_factory=dict)
     #: The dependents observed at the start, as ``status`` shows them (with their notes).
     dependents: list[dict[str, Any]] = field(default_factory=list)
+    #: The regions scanned (``--regions``, else every region of the workflow).
+    regions: tuple[str, ...] = ()
+    #: The workflow's regions that ``--regions`` left out: nobody scanned them.
+    regions_left_out: tuple[str, ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -108,6 +112,8 @@ class RunResult:
             "fingerprints": self.fingerprints,
             "skipped_regions": dict(self.skipped_regions),
             "dependents": self.dependents,
+            "regions": list(self.regions),
+            "regions_left_out": list(self.regions_left_out),
         }
 
     @property

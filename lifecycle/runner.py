@@ -251,6 +251,8 @@ class Runner:
             [],
             skipped_regions=world.skipped_regions,
         )
+        result.regions = self.regions()
+        result.regions_left_out = tuple(r for r in self.known_regions() if r not in result.regions)
         result.fingerprints = plans.fingerprints(self.workflow, world, goal)
         result.dependents = self.dependents_of(world)
         if plan is not None:

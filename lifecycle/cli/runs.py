@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -161,6 +162,7 @@ def apply(
         if saved["workflow"] != settings.workflow:
             raise Failure(f"plan is for workflow {saved['workflow']!r}", exits.USAGE)
         target = saved["target"]
+        settings = _with_plan_regions(settings, saved)
         opts = saved["options"]
         activate, percent, description = (
             tuple(opts.get("activate", ())),
@@ -189,6 +191,23 @@ def apply(
     finally:
         progress.done()
     finish(settings, result)
+
+
+def _with_plan_regions(settings: Settings, saved: dict[str, Any]) -> Settings:
+    """A plan made with ``--regions`` is applied to those regions; another ``--regions``
+    contradicts it."""
+    regions = saved.get("regions") or []
+    if not saved.get("regions_left_out"):
+        return settings  # made over every region
+    if settings.regions == "all":
+        return dataclasses.replace(settings, regions=",".join(regions))
+    asked = [r.strip() for r in settings.regions.split(",") if r.strip()]
+    if asked != regions:
+        raise Failure(
+            f"--regions {settings.regions} contradicts the plan's {','.join(regions)}",
+            exits.USAGE,
+        )
+    return settings
 
 
 @cli.command()

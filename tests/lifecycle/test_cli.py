@@ -35,8 +35,11 @@ class Slr:
     def __init__(self, aws: LocalAWS, state_dir: Path) -> None:
         self.aws, self.state_dir = aws, state_dir
         self.env = {**os.environ, "SLR_REJECT_WAIT_SECONDS": "0", "PYTHONUNBUFFERED": "1"}
+        #: ``--regions`` for every command; ``None``: none given (every region).
+        self.regions: str | None = REGIONS
 
     def argv(self, *args: str) -> list[str]:
+        regions = ["--regions", self.regions] if self.regions else []
         return [
             sys.executable,
             "-m",
@@ -45,8 +48,7 @@ class Slr:
             self.aws.endpoint_url,
             "--state-dir",
             str(self.state_dir),
-            "--regions",
-            REGIONS,
+            *regions,
             *args,
         ]
 
@@ -238,6 +240,31 @@ def test_a_saved_plan_is_applied_while_it_holds(slr: Slr, account: Account, tmp_
     assert slr("plan", "--target", "deleted", "-o", str(plan)).returncode == exits.CHANGES_PENDING
     code, result = slr.json("apply", str(plan), "--yes")
     assert (code, result["final_state"]) == (exits.OK, "deleted")
+
+
+def test_a_plan_with_fewer_regions_says_so_and_is_applied_to_its_own_regions(
+    slr: Slr, account: Account, aws: LocalAWS, tmp_path: Path
+) -> None:
+    in_use(account)
+    # The deletion fails for what us-east-1 does not show, and its task must still be there
+    # when slr's first poll (after a second) asks: IAM's usage list is what leads to the rest.
+    aws.set_settings(task_retention_seconds=5)
+    slr.regions = "us-east-1"
+    saved = tmp_path / "plan.json"
+    done = slr("plan", "--target", "deleted", "-o", str(saved))
+    assert done.returncode == exits.CHANGES_PENDING, done.stderr
+    left_out = [line for line in done.stdout.splitlines() if line.startswith("regions left out")]
+    assert len(left_out) == 1
+    assert "eu-west-1" in left_out[0]
+    assert json.loads(saved.read_text())["regions"] == ["us-east-1"]
+    slr.regions = None  # nothing changed: the plan holds, for the regions it was made for
+    applied = slr("--output", "json", "apply", str(saved), "--yes")
+    assert applied.returncode == exits.OK, applied.stderr
+    assert json.loads(applied.stdout)["regions"] == ["us-east-1"]
+    slr.regions = "eu-west-1"
+    contradicting = slr("apply", str(saved), "--yes")
+    assert contradicting.returncode == exits.USAGE
+    assert "contradicts the plan's us-east-1" in one_line_error(contradicting)
 
 
 def test_a_stale_plan_is_refused_and_changes_nothing(
