@@ -251,7 +251,8 @@ def decommission_left_polling(enforcing: LocalAWS, admin: Admin, state_dir: Path
     """An earlier decommission stopped while its deletion task ran (exit 2: run apply again);
     the task has succeeded since, and only the journal knows about it."""
     admin.account.create_role()
-    enforcing.set_deletion_seconds(0.2)
+    # The task's status must be readable by then: it is what the provision run reads.
+    enforcing.set_settings(deletion_seconds=0.2, task_visibility_seconds=0)
     impatient = dataclasses.replace(FAST, poll=RetryPolicy(0.0, 1.0, 0, jitter="NONE"))
     result = runner(enforcing, admin.session, state_dir, impatient).apply("deleted")
     assert result.exit_code == exits.CHANGES_PENDING, result.error
