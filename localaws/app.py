@@ -49,7 +49,7 @@ from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_ba
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.wrappers import Request, Response
 
-from localaws import regions, settings
+from localaws import dynamodb, regions, settings
 from localaws.control import CONTROL_PREFIX
 from localaws.faults import Call, Fault, FaultInjector, render_error
 from localaws.settings import Settings
@@ -224,6 +224,9 @@ class LocalAWSApp:
     ) -> Iterable[bytes]:
         """The fault's answer in place of the service's; an applied fault lets the call take
         effect first, and its answer is lost."""
+        if fault.kind == "unprocessed":
+            with dynamodb.leaving_unprocessed():
+                return self.moto_app(environ, start_response)
         if fault.takes_effect:
             answer = self.moto_app(environ, lambda *_: lambda _data: None)
             try:

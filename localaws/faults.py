@@ -18,6 +18,10 @@ kind               IAM (query XML)                             MediaTailor (rest
 ``drop``           the connection closed, nothing answered     the same
 =================  ==========================================  ===================================
 
+``unprocessed`` is DynamoDB's ``BatchWriteItem``'s (its service and operation named): the first
+half of each table's items written, the rest answered as ``UnprocessedItems``, as DynamoDB
+answers a batch it throttled in part.
+
 An error fault answers in place of the service: the call never reaches it, unless the fault is
 ``applied``. Then the call takes effect first and its answer is lost, replaced by the fault's
 (a 500, a throttling answer, a dropped connection), as AWS may answer after a write took
@@ -43,7 +47,9 @@ from xml.sax.saxutils import escape
 
 __all__ = ["Call", "Fault", "FaultInjector", "FaultKind", "Outcome", "render_error"]
 
-FaultKind = Literal["throttle", "rate_limit", "server_error", "error", "latency", "drop"]
+FaultKind = Literal[
+    "throttle", "rate_limit", "server_error", "error", "latency", "drop", "unprocessed"
+]
 FAULT_KINDS: tuple[str, ...] = get_args(FaultKind)
 
 
@@ -71,7 +77,8 @@ class Fault:
     #: SigV4 signing name (``iam``, ``mediatailor``...) or ``"*"``
     service: str
     #: ``throttle``, ``rate_limit`` (with rate_per_second and burst), ``server_error``,
-    #: ``error`` (with error_code and http_status), ``latency`` or ``drop``
+    #: ``error`` (with error_code and http_status), ``latency``, ``drop`` or ``unprocessed``
+    #: (DynamoDB's BatchWriteItem)
     kind: FaultKind
     #: operation name as in botocore's model (``GetRole``) or ``"*"``
     operation: str = "*"
@@ -94,8 +101,8 @@ class Fault:
     #: for ``rate_limit``: the bucket's size (calls that may come at once after a pause)
     burst: int | None = None
     #: whether the call reaches the service (and takes effect) before the fault answers in its
-    #: place; None: the kind's way (a drop does, the others do not). Not for ``latency`` or
-    #: ``rate_limit``
+    #: place; None: the kind's way (a drop does, the others do not). Not for ``latency``,
+    #: ``rate_limit`` or ``unprocessed``
     applied: bool | None = None
 
     def __post_init__(self) -> None:
@@ -124,13 +131,16 @@ class Fault:
     def _check_applied(self) -> None:
         if self.applied is not None and not isinstance(self.applied, bool):
             raise ValueError(f"applied must be true or false; got {self.applied!r}")
-        if self.applied is not None and self.kind in ("latency", "rate_limit"):
+        if self.applied is not None and self.kind in ("latency", "rate_limit", "unprocessed"):
             raise ValueError(
                 f"applied belongs to an answer in the service's place, not {self.kind}"
             )
         answered = (self.error_code, self.http_status, self.message)
         if self.kind == "drop" and any(v is not None for v in answered):
             raise ValueError("a drop answers nothing: no error_code, http_status or message")
+        batch = (self.service, self.operation) == ("dynamodb", "BatchWriteItem")
+        if self.kind == "unprocessed" and not batch:
+            raise ValueError("an unprocessed fault is for service dynamodb, BatchWriteItem")
 
     def _check_rate(self) -> None:
         limited = self.rate_per_second is not None or self.burst is not None

@@ -52,6 +52,7 @@ def test_star_matches_any_service_operation_and_region() -> None:
         ({"kind": "rate_limit", "rate_per_second": 5, "burst": 2, "applied": True}, "applied"),
         ({"kind": "server_error", "applied": "yes"}, "applied must be true or false"),
         ({"kind": "drop", "error_code": "ServiceFailure"}, "a drop answers nothing"),
+        ({"kind": "unprocessed"}, "service dynamodb, BatchWriteItem"),
     ],
 )
 def test_an_invalid_fault_is_refused(fields: dict[str, object], complaint: str) -> None:
