@@ -287,9 +287,8 @@ class Gateway:
                 sleep_s=round(state.upcoming_sleep, 3),
             )
 
-        def attempt() -> dict[str, Any]:
+        def send() -> dict[str, Any]:
             record.attempts += 1
-            ticket = pace.wait(self._sleep)
             started = time.perf_counter()
             try:
                 with self.pool.slot(region) if self.pool else nullcontext():
@@ -299,10 +298,7 @@ class Gateway:
                 record.error_code = error_code(error) or type(error).__name__
                 if throttled(error):
                     record.throttled += 1
-                    if (rate := pace.throttled(ticket)) is not None:
-                        log.info("aws.pace", rate_per_second=round(rate, 2))
                 raise
-            pace.accepted(ticket)
             record.latency_ms = round((time.perf_counter() - started) * 1000, 1)
             record.error_code = None
             log.info(
@@ -313,6 +309,9 @@ class Gateway:
                 request_id=response.get("ResponseMetadata", {}).get("RequestId"),
             )
             return response
+
+        def attempt() -> dict[str, Any]:
+            return pace.call(send, sleep=self._sleep, log=log)
 
         try:
             result = retried(

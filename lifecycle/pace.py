@@ -28,8 +28,15 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
+from typing import TypeVar
+
+from structlog.typing import FilteringBoundLogger
+
+from lifecycle.errors import throttled
 
 __all__ = ["BETA", "GROWTH", "GROWTH_PER_CALL", "MIN_RATE", "NEAR_SAMPLES", "Pace"]
+
+T = TypeVar("T")
 
 #: What a cut leaves of the pace (near the limit) or of AWS's accepted rate (far past it).
 BETA = 0.9
@@ -90,6 +97,27 @@ class Pace:
             sleep(wait)
             if self.current(ticket):
                 return ticket
+
+    def call(
+        self,
+        send: Callable[[], T],
+        *,
+        sleep: Callable[[float], object] = time.sleep,
+        log: FilteringBoundLogger | None = None,
+    ) -> T:
+        """``send()`` in a slot of this pace, and what AWS's answer teaches it: a throttling
+        error cuts the rate (each cut logged on ``log`` as ``aws.pace``), an answer means AWS
+        accepted the call."""
+        ticket = self.wait(sleep)
+        try:
+            answer = send()
+        except Exception as error:
+            rate = self.throttled(ticket) if throttled(error) else None
+            if rate is not None and log is not None:
+                log.info("aws.pace", rate_per_second=round(rate, 2))
+            raise
+        self.accepted(ticket)
+        return answer
 
     def accepted(self, ticket: float) -> None:
         """AWS answered the call sent in the slot reserved at ``ticket`` without throttling
