@@ -36,7 +36,7 @@ from lifecycle.errors import (
 )
 from lifecycle.log import get_logger
 from lifecycle.pace import Pace
-from lifecycle.retry import Deadline, RetryPolicy, retried
+from lifecycle.retry import Deadline, DeadlinePassed, RetryPolicy, retried
 from lifecycle.threads import Threads
 from lifecycle.workflow import Call
 
@@ -287,6 +287,10 @@ class Gateway:
                 sleep_s=round(state.upcoming_sleep, 3),
             )
 
+        # AWS's last answer: a call whose next slot would come after the deadline fails with
+        # it, as the retry layer fails a call whose next retry would.
+        last: list[BaseException] = []
+
         def send() -> dict[str, Any]:
             record.attempts += 1
             started = time.perf_counter()
@@ -298,6 +302,7 @@ class Gateway:
                 record.error_code = error_code(error) or type(error).__name__
                 if throttled(error):
                     record.throttled += 1
+                last[:] = [error]
                 raise
             record.latency_ms = round((time.perf_counter() - started) * 1000, 1)
             record.error_code = None
@@ -311,7 +316,7 @@ class Gateway:
             return response
 
         def attempt() -> dict[str, Any]:
-            return pace.call(send, sleep=self._sleep, log=log)
+            return pace.call(send, sleep=self._sleep, deadline=self.deadline, log=log)
 
         try:
             result = retried(
@@ -329,7 +334,8 @@ class Gateway:
             record.outcome = "refused"
             raise
         except Exception as error:
-            failure = as_aws_error(service, operation, region, error, record.attempts)
+            answer = last[0] if isinstance(error, DeadlinePassed) and last else error
+            failure = as_aws_error(service, operation, region, answer, record.attempts)
             answered = failure.code in expect
             record.outcome = "answered" if answered else "error"
             (log.info if answered else log.error)(
