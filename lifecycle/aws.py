@@ -36,7 +36,7 @@ from lifecycle.errors import (
 )
 from lifecycle.log import get_logger
 from lifecycle.pace import Pace
-from lifecycle.retry import Deadline, RetryPolicy, retried
+from lifecycle.retry import Deadline, DeadlinePassed, RetryPolicy, retried
 from lifecycle.threads import Threads
 from lifecycle.workflow import Call
 
@@ -287,9 +287,12 @@ class Gateway:
                 sleep_s=round(state.upcoming_sleep, 3),
             )
 
-        def attempt() -> dict[str, Any]:
+        # AWS's last answer: a call whose next slot would come after the deadline fails with
+        # it, as the retry layer fails a call whose next retry would.
+        last: list[BaseException] = []
+
+        def send() -> dict[str, Any]:
             record.attempts += 1
-            ticket = pace.wait(self._sleep)
             started = time.perf_counter()
             try:
                 with self.pool.slot(region) if self.pool else nullcontext():
@@ -299,10 +302,8 @@ class Gateway:
                 record.error_code = error_code(error) or type(error).__name__
                 if throttled(error):
                     record.throttled += 1
-                    if (rate := pace.throttled(ticket)) is not None:
-                        log.info("aws.pace", rate_per_second=round(rate, 2))
+                last[:] = [error]
                 raise
-            pace.accepted(ticket)
             record.latency_ms = round((time.perf_counter() - started) * 1000, 1)
             record.error_code = None
             log.info(
@@ -313,6 +314,9 @@ class Gateway:
                 request_id=response.get("ResponseMetadata", {}).get("RequestId"),
             )
             return response
+
+        def attempt() -> dict[str, Any]:
+            return pace.call(send, sleep=self._sleep, deadline=self.deadline, log=log)
 
         try:
             result = retried(
@@ -330,7 +334,8 @@ class Gateway:
             record.outcome = "refused"
             raise
         except Exception as error:
-            failure = as_aws_error(service, operation, region, error, record.attempts)
+            answer = last[0] if isinstance(error, DeadlinePassed) and last else error
+            failure = as_aws_error(service, operation, region, answer, record.attempts)
             answered = failure.code in expect
             record.outcome = "answered" if answered else "error"
             (log.info if answered else log.error)(

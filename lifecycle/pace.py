@@ -16,7 +16,9 @@ calls (at most :data:`GROWTH_PER_CALL` per call), and which each throttling answ
 
 One cut per overload: a throttling answer to a call whose slot was reserved before the last
 cut says nothing about the new rate, and a worker whose slot was reserved before a cut
-reserves again. botocore's adaptive mode works alike with CUBIC (a cut to 0.7x the rate
+reserves again. A slot that would come after the run's deadline is not reserved: the wait
+for it is given up (:class:`~lifecycle.retry.DeadlinePassed`), as a retry is that would sleep
+past it. botocore's adaptive mode works alike with CUBIC (a cut to 0.7x the rate
 measured, then a cubic climb); against MediaTailor-like limits it drained at 1.19 to 1.27x
 the floor, the cuts too deep for a limit that does not move. This pace keeps within a few
 percent of it.
@@ -24,12 +26,21 @@ percent of it.
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from collections import deque
 from collections.abc import Callable
+from typing import TypeVar
+
+from structlog.typing import FilteringBoundLogger
+
+from lifecycle.errors import throttled
+from lifecycle.retry import Deadline, DeadlinePassed
 
 __all__ = ["BETA", "GROWTH", "GROWTH_PER_CALL", "MIN_RATE", "NEAR_SAMPLES", "Pace"]
+
+T = TypeVar("T")
 
 #: What a cut leaves of the pace (near the limit) or of AWS's accepted rate (far past it).
 BETA = 0.9
@@ -65,14 +76,20 @@ class Pace:
         #: Calls accepted that were sent since the last cut; accepted since the overload began.
         self._since_cut = self._since_overload = 0
 
-    def reserve(self) -> tuple[float, float]:
+    def reserve(self, within: float = math.inf) -> tuple[float, float]:
         """A send slot: ``(ticket, wait)``, the time it was reserved at and the seconds to wait
-        for it. A slot reserved before a cut was spaced at the old rate: see :meth:`current`."""
+        for it. A slot reserved before a cut was spaced at the old rate: see :meth:`current`.
+        A slot more than ``within`` seconds away is not reserved: DeadlinePassed."""
         with self._lock:
             now = self._clock()
             if self.rate is None:
                 return now, 0.0
             when = max(now, self._next)
+            if when - now > 0 and when - now >= within:
+                raise DeadlinePassed(
+                    f"the run's deadline comes before the next send slot, {when - now:.1f} s "
+                    f"away at the {self.rate:.2f} calls per second AWS's throttling set"
+                )
             self._next = when + 1.0 / self.rate
             return now, when - now
 
@@ -81,15 +98,38 @@ class Pace:
         with self._lock:
             return ticket >= self._last_cut
 
-    def wait(self, sleep: Callable[[float], object]) -> float:
-        """Wait for a send slot (again when a cut comes meanwhile); its ticket."""
+    def wait(self, sleep: Callable[[float], object], deadline: Deadline | None = None) -> float:
+        """Wait for a send slot (again when a cut comes meanwhile); its ticket. DeadlinePassed
+        when the slot would come after ``deadline``."""
         while True:
-            ticket, wait = self.reserve()
+            ticket, wait = self.reserve(deadline.remaining() if deadline else math.inf)
             if wait <= 0:
                 return ticket
             sleep(wait)
             if self.current(ticket):
                 return ticket
+
+    def call(
+        self,
+        send: Callable[[], T],
+        *,
+        sleep: Callable[[float], object] = time.sleep,
+        deadline: Deadline | None = None,
+        log: FilteringBoundLogger | None = None,
+    ) -> T:
+        """``send()`` in a slot of this pace, and what AWS's answer teaches it: a throttling
+        error cuts the rate (each cut logged on ``log`` as ``aws.pace``), an answer means AWS
+        accepted the call. DeadlinePassed when the slot would come after ``deadline``."""
+        ticket = self.wait(sleep, deadline)
+        try:
+            answer = send()
+        except Exception as error:
+            rate = self.throttled(ticket) if throttled(error) else None
+            if rate is not None and log is not None:
+                log.info("aws.pace", rate_per_second=round(rate, 2))
+            raise
+        self.accepted(ticket)
+        return answer
 
     def accepted(self, ticket: float) -> None:
         """AWS answered the call sent in the slot reserved at ``ticket`` without throttling

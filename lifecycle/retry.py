@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar
 if TYPE_CHECKING:
     import tenacity
 
-__all__ = ["Deadline", "Jitter", "RetryPolicy", "retried", "retrying"]
+__all__ = ["Deadline", "DeadlinePassed", "Jitter", "RetryPolicy", "retried", "retrying"]
 
 Jitter = Literal["FULL", "NONE"]
 T = TypeVar("T")
@@ -81,6 +81,11 @@ class Deadline:
 
     def expired(self) -> bool:
         return self.remaining() <= 0
+
+
+class DeadlinePassed(Exception):
+    """A wait was given up: it would have ended past the run's deadline. Not retried: the
+    call it was for fails as a retry stopped by the deadline fails."""
 
 
 def retrying(

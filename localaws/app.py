@@ -27,6 +27,7 @@ Malformed bodies get 400 ``{"error": "..."}``.
 
 from __future__ import annotations
 
+import errno
 import io
 import json
 import os
@@ -48,12 +49,12 @@ from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_ba
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.wrappers import Request, Response
 
-from localaws import regions, settings
+from localaws import dynamodb, regions, settings
 from localaws.control import CONTROL_PREFIX
 from localaws.faults import Call, Fault, FaultInjector, render_error
 from localaws.settings import Settings
 
-__all__ = ["LocalAWSApp", "identify"]
+__all__ = ["Dropped", "LocalAWSApp", "identify"]
 
 StartResponse = Callable[..., Any]
 Environ = dict[str, Any]
@@ -215,10 +216,29 @@ class LocalAWSApp:
             if outcome.delay_seconds:
                 time.sleep(outcome.delay_seconds)
             if outcome.error is not None:
-                status, headers, body = render_error(outcome.error, call)
-                response = Response(body, status=status, headers=headers)
-                return response(environ, start_response)
+                return self._faulted(outcome.error, call, environ, start_response)
         return self.moto_app(environ, start_response)
+
+    def _faulted(
+        self, fault: Fault, call: Call, environ: Environ, start_response: StartResponse
+    ) -> Iterable[bytes]:
+        """The fault's answer in place of the service's; an applied fault lets the call take
+        effect first, and its answer is lost."""
+        if fault.kind == "unprocessed":
+            with dynamodb.leaving_unprocessed():
+                return self.moto_app(environ, start_response)
+        if fault.takes_effect:
+            answer = self.moto_app(environ, lambda *_: lambda _data: None)
+            try:
+                for _ in answer:
+                    pass
+            finally:
+                if hasattr(answer, "close"):
+                    answer.close()
+        if fault.kind == "drop":
+            raise Dropped()
+        status, headers, body = render_error(fault, call)
+        return Response(body, status=status, headers=headers)(environ, start_response)
 
     def reset(self) -> None:
         """moto's state emptied, faults cleared, settings back to their start values."""
@@ -280,6 +300,16 @@ class LocalAWSApp:
         elif method != "GET":
             raise MethodNotAllowed()
         return settings.current().to_dict()
+
+
+class Dropped(ConnectionAbortedError):
+    """Raised to the WSGI server to close the connection unanswered. cheroot (our server) takes
+    a socket error it counts as the client's going (ECONNABORTED among them) for no failure of
+    its own: it writes no response, logs nothing and closes the socket, so the client reads
+    the end of the connection where an answer should be."""
+
+    def __init__(self) -> None:
+        super().__init__(errno.ECONNABORTED, "connection dropped by a fault")
 
 
 def _json_body(request: Request, allowed: set[str]) -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""DynamoDB writes at the cost AWS charges for them: what they touch.
+"""DynamoDB writes at the cost AWS charges for them, and its answers as partial as AWS's.
 
 moto alone (5.2.5) deep-copies a whole table for every action of a ``TransactWriteItems``, to
 roll the table back when an action fails: a transaction costs the table's size times its
@@ -11,6 +11,14 @@ moto also checks an item's 400 KB limit by summing every attribute again as each
 an item of n attributes costs n² size computations, and a journal's call item (15 attributes)
 cost the local AWS more CPU than the MediaTailor write it records. Here an item is measured
 once, in one pass; the limit and its error are moto's.
+
+moto answers a Query in one page up to 1 MB, and a BatchWriteItem in full. DynamoDB stops a
+page at 1 MB read and leaves a throttled batch's items unprocessed: a client must follow
+``LastEvaluatedKey`` and send ``UnprocessedItems`` again. Here, with the ``dynamodb_short_pages``
+setting (on by default), a Query page evaluates 1 to 4 items (drawn from a hash of the request,
+so a test sees the same pages every run; a FilterExpression may leave none of them), and a
+BatchWriteItem answered by an ``unprocessed`` fault writes the first half of each table's items
+and answers the rest as ``UnprocessedItems``.
 """
 
 from __future__ import annotations
@@ -19,15 +27,22 @@ import copy
 import json
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from moto.dynamodb.exceptions import DynamodbException
 
 from localaws import settings
+from localaws.pages import short_size
 
-__all__ = ["install"]
+__all__ = ["install", "leaving_unprocessed"]
 
 _transaction = threading.local()
+#: ``leave`` is true while a BatchWriteItem of this thread is to leave items unprocessed.
+_batch = threading.local()
+#: Items a short Query page evaluates at most.
+SHORT_PAGE_ITEMS = 4
 
 
 class _CopyOutsideTransactions:
@@ -207,12 +222,56 @@ def _key_given(table: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> dic
     return dict(args[0] if args else kwargs["key"])
 
 
+@contextmanager
+def leaving_unprocessed() -> Iterator[None]:
+    """BatchWriteItem calls served by this thread in the block write the first half of each
+    table's items (rounded up) and answer the rest as ``UnprocessedItems``."""
+    _batch.leave = True
+    try:
+        yield
+    finally:
+        _batch.leave = False
+
+
+def _partly_processed(batch_write_item: Any) -> Any:
+    def batch_write(self: Any) -> Any:
+        if not getattr(_batch, "leave", False):
+            return batch_write_item(self)
+        kept, left = {}, {}
+        for table, requests in self.body["RequestItems"].items():
+            cut = (len(requests) + 1) // 2
+            kept[table] = requests[:cut]
+            if requests[cut:]:
+                left[table] = requests[cut:]
+        self.body["RequestItems"] = kept
+        answer = batch_write_item(self)
+        answer.result["UnprocessedItems"] = left
+        return answer
+
+    return batch_write
+
+
+def _short_pages(query: Any) -> Any:
+    def short(self: Any, table_name: str, hash_key: Any, *args: Any, **kwargs: Any) -> Any:
+        if not settings.current().dynamodb_short_pages:
+            return query(self, table_name, hash_key, *args, **kwargs)
+        # moto's positional order: range comparison and values, limit, exclusive start key.
+        comparison, values, limit, start, *rest = args
+        request = json.dumps([table_name, hash_key, comparison, values, start], sort_keys=True)
+        size = short_size(request, SHORT_PAGE_ITEMS, after_empty=True)
+        limit = size if limit is None else min(int(limit), size)
+        return query(self, table_name, hash_key, comparison, values, limit, start, *rest, **kwargs)
+
+    return short
+
+
 def install() -> None:
-    """Make moto's ``TransactWriteItems`` keep copies of the touched items only, and its items
-    measured once (idempotent)."""
+    """Make moto's ``TransactWriteItems`` keep copies of the touched items only, its items
+    measured once, its Query pages short and its batches partial on demand (idempotent)."""
     import moto.dynamodb.models as models
     from moto.dynamodb import comparisons
     from moto.dynamodb.models.dynamo_type import Item
+    from moto.dynamodb.responses import DynamoHandler
 
     if isinstance(models.copy, _CopyOutsideTransactions):  # type: ignore[attr-defined]
         return
@@ -247,3 +306,5 @@ def install() -> None:
     backend.put_item = _single_write_checked(backend.put_item, _key_of_item)  # type: ignore[method-assign]
     backend.update_item = _single_write_checked(backend.update_item, _key_given)  # type: ignore[method-assign]
     backend.delete_item = _single_write_checked(backend.delete_item, _key_given)  # type: ignore[method-assign]
+    backend.query = _short_pages(backend.query)  # type: ignore[method-assign]
+    DynamoHandler.batch_write_item = _partly_processed(DynamoHandler.batch_write_item)  # type: ignore[method-assign]

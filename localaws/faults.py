@@ -1,4 +1,5 @@
-"""Faults on demand: throttling, rate limits, server errors, other errors and latency, per call.
+"""Faults on demand: throttling, rate limits, server errors, other errors, latency and dropped
+connections, per call.
 
 A :class:`Fault` names the calls it applies to (service = SigV4 signing name, operation,
 region; ``"*"`` matches any) and how often it fires: the first ``count`` matching calls, each
@@ -14,7 +15,18 @@ kind               IAM (query XML)                             MediaTailor (rest
 ``server_error``   ``ServiceFailure`` 500                      ``InternalServerErrorException`` 500
 ``error``          ``error_code`` / ``http_status`` as given   the same
 ``latency``        ``latency_ms`` added before the call runs   the same
+``drop``           the connection closed, nothing answered     the same
 =================  ==========================================  ===================================
+
+``unprocessed`` is DynamoDB's ``BatchWriteItem``'s (its service and operation named): the first
+half of each table's items written, the rest answered as ``UnprocessedItems``, as DynamoDB
+answers a batch it throttled in part.
+
+An error fault answers in place of the service: the call never reaches it, unless the fault is
+``applied``. Then the call takes effect first and its answer is lost, replaced by the fault's
+(a 500, a throttling answer, a dropped connection), as AWS may answer after a write took
+effect. A ``drop`` is applied unless it says ``"applied": false`` (the connection lost before
+the request arrived): the client sees a connection error and cannot tell which it was.
 
 A ``rate_limit`` fault is a token bucket (``rate_per_second``, ``burst``) per account, region and
 operation among the calls it matches, as AWS limits request rates: a rule with region ``"*"``
@@ -35,7 +47,9 @@ from xml.sax.saxutils import escape
 
 __all__ = ["Call", "Fault", "FaultInjector", "FaultKind", "Outcome", "render_error"]
 
-FaultKind = Literal["throttle", "rate_limit", "server_error", "error", "latency"]
+FaultKind = Literal[
+    "throttle", "rate_limit", "server_error", "error", "latency", "drop", "unprocessed"
+]
 FAULT_KINDS: tuple[str, ...] = get_args(FaultKind)
 
 
@@ -63,7 +77,8 @@ class Fault:
     #: SigV4 signing name (``iam``, ``mediatailor``...) or ``"*"``
     service: str
     #: ``throttle``, ``rate_limit`` (with rate_per_second and burst), ``server_error``,
-    #: ``error`` (with error_code and http_status) or ``latency``
+    #: ``error`` (with error_code and http_status), ``latency``, ``drop`` or ``unprocessed``
+    #: (DynamoDB's BatchWriteItem)
     kind: FaultKind
     #: operation name as in botocore's model (``GetRole``) or ``"*"``
     operation: str = "*"
@@ -85,6 +100,10 @@ class Fault:
     rate_per_second: float | None = None
     #: for ``rate_limit``: the bucket's size (calls that may come at once after a pause)
     burst: int | None = None
+    #: whether the call reaches the service (and takes effect) before the fault answers in its
+    #: place; None: the kind's way (a drop does, the others do not). Not for ``latency``,
+    #: ``rate_limit`` or ``unprocessed``
+    applied: bool | None = None
 
     def __post_init__(self) -> None:
         if self.kind not in FAULT_KINDS:
@@ -102,6 +121,26 @@ class Fault:
         if self.http_status is not None and not 400 <= self.http_status <= 599:
             raise ValueError(f"http_status must be an error status; got {self.http_status}")
         self._check_rate()
+        self._check_applied()
+
+    @property
+    def takes_effect(self) -> bool:
+        """Whether a call this fault answers reaches the service first."""
+        return self.kind == "drop" if self.applied is None else self.applied
+
+    def _check_applied(self) -> None:
+        if self.applied is not None and not isinstance(self.applied, bool):
+            raise ValueError(f"applied must be true or false; got {self.applied!r}")
+        if self.applied is not None and self.kind in ("latency", "rate_limit", "unprocessed"):
+            raise ValueError(
+                f"applied belongs to an answer in the service's place, not {self.kind}"
+            )
+        answered = (self.error_code, self.http_status, self.message)
+        if self.kind == "drop" and any(v is not None for v in answered):
+            raise ValueError("a drop answers nothing: no error_code, http_status or message")
+        batch = (self.service, self.operation) == ("dynamodb", "BatchWriteItem")
+        if self.kind == "unprocessed" and not batch:
+            raise ValueError("an unprocessed fault is for service dynamodb, BatchWriteItem")
 
     def _check_rate(self) -> None:
         limited = self.rate_per_second is not None or self.burst is not None

@@ -16,7 +16,7 @@ import hashlib
 from collections.abc import Mapping
 from typing import TypeVar
 
-__all__ = ["InvalidPageRequest", "page"]
+__all__ = ["InvalidPageRequest", "page", "short_size"]
 
 T = TypeVar("T")
 
@@ -43,7 +43,7 @@ def _decode(token: str) -> tuple[int, bool, str]:
         raise InvalidPageRequest("Invalid NextToken.") from None
 
 
-def _short_size(key: str, limit: int, after_empty: bool) -> int:
+def short_size(key: str, limit: int, after_empty: bool) -> int:
     """A page size in 0..limit from a hash of ``key``; one in four pages empty, never two in a
     row."""
     digest = int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "big")
@@ -75,7 +75,7 @@ def page(
     start = next((i for i, name in enumerate(names) if name >= start_name), len(names))
     size = limit
     if short:
-        size = _short_size(f"{listing}/{sequence}/{start_name}/{limit}", limit, after_empty)
+        size = short_size(f"{listing}/{sequence}/{start_name}/{limit}", limit, after_empty)
     end = start + size
     chosen = [items[name] for name in names[start:end]]
     if end >= len(names):

@@ -66,6 +66,12 @@ class Settings:
         "write of one of them is refused with TransactionConflictException, another "
         "transaction with it is cancelled (TransactionConflict), as DynamoDB does",
     )
+    dynamodb_short_pages: bool = _setting(
+        True,
+        "DynamoDB's Query answers pages of 1 to 4 items evaluated, with a LastEvaluatedKey "
+        "while more remain (AWS stops a page at 1 MB read; a FilterExpression may leave a "
+        "page empty)",
+    )
     list_omits_log_configuration: bool = _setting(
         False,
         "ListPlaybackConfigurations items carry no LogConfiguration (optional in the model)",

@@ -58,7 +58,9 @@ def lost(table: Table, lease: Lease) -> LeaseLost:
 
 def take(table: Table, lease: Lease, lease_seconds: float, *, renewing: bool) -> Lease:
     """Write the lease if the lock is free, expired or ``lease.holder``'s (a conditional
-    write: of racing takers, one wins); else LockHeld (LeaseLost for a lost renewal)."""
+    write: of racing takers, one wins); else LockHeld (LeaseLost for a lost renewal). A write
+    sent again after its answer was lost fails its condition on the item it wrote: finding
+    the item as it wrote it, it counts as done."""
     key = lock_key(lease.account, lease.role)
     lock = table.get(_plain_key(key))
     now = time.time()
@@ -98,6 +100,10 @@ def take(table: Table, lease: Lease, lease_seconds: float, *, renewing: bool) ->
         if error_code(error) != "ConditionalCheckFailedException":
             raise table.error(error) from None
         now_lock = table.get(_plain_key(key)) or {}
+        if _written(now_lock, new):
+            # A replay of our own write whose answer was lost (a 500, a dropped connection):
+            # the first one took effect, and the item now fails the condition it passed.
+            return new
         raise (LeaseLost if renewing else LockHeld)(
             lease.account,
             lease.role,
@@ -107,6 +113,16 @@ def take(table: Table, lease: Lease, lease_seconds: float, *, renewing: bool) ->
     except botocore.exceptions.BotoCoreError as error:
         raise table.error(error) from None
     return new
+
+
+def _written(lock: dict[str, Any], lease: Lease) -> bool:
+    """Whether the lock item is exactly ``lease`` as this holder wrote it: its holder, its
+    fencing token, and its expiry to the digit (no other write sets those three together)."""
+    return (lock.get("holder"), lock.get("version"), lock.get("expires_at")) == (
+        lease.holder,
+        lease.version,
+        lease.expires_at,
+    )
 
 
 def give_back(table: Table, lease: Lease) -> None:

@@ -1,6 +1,6 @@
 """One DynamoDB table as the shared journal uses it: its shape, its creation, its calls through
-the one retry layer (throttling, 5xx, conflicts), batch writes that retry their unprocessed
-items, and every error as one line naming the table.
+the one retry layer (throttling, 5xx, conflicts) at the pace DynamoDB's throttling sets, batch
+writes that retry their unprocessed items, and every error as one line naming the table.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from lifecycle.aws import CLIENT_CONFIG, make_session
 from lifecycle.errors import ErrorKind, classify, error_code
 from lifecycle.journal._contract import JournalError
 from lifecycle.log import get_logger
+from lifecycle.pace import Pace
 from lifecycle.retry import RetryPolicy, retried, retrying
 
 __all__ = [
@@ -100,13 +101,17 @@ class Table:
     def __init__(self, client: Any, name: str, region: str) -> None:
         self.client, self.name, self.region = client, name, region
         self._log = get_logger().bind(table=name)
+        #: The client's send rate, learnt from DynamoDB's throttling as every client's is.
+        self.pace = Pace()
 
     def __str__(self) -> str:
         return f"state table {self.name} in {self.region}"
 
     def call(self, operation: str, **params: Any) -> dict[str, Any]:
-        """One DynamoDB call, retried on throttling, 5xx, conflicts and connection errors."""
+        """One DynamoDB call at the table's pace, retried on throttling, 5xx, conflicts and
+        connection errors."""
         method = getattr(self.client, operation)
+        log = self._log.bind(operation=operation)
 
         def before_sleep(state: Any) -> None:
             error = state.outcome.exception()
@@ -118,7 +123,10 @@ class Table:
             )
 
         return retried(
-            lambda: method(**params), POLICY, retry_on=_retryable, before_sleep=before_sleep
+            lambda: self.pace.call(lambda: method(**params), log=log),
+            POLICY,
+            retry_on=_retryable,
+            before_sleep=before_sleep,
         )
 
     def error(self, error: BaseException) -> JournalError:

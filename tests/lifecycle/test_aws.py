@@ -29,7 +29,7 @@ from lifecycle.errors import (
     classify,
     error_code,
 )
-from lifecycle.retry import RetryPolicy
+from lifecycle.retry import Deadline, RetryPolicy
 from workflows.mediatailor import WORKFLOW
 
 NOWHERE = "http://127.0.0.1:9"
@@ -219,11 +219,11 @@ def session() -> boto3.session.Session:
 
 def make_aws(session: boto3.session.Session, **kwargs: Any) -> Gateway:
     kwargs.setdefault("endpoint_url", NOWHERE)
+    kwargs.setdefault("sleep", lambda _: None)
     return Gateway(
         session,
         declared=frozenset((op.service, op.name) for op in WORKFLOW.operations()),
         read_only=WORKFLOW.read_only_operations(),
-        sleep=lambda _: None,
         **kwargs,
     )
 
@@ -391,6 +391,27 @@ def test_a_retried_write_is_journaled_once_with_its_attempts(
     aws.call("mediatailor", CONFIGURE, REGION, DEACTIVATE, policy=QUICK)
     assert [event[0] for event in journal.events] == ["before_write", "after_write"]
     assert journal.events[1][1:] == (41, True, None, 2)
+
+
+def test_a_throttled_call_whose_next_slot_comes_after_the_deadline_fails_as_a_deadline_fails(
+    session: boto3.session.Session,
+) -> None:
+    # The first throttling answer spaces the sends about a second apart: the next slot would
+    # come after a deadline a second away, so the call fails with AWS's last answer, as the
+    # retry layer fails a call whose next sleep would end past the deadline.
+    sleeps: list[float] = []
+    aws = make_aws(session, deadline=Deadline(1.0), sleep=sleeps.append)
+    with Stubber(aws.client("mediatailor", REGION)) as stubber:
+        stubber.add_client_error(
+            "configure_logs_for_playback_configuration",
+            service_error_code="ThrottlingException",
+            http_status_code=429,
+        )
+        stubber.add_response("configure_logs_for_playback_configuration", DEACTIVATE)
+        with pytest.raises(AwsError) as failed:
+            aws.call("mediatailor", CONFIGURE, REGION, DEACTIVATE, policy=QUICK)
+    assert (failed.value.code, failed.value.attempts) == ("ThrottlingException", 1)
+    assert sum(sleeps) < 1.0
 
 
 def test_a_read_is_not_journaled(session: boto3.session.Session) -> None:

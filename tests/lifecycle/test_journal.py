@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from structlog.testing import capture_logs
 
 from lifecycle.journal import (
     CallIntent,
@@ -32,8 +33,9 @@ from lifecycle.journal import (
     holder_id,
     open_journal,
 )
+from lifecycle.journal.dynamodb import DynamoJournal
 from lifecycle.journal.sqlite import SqliteJournal
-from localaws import LocalAWS
+from localaws import Fault, LocalAWS
 
 ACCOUNT, ROLE = "123456789012", "AWSServiceRoleForMediaTailor"
 BACKENDS = ["sqlite", "dynamodb"]
@@ -529,3 +531,116 @@ def test_dynamodb_keeps_a_large_memory_in_items_under_400_kb(aws: LocalAWS) -> N
     assert len(memory) >= 3  # a head and its parts; the first drain's parts are gone
     assert max(sizes) < 400_000
     assert sum(sizes) == len(json.dumps(big_drain(4500), sort_keys=True).encode())
+
+
+# -- the shared table meets DynamoDB's faults and partial answers ------------------------------
+
+
+@pytest.fixture
+def shared(aws: LocalAWS) -> Iterator[Callable[[], DynamoJournal]]:
+    """Opens journals on one new state table of the local AWS."""
+    url = state_table(aws)
+    opened: list[DynamoJournal] = []
+
+    def open_one() -> DynamoJournal:
+        journal = open_journal(url, endpoint_url=aws.endpoint_url)
+        assert isinstance(journal, DynamoJournal)
+        opened.append(journal)
+        return journal
+
+    yield open_one
+    for journal in opened:
+        journal.close()
+
+
+@pytest.fixture
+def dynamo(shared: Callable[[], DynamoJournal]) -> DynamoJournal:
+    return shared()
+
+
+def a_drain_journaled(journal: Journal, writes: int = 12) -> list[int]:
+    """A run holding the lease that stored ``writes`` intents, every second one with its
+    result; their call ids."""
+    journal.acquire(ACCOUNT, ROLE, holder="host-a:1")
+    step = a_step(journal)
+    calls = [
+        CallIntent(
+            "mediatailor", "PutPlaybackConfiguration", "us-east-1", {"Name": f"c{n}"}, f"k:{n}"
+        )
+        for n in range(writes)
+    ]
+    ids = journal.intents(step, calls)
+    for n, call_id in enumerate(ids[::2]):
+        journal.result(call_id, ok=True, response={"Name": f"c{2 * n}"})
+    return ids
+
+
+def read_back(journal: Journal, ids: list[int]) -> None:
+    """What ``a_drain_journaled`` stored, read back whole."""
+    assert [u["call_id"] for u in journal.unfinished(ACCOUNT, ROLE)] == ids[1::2]
+    assert journal.completed(ACCOUNT, ROLE, "k:0") == {"Name": "c0"}
+    assert journal.completed(ACCOUNT, ROLE, "k:1") is None
+    [step] = journal.steps("run-1")
+    assert [c["call_id"] for c in step["calls"]] == ids
+    assert [r["run_id"] for r in journal.runs()] == ["run-1"]
+
+
+@pytest.mark.parametrize("kind", ["throttle", "server_error"])
+def test_the_shared_journal_rides_out_dynamodbs_throttling_and_5xx(
+    dynamo: DynamoJournal, aws: LocalAWS, kind: str
+) -> None:
+    # Every kind of call the journal makes, reads and writes, fails now and then.
+    aws.set_faults([Fault(service="dynamodb", kind=kind, probability=0.3)], seed=7)  # type: ignore[arg-type]
+    ids = a_drain_journaled(dynamo)
+    read_back(dynamo, ids)
+    [fault] = aws.armed_faults()
+    assert fault["fired"] >= 5
+
+
+def test_the_shared_journals_client_keeps_the_pace_dynamodbs_throttling_sets(
+    dynamo: DynamoJournal, aws: LocalAWS
+) -> None:
+    aws.set_faults(
+        [
+            Fault(
+                service="dynamodb",
+                operation="TransactWriteItems",
+                kind="rate_limit",
+                rate_per_second=20,
+                burst=1,
+            )
+        ]
+    )
+    with capture_logs() as logs:
+        for n in range(20):
+            dynamo.remember(ACCOUNT, ROLE, {"n": n})
+    assert dynamo.memory(ACCOUNT, ROLE) == {"n": 19}
+    cuts = [e for e in logs if e["event"] == "aws.pace"]
+    assert cuts, "the journal's client was throttled and kept no pace"
+    assert {(e["table"], e["operation"]) for e in cuts} == {
+        (dynamo.table.name, "transact_write_items")
+    }
+
+
+def test_a_memory_written_in_batches_left_partly_unprocessed_is_whole(
+    dynamo: DynamoJournal, aws: LocalAWS, shared: Callable[[], DynamoJournal]
+) -> None:
+    aws.set_faults(
+        [Fault(service="dynamodb", operation="BatchWriteItem", kind="unprocessed", count=2)]
+    )
+    dynamo.remember(ACCOUNT, ROLE, big_drain(5000))  # its parts: one batch, sent three times
+    [fault] = aws.armed_faults()
+    assert fault["fired"] == 2
+    assert shared().memory(ACCOUNT, ROLE) == big_drain(5000)
+
+
+def test_the_shared_journal_reads_every_page_of_a_query(dynamo: DynamoJournal) -> None:
+    ids = a_drain_journaled(dynamo)
+    pages: list[str] = []
+    dynamo.table.client.meta.events.register(
+        "after-call.dynamodb.Query", lambda **_: pages.append("page")
+    )
+    read_back(dynamo, ids)
+    # Five reads, each of more than one page: a read of the first page only would have missed
+    # items above.
+    assert len(pages) > 2 * 5

@@ -13,6 +13,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from lifecycle.pace import BETA, GROWTH, GROWTH_PER_CALL, MIN_RATE, NEAR_SAMPLES, Pace
+from lifecycle.retry import Deadline, DeadlinePassed
 from localaws.faults import Call, Fault, FaultInjector
 
 _CALL = Call("mediatailor", "ConfigureLogsForPlaybackConfiguration", "us-east-1", "rest-json")
@@ -223,3 +224,26 @@ def test_a_pace_never_falls_below_the_minimum_rate() -> None:
         cuts.append(pace.throttled(ticket))
     assert cuts[-1] == MIN_RATE
     assert all(cut is not None and cut >= MIN_RATE for cut in cuts)
+
+
+def test_a_slot_after_the_runs_deadline_is_given_up_and_left_to_others() -> None:
+    clock = Clock()
+    pace = Pace(clock)
+    for _ in range(60):  # AWS throttles everything: the slowest pace, a slot every 2 s
+        ticket, wait = pace.reserve()
+        clock.now += wait
+        pace.throttled(ticket)
+    assert pace.rate == MIN_RATE
+    deadline = Deadline(7.0)
+    waited: list[float] = []
+    given_up = 0
+    for _ in range(10):  # ten workers queue for a slot at once
+        try:
+            pace.wait(waited.append, deadline)
+        except DeadlinePassed:
+            given_up += 1
+    # The slots before the deadline are waited for; none of the others is.
+    assert waited == pytest.approx([2.0, 4.0, 6.0])
+    assert given_up == 7
+    # A slot given up is not reserved: the next one is the first after those taken.
+    assert pace.reserve()[1] == pytest.approx(8.0)

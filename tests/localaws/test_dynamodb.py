@@ -1,4 +1,5 @@
-"""DynamoDB transactions: all or nothing, at the cost of what they touch."""
+"""DynamoDB transactions: all or nothing, at the cost of what they touch; and answers as partial
+as DynamoDB's: short Query pages, batches left unprocessed."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from localaws import LocalAWS
+from localaws import Fault, LocalAWS
+from localaws.dynamodb import SHORT_PAGE_ITEMS
 from tests.conftest import ClientFactory
 
 
@@ -128,3 +130,77 @@ def test_an_item_a_transaction_holds_refuses_other_writes_until_it_ends(
     holding.join()
     dynamodb.update_item(**update)  # the transaction is over: its item is free again
     assert items(dynamodb) == {"old": "2"}
+
+
+def query_pages(ddb: Any, **params: Any) -> list[list[str]]:
+    """The sort keys of each page of a Query of partition ``p``, followed to its end."""
+    params = {
+        "TableName": "t",
+        "KeyConditionExpression": "pk = :p",
+        "ExpressionAttributeValues": {":p": {"S": "p"}},
+        **params,
+    }
+    pages = []
+    while True:
+        page = ddb.query(**params)
+        pages.append([i["sk"]["S"] for i in page["Items"]])
+        if "LastEvaluatedKey" not in page:
+            return pages
+        params["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
+@pytest.fixture
+def twenty(dynamodb: Any) -> list[str]:
+    """Twenty items in partition ``p`` besides ``old``: every sort key, in order."""
+    for n in range(20):
+        dynamodb.put_item(TableName="t", Item={"pk": {"S": "p"}, "sk": {"S": f"k{n:02d}"}})
+    return sorted(["old", *(f"k{n:02d}" for n in range(20))])
+
+
+def test_a_query_answers_short_pages_that_hold_every_item_once_in_order(
+    dynamodb: Any, twenty: list[str]
+) -> None:
+    pages = query_pages(dynamodb)
+    assert [key for page in pages for key in page] == twenty
+    assert len(pages) >= len(twenty) / SHORT_PAGE_ITEMS
+    assert all(1 <= len(page) <= SHORT_PAGE_ITEMS for page in pages)
+    assert query_pages(dynamodb) == pages  # the same pages every time
+
+
+def test_a_filtered_query_answers_empty_pages_while_more_remain(
+    dynamodb: Any, twenty: list[str]
+) -> None:
+    pages = query_pages(
+        dynamodb,
+        FilterExpression="sk = :last",
+        ExpressionAttributeValues={":p": {"S": "p"}, ":last": {"S": "old"}},
+    )
+    assert [key for page in pages for key in page] == ["old"]
+    assert [] in pages
+
+
+def test_a_query_limit_below_the_short_page_is_kept(dynamodb: Any, twenty: list[str]) -> None:
+    assert {len(page) for page in query_pages(dynamodb, Limit=1)} == {1}
+
+
+def test_without_short_pages_a_query_answers_in_one_page(
+    dynamodb: Any, twenty: list[str], aws: LocalAWS
+) -> None:
+    aws.set_settings(dynamodb_short_pages=False)
+    assert query_pages(dynamodb) == [twenty]
+
+
+def test_an_unprocessed_fault_writes_half_a_batch_and_answers_the_rest(
+    dynamodb: Any, aws: LocalAWS
+) -> None:
+    aws.set_faults(
+        [Fault(service="dynamodb", operation="BatchWriteItem", kind="unprocessed", count=1)]
+    )
+    batch = [put(f"b{n}", str(n))["Put"]["Item"] for n in range(5)]
+    requests = [{"PutRequest": {"Item": item}} for item in batch]
+    answer = dynamodb.batch_write_item(RequestItems={"t": requests})
+    assert answer["UnprocessedItems"] == {"t": requests[3:]}
+    assert items(dynamodb) == {"old": "1", "b0": "0", "b1": "1", "b2": "2"}
+    again = dynamodb.batch_write_item(RequestItems=answer["UnprocessedItems"])
+    assert again["UnprocessedItems"] == {}
+    assert set(items(dynamodb)) == {"old", *(f"b{n}" for n in range(5))}

@@ -48,6 +48,11 @@ def test_star_matches_any_service_operation_and_region() -> None:
         ({"kind": "rate_limit", "rate_per_second": 5, "burst": 1.5}, "burst must be"),
         ({"kind": "rate_limit", "rate_per_second": 5, "burst": 2, "count": 1}, "by rate"),
         ({"kind": "throttle", "rate_per_second": 5}, "belong to a rate_limit"),
+        ({"kind": "latency", "latency_ms": 5, "applied": True}, "applied belongs"),
+        ({"kind": "rate_limit", "rate_per_second": 5, "burst": 2, "applied": True}, "applied"),
+        ({"kind": "server_error", "applied": "yes"}, "applied must be true or false"),
+        ({"kind": "drop", "error_code": "ServiceFailure"}, "a drop answers nothing"),
+        ({"kind": "unprocessed"}, "service dynamodb, BatchWriteItem"),
     ],
 )
 def test_an_invalid_fault_is_refused(fields: dict[str, object], complaint: str) -> None:
@@ -198,3 +203,10 @@ def test_a_rate_limit_renders_as_the_services_throttling() -> None:
     assert render_error(fault, LIST_CONFIGS)[0] == 429
     status, _, body = render_error(fault, GET_ROLE)
     assert (status, b"<Code>Throttling</Code>" in body) == (400, True)
+
+
+def test_only_a_drop_or_an_applied_fault_lets_the_call_take_effect() -> None:
+    assert Fault(service="iam", kind="drop").takes_effect
+    assert not Fault(service="iam", kind="drop", applied=False).takes_effect
+    assert Fault(service="iam", kind="server_error", applied=True).takes_effect
+    assert not Fault(service="iam", kind="server_error").takes_effect

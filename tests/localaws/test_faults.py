@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from botocore.config import Config
-from botocore.exceptions import ClientError
+from botocore.exceptions import ClientError, ConnectionClosedError
 
 from localaws import Fault, LocalAWS
 
@@ -153,6 +153,45 @@ def test_a_faulted_call_changes_nothing(aws: LocalAWS, mediatailor: Any) -> None
     assert mediatailor.list_playback_configurations()["Items"] == []
 
 
+def test_an_applied_server_error_answers_500_after_the_write_took_effect(
+    aws: LocalAWS, mediatailor: Any
+) -> None:
+    aws.set_faults(
+        [
+            Fault(
+                service="mediatailor",
+                operation="PutPlaybackConfiguration",
+                kind="server_error",
+                applied=True,
+                count=1,
+            )
+        ]
+    )
+    assert outcome(lambda: mediatailor.put_playback_configuration(Name="pc-1")) == (
+        "InternalServerErrorException",
+        500,
+    )
+    assert mediatailor.get_playback_configuration(Name="pc-1")["Name"] == "pc-1"
+
+
+def test_a_drop_closes_the_connection_unanswered_after_the_write_took_effect(
+    aws: LocalAWS, iam: Any
+) -> None:
+    aws.set_faults([Fault(service="iam", operation="UpdateRole", kind="drop", count=1)])
+    with pytest.raises(ConnectionClosedError):
+        iam.update_role(RoleName=ROLE, Description="set before the drop")
+    # The same client's next call gets a connection of its own and an answer.
+    assert iam.get_role(RoleName=ROLE)["Role"]["Description"] == "set before the drop"
+
+
+def test_a_drop_not_applied_changes_nothing(aws: LocalAWS, mediatailor: Any) -> None:
+    aws.set_faults([Fault(service="mediatailor", kind="drop", applied=False, count=1)])
+    with pytest.raises(ConnectionClosedError):
+        mediatailor.put_playback_configuration(Name="pc-1")
+    with pytest.raises(ClientError, match="NotFound"):
+        mediatailor.get_playback_configuration(Name="pc-1")
+
+
 def test_clear_faults_disarms_them(aws: LocalAWS, iam: Any) -> None:
     aws.set_faults([Fault(service="iam", kind="throttle")])
     aws.clear_faults()
@@ -241,6 +280,7 @@ def test_http_server_error_fault(aws: LocalAWS, mediatailor: Any) -> None:
         ["not", "an", "object"],
         {"fault": [{"service": "iam", "kind": "throttle"}]},
         {"faults": {"service": "iam", "kind": "throttle"}},
+        {"faults": [{"service": "iam", "kind": "latency", "latency_ms": 9, "applied": True}]},
     ],
     ids=[
         "unknown kind",
@@ -249,6 +289,7 @@ def test_http_server_error_fault(aws: LocalAWS, mediatailor: Any) -> None:
         "not an object",
         "misspelt key",
         "not a list",
+        "applied latency",
     ],
 )
 def test_http_refuses_a_malformed_fault_and_keeps_the_armed_ones(aws: LocalAWS, body: Any) -> None:

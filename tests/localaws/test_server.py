@@ -156,6 +156,7 @@ def test_the_session_server_is_as_harsh_as_aws_only_faster(aws: LocalAWS) -> Non
         "opt_in_regions_disabled": True,
         "dynamodb_transaction_seconds": 0.0,
         "short_pages": True,
+        "dynamodb_short_pages": True,
         "list_omits_log_configuration": False,
     }
 
@@ -169,6 +170,7 @@ def test_every_setting_can_be_changed_over_http(aws: LocalAWS) -> None:
         "opt_in_regions_disabled": False,
         "dynamodb_transaction_seconds": 0.0,
         "short_pages": False,
+        "dynamodb_short_pages": False,
         "list_omits_log_configuration": True,
     }
     status, answer = put_settings(aws, changes)
@@ -225,6 +227,7 @@ def test_a_local_aws_starts_as_harsh_as_aws_by_default() -> None:
         "opt_in_regions_disabled": True,
         "dynamodb_transaction_seconds": 0.0,
         "short_pages": True,
+        "dynamodb_short_pages": True,
         "list_omits_log_configuration": False,
     }
 
