@@ -417,7 +417,7 @@ def test_opt_in_regions_the_account_has_not_enabled_are_skipped_in_one_call(
 def test_an_enabled_opt_in_region_is_scanned_like_any_other(
     make_runner: RunnerFactory, account: Account
 ) -> None:
-    account.client("account").enable_region(RegionName="af-south-1")
+    account.enable_region("af-south-1")
     account.configuration("af-south-1", "cape-live", 100)
     _, world, state = make_runner(regions=(*REGIONS, "af-south-1")).status()
     assert state == "IN_USE"
