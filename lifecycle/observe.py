@@ -20,6 +20,9 @@ __all__ = ["Observer", "role_of"]
 _NOT_FOUND = frozenset({"NoSuchEntity"})
 #: The Account API's word for a region that serves calls.
 _ENABLED = frozenset({"ENABLED", "ENABLED_BY_DEFAULT"})
+#: A region on its way between the two (minutes to hours): its resources may still use the
+#: role, and nothing can be read there, so it blocks ``verify`` rather than being skipped.
+_CHANGING = frozenset({"ENABLING", "DISABLING"})
 
 
 def _succeeded(task: DeletionTask | None) -> bool:
@@ -82,13 +85,14 @@ class Observer:
             found["task"] = self._task(aws, intent, found["role"])
 
         def regions_and_dependents() -> None:
-            found["enabled"], found["skipped"] = self.enabled_regions(aws)
+            found["enabled"], found["skipped"], found["changing"] = self.enabled_regions(aws)
             found["scan"] = self._scan(aws, found["enabled"])
 
         aws.together(role_and_task, regions_and_dependents)
         role, task = found["role"], found["task"]
         enabled, skipped = found["enabled"], found["skipped"]
         dependents, unscanned, probed = found["scan"]
+        unscanned = {**found["changing"], **unscanned}
         if role is not None and (intent.deleted_by_us or _succeeded(task)):
             if intent.deleted_role is not None and role.created == intent.deleted_role:
                 # IAM is eventually consistent: the role we deleted shows for a while.
@@ -129,11 +133,14 @@ class Observer:
             )
         return task
 
-    def enabled_regions(self, aws: Gateway) -> tuple[tuple[str, ...], dict[str, str]]:
-        """The regions to scan and the opt-in regions skipped (region: reason), learnt in one
-        call of the Account API when the workflow declares it; else every region, probed."""
+    def enabled_regions(
+        self, aws: Gateway
+    ) -> tuple[tuple[str, ...], dict[str, str], dict[str, str]]:
+        """The regions to scan, the opt-in regions skipped, and those being enabled or
+        disabled (both region: reason), learnt in one call of the Account API when the
+        workflow declares it; else every region, probed."""
         if LIST_REGIONS not in self.workflow.binding(OBSERVE).operations:
-            return self.regions, {}
+            return self.regions, {}, {}
         try:
             listed = {
                 item["RegionName"]: item.get("RegionOptStatus", "")
@@ -150,13 +157,15 @@ class Observer:
             get_logger().warning(
                 "regions.unlisted", error=str(error), fallback="probing every region"
             )
-            return self.regions, {}
-        skipped = {
+            return self.regions, {}, {}
+        reasons = {
             region: f"opt-in region {listed[region].lower()} in this account"
             for region in self.regions
             if region in listed and listed[region] not in _ENABLED
         }
-        return tuple(r for r in self.regions if r not in skipped), skipped
+        changing = {r: why for r, why in reasons.items() if listed[r] in _CHANGING}
+        skipped = {r: why for r, why in reasons.items() if r not in changing}
+        return tuple(r for r in self.regions if r not in reasons), skipped, changing
 
     def _scan(
         self, aws: Gateway, regions: Sequence[str]
