@@ -8,7 +8,14 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from lifecycle.aws import Gateway
-from lifecycle.errors import OPT_IN_REGIONS, REGION_DISABLED, UNREACHABLE, AwsError
+from lifecycle.errors import (
+    DENIED,
+    OPT_IN_REGIONS,
+    REGION_DISABLED,
+    UNREACHABLE,
+    AwsError,
+    ErrorKind,
+)
 from lifecycle.intent import Intent
 from lifecycle.log import get_logger
 from lifecycle.observation import DeletionTask, Dependent, Observation, Role, RoleUsage
@@ -171,12 +178,20 @@ class Observer:
         self, aws: Gateway, regions: Sequence[str]
     ) -> tuple[tuple[Dependent, ...], dict[str, str], dict[str, str]]:
         """Every dependent of ``regions``; regions that failed (they block ``verify``); opt-in
-        regions that answered as disabled ones do (skipped)."""
+        regions that answered as disabled ones do (skipped).
+
+        A region fails when the retry layer gave up there (5xx, throttling, connections) or
+        access to it is denied (a policy that denies regions): either is the region's, so
+        the others are still reported. An operation denied wherever it was sent, answered in
+        no region, is the runner's own policy lacking the action; that, and any other error
+        (a request AWS finds malformed, credentials it does not know, a call the workflow did
+        not declare), says our own run is wrong and stops it."""
         dependents = self.workflow.dependents
         assert dependents is not None
         scanned: dict[tuple[str, str], list[Dependent]] = {}
         unscanned: dict[str, str] = {}
         skipped: dict[str, str] = {}
+        denied: dict[tuple[str, str], AwsError] = {}
 
         def scan(where: tuple[str, str]) -> None:
             region, kind = where
@@ -189,13 +204,29 @@ class Observer:
                     unscanned[region] = f"not enabled for this account ({error.code})"
                 elif error.code in UNREACHABLE:
                     unscanned[region] = f"unreachable ({error.code})"
+                elif error.kind is ErrorKind.RETRYABLE:
+                    unscanned[region] = (
+                        f"{error.service}:{error.operation} failed after {error.attempts} "
+                        f"attempts: {error.code}"
+                    )
+                elif error.code in DENIED:
+                    denied[where] = error
                 else:
                     raise
 
         # One worker per (region, kind): each list is its own request, and each region its
         # own endpoint and throttling bucket, so the scan takes about one list's time.
         work = [(region, kind) for region in regions for kind in dependents.kinds]
+        first = len(aws.records)
         aws.map(scan, work, workers=self.scan_concurrency)
+        # A denial is the region's (a policy that denies regions) only when AWS answered the
+        # same operation in another region; otherwise the runner's own policy lacks it.
+        answered = {(r.service, r.operation) for r in aws.records[first:] if r.outcome == "ok"}
+        for (region, _), error in ((where, denied[where]) for where in work if where in denied):
+            action = f"{error.service}:{error.operation}"
+            if (error.service, error.operation) not in answered:
+                raise error
+            unscanned.setdefault(region, f"{action} denied: {error.code}")
         failed = unscanned.keys() | skipped.keys()
         found = tuple(d for r, k in work if r not in failed for d in scanned[(r, k)])
         return found, unscanned, skipped

@@ -10,6 +10,7 @@ import sys
 import time
 import urllib.request
 from collections import Counter
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ from lifecycle import exits
 from localaws import Fault, LocalAWS
 from localaws.seed import Account
 from tests import recorder
+from tests.lifecycle.conftest import FAST
 
 REGIONS = "us-east-1,eu-west-1,us-west-2"
 
@@ -455,6 +457,93 @@ def test_status_json_names_state_role_and_dependents(slr: Slr, account: Account)
         ("us-west-2", "linear"),
     }
     assert status["scanned_regions"] == REGIONS.split(",")
+
+
+# -- a region that keeps failing ------------------------------------------------------------
+# In process (main()) with the fast workflow: a persistent 500 takes every retry of the
+# shipped policy, about 20 s a command; the fast one's retries take milliseconds.
+
+InProcess = Callable[..., tuple[int, str, str]]
+
+
+@pytest.fixture
+def slr_in_process(
+    aws: LocalAWS,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> Iterator[InProcess]:
+    """``run(*args)`` -> (exit code, stdout, stderr) of `slr` in this process, 4 regions."""
+    import structlog
+
+    import workflows
+    from lifecycle.cli import main
+
+    monkeypatch.setitem(workflows.WORKFLOWS, "mediatailor", FAST)
+    logging = structlog.get_config()  # the command configures logging onto capsys's stderr
+
+    def run(*args: str) -> tuple[int, str, str]:
+        common = ["--endpoint-url", aws.endpoint_url, "--state-dir", str(tmp_path / "state")]
+        code = main([*common, "--regions", f"{REGIONS},eu-west-2", *args])
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    yield run
+    structlog.configure(**logging)
+
+
+def fail_eu_west_2(aws: LocalAWS) -> None:
+    aws.set_faults(
+        [
+            Fault(
+                service="mediatailor",
+                operation="ListChannels",
+                region="eu-west-2",
+                kind="server_error",
+            )
+        ]
+    )
+
+
+#: The reason a region gets after the fast workflow's last attempt.
+ATTEMPTS = FAST.binding("observe").retry.max_attempts + 1
+FAILING = f"mediatailor:ListChannels failed after {ATTEMPTS} attempts: InternalServerErrorException"
+
+
+def test_status_shows_a_region_that_keeps_failing_beside_the_others(
+    slr_in_process: InProcess, account: Account, aws: LocalAWS
+) -> None:
+    in_use(account)
+    fail_eu_west_2(aws)
+    code, text, _ = slr_in_process("status")
+    assert code == exits.OK
+    assert f"not scanned eu-west-2: {FAILING}" in text
+    assert "3 active, 3 regions scanned" in text
+    code, out, _ = slr_in_process("--output", "json", "status")
+    status = json.loads(out)
+    assert code == exits.OK
+    assert status["unscanned_regions"] == {"eu-west-2": FAILING}
+    assert status["scanned_regions"] == REGIONS.split(",")
+    assert {d["name"] for d in status["dependents"] if d["active"]} == {
+        "east-live",
+        "west-live",
+        "linear",
+    }
+
+
+def test_plan_refuses_the_way_at_verify_naming_a_region_that_keeps_failing(
+    slr_in_process: InProcess, account: Account, aws: LocalAWS
+) -> None:
+    in_use(account)
+    fail_eu_west_2(aws)
+    code, out, err = slr_in_process("plan", "--target", "deleted")
+    assert (code, out) == (exits.USAGE, "")  # a way that cannot finish never starts
+    errors = [line for line in err.splitlines() if line.startswith("slr:")]
+    assert len(errors) == 1
+    assert (
+        f"verify: verify needs every region scanned; not scanned: eu-west-2 ({FAILING})"
+        in (errors[0])
+    )
 
 
 def test_history_lists_runs_then_one_runs_steps_and_calls(slr: Slr, account: Account) -> None:
