@@ -654,3 +654,31 @@ def test_a_description_change_is_shown_as_a_converge_step(slr: Slr, account: Acc
     assert done.returncode == exits.CHANGES_PENDING
     assert "1. converge description: in-use -> in-use  [simulated]" in done.stdout
     assert "iam:UpdateRole [us-east-1] Description=session logs" in done.stdout
+
+
+#: roleDescriptionType's pattern, as botocore's IAM model has it.
+DESCRIPTION_PATTERN = r"[\u0009\u000A\u000D\u0020-\u007E\u00A1-\u00FF]*"
+
+
+@pytest.mark.parametrize("command", [("plan",), ("apply", "--yes")], ids=["plan", "apply"])
+@pytest.mark.parametrize(
+    ("description", "why"),
+    [
+        (
+            "session logs \u2014 MediaTailor",
+            "character U+2014 (EM DASH) at position 14 is not one IAM accepts "
+            f"(pattern {DESCRIPTION_PATTERN})",
+        ),
+        ("x" * 1001, "1001 characters; IAM accepts at most 1000"),
+    ],
+    ids=["em-dash", "too-long"],
+)
+def test_a_description_iam_would_refuse_is_refused_before_any_request(
+    slr: Slr, aws: LocalAWS, command: tuple[str, ...], description: str, why: str
+) -> None:
+    record(aws)
+    done = slr(*command, "--target", "created", "--description", description)
+    recorder.stop(aws)
+    assert done.returncode == exits.USAGE
+    assert one_line_error(done) == f"slr: error: --description: {why}"
+    assert recorder.requests(aws) == []
