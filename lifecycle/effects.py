@@ -22,6 +22,7 @@ __all__ = [
     "Acting",
     "Blocked",
     "Effect",
+    "InvalidOption",
     "PlanOptions",
     "Where",
     "check_effects",
@@ -35,14 +36,34 @@ class Blocked(Exception):
     """The next transition cannot be decided or sent: the message says why, in one line."""
 
 
+class InvalidOption(ValueError):
+    """An option AWS would refuse once a run has begun: the message names it and why."""
+
+
+#: The writes that carry a role's description: creating the role, converging it.
+DESCRIBED = (("iam", "CreateServiceLinkedRole"), ("iam", "UpdateRole"))
+
+
 @dataclass(frozen=True)
 class PlanOptions:
-    """What a plan is made with, beyond its target: what to activate, the role's description."""
+    """What a plan is made with, beyond its target: what to activate, the role's description.
+
+    A description AWS would refuse is refused here, before anything is sent."""
 
     activation: Activation | None = None
     #: A description to create the role with (or converge an adopted role to).
     description: str | None = None
     custom_suffix: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.description is None:
+            return
+        from lifecycle.parameters import refusal
+
+        for service, operation in DESCRIBED:
+            why = refusal(service, operation, "Description", self.description)
+            if why is not None:
+                raise InvalidOption(f"--description: {why}")
 
 
 @dataclass(frozen=True)

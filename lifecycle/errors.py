@@ -9,6 +9,7 @@ import botocore.exceptions
 
 __all__ = [
     "CONNECTION_ATTEMPTS",
+    "DENIED",
     "FATAL",
     "OPT_IN_REGIONS",
     "REGION_DISABLED",
@@ -86,6 +87,11 @@ FATAL = frozenset(
         "NotFoundException",
         "OptInRequired",
     }
+)
+#: Access denied: a policy (a service control policy that denies regions, a condition on
+#: ``aws:RequestedRegion``) refuses the call, which says nothing of the request itself.
+DENIED = frozenset(
+    {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "UnauthorizedAccess"}
 )
 #: Answers that mean "this region is not enabled for the account" rather than "denied".
 REGION_DISABLED = frozenset(
@@ -187,10 +193,21 @@ class AwsError(Exception):
     the region and AWS's own words."""
 
     def __init__(
-        self, service: str, operation: str, region: str, code: str, message: str, attempts: int
+        self,
+        service: str,
+        operation: str,
+        region: str,
+        code: str,
+        message: str,
+        attempts: int,
+        *,
+        kind: ErrorKind = ErrorKind.FATAL,
     ) -> None:
         self.service, self.operation, self.region = service, operation, region
         self.code, self.aws_message, self.attempts = code, message, attempts
+        #: How the retry layer sorts the error: ``RETRYABLE`` means it gave up on an error
+        #: that might have cleared (5xx, throttling, a connection), not that AWS refused.
+        self.kind = kind
         tries = f" after {attempts} attempts" if attempts > 1 else ""
         # One line, whatever AWS or botocore put in the message (validation errors span lines).
         text = " ".join(f"{code}: {message}".split())
@@ -213,6 +230,7 @@ def as_aws_error(
             str(info.get("Code", "Error")),
             str(info.get("Message", "")),
             attempts,
+            kind=classify(error),
         )
     if isinstance(error, botocore.exceptions.NoCredentialsError):
         return AwsError(
@@ -223,4 +241,5 @@ def as_aws_error(
             "no AWS credentials found (set AWS_PROFILE or AWS_ACCESS_KEY_ID)",
             attempts,
         )
-    return AwsError(service, operation, region, type(error).__name__, str(error), attempts)
+    name = type(error).__name__
+    return AwsError(service, operation, region, name, str(error), attempts, kind=classify(error))

@@ -33,13 +33,14 @@ def expected(error: BaseException) -> int | None:
     """The exit code of a failure a run can meet (one line, no traceback); ``None`` for a
     failure nobody expected. One mapping for one account and for each account of a fleet."""
     from lifecycle.decide import Blocked, Unreachable
+    from lifecycle.effects import InvalidOption
     from lifecycle.errors import AwsError
     from lifecycle.journal import JournalError, LockHeld
     from lifecycle.plans import StalePlan
 
     if isinstance(error, LockHeld):
         return LOCK_HELD
-    if isinstance(error, Unreachable):
+    if isinstance(error, Unreachable | InvalidOption):
         return USAGE
     if isinstance(error, StalePlan):
         return STALE_PLAN

@@ -8,7 +8,14 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from lifecycle.aws import Gateway
-from lifecycle.errors import OPT_IN_REGIONS, REGION_DISABLED, UNREACHABLE, AwsError
+from lifecycle.errors import (
+    DENIED,
+    OPT_IN_REGIONS,
+    REGION_DISABLED,
+    UNREACHABLE,
+    AwsError,
+    ErrorKind,
+)
 from lifecycle.intent import Intent
 from lifecycle.log import get_logger
 from lifecycle.observation import DeletionTask, Dependent, Observation, Role, RoleUsage
@@ -20,6 +27,9 @@ __all__ = ["Observer", "role_of"]
 _NOT_FOUND = frozenset({"NoSuchEntity"})
 #: The Account API's word for a region that serves calls.
 _ENABLED = frozenset({"ENABLED", "ENABLED_BY_DEFAULT"})
+#: A region on its way between the two (minutes to hours): its resources may still use the
+#: role, and nothing can be read there, so it blocks ``verify`` rather than being skipped.
+_CHANGING = frozenset({"ENABLING", "DISABLING"})
 
 
 def _succeeded(task: DeletionTask | None) -> bool:
@@ -82,13 +92,14 @@ class Observer:
             found["task"] = self._task(aws, intent, found["role"])
 
         def regions_and_dependents() -> None:
-            found["enabled"], found["skipped"] = self.enabled_regions(aws)
+            found["enabled"], found["skipped"], found["changing"] = self.enabled_regions(aws)
             found["scan"] = self._scan(aws, found["enabled"])
 
         aws.together(role_and_task, regions_and_dependents)
         role, task = found["role"], found["task"]
         enabled, skipped = found["enabled"], found["skipped"]
         dependents, unscanned, probed = found["scan"]
+        unscanned = {**found["changing"], **unscanned}
         if role is not None and (intent.deleted_by_us or _succeeded(task)):
             if intent.deleted_role is not None and role.created == intent.deleted_role:
                 # IAM is eventually consistent: the role we deleted shows for a while.
@@ -129,11 +140,14 @@ class Observer:
             )
         return task
 
-    def enabled_regions(self, aws: Gateway) -> tuple[tuple[str, ...], dict[str, str]]:
-        """The regions to scan and the opt-in regions skipped (region: reason), learnt in one
-        call of the Account API when the workflow declares it; else every region, probed."""
+    def enabled_regions(
+        self, aws: Gateway
+    ) -> tuple[tuple[str, ...], dict[str, str], dict[str, str]]:
+        """The regions to scan, the opt-in regions skipped, and those being enabled or
+        disabled (both region: reason), learnt in one call of the Account API when the
+        workflow declares it; else every region, probed."""
         if LIST_REGIONS not in self.workflow.binding(OBSERVE).operations:
-            return self.regions, {}
+            return self.regions, {}, {}
         try:
             listed = {
                 item["RegionName"]: item.get("RegionOptStatus", "")
@@ -150,24 +164,34 @@ class Observer:
             get_logger().warning(
                 "regions.unlisted", error=str(error), fallback="probing every region"
             )
-            return self.regions, {}
-        skipped = {
+            return self.regions, {}, {}
+        reasons = {
             region: f"opt-in region {listed[region].lower()} in this account"
             for region in self.regions
             if region in listed and listed[region] not in _ENABLED
         }
-        return tuple(r for r in self.regions if r not in skipped), skipped
+        changing = {r: why for r, why in reasons.items() if listed[r] in _CHANGING}
+        skipped = {r: why for r, why in reasons.items() if r not in changing}
+        return tuple(r for r in self.regions if r not in reasons), skipped, changing
 
     def _scan(
         self, aws: Gateway, regions: Sequence[str]
     ) -> tuple[tuple[Dependent, ...], dict[str, str], dict[str, str]]:
         """Every dependent of ``regions``; regions that failed (they block ``verify``); opt-in
-        regions that answered as disabled ones do (skipped)."""
+        regions that answered as disabled ones do (skipped).
+
+        A region fails when the retry layer gave up there (5xx, throttling, connections) or
+        access to it is denied (a policy that denies regions): either is the region's, so
+        the others are still reported. An operation denied wherever it was sent, answered in
+        no region, is the runner's own policy lacking the action; that, and any other error
+        (a request AWS finds malformed, credentials it does not know, a call the workflow did
+        not declare), says our own run is wrong and stops it."""
         dependents = self.workflow.dependents
         assert dependents is not None
         scanned: dict[tuple[str, str], list[Dependent]] = {}
         unscanned: dict[str, str] = {}
         skipped: dict[str, str] = {}
+        denied: dict[tuple[str, str], AwsError] = {}
 
         def scan(where: tuple[str, str]) -> None:
             region, kind = where
@@ -180,13 +204,29 @@ class Observer:
                     unscanned[region] = f"not enabled for this account ({error.code})"
                 elif error.code in UNREACHABLE:
                     unscanned[region] = f"unreachable ({error.code})"
+                elif error.kind is ErrorKind.RETRYABLE:
+                    unscanned[region] = (
+                        f"{error.service}:{error.operation} failed after {error.attempts} "
+                        f"attempts: {error.code}"
+                    )
+                elif error.code in DENIED:
+                    denied[where] = error
                 else:
                     raise
 
         # One worker per (region, kind): each list is its own request, and each region its
         # own endpoint and throttling bucket, so the scan takes about one list's time.
         work = [(region, kind) for region in regions for kind in dependents.kinds]
+        first = len(aws.records)
         aws.map(scan, work, workers=self.scan_concurrency)
+        # A denial is the region's (a policy that denies regions) only when AWS answered the
+        # same operation in another region; otherwise the runner's own policy lacks it.
+        answered = {(r.service, r.operation) for r in aws.records[first:] if r.outcome == "ok"}
+        for (region, _), error in ((where, denied[where]) for where in work if where in denied):
+            action = f"{error.service}:{error.operation}"
+            if (error.service, error.operation) not in answered:
+                raise error
+            unscanned.setdefault(region, f"{action} denied: {error.code}")
         failed = unscanned.keys() | skipped.keys()
         found = tuple(d for r, k in work if r not in failed for d in scanned[(r, k)])
         return found, unscanned, skipped

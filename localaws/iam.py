@@ -20,6 +20,8 @@ with ``EntityAlreadyExists``, lets ``DeleteRole`` remove a service-linked role a
   finished task is forgotten ``task_retention_seconds`` after it finished, and its status
   call then answers ``NoSuchEntity`` as for an unknown id (gruntwork-io/cloud-nuke#1143);
 - GetRole and ListRoles are eventually consistent (:mod:`localaws.consistency`);
+- a description IAM refuses (too long, a character outside its pattern) is a
+  ``ValidationError`` (:mod:`localaws.validation`);
 - under moto's IAM enforcement, a request is authorized as AWS does it
   (:mod:`localaws.authorization`) against the ARN of the role it names, even one
   that does not exist yet: ``CreateServiceLinkedRole`` against the role it would create (and
@@ -67,6 +69,7 @@ from localaws.principals import (
     principal_of,
     service_linked_role_name,
 )
+from localaws.validation import check
 
 __all__ = [
     "SERVICE_LINKED_ROLES",
@@ -392,6 +395,20 @@ class RealisticIamResponse(IamResponse):
     def get_service_linked_role_deletion_status(self) -> ActionResult:
         task_id = self._get_param("DeletionTaskId")
         return ActionResult(self.realistic_backend.deletion_task_status(task_id))
+
+    # IAM validates its input before it acts on it (moto stores any description).
+
+    def create_service_linked_role(self) -> ActionResult:
+        check(self._get_action(), self._get_param)
+        return super().create_service_linked_role()
+
+    def update_role(self) -> ActionResult:
+        check(self._get_action(), self._get_param)
+        return super().update_role()
+
+    def update_role_description(self) -> ActionResult:
+        check(self._get_action(), self._get_param)
+        return super().update_role_description()
 
     def _authenticate_and_authorize_normal_action(self, resource: str = "*") -> None:
         self._authenticate_and_authorize_action(AuthorizedRequest, resource)

@@ -9,8 +9,15 @@ there is refused as AWS refuses it (:mod:`localaws.app`): ``UnrecognizedClientEx
 ``InvalidClientTokenId`` 403 for the others (nccgroup/ScoutSuite#1389 shows it for me-south-1).
 The Account API's ``ListRegions`` (paginated, ``RegionOptStatusContains``),
 ``GetRegionOptStatus``, ``EnableRegion`` and ``DisableRegion`` are added next to moto's own
-operations (moto's files untouched); an enabled region then serves like any other. Enabling
-takes effect at once (AWS passes through ``ENABLING`` for minutes). Global services (IAM,
+operations (moto's files untouched); an enabled region then serves like any other.
+
+A change takes time, as AWS's takes minutes to hours (``region_change_seconds``): the region
+reads ``ENABLING`` or ``DISABLING`` meanwhile, and the opposite change is refused with
+``ConflictException`` until it completes (AWS: "you cannot disable the Region until the
+enabling process is fully completed", and the other way round). While ``ENABLING``, calls
+there are refused as in a disabled region (AWS: "You cannot use the Region until this process
+is complete"); while ``DISABLING`` too, since the act of disabling removes all IAM access to
+the region's resources at once, and only AWS's clean-up takes its time. Global services (IAM,
 Organizations, the Account API) are not refused: AWS serves them from us-east-1. With
 ``opt_in_regions_disabled`` off, opt-in regions nobody disabled read ``ENABLED``.
 
@@ -21,6 +28,8 @@ Under moto's IAM enforcement the operations are authorized as the other plug-ins
 from __future__ import annotations
 
 import re
+import time
+from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
@@ -53,6 +62,8 @@ ENABLED_BY_DEFAULT = frozenset(
     }
 )  # fmt: skip
 STATUSES = ("ENABLED", "ENABLING", "DISABLING", "DISABLED", "ENABLED_BY_DEFAULT")
+#: The statuses in which a region serves calls.
+SERVING = frozenset({"ENABLED", "ENABLED_BY_DEFAULT"})
 #: ListRegions' MaxResults limit and default (botocore's model: 1..50).
 MAX_RESULTS = 50
 _ACCOUNT_ID = re.compile(r"^\d{12}$")
@@ -87,13 +98,33 @@ class ValidationException(RestJsonError):
     status = 400
 
 
+class ConflictException(RestJsonError):
+    code = "ConflictException"
+    status = 409
+
+
+@dataclass(frozen=True)
+class _Change:
+    """An EnableRegion or DisableRegion: the status it leads to, and when that holds."""
+
+    #: ``ENABLED`` or ``DISABLED``
+    to: str
+    #: monotonic time from which the region reads ``to``
+    done_at: float
+
+    def status(self, now: float) -> str:
+        if now >= self.done_at:
+            return self.to
+        return "ENABLING" if self.to == "ENABLED" else "DISABLING"
+
+
 class OptInAccountBackend(AccountBackend):
     """moto's Account backend (one per account and partition) with the regions' opt-in state."""
 
     def __init__(self, region_name: str, account_id: str) -> None:
         super().__init__(region_name, account_id)
-        #: regions whose status a call changed; the others read their start status
-        self.region_opt_status: dict[str, str] = {}
+        #: the last change of each region a call changed; the others read their start status
+        self.changes: dict[str, _Change] = {}
 
     @property
     def _url_module(self) -> Any:
@@ -102,17 +133,32 @@ class OptInAccountBackend(AccountBackend):
     def status(self, region: str) -> str:
         if region not in opt_in_regions():
             return "ENABLED_BY_DEFAULT"
-        start = "DISABLED" if settings.current().opt_in_regions_disabled else "ENABLED"
-        return self.region_opt_status.get(region, start)
+        change = self.changes.get(region)
+        if change is not None:
+            return change.status(time.monotonic())
+        return "DISABLED" if settings.current().opt_in_regions_disabled else "ENABLED"
 
     def set_status(self, region: str, status: str) -> None:
+        """Start the change to ``status`` (``ENABLED`` or ``DISABLED``); it holds after
+        ``region_change_seconds``. A change to the status already reached or under way
+        changes nothing."""
         if region not in commercial_regions():
             raise ValidationException(f"{region} is not a valid Region name.")
         if region not in opt_in_regions():
             raise ValidationException(
                 f"{region} is enabled by default; it cannot be enabled or disabled."
             )
-        self.region_opt_status[region] = status
+        current = self.status(region)
+        under_way = "ENABLING" if status == "ENABLED" else "DISABLING"
+        if current in ("ENABLING", "DISABLING") and current != under_way:
+            raise ConflictException(
+                f"{region} is {current.lower()}; it cannot be {status.lower()} until that "
+                "completes."
+            )
+        if current in (status, under_way):
+            return
+        done_at = time.monotonic() + settings.current().region_change_seconds
+        self.changes[region] = _Change(status, done_at)
 
 
 def _backend(account_id: str) -> OptInAccountBackend:
@@ -129,7 +175,7 @@ def refuses(account_id: str, region: str, service: str) -> bool:
     partitions = dict.get(account_backends, account_id)
     backend = dict.get(partitions, "aws") if partitions is not None else None
     if isinstance(backend, OptInAccountBackend):
-        return backend.status(region) == "DISABLED"
+        return backend.status(region) not in SERVING
     return settings.current().opt_in_regions_disabled
 
 

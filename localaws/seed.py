@@ -90,6 +90,27 @@ class Account:
             for item in page["Items"]
         }
 
+    def enable_region(self, region: str, timeout: float = 30.0) -> None:
+        """Enable an opt-in region and wait until it is ``ENABLED``: it reads ``ENABLING``
+        (and refuses calls) for a while first, as in AWS."""
+        self.client("account").enable_region(RegionName=region)
+        self._wait_for_region(region, "ENABLED", timeout)
+
+    def disable_region(self, region: str, timeout: float = 30.0) -> None:
+        """Disable an opt-in region and wait until it is ``DISABLED``."""
+        self.client("account").disable_region(RegionName=region)
+        self._wait_for_region(region, "DISABLED", timeout)
+
+    def _wait_for_region(self, region: str, status: str, timeout: float) -> None:
+        import time
+
+        account = self.client("account")
+        deadline = time.monotonic() + timeout
+        while account.get_region_opt_status(RegionName=region)["RegionOptStatus"] != status:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{region} did not become {status} within {timeout:g} s")
+            time.sleep(0.05)
+
     def role(self, name: str = "AWSServiceRoleForMediaTailor") -> dict[str, Any] | None:
         """The role as IAM returns it, or None."""
         iam = self.client("iam")

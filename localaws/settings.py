@@ -55,6 +55,12 @@ class Settings:
         "opt-in regions start DISABLED in every account, and signed calls there are refused "
         "as AWS refuses them (UnrecognizedClientException / InvalidClientTokenId, 403)",
     )
+    region_change_seconds: float = _setting(
+        3.0,
+        "seconds an EnableRegion or DisableRegion takes: meanwhile the region reads ENABLING "
+        "or DISABLING, refuses calls as a disabled one and cannot be changed back "
+        "(ConflictException), as AWS's take minutes to hours",
+    )
     short_pages: bool = _setting(
         True,
         "MediaTailor's lists answer short and empty pages with a NextToken while more remain "

@@ -28,6 +28,8 @@ IAM_CONSISTENCY_SECONDS = 0.3
 TASK_RETENTION_SECONDS = 0.5
 TASK_VISIBILITY_SECONDS = 0.1
 USAGE_LAG_SECONDS = 0.3
+#: An opt-in region's EnableRegion/DisableRegion holds after this (AWS: minutes to hours).
+REGION_CHANGE_SECONDS = 0.3
 
 ClientFactory = Callable[..., Any]
 
@@ -48,6 +50,7 @@ def local_aws(recording_path: Path) -> Iterator[LocalAWS]:
         task_retention_seconds=TASK_RETENTION_SECONDS,
         task_visibility_seconds=TASK_VISIBILITY_SECONDS,
         usage_lag_seconds=USAGE_LAG_SECONDS,
+        region_change_seconds=REGION_CHANGE_SECONDS,
         env={"MOTO_RECORDER_FILEPATH": str(recording_path)},
     ) as server:
         yield server

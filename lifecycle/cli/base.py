@@ -379,7 +379,8 @@ def options_of(activate: tuple[str, ...], percent: int, description: str | None)
             raise Failure(f"--activate takes REGION/NAME, not {item!r}", exits.USAGE)
         targets.append((region, name))
     activation = Activation(tuple(targets), percent) if targets else None
-    return PlanOptions(activation=activation, description=description)
+    with one_line_errors():  # a description AWS would refuse: refused before any request
+        return PlanOptions(activation=activation, description=description)
 
 
 _activation_options = [

@@ -51,6 +51,11 @@ from lifecycle.cli.base import (
     help="Whether opt-in regions start disabled in every account [default: disabled].",
 )
 @click.option(
+    "--region-change-seconds",
+    type=click.FloatRange(0),
+    help="How long enabling or disabling an opt-in region takes [default: 3.0].",
+)
+@click.option(
     "--short-pages/--full-pages",
     default=None,
     help="Whether MediaTailor's lists answer short and empty pages [default: short].",

@@ -10,6 +10,7 @@ import sys
 import time
 import urllib.request
 from collections import Counter
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ from lifecycle import exits
 from localaws import Fault, LocalAWS
 from localaws.seed import Account
 from tests import recorder
+from tests.lifecycle.conftest import FAST
 
 REGIONS = "us-east-1,eu-west-1,us-west-2"
 
@@ -457,6 +459,93 @@ def test_status_json_names_state_role_and_dependents(slr: Slr, account: Account)
     assert status["scanned_regions"] == REGIONS.split(",")
 
 
+# -- a region that keeps failing ------------------------------------------------------------
+# In process (main()) with the fast workflow: a persistent 500 takes every retry of the
+# shipped policy, about 20 s a command; the fast one's retries take milliseconds.
+
+InProcess = Callable[..., tuple[int, str, str]]
+
+
+@pytest.fixture
+def slr_in_process(
+    aws: LocalAWS,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> Iterator[InProcess]:
+    """``run(*args)`` -> (exit code, stdout, stderr) of `slr` in this process, 4 regions."""
+    import structlog
+
+    import workflows
+    from lifecycle.cli import main
+
+    monkeypatch.setitem(workflows.WORKFLOWS, "mediatailor", FAST)
+    logging = structlog.get_config()  # the command configures logging onto capsys's stderr
+
+    def run(*args: str) -> tuple[int, str, str]:
+        common = ["--endpoint-url", aws.endpoint_url, "--state-dir", str(tmp_path / "state")]
+        code = main([*common, "--regions", f"{REGIONS},eu-west-2", *args])
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    yield run
+    structlog.configure(**logging)
+
+
+def fail_eu_west_2(aws: LocalAWS) -> None:
+    aws.set_faults(
+        [
+            Fault(
+                service="mediatailor",
+                operation="ListChannels",
+                region="eu-west-2",
+                kind="server_error",
+            )
+        ]
+    )
+
+
+#: The reason a region gets after the fast workflow's last attempt.
+ATTEMPTS = FAST.binding("observe").retry.max_attempts + 1
+FAILING = f"mediatailor:ListChannels failed after {ATTEMPTS} attempts: InternalServerErrorException"
+
+
+def test_status_shows_a_region_that_keeps_failing_beside_the_others(
+    slr_in_process: InProcess, account: Account, aws: LocalAWS
+) -> None:
+    in_use(account)
+    fail_eu_west_2(aws)
+    code, text, _ = slr_in_process("status")
+    assert code == exits.OK
+    assert f"not scanned eu-west-2: {FAILING}" in text
+    assert "3 active, 3 regions scanned" in text
+    code, out, _ = slr_in_process("--output", "json", "status")
+    status = json.loads(out)
+    assert code == exits.OK
+    assert status["unscanned_regions"] == {"eu-west-2": FAILING}
+    assert status["scanned_regions"] == REGIONS.split(",")
+    assert {d["name"] for d in status["dependents"] if d["active"]} == {
+        "east-live",
+        "west-live",
+        "linear",
+    }
+
+
+def test_plan_refuses_the_way_at_verify_naming_a_region_that_keeps_failing(
+    slr_in_process: InProcess, account: Account, aws: LocalAWS
+) -> None:
+    in_use(account)
+    fail_eu_west_2(aws)
+    code, out, err = slr_in_process("plan", "--target", "deleted")
+    assert (code, out) == (exits.USAGE, "")  # a way that cannot finish never starts
+    errors = [line for line in err.splitlines() if line.startswith("slr:")]
+    assert len(errors) == 1
+    assert (
+        f"verify: verify needs every region scanned; not scanned: eu-west-2 ({FAILING})"
+        in (errors[0])
+    )
+
+
 def test_history_lists_runs_then_one_runs_steps_and_calls(slr: Slr, account: Account) -> None:
     in_use(account)
     _, applied = slr.json("apply", "--target", "deleted", "--yes")
@@ -565,3 +654,31 @@ def test_a_description_change_is_shown_as_a_converge_step(slr: Slr, account: Acc
     assert done.returncode == exits.CHANGES_PENDING
     assert "1. converge description: in-use -> in-use  [simulated]" in done.stdout
     assert "iam:UpdateRole [us-east-1] Description=session logs" in done.stdout
+
+
+#: roleDescriptionType's pattern, as botocore's IAM model has it.
+DESCRIPTION_PATTERN = r"[\u0009\u000A\u000D\u0020-\u007E\u00A1-\u00FF]*"
+
+
+@pytest.mark.parametrize("command", [("plan",), ("apply", "--yes")], ids=["plan", "apply"])
+@pytest.mark.parametrize(
+    ("description", "why"),
+    [
+        (
+            "session logs \u2014 MediaTailor",
+            "character U+2014 (EM DASH) at position 14 is not one IAM accepts "
+            f"(pattern {DESCRIPTION_PATTERN})",
+        ),
+        ("x" * 1001, "1001 characters; IAM accepts at most 1000"),
+    ],
+    ids=["em-dash", "too-long"],
+)
+def test_a_description_iam_would_refuse_is_refused_before_any_request(
+    slr: Slr, aws: LocalAWS, command: tuple[str, ...], description: str, why: str
+) -> None:
+    record(aws)
+    done = slr(*command, "--target", "created", "--description", description)
+    recorder.stop(aws)
+    assert done.returncode == exits.USAGE
+    assert one_line_error(done) == f"slr: error: --description: {why}"
+    assert recorder.requests(aws) == []

@@ -18,7 +18,7 @@ from lifecycle.workflow import Activation
 from localaws import Fault, LocalAWS
 from localaws.seed import Account
 from tests import recorder
-from tests.lifecycle.conftest import FAST, RunnerFactory
+from tests.lifecycle.conftest import FAST, REGIONS, RunnerFactory
 from tests.recorder import is_write
 
 ROLE = "AWSServiceRoleForMediaTailor"
@@ -364,6 +364,84 @@ def test_a_region_not_enabled_is_reported_and_blocks_verify(
     with pytest.raises(Unreachable, match=r"verify needs every region scanned.*eu-west-1"):
         runner.apply("deletable")
     assert account.wait_for_role()
+
+
+def region_fails(aws: LocalAWS, region: str, **fault: Any) -> None:
+    """Every ListChannels in ``region`` fails as ``fault`` says (a 500 unless told)."""
+    aws.set_faults(
+        [
+            Fault(
+                service="mediatailor",
+                operation="ListChannels",
+                region=region,
+                **({"kind": "server_error"} | fault),
+            )
+        ]
+    )
+
+
+def test_a_region_that_keeps_failing_is_reported_beside_the_others_and_blocks_verify(
+    make_runner: RunnerFactory, aws: LocalAWS, account: Account
+) -> None:
+    in_use(account)
+    region_fails(aws, "eu-west-2")
+    runner = make_runner(regions=(*REGIONS, "eu-west-2"))
+    _, world, state = runner.status()
+    attempts = FAST.binding("observe").retry.max_attempts + 1
+    assert world.unscanned_regions == {
+        "eu-west-2": (
+            f"mediatailor:ListChannels failed after {attempts} attempts: "
+            "InternalServerErrorException"
+        )
+    }
+    assert world.scanned_regions == REGIONS
+    assert (state, sorted(d.name for d in world.active)) == (
+        "IN_USE",
+        ["east-live", "linear", "west-live"],
+    )
+    with pytest.raises(Unreachable, match=r"not scanned: eu-west-2 \(mediatailor:ListChannels"):
+        runner.plan("deleted")
+
+
+def test_a_region_denied_by_policy_is_reported_and_blocks_verify(
+    make_runner: RunnerFactory, aws: LocalAWS, account: Account
+) -> None:
+    account.create_role()
+    region_fails(
+        aws,
+        "eu-west-1",
+        kind="error",
+        error_code="AccessDeniedException",
+        http_status=403,
+        message="explicit deny in a service control policy",
+    )
+    runner = make_runner()
+    _, world, state = runner.status()
+    assert state == "CREATED"
+    assert world.unscanned_regions == {
+        "eu-west-1": "mediatailor:ListChannels denied: AccessDeniedException"
+    }
+    with pytest.raises(Unreachable, match=r"verify needs every region scanned.*eu-west-1"):
+        runner.apply("deletable")
+    assert account.wait_for_role()
+
+
+def test_an_operation_denied_in_every_region_stops_the_run_naming_the_action(
+    make_runner: RunnerFactory, aws: LocalAWS
+) -> None:
+    # Not a region's policy but the runner's own lacking mediatailor:ListChannels.
+    region_fails(aws, "*", kind="error", error_code="AccessDeniedException", http_status=403)
+    with pytest.raises(AwsError, match="ListChannels in us-east-1 failed: AccessDeniedException"):
+        make_runner().status()
+
+
+def test_a_request_aws_finds_malformed_in_one_region_still_stops_the_run(
+    make_runner: RunnerFactory, aws: LocalAWS
+) -> None:
+    # Our own request is wrong: reporting the region as unscanned would hide the bug.
+    region_fails(aws, "eu-west-1", kind="error", error_code="BadRequestException", http_status=400)
+    with pytest.raises(AwsError, match="ListChannels in eu-west-1 failed: BadRequestException"):
+        make_runner().status()
 
 
 # -- dry run ---------------------------------------------------------------------------------

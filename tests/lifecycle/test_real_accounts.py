@@ -4,6 +4,7 @@ behaviour, over HTTP on the local AWS."""
 from __future__ import annotations
 
 import dataclasses
+import re
 import time
 from typing import Any
 
@@ -417,12 +418,50 @@ def test_opt_in_regions_the_account_has_not_enabled_are_skipped_in_one_call(
 def test_an_enabled_opt_in_region_is_scanned_like_any_other(
     make_runner: RunnerFactory, account: Account
 ) -> None:
-    account.client("account").enable_region(RegionName="af-south-1")
+    account.enable_region("af-south-1")
     account.configuration("af-south-1", "cape-live", 100)
     _, world, state = make_runner(regions=(*REGIONS, "af-south-1")).status()
     assert state == "IN_USE"
     assert [d.name for d in world.active] == ["cape-live"]
     assert world.skipped_regions == {}
+
+
+#: Long enough that a region's change is still under way whatever the machine's load.
+UNDER_WAY = 600
+
+
+def assert_unscanned_and_blocking_verify(make_runner: RunnerFactory, region: str, why: str) -> None:
+    """``region`` (scanned beside REGIONS) is reported unscanned for ``why``, and a
+    decommission is refused before it starts, naming it at verify."""
+    regions = (*REGIONS, region)
+    _, world, _ = make_runner(regions=regions).status()
+    assert (world.unscanned_regions, world.skipped_regions) == ({region: why}, {})
+    with pytest.raises(Unreachable, match=re.escape(f"not scanned: {region} ({why})")):
+        make_runner(regions=regions).apply("deleted")
+
+
+def test_a_region_being_enabled_is_not_scanned_and_blocks_verify(
+    make_runner: RunnerFactory, account: Account, aws: LocalAWS
+) -> None:
+    account.create_role()
+    aws.set_settings(region_change_seconds=UNDER_WAY)
+    account.client("account").enable_region(RegionName="af-south-1")
+    why = "opt-in region enabling in this account"
+    assert_unscanned_and_blocking_verify(make_runner, "af-south-1", why)
+    assert account.role() is not None
+
+
+def test_a_region_being_disabled_keeps_its_dependents_unproven_and_blocks_verify(
+    make_runner: RunnerFactory, account: Account, aws: LocalAWS
+) -> None:
+    account.enable_region("me-central-1")
+    account.configuration("me-central-1", "dubai-live", 100)  # MediaTailor creates the role
+    account.wait_for_role()
+    aws.set_settings(region_change_seconds=UNDER_WAY)
+    account.client("account").disable_region(RegionName="me-central-1")
+    why = "opt-in region disabling in this account"
+    assert_unscanned_and_blocking_verify(make_runner, "me-central-1", why)
+    assert account.role() is not None
 
 
 def test_the_whole_decommission_reaches_deleted_with_every_default_region(

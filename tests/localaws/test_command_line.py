@@ -59,15 +59,28 @@ def test_python_m_localaws_refuses_a_bad_value_in_one_line() -> None:
     [
         (
             [],
-            {"short_pages": True, "opt_in_regions_disabled": True, "iam_consistency_seconds": 1.0},
+            {
+                "short_pages": True,
+                "opt_in_regions_disabled": True,
+                "iam_consistency_seconds": 1.0,
+                "region_change_seconds": 3.0,
+            },
         ),
         (
-            ["--full-pages", "--opt-in-regions-enabled", "--iam-consistency-seconds", "0"],
+            [
+                "--full-pages",
+                "--opt-in-regions-enabled",
+                "--iam-consistency-seconds",
+                "0",
+                "--region-change-seconds",
+                "0",
+            ],
             {
                 "short_pages": False,
                 "opt_in_regions_disabled": False,
                 "dynamodb_transaction_seconds": 0.0,
                 "iam_consistency_seconds": 0.0,
+                "region_change_seconds": 0.0,
             },
         ),
     ],

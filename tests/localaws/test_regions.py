@@ -11,6 +11,7 @@ import pytest
 from botocore.config import Config
 
 from localaws import LocalAWS
+from localaws.seed import Account
 from tests.localaws.answers import error_of
 
 ClientFactory = Callable[..., Any]
@@ -29,6 +30,12 @@ INVALID_TOKEN = "The security token included in the request is invalid"
 @pytest.fixture
 def account(client: ClientFactory) -> Any:
     return client("account")
+
+
+@pytest.fixture
+def regions(aws: LocalAWS) -> Account:
+    """Changes a region's status and waits until it holds (it takes a while, as in AWS)."""
+    return Account(aws.endpoint_url)
 
 
 def statuses(account: Any, **kwargs: Any) -> dict[str, str]:
@@ -64,11 +71,11 @@ def test_a_query_service_in_a_disabled_region_is_an_invalid_client_token(
 
 
 def test_a_disabled_region_refuses_writes_too_and_changes_nothing(
-    aws: LocalAWS, client: ClientFactory, account: Any
+    client: ClientFactory, regions: Account
 ) -> None:
     mediatailor = client("mediatailor", "af-south-1")
     assert error_of(lambda: mediatailor.put_playback_configuration(Name="pc-1"))[1] == 403
-    account.enable_region(RegionName="af-south-1")
+    regions.enable_region("af-south-1")
     assert mediatailor.list_playback_configurations()["Items"] == []
 
 
@@ -76,8 +83,10 @@ def test_iam_is_global_and_answers_whatever_the_region(client: ClientFactory) ->
     assert client("iam", "af-south-1").list_roles()["Roles"] == []
 
 
-def test_an_enabled_opt_in_region_serves_mediatailor(client: ClientFactory, account: Any) -> None:
-    account.enable_region(RegionName="ap-southeast-5")
+def test_an_enabled_opt_in_region_serves_mediatailor(
+    client: ClientFactory, account: Any, regions: Account
+) -> None:
+    regions.enable_region("ap-southeast-5")
     assert account.get_region_opt_status(RegionName="ap-southeast-5")["RegionOptStatus"] == (
         "ENABLED"
     )
@@ -87,17 +96,77 @@ def test_an_enabled_opt_in_region_serves_mediatailor(client: ClientFactory, acco
     assert mediatailor.get_playback_configuration(Name="pc-1")["Name"] == "pc-1"
 
 
-def test_a_region_disabled_again_is_refused_again(client: ClientFactory, account: Any) -> None:
-    account.enable_region(RegionName="ap-south-2")
-    account.disable_region(RegionName="ap-south-2")
+def test_a_region_disabled_again_is_refused_again(
+    client: ClientFactory, account: Any, regions: Account
+) -> None:
+    regions.enable_region("ap-south-2")
+    regions.disable_region("ap-south-2")
     assert account.get_region_opt_status(RegionName="ap-south-2")["RegionOptStatus"] == "DISABLED"
     assert error_of(client("mediatailor", "ap-south-2").list_channels)[0] == (
         "UnrecognizedClientException"
     )
 
 
-def test_list_regions_filters_by_status(account: Any) -> None:
-    account.enable_region(RegionName="me-central-1")
+#: Long enough that a change is still under way whatever the machine's load.
+UNDER_WAY = 600
+
+
+def test_an_enabling_region_is_listed_as_enabling_and_refuses_calls(
+    aws: LocalAWS, client: ClientFactory, account: Any
+) -> None:
+    aws.set_settings(region_change_seconds=UNDER_WAY)
+    account.enable_region(RegionName="af-south-1")
+    assert account.get_region_opt_status(RegionName="af-south-1")["RegionOptStatus"] == ("ENABLING")
+    assert statuses(account, RegionOptStatusContains=["ENABLING"]) == {"af-south-1": "ENABLING"}
+    assert error_of(client("mediatailor", "af-south-1").list_channels) == (
+        "UnrecognizedClientException",
+        403,
+        INVALID_TOKEN,
+    )
+
+
+def test_an_enabling_region_serves_once_the_change_completes(
+    client: ClientFactory, account: Any, regions: Account
+) -> None:
+    account.enable_region(RegionName="af-south-1")
+    regions.enable_region("af-south-1")  # the same change again, waited for
+    assert client("mediatailor", "af-south-1").list_channels()["Items"] == []
+
+
+def test_a_disabling_region_is_listed_as_disabling_and_refuses_calls(
+    aws: LocalAWS, client: ClientFactory, account: Any, regions: Account
+) -> None:
+    regions.enable_region("me-central-1")
+    aws.set_settings(region_change_seconds=UNDER_WAY)
+    account.disable_region(RegionName="me-central-1")
+    assert statuses(account, RegionOptStatusContains=["DISABLING"]) == {"me-central-1": "DISABLING"}
+    assert error_of(client("mediatailor", "me-central-1").list_channels)[:2] == (
+        "UnrecognizedClientException",
+        403,
+    )
+
+
+@pytest.mark.parametrize(
+    ("first", "then"),
+    [("enable_region", "disable_region"), ("disable_region", "enable_region")],
+    ids=["disable-while-enabling", "enable-while-disabling"],
+)
+def test_a_region_cannot_change_back_until_its_change_completes(
+    aws: LocalAWS, account: Any, regions: Account, first: str, then: str
+) -> None:
+    if first == "disable_region":
+        regions.enable_region("ap-south-2")
+    aws.set_settings(region_change_seconds=UNDER_WAY)
+    getattr(account, first)(RegionName="ap-south-2")
+    under_way = account.get_region_opt_status(RegionName="ap-south-2")["RegionOptStatus"]
+    code, status, message = error_of(lambda: getattr(account, then)(RegionName="ap-south-2"))
+    assert (code, status) == ("ConflictException", 409)
+    assert under_way.lower() in message
+    assert account.get_region_opt_status(RegionName="ap-south-2")["RegionOptStatus"] == under_way
+
+
+def test_list_regions_filters_by_status(account: Any, regions: Account) -> None:
+    regions.enable_region("me-central-1")
     enabled = statuses(account, RegionOptStatusContains=["ENABLED"])
     assert enabled == {"me-central-1": "ENABLED"}
     opt_in = statuses(account, RegionOptStatusContains=["ENABLED", "DISABLED"])
@@ -129,7 +198,8 @@ def test_opt_in_state_is_per_account(aws: LocalAWS, client: ClientFactory, accou
     assert other.get_region_opt_status(RegionName="af-south-1")["RegionOptStatus"] == "DISABLED"
 
 
-def test_the_account_id_parameter_names_the_account(account: Any) -> None:
+def test_the_account_id_parameter_names_the_account(aws: LocalAWS, account: Any) -> None:
+    aws.set_settings(region_change_seconds=0)  # at once: this test is about the account
     account.enable_region(AccountId="111122223333", RegionName="af-south-1")
     assert (
         account.get_region_opt_status(AccountId="111122223333", RegionName="af-south-1")[

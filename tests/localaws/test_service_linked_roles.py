@@ -137,6 +137,65 @@ def test_the_description_can_change(iam: Any) -> None:
     assert iam.get_role(RoleName=ROLE)["Role"]["Description"] == "session logs"
 
 
+#: roleDescriptionType's pattern as IAM quotes it (botocore's IAM model).
+DESCRIPTION_PATTERN = r"[\u0009\u000A\u000D\u0020-\u007E\u00A1-\u00FF]*"
+DASHED = "session logs \u2014 MediaTailor"
+
+
+def bad_pattern(value: str) -> str:
+    return (
+        f"1 validation error detected: Value '{value}' at 'description' failed to satisfy "
+        f"constraint: Member must satisfy regular expression pattern: {DESCRIPTION_PATTERN}"
+    )
+
+
+def test_a_create_with_a_character_iam_refuses_is_a_validation_error(iam: Any) -> None:
+    assert error_of(
+        lambda: iam.create_service_linked_role(AWSServiceName=PRINCIPAL, Description=DASHED)
+    ) == ("ValidationError", 400, bad_pattern(DASHED))
+    assert iam.list_roles()["Roles"] == []
+
+
+@pytest.mark.parametrize(
+    "update",
+    [
+        lambda iam, text: iam.update_role(RoleName=ROLE, Description=text),
+        lambda iam, text: iam.update_role_description(RoleName=ROLE, Description=text),
+    ],
+    ids=["UpdateRole", "UpdateRoleDescription"],
+)
+def test_an_update_with_a_character_iam_refuses_changes_nothing(
+    iam: Any, update: Callable[[Any, str], object]
+) -> None:
+    iam.create_service_linked_role(AWSServiceName=PRINCIPAL, Description="session logs")
+    assert error_of(lambda: update(iam, DASHED)) == ("ValidationError", 400, bad_pattern(DASHED))
+    assert iam.get_role(RoleName=ROLE)["Role"]["Description"] == "session logs"
+
+
+def test_a_description_over_1000_characters_is_a_validation_error(iam: Any) -> None:
+    iam.create_service_linked_role(AWSServiceName=PRINCIPAL)
+    iam.update_role(RoleName=ROLE, Description="x" * 1000)  # the limit itself is fine
+    code, status, message = error_of(lambda: iam.update_role(RoleName=ROLE, Description="x" * 1001))
+    assert (code, status) == ("ValidationError", 400)
+    assert message.startswith("1 validation error detected: Value 'xxx")
+    assert message.endswith(
+        "at 'description' failed to satisfy constraint: "
+        "Member must have length less than or equal to 1000"
+    )
+
+
+def test_both_constraints_broken_are_two_errors_in_one_answer(iam: Any) -> None:
+    code, _, message = error_of(
+        lambda: iam.create_service_linked_role(
+            AWSServiceName=PRINCIPAL, Description="\u2014" * 1001
+        )
+    )
+    assert code == "ValidationError"
+    assert message.startswith("2 validation errors detected: ")
+    assert "regular expression pattern" in message
+    assert "length less than or equal to 1000" in message
+
+
 @pytest.mark.parametrize(
     "call",
     [
