@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from lifecycle import exits
-from localaws import LocalAWS
+from localaws import Fault, LocalAWS
 from tests.lifecycle.fleet.conftest import MANAGEMENT, Organization, build
 from tests.lifecycle.test_cli import Slr, one_line_error, record, writes
 
@@ -138,6 +138,33 @@ def test_a_fleet_decommission_reaches_deleted_everywhere_with_each_write_in_its_
     assert sent[("DeleteServiceLinkedRole", ROLE)] == len(in_use)
     assert [op for op, _ in sent if op == "CreateServiceLinkedRole"] == []
     assert summary_line(slr, "--accounts", "org", "status").endswith("exit 1")
+
+
+def test_an_unreadable_region_stops_each_accounts_decommission_before_any_write(
+    slr: Slr, small_org: Organization, aws: LocalAWS
+) -> None:
+    members = sorted(set(small_org.accounts.values()) - small_org.without_role)
+    unreadable = Fault(
+        service="mediatailor",
+        region="eu-west-1",
+        kind="error",
+        error_code="UnrecognizedClientException",
+        http_status=403,
+    )
+    aws.set_faults([unreadable])
+    record(aws)
+    code, done = fleet_json(
+        slr, "--accounts", ",".join(members), "apply", "--target", "deleted", "--yes"
+    )
+    results = by_account(done)
+    assert code != exits.OK
+    # The two in use cannot be proven idle in eu-west-1: refused, untouched.
+    for account in members[:2]:
+        assert results[account]["exit_code"] == exits.USAGE, results[account]
+        assert "eu-west-1" in results[account]["error"]
+    # The two that never had the role have nothing to do.
+    assert [results[a]["final_state"] for a in members[2:]] == ["absent", "absent"]
+    assert [write for write in writes(aws) if write[0] != "AssumeRole"] == []
 
 
 def summary_line(slr: Slr, *args: str) -> str:
