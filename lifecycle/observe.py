@@ -108,10 +108,14 @@ class Observer:
             else:  # someone created the role again since
                 intent, task = intent.after_recreation(), None
         skipped = {**skipped, **probed}
-        if role is None and not intent.deleted_by_us and any(d.active for d in dependents):
+        if role is None and any(d.active for d in dependents):
             # Something uses the role, so it exists: the service created it a moment ago
-            # and IAM does not show it yet (eventual consistency). Wait until it does.
+            # and IAM does not show it yet (eventual consistency). Wait until it does. After
+            # our own deletion too: a person turned a dependent on, and the service made the
+            # role again (whatever IAM shows of it, the decommission starts over).
             role = self.role(aws, eventually=True)
+            if intent.deleted_by_us or _succeeded(task):
+                intent, task = intent.after_recreation(), None
         return intent.applied_to(
             Observation(
                 role=role,

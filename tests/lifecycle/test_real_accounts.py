@@ -220,6 +220,21 @@ def test_what_iam_names_outside_the_regions_asked_for_is_drained(
     assert account.channels("us-west-2")["linear"] == []
 
 
+def test_a_role_the_service_made_again_after_our_deletion_is_decommissioned_again(
+    make_runner: RunnerFactory, account: Account
+) -> None:
+    in_use(account)
+    assert make_runner().apply("deleted").exit_code == exits.OK
+    account.wait_for_no_role()
+    # A person turns logging on again: MediaTailor makes the role, IAM shows it late.
+    account.log_configuration("us-east-1", "east-live", 100)
+    again = make_runner().apply("deleted")
+    assert (again.exit_code, again.final_state) == (exits.OK, "deleted"), again.error
+    assert [s.transition for s in again.steps] == ["drain", "verify", "delete"]
+    assert account.configurations("us-east-1")["east-live"]["PercentEnabled"] == 0
+    account.wait_for_no_role()
+
+
 # -- opt-in regions, probed when the region list cannot be read ------------------------------
 
 
