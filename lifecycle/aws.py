@@ -25,7 +25,6 @@ from botocore import xform_name
 from lifecycle.crash import install_crash_hook
 from lifecycle.errors import (
     CONNECTION_ATTEMPTS,
-    AwsError,
     ErrorKind,
     Refused,
     as_aws_error,
@@ -47,7 +46,6 @@ __all__ = [
     "Gateway",
     "WriteJournal",
     "available_regions",
-    "make_session",
 ]
 
 T = TypeVar("T")
@@ -120,38 +118,6 @@ class CallPool(Protocol):
     def slot(self, region: str) -> AbstractContextManager[object]:
         """Held around one HTTP attempt in ``region`` (waits while the bounds are full)."""
         ...
-
-
-def make_session(
-    *,
-    profile: str | None = None,
-    region: str | None = None,
-    assume_role_arn: str | None = None,
-    external_id: str | None = None,
-    endpoint_url: str | None = None,
-) -> boto3.Session:
-    """A session from the standard chain (``AWS_PROFILE``, environment, files, instance role),
-    optionally switched into another account through STS ``AssumeRole``."""
-    try:
-        session = boto3.Session(profile_name=profile, region_name=region)
-    except botocore.exceptions.ProfileNotFound as error:
-        raise AwsError("sts", "Session", region or "-", "ProfileNotFound", str(error), 1) from None
-    if assume_role_arn is None:
-        return session
-    params: dict[str, Any] = {"RoleArn": assume_role_arn, "RoleSessionName": "slr-lifecycle"}
-    if external_id:
-        params["ExternalId"] = external_id
-    sts = session.client("sts", endpoint_url=endpoint_url, config=CLIENT_CONFIG)
-    try:
-        creds = sts.assume_role(**params)["Credentials"]
-    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as error:
-        raise as_aws_error("sts", "AssumeRole", session.region_name or "-", error, 1) from None
-    return boto3.Session(
-        aws_access_key_id=creds["AccessKeyId"],
-        aws_secret_access_key=creds["SecretAccessKey"],
-        aws_session_token=creds["SessionToken"],
-        region_name=session.region_name,
-    )
 
 
 #: Every client's settings: botocore never retries (tenacity does, at each client's

@@ -23,7 +23,7 @@ CHANGES_PENDING = 2
 LOCK_HELD = 3
 #: The role is still in use after the allowed deletion retries.
 IN_USE = 4
-#: The command line is wrong: unknown option, workflow, target, region or plan file.
+#: The command line is wrong: unknown option, workflow, target, region, profile or plan file.
 USAGE = 64
 #: A saved plan no longer matches the definitions or the observed world: plan again.
 STALE_PLAN = 5
@@ -37,10 +37,11 @@ def expected(error: BaseException) -> int | None:
     from lifecycle.errors import AwsError
     from lifecycle.journal import JournalError, LockHeld
     from lifecycle.plans import StalePlan
+    from lifecycle.sessions import UnknownProfile
 
     if isinstance(error, LockHeld):
         return LOCK_HELD
-    if isinstance(error, Unreachable | InvalidOption):
+    if isinstance(error, Unreachable | InvalidOption | UnknownProfile):
         return USAGE
     if isinstance(error, StalePlan):
         return STALE_PLAN

@@ -23,7 +23,7 @@ import structlog
 
 from lifecycle import exits, plans
 from lifecycle.act import Run
-from lifecycle.aws import CallPool, Gateway, available_regions, make_session
+from lifecycle.aws import CallPool, Gateway, available_regions
 from lifecycle.decide import Blocked, PlanOptions, derive_state, next_transition
 from lifecycle.effects import Where, deactivation_notes
 from lifecycle.executors import Executor, Real, Simulated, failed_deletion
@@ -35,6 +35,7 @@ from lifecycle.observation import Observation
 from lifecycle.observe import Observer
 from lifecycle.results import RunResult, StepResult, StepStatus
 from lifecycle.retry import Deadline
+from lifecycle.sessions import make_session
 from lifecycle.workflow import Workflow
 
 __all__ = ["Runner", "RunnerConfig"]

@@ -18,7 +18,7 @@ Control endpoints (JSON, unsigned; never faulted, never recorded):
     value changes nothing (400)
 ``POST /_localaws/reset``
     moto's ``/moto-api/reset`` plus: faults cleared, settings back to their start values,
-    moto's IAM-enforcement request count back to 0
+    moto's IAM-enforcement request count back to 0, assumed roles' sessions forgotten
 
 A fault is a JSON object with the fields of :class:`localaws.faults.Fault`, e.g.
 ``{"service": "iam", "operation": "GetRole", "kind": "throttle", "count": 2}``.
@@ -49,7 +49,7 @@ from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_ba
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.wrappers import Request, Response
 
-from localaws import dynamodb, regions, settings
+from localaws import dynamodb, regions, settings, sts
 from localaws.control import CONTROL_PREFIX
 from localaws.faults import Call, Fault, FaultInjector, render_error
 from localaws.settings import Settings
@@ -175,6 +175,46 @@ def _refusal_in_disabled_region(call: Call) -> Fault:
     return Fault(service="*", kind="error", error_code=code, http_status=403, message=message)
 
 
+def _expired_credentials(environ: Environ) -> Call | None:
+    """The call, when it is signed with an assumed role's keys whose session is over."""
+    scope = _credential_scope(environ)
+    if scope is None or not sts.expired(scope[0]):
+        return None
+    _, region, service = scope
+    return Call(service, None, region, _protocol(service) or _guess_protocol(environ))
+
+
+#: AWS's answer to a call signed with expired credentials, per protocol: the common errors of
+#: AWS's API references (``ExpiredTokenException`` 403); query services (IAM, STS) name it
+#: ``ExpiredToken``; DynamoDB answers its authentication failures with 400; S3 words it its way.
+_EXPIRED = {
+    "query": ("ExpiredToken", 403, "The security token included in the request is expired"),
+    "json": ("ExpiredTokenException", 400, "The security token included in the request is expired"),
+    "rest-json": (
+        "ExpiredTokenException",
+        403,
+        "The security token included in the request is expired",
+    ),
+    "rest-xml": ("ExpiredToken", 400, "The provided token has expired."),
+}
+
+
+def _refusal_of_expired_credentials(call: Call) -> Fault:
+    code, status, message = _EXPIRED.get(call.protocol, _EXPIRED["query"])
+    return Fault(service="*", kind="error", error_code=code, http_status=status, message=message)
+
+
+def _refusal(environ: Environ) -> tuple[Fault, Call] | None:
+    """AWS's refusal of a call before it runs: expired credentials, then a disabled region."""
+    expired = _expired_credentials(environ)
+    if expired is not None:
+        return _refusal_of_expired_credentials(expired), expired
+    disabled = _disabled_region(environ)
+    if disabled is not None:
+        return _refusal_in_disabled_region(disabled), disabled
+    return None
+
+
 def _guess_protocol(environ: Environ) -> str:
     if environ.get("HTTP_X_AMZ_TARGET"):
         return "json"
@@ -205,10 +245,11 @@ class LocalAWSApp:
         path = str(environ.get("PATH_INFO", ""))
         if path.startswith(CONTROL_PREFIX):
             return self._control(Request(environ))(environ, start_response)
-        # AWS refuses a disabled region before anything else (no throttling, no latency).
-        refused = _disabled_region(environ)
+        # AWS refuses expired credentials and a disabled region before anything else (no
+        # throttling, no latency).
+        refused = _refusal(environ)
         if refused is not None:
-            status, headers, body = render_error(_refusal_in_disabled_region(refused), refused)
+            status, headers, body = render_error(*refused)
             return Response(body, status=status, headers=headers)(environ, start_response)
         if self.faults.active:
             call = identify(environ)
@@ -246,6 +287,7 @@ class LocalAWSApp:
 
         moto_api_backend.reset()
         forget_stopped_users()
+        sts.forget_credentials()
         self.faults.clear()
         settings.use(self.start_settings)
         moto_settings.INITIAL_NO_AUTH_ACTION_COUNT = self.start_no_auth_count

@@ -82,6 +82,12 @@ class Settings:
         False,
         "ListPlaybackConfigurations items carry no LogConfiguration (optional in the model)",
     )
+    credential_seconds: float = _setting(
+        3600.0,
+        "seconds an assumed role's credentials last when AssumeRole names no DurationSeconds "
+        "(AWS: one hour); then every call signed with them is refused with ExpiredToken "
+        "(ExpiredTokenException in json and rest-json services)",
+    )
 
     def __post_init__(self) -> None:
         for spec in fields(self):

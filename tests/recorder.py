@@ -10,7 +10,7 @@ from urllib.parse import parse_qs
 
 from localaws import LocalAWS
 
-__all__ = ["control", "is_write", "requests", "start", "stop"]
+__all__ = ["control", "is_write", "requests", "signed_by", "start", "stop"]
 
 
 def control(aws: LocalAWS, method: str, path: str) -> bytes:
@@ -55,3 +55,12 @@ def is_write(method: str, action: str) -> bool:
     if action:
         return not action.lower().startswith(("get", "list"))
     return method != "GET"
+
+
+def signed_by(entry: dict[str, Any]) -> tuple[str, str, str] | None:
+    """(access key, region, service) of a recorded request's SigV4 credential scope."""
+    auth = str(entry.get("headers", {}).get("Authorization", ""))
+    if "Credential=" not in auth:
+        return None
+    key, _date, region, service, _ = auth.split("Credential=", 1)[1].split(",", 1)[0].split("/")
+    return key, region, service

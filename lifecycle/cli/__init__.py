@@ -61,6 +61,14 @@ def main(argv: list[str] | None = None) -> int:
     except click.ClickException as error:
         click.echo(f"slr: error: {error.format_message()}", err=True)
         return error.exit_code
+    except Exception as error:
+        # An expected failure no command mapped itself (an unknown profile met opening the
+        # state table): one line all the same.
+        code = exits.expected(error)
+        if code is None:
+            raise
+        click.echo(f"slr: error: {error}", err=True)
+        return code
     except KeyboardInterrupt:
         click.echo("slr: interrupted", err=True)
         return 130

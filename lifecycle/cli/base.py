@@ -304,9 +304,10 @@ def _regions(settings: Settings, workflow: Workflow) -> tuple[str, ...] | None:
     if settings.regions == "all":
         return None
     from lifecycle.aws import available_regions
+    from lifecycle.sessions import base_session
 
     asked = tuple(r.strip() for r in settings.regions.split(",") if r.strip())
-    known = set(available_regions(workflow.service))
+    known = set(available_regions(workflow.service, base_session(settings.profile)))
     unknown = [r for r in asked if r not in known]
     if unknown or not asked:
         raise Failure(

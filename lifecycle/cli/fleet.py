@@ -33,7 +33,7 @@ __all__ = ["fleet_apply", "fleet_history", "fleet_plan", "fleet_status"]
 
 def _fleet(settings: Settings) -> tuple[FleetRunner, list[str]]:
     """The fleet runner and the accounts ``--accounts`` names (the organization listed)."""
-    from lifecycle.aws import Gateway, make_session
+    from lifecycle.aws import Gateway
     from lifecycle.effects import partition_of
     from lifecycle.fleet import (
         FLEET_OPERATIONS,
@@ -47,6 +47,7 @@ def _fleet(settings: Settings) -> tuple[FleetRunner, list[str]]:
         role_arn_template,
     )
     from lifecycle.retry import Deadline
+    from lifecycle.sessions import make_session
 
     options = settings.fleet
     assert options is not None

@@ -66,6 +66,11 @@ from lifecycle.cli.base import (
     default=None,
     help="List items of playback configurations carry no LogConfiguration.",
 )
+@click.option(
+    "--credential-seconds",
+    type=click.FloatRange(0),
+    help="How long an assumed role's credentials last [default: 3600].",
+)
 def local_aws(port: int, deletion_seconds: float, **settings: Any) -> None:
     """Run the embedded local AWS in the foreground (Ctrl-C stops it).
 

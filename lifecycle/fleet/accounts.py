@@ -17,10 +17,12 @@ from dataclasses import dataclass
 from typing import Any
 
 import boto3
+import botocore.credentials
 
 from lifecycle.aws import Gateway
 from lifecycle.effects import partition_of
 from lifecycle.retry import RetryPolicy
+from lifecycle.sessions import assumed_session, botocore_of, refreshing
 
 __all__ = [
     "DEFAULT_ROLE_NAME",
@@ -155,13 +157,21 @@ def active(account: Mapping[str, Any]) -> bool:
 
 
 class AccountSession:
-    """A boto3 session's loaded data (models, endpoints) with one account's credentials: a
-    fleet makes one session, not one per account (each would load botocore's data again)."""
+    """One account's session in a fleet: the fleet's loaded botocore data (models, endpoints)
+    with that account's own credentials, refreshed before they expire. A fleet loads that data
+    once, not once per account."""
 
     def __init__(
-        self, base: boto3.Session, credentials: Mapping[str, str] | None, lock: threading.Lock
+        self,
+        base: boto3.Session,
+        credentials: botocore.credentials.Credentials | None,
+        lock: threading.Lock,
     ) -> None:
-        self._base, self._credentials, self._lock = base, credentials, lock
+        """``credentials``: ``None`` for the fleet's own (its own account's)."""
+        self._base, self._lock = base, lock
+        self._assumed = (
+            None if credentials is None else assumed_session(credentials, like=botocore_of(base))
+        )
 
     @property
     def region_name(self) -> str | None:
@@ -173,15 +183,12 @@ class AccountSession:
         return regions
 
     def client(self, service_name: str, **kwargs: Any) -> Any:
-        creds = self._credentials or {}
-        explicit = {
-            "aws_access_key_id": creds.get("AccessKeyId"),
-            "aws_secret_access_key": creds.get("SecretAccessKey"),
-            "aws_session_token": creds.get("SessionToken"),
-        }
-        # boto3 sessions are not thread-safe: clients are, once made.
+        # Sessions are not thread-safe, and the accounts' share one loader: clients are, once
+        # made.
         with self._lock:
-            return self._base.client(service_name, **kwargs, **(explicit if creds else {}))
+            if self._assumed is None:
+                return self._base.client(service_name, **kwargs)
+            return self._assumed.create_client(service_name, **kwargs)
 
 
 class Sessions:
@@ -207,11 +214,19 @@ class Sessions:
         base: boto3.Session = self.management.session
         if account == self.own_account:
             return AccountSession(base, None, self._lock)
-        params = {"RoleArn": self.role_arn(account), "RoleSessionName": "slr-lifecycle"}
+        role_arn = self.role_arn(account)
+        params = {"RoleArn": role_arn, "RoleSessionName": "slr-lifecycle"}
         if self.external_id:
             params["ExternalId"] = self.external_id
         answer = self.management.call("sts", "AssumeRole", self.home, params, policy=_LISTS)
-        return AccountSession(base, answer["Credentials"], self._lock)
+        sts = self.management.client("sts", self.home)
+
+        def assume() -> Mapping[str, Any]:
+            again: Mapping[str, Any] = sts.assume_role(**params)["Credentials"]
+            return again
+
+        credentials = refreshing(role_arn, answer["Credentials"], assume)
+        return AccountSession(base, credentials, self._lock)
 
     def role_arn(self, account: str) -> str:
         return self.template.replace("{account}", account)

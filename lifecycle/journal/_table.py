@@ -11,12 +11,13 @@ from typing import Any
 
 import botocore.exceptions
 
-from lifecycle.aws import CLIENT_CONFIG, make_session
+from lifecycle.aws import CLIENT_CONFIG
 from lifecycle.errors import ErrorKind, classify, error_code
 from lifecycle.journal._contract import JournalError
 from lifecycle.log import get_logger
 from lifecycle.pace import Pace
 from lifecycle.retry import RetryPolicy, retried, retrying
+from lifecycle.sessions import UnknownProfile, make_session
 
 __all__ = [
     "ACTIONS",
@@ -229,6 +230,8 @@ def connect_table(
     """The table through the runner's own credentials (never an assumed role)."""
     try:
         session = make_session(profile=profile, region=region)
+    except UnknownProfile:
+        raise  # the command line's mistake, not the table's
     except Exception as error:
         raise JournalError(f"state table {table}: {error}") from None
     where = region or session.region_name

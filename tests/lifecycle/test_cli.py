@@ -85,6 +85,11 @@ def slr(aws: LocalAWS, tmp_path: Path) -> Slr:
     return Slr(aws, tmp_path / "state")
 
 
+def aws_region_alone(env: dict[str, str], region: str) -> dict[str, str]:
+    """``env`` configured as many runners are: ``AWS_REGION`` set, no ``AWS_DEFAULT_REGION``."""
+    return {k: v for k, v in env.items() if k != "AWS_DEFAULT_REGION"} | {"AWS_REGION": region}
+
+
 def one_line_error(done: subprocess.CompletedProcess[str]) -> str:
     assert done.stdout == ""
     assert "Traceback" not in done.stderr

@@ -27,7 +27,7 @@ from lifecycle.runner import Runner, RunnerConfig
 from localaws import Fault, LocalAWS
 from localaws.seed import Account
 from tests.lifecycle.conftest import FAST, REGIONS
-from tests.lifecycle.test_cli import Slr, in_use, one_line_error, record, writes
+from tests.lifecycle.test_cli import Slr, aws_region_alone, in_use, one_line_error, record, writes
 from tests.localaws.test_authorization import BOOTSTRAP_REQUESTS, allow
 
 ACCOUNT, ROLE = "123456789012", "AWSServiceRoleForMediaTailor"
@@ -104,6 +104,21 @@ def test_a_table_of_another_shape_is_one_line_and_left_alone(
         assert "is not a slr-lifecycle state table" in one_line_error(done)
     assert dynamodb(aws).scan(TableName=table)["Count"] == 0
     assert account.configurations("us-east-1")["east-live"]["PercentEnabled"] == 100
+
+
+def test_aws_region_alone_places_the_table_and_serves_runs(
+    aws: LocalAWS, tmp_path: Path, table: str, account: Account
+) -> None:
+    in_use(account)
+    slr = Slr(aws, tmp_path / "machine-a")
+    slr.env = aws_region_alone(slr.env, "eu-west-1") | {"SLR_STATE": f"dynamodb://{table}"}
+    made = slr("state", "init")
+    assert made.returncode == exits.OK, made.stderr
+    done = slr("apply", "--target", "deleted", "--yes")
+    assert done.returncode == exits.OK, done.stderr[-3000:]
+    west = boto3.client("dynamodb", region_name="eu-west-1", endpoint_url=aws.endpoint_url)
+    assert west.scan(TableName=table)["Count"] > 0
+    assert table not in dynamodb(aws).list_tables()["TableNames"]
 
 
 @pytest.fixture

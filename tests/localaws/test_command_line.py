@@ -64,6 +64,7 @@ def test_python_m_localaws_refuses_a_bad_value_in_one_line() -> None:
                 "opt_in_regions_disabled": True,
                 "iam_consistency_seconds": 1.0,
                 "region_change_seconds": 3.0,
+                "credential_seconds": 3600.0,
             },
         ),
         (
@@ -74,6 +75,8 @@ def test_python_m_localaws_refuses_a_bad_value_in_one_line() -> None:
                 "0",
                 "--region-change-seconds",
                 "0",
+                "--credential-seconds",
+                "30",
             ],
             {
                 "short_pages": False,
@@ -81,6 +84,7 @@ def test_python_m_localaws_refuses_a_bad_value_in_one_line() -> None:
                 "dynamodb_transaction_seconds": 0.0,
                 "iam_consistency_seconds": 0.0,
                 "region_change_seconds": 0.0,
+                "credential_seconds": 30.0,
             },
         ),
     ],

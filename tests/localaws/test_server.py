@@ -159,6 +159,7 @@ def test_the_session_server_is_as_harsh_as_aws_only_faster(aws: LocalAWS) -> Non
         "short_pages": True,
         "dynamodb_short_pages": True,
         "list_omits_log_configuration": False,
+        "credential_seconds": 3600.0,
     }
 
 
@@ -174,6 +175,7 @@ def test_every_setting_can_be_changed_over_http(aws: LocalAWS) -> None:
         "short_pages": False,
         "dynamodb_short_pages": False,
         "list_omits_log_configuration": True,
+        "credential_seconds": 900,
     }
     status, answer = put_settings(aws, changes)
     assert status == 200
@@ -232,6 +234,7 @@ def test_a_local_aws_starts_as_harsh_as_aws_by_default() -> None:
         "short_pages": True,
         "dynamodb_short_pages": True,
         "list_omits_log_configuration": False,
+        "credential_seconds": 3600.0,
     }
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from typing import Any
 
 import boto3
@@ -88,6 +89,23 @@ def test_the_runners_own_account_is_entered_without_assuming_a_role(aws: LocalAW
         identity = session.client("sts", endpoint_url=aws.endpoint_url).get_caller_identity()
         assert identity["Account"] == account
     assert [r.operation for r in gateway.records].count("AssumeRole") == 1
+
+
+def test_each_accounts_session_is_refreshed_before_its_credentials_expire(aws: LocalAWS) -> None:
+    aws.set_settings(credential_seconds=2)
+    sessions = Sessions(management(aws), role_arn_template(None, None, "aws"), home="us-east-1")
+    members = ("111111111111", "222222222222")
+    clients = {
+        account: sessions.of(account).client(
+            "sts", region_name="us-east-1", endpoint_url=aws.endpoint_url
+        )
+        for account in members
+    }
+    for account, sts in clients.items():
+        assert sts.get_caller_identity()["Account"] == account
+    time.sleep(2.5)  # the first credentials are over: the local AWS refuses them
+    for account, sts in clients.items():
+        assert sts.get_caller_identity()["Account"] == account
 
 
 def test_a_fleet_runs_on_a_bounded_number_of_threads(aws: LocalAWS, tmp_path: Any) -> None:

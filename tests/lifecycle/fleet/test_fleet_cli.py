@@ -12,8 +12,9 @@ import pytest
 
 from lifecycle import exits
 from localaws import Fault, LocalAWS
+from tests import recorder
 from tests.lifecycle.fleet.conftest import MANAGEMENT, Organization, build
-from tests.lifecycle.test_cli import Slr, one_line_error, record, writes
+from tests.lifecycle.test_cli import Slr, aws_region_alone, one_line_error, record, writes
 
 ROLE = "AWSServiceRoleForMediaTailor"
 #: The recorder's names of MediaTailor's log writes (the last part of their path).
@@ -50,6 +51,23 @@ def test_state_is_kept_per_account(slr: Slr, small_org: Organization) -> None:
     assert first["role"]["arn"].startswith(f"arn:aws:iam::{members[0]}:role/")
     # The management account's own MediaTailor is another account's: nothing there.
     assert small_org.member(members[2]).role() is None
+
+
+def test_aws_region_alone_serves_a_fleet(slr: Slr, aws: LocalAWS) -> None:
+    accounts = ("111111111111", "222222222222")
+    record(aws)
+    code, status = fleet_json(
+        slr, "--accounts", ",".join(accounts), "status", env=aws_region_alone(slr.env, "eu-west-1")
+    )
+    assert code == exits.OK
+    assert set(by_account(status)) == set(accounts)
+    recorder.stop(aws)
+    scopes = filter(None, (recorder.signed_by(entry) for _, _, entry, _ in recorder.requests(aws)))
+    # STS for the fleet and in each account, IAM in each account: all in AWS_REGION's region.
+    assert {(region, service) for _, region, service in scopes if service in ("sts", "iam")} == {
+        ("eu-west-1", "sts"),
+        ("eu-west-1", "iam"),
+    }
 
 
 def test_the_organization_is_listed_by_ou_nested_ous_included_active_only(
