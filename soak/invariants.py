@@ -13,7 +13,7 @@ from typing import Any
 from soak.slr import Ran
 from soak.world import ROLE, Key, Tracked, Write, active
 
-__all__ = ["DOCUMENTED", "HOLDS", "INVARIANTS", "Ledger", "Violation"]
+__all__ = ["DOCUMENTED", "HOLDS", "INVARIANTS", "KNOWN", "Ledger", "Violation"]
 
 #: Each invariant and what it means.
 INVARIANTS: Mapping[str, str] = {
@@ -26,6 +26,8 @@ INVARIANTS: Mapping[str, str] = {
     "repeat-writes-nothing": "the same apply again after exit 0 exits 0 and sends no write",
     "restore-exact": "a restore brings back exactly what the drains replaced (people's "
     "deletions and additions aside)",
+    "resume-repeats-nothing": "the apply after a kill sends no write that reached AWS before "
+    "the kill (README: the one exception is DeleteServiceLinkedRole)",
     "decommission-never-creates": "no CreateServiceLinkedRole in a run whose target is "
     "deletable or deleted",
 }
@@ -43,27 +45,57 @@ HOLDS: Mapping[str, frozenset[str]] = {
 }
 
 
+#: Violations found by the soak and reported, not fixed yet: each still counts and is printed
+#: in full, but fails the soak only with ``SOAK_STRICT=1``, so that CI keeps failing for new
+#: ones. Remove an entry with its fix.
+KNOWN: Mapping[str, str] = {
+    "fleet-resume-hides-failure": "a fleet run resumed after a kill exits 0 although an "
+    "account failed before the kill: the failure is recorded, then reported as 'elsewhere' "
+    "and never counted, and the killed runner never exited with it",
+    "iam-lag-after-person": "right after a person turns logging on where the role was "
+    "deleted (MediaTailor creates it again; IAM shows it late), a decommission exits 0 with "
+    "a dependent active and the role there",
+}
+
+
 @dataclass(frozen=True)
 class Violation:
     step: int
     invariant: str
     message: str
     ran: Ran | None = None
+    #: The :data:`KNOWN` issue this is, if it is one.
+    known: str | None = None
 
 
 @dataclass
 class Ledger:
     """Every check made, and every violation found."""
 
+    #: Known issues fail the soak too.
+    strict: bool = False
     checked: Counter[str] = field(default_factory=Counter)
     violations: list[Violation] = field(default_factory=list)
 
-    def judge(self, step: int, invariant: str, problem: str | None, ran: Ran | None) -> bool:
-        """Count the check; keep ``problem`` (when there is one) as a violation."""
+    def judge(
+        self,
+        step: int,
+        invariant: str,
+        problem: str | None,
+        ran: Ran | None,
+        known: str | None = None,
+    ) -> bool:
+        """Count the check; keep ``problem`` (when there is one) as a violation, of the
+        ``known`` issue if it is one."""
         self.checked[invariant] += 1
         if problem:
-            self.violations.append(Violation(step, invariant, problem, ran))
+            self.violations.append(Violation(step, invariant, problem, ran, known))
         return problem is None
+
+    @property
+    def failing(self) -> list[Violation]:
+        """The violations that fail the soak."""
+        return [v for v in self.violations if self.strict or v.known is None]
 
 
 # -- judged from the run alone ---------------------------------------------------------------
@@ -142,6 +174,26 @@ def repeat_problem(ran: Ran) -> str | None:
     return None
 
 
+def resume_problem(cut: Ran, resumed: Ran) -> str | None:
+    """The run after a kill (nobody changed anything between) repeats no write that reached
+    AWS before the kill; a fleet's service principal names no account, so its creations are
+    left out."""
+    before = set(cut.writes)
+    again = [
+        w
+        for w in resumed.writes
+        if w in before
+        and w.operation != "DeleteServiceLinkedRole"
+        and not (resumed.command.fleet and w.operation == "CreateServiceLinkedRole")
+    ]
+    if again:
+        return (
+            f"the run killed before ({cut.command}) had sent {_listed(cut.writes)}; "
+            f"its resume sent again {_listed(again)}"
+        )
+    return None
+
+
 # -- judged against AWS ----------------------------------------------------------------------
 
 
@@ -188,6 +240,16 @@ def done(document: Mapping[str, Any]) -> bool:
         record = document.get("done_by") or {}
         return bool(record.get("outcome") == "succeeded" and record.get("exit_code") == 0)
     return document.get("exit_code") == 0 and document.get("outcome", "succeeded") == "succeeded"
+
+
+def hidden_failures(document: Mapping[str, Any]) -> list[str]:
+    """A fleet's accounts reported 'elsewhere' that the other runner did not finish."""
+    return [
+        f"{a.get('account')} ({(a.get('done_by') or {}).get('outcome')}: "
+        f"{(a.get('done_by') or {}).get('error')})"
+        for a in document.get("accounts", [])
+        if a.get("outcome") == "elsewhere" and not done(a)
+    ]
 
 
 def restored(document: Mapping[str, Any]) -> bool:

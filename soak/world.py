@@ -206,6 +206,9 @@ class Tracked:
     intended: dict[Key, dict[str, Any]] = field(default_factory=dict)
     #: How many dependents were made here, to name the next one.
     made: int = 0
+    #: A person just turned logging on here and MediaTailor made the role, which IAM does
+    #: not show yet: the next run comes before it does.
+    hasty: bool = False
 
     # -- reading, as a person would with boto3 -------------------------------------------
 
