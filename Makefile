@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: demo test lint diagrams bench clean
+.PHONY: demo test lint diagrams bench soak clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,10 @@ diagrams: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) -m benchmarks
+
+# Seeded and bounded: SOAK_SECONDS (default 60), SOAK_SEED, SOAK_MAX_COMMANDS, SOAK_STEPS.
+soak: $(STAMP)
+	$(PY) -m soak
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
