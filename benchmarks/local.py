@@ -4,28 +4,23 @@ afresh for each measurement), moto's request recorder, the process environment, 
 
 from __future__ import annotations
 
-import base64
 import compileall
 import io
-import json
 import os
-import re
 import shutil
 import statistics
 import sys
 import tempfile
 import time
-import urllib.request
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
-from functools import cache
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Self
-from urllib.parse import parse_qs, urlsplit
+from typing import Self
 
 from localaws import LocalAWS
 from localaws.control import use_fake_credentials
+from localaws.recorder import Recorder, operation_of
 from localaws.seed import Account, seed
 
 __all__ = [
@@ -35,7 +30,6 @@ __all__ = [
     "isolate_environment",
     "median_seconds",
     "memory_mb",
-    "operation_of",
     "slr_argv",
 ]
 
@@ -164,62 +158,12 @@ class Bench:
 
     # -- moto's request recorder: what reached the server ------------------------------------
 
-    def _moto_api(self, method: str, path: str) -> bytes:
-        request = urllib.request.Request(self.endpoint_url + path, method=method)
-        with urllib.request.urlopen(request, timeout=30) as response:
-            body: bytes = response.read()
-            return body
-
     def record(self) -> None:
         """Start recording afresh."""
-        self._moto_api("POST", "/moto-api/recorder/reset-recording")
-        self._moto_api("POST", "/moto-api/recorder/start-recording")
+        Recorder(self.endpoint_url).start()
 
     def recorded(self) -> Counter[str]:
         """Stop recording; ``service:Operation`` -> requests the server received."""
-        self._moto_api("POST", "/moto-api/recorder/stop-recording")
-        calls: Counter[str] = Counter()
-        for line in self._moto_api("GET", "/moto-api/recorder/download-recording").splitlines():
-            if line.strip():
-                calls[operation_of(json.loads(line))] += 1
-        return calls
-
-
-def operation_of(entry: Mapping[str, Any]) -> str:
-    """``service:Operation`` of one recorded request: the service from its SigV4 scope, the
-    operation from the ``Action`` of a query request or, for REST, botocore's model."""
-    auth = str(entry.get("headers", {}).get("Authorization", ""))
-    match = re.search(r"Credential=[^/]+/[^/]+/[^/]+/([^/]+)/", auth)
-    service = match.group(1) if match else "unsigned"
-    body = entry.get("body") or ""
-    if entry.get("body_encoded"):
-        body = base64.b64decode(body).decode(errors="replace")
-    action = parse_qs(body).get("Action") if "Action=" in body else None
-    if action:
-        return f"{service}:{action[0]}"
-    path = urlsplit(str(entry.get("url", ""))).path
-    for method, pattern, name in _rest_routes(service):
-        if method == entry.get("method") and pattern.fullmatch(path):
-            return f"{service}:{name}"
-    return f"{service}:{entry.get('method')} {path}"
-
-
-@cache
-def _rest_routes(service: str) -> list[tuple[str, re.Pattern[str], str]]:
-    """(method, path pattern, operation) of a REST service, literal paths first."""
-    import botocore.session
-
-    try:
-        model = botocore.session.get_session().get_service_model(service)
-    except Exception:  # an unknown signing name: nothing to match
-        return []
-    routes = []
-    for name in model.operation_names:
-        http = model.operation_model(name).http
-        uri = str(http.get("requestUri", "/")).split("?")[0]
-        pattern = re.sub(r"\\\{[^}]+\\\+\\\}", ".+", re.escape(uri))
-        pattern = re.sub(r"\\\{[^}]+\\\}", "[^/]+", pattern)
-        literal = len(re.sub(r"\{[^}]+\}", "", uri))
-        routes.append((literal, str(http.get("method")), re.compile(pattern), name))
-    routes.sort(key=lambda r: -r[0])
-    return [(method, pattern, name) for _, method, pattern, name in routes]
+        recorder = Recorder(self.endpoint_url)
+        recorder.stop()
+        return Counter(operation_of(entry) for entry in recorder.entries())

@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import random
 import time
-import urllib.request
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,8 +19,8 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
-from benchmarks.local import operation_of
 from localaws import Fault, LocalAWS
+from localaws.recorder import Recorder, body_of, operation_of
 from localaws.seed import Account
 from localaws.settings import Settings
 
@@ -106,7 +105,7 @@ def _write_of(entry: Mapping[str, Any]) -> Write | None:
     service, _, operation = operation_of(entry).partition(":")
     if service not in _WORKFLOW_SERVICES or operation.startswith(("Get", "List", "Describe")):
         return None
-    body = _body(entry)
+    body = body_of(entry)
     fields: dict[str, Any] = {}
     if "Action=" in body:
         fields = dict(p.split("=", 1) for p in body.split("&") if "=" in p)
@@ -121,15 +120,6 @@ def _write_of(entry: Mapping[str, Any]) -> Write | None:
         str(entry.get("url", "")).split("?")[0].rsplit("/", 1)[-1],
     )
     return Write(service, operation, target)
-
-
-def _body(entry: Mapping[str, Any]) -> str:
-    import base64
-
-    body = entry.get("body") or ""
-    if entry.get("body_encoded"):
-        body = base64.b64decode(body).decode(errors="replace")
-    return str(body)
 
 
 class Server:
@@ -152,25 +142,15 @@ class Server:
     def stop(self) -> None:
         self.local.stop()
 
-    def _moto_api(self, method: str, path: str) -> bytes:
-        request = urllib.request.Request(self.endpoint_url + path, method=method)
-        with urllib.request.urlopen(request, timeout=30) as response:
-            body: bytes = response.read()
-            return body
-
     def record(self) -> None:
         """Record afresh from now on."""
-        self._moto_api("POST", "/moto-api/recorder/reset-recording")
-        self._moto_api("POST", "/moto-api/recorder/start-recording")
+        Recorder(self.endpoint_url).start()
 
     def writes(self) -> list[Write]:
         """Stop recording; the workflow's writes the server received since :meth:`record`."""
-        self._moto_api("POST", "/moto-api/recorder/stop-recording")
-        found = []
-        for line in self._moto_api("GET", "/moto-api/recorder/download-recording").splitlines():
-            if line.strip() and (write := _write_of(json.loads(line))) is not None:
-                found.append(write)
-        return found
+        recorder = Recorder(self.endpoint_url)
+        recorder.stop()
+        return [w for entry in recorder.entries() if (w := _write_of(entry)) is not None]
 
     def arm(self, faults: Iterable[tuple[str, Fault]], seed: int) -> None:
         """Arm exactly these faults (named), their probabilities drawn from ``seed``."""

@@ -2,44 +2,30 @@
 
 from __future__ import annotations
 
-import base64
-import json
-import urllib.request
 from typing import Any
 from urllib.parse import parse_qs
 
 from localaws import LocalAWS
+from localaws.recorder import Recorder, body_of
 
-__all__ = ["control", "is_write", "requests", "signed_by", "start", "stop"]
-
-
-def control(aws: LocalAWS, method: str, path: str) -> bytes:
-    """An unsigned request to one of the local AWS's own endpoints."""
-    request = urllib.request.Request(aws.endpoint_url + path, method=method)
-    with urllib.request.urlopen(request) as response:
-        body: bytes = response.read()
-        return body
+__all__ = ["is_write", "requests", "signed_by", "start", "stop"]
 
 
 def start(aws: LocalAWS) -> None:
     """Forget what was recorded, and record from now on."""
-    control(aws, "POST", "/moto-api/recorder/reset-recording")
-    control(aws, "POST", "/moto-api/recorder/start-recording")
+    Recorder(aws.endpoint_url).start()
 
 
 def stop(aws: LocalAWS) -> None:
-    control(aws, "POST", "/moto-api/recorder/stop-recording")
+    Recorder(aws.endpoint_url).stop()
 
 
 def requests(aws: LocalAWS) -> list[tuple[str, str, dict[str, Any], str]]:
     """(HTTP method, the operation's name for a query-protocol request or the last word of the
     path for a REST one, the entry, its body) of every request."""
     found = []
-    lines = control(aws, "GET", "/moto-api/recorder/download-recording").decode().splitlines()
-    for entry in map(json.loads, lines):
-        body = entry.get("body") or ""
-        if entry.get("body_encoded"):
-            body = base64.b64decode(body).decode(errors="replace")
+    for entry in Recorder(aws.endpoint_url).entries():
+        body = body_of(entry)
         action = parse_qs(body).get("Action", [""])[0]
         if not action and entry["method"] == "POST":
             # A REST service that reads with POST (the Account API's listRegions) names the
