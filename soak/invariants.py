@@ -52,9 +52,6 @@ KNOWN: Mapping[str, str] = {
     "fleet-resume-hides-failure": "a fleet run resumed after a kill exits 0 although an "
     "account failed before the kill: the failure is recorded, then reported as 'elsewhere' "
     "and never counted, and the killed runner never exited with it",
-    "iam-lag-after-person": "right after a person turns logging on where the role was "
-    "deleted (MediaTailor creates it again; IAM shows it late), a decommission exits 0 with "
-    "a dependent active and the role there",
 }
 
 

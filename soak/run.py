@@ -370,8 +370,7 @@ class Soak:
             if mine is None or not check.done(mine):
                 continue  # failed or pending: its own exit code says so
             problem = check.holds_problem(target, states.get(account.id), account, consistency)
-            lag = "iam-lag-after-person" if account.hasty and target != "in-use" else None
-            held &= self.ledger.judge(step, "exit-0-holds", problem, ran, known=lag)
+            held &= self.ledger.judge(step, "exit-0-holds", problem, ran)
             if target == "in-use" and check.restored(mine):
                 self.ledger.judge(step, "restore-exact", check.restore_problem(account), ran)
         # A repeat where the target did not hold would rightly do what was left.
