@@ -2,76 +2,56 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import click
-
-if TYPE_CHECKING:
-    pass
 
 from lifecycle.cli.base import (
     Failure,
     cli,
 )
 
+#: The local AWS's switches by the words their users know them by (else ``--no-NAME``).
+_OFF = {"opt_in_regions_disabled": "--opt-in-regions-enabled", "short_pages": "--full-pages"}
+#: Where ``slr local-aws`` starts otherwise than the local AWS's own defaults: a person
+#: watching a deletion sees each of its states.
+_STARTS_WITH = {"deletion_seconds": 5.0}
+
+
+def _setting_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """One option per setting of the local AWS, made from its fields: a new setting is an
+    option here without a line more."""
+    from localaws.settings import Settings, option_name
+
+    defaults = Settings().to_dict()
+    for name in reversed(Settings.names()):
+        default = _STARTS_WITH.get(name, defaults[name])
+        if Settings.is_flag(name):
+            off = _OFF.get(name, option_name(name, negated=True))
+            option = click.option(
+                f"{option_name(name)}/{off}",
+                name,
+                default=None,
+                help=f"On: {Settings.help(name)} [default: {'on' if default else 'off'}].",
+            )
+        else:
+            option = click.option(
+                option_name(name),
+                name,
+                type=click.FloatRange(0),
+                default=_STARTS_WITH.get(name),
+                help=f"{Settings.help(name)} [default: {default:g}].",
+            )
+        command = option(command)
+    return command
+
 
 @cli.command("local-aws")
 @click.option("--port", type=click.IntRange(0, 65535), default=5000, show_default=True)
-@click.option(
-    "--deletion-seconds",
-    type=click.FloatRange(0),
-    default=5.0,
-    show_default=True,
-    help="How long an emulated role-deletion task runs.",
-)
-@click.option(
-    "--task-retention-seconds",
-    type=click.FloatRange(0),
-    help="How long IAM remembers a finished deletion task [default: 5.0].",
-)
-@click.option(
-    "--task-visibility-seconds",
-    type=click.FloatRange(0),
-    help="How long a new deletion task is unknown to its status call [default: 1.0].",
-)
-@click.option(
-    "--usage-lag-seconds",
-    type=click.FloatRange(0),
-    help="How long a dependent turned off still fails a deletion task [default: 3.0].",
-)
-@click.option(
-    "--iam-consistency-seconds",
-    type=click.FloatRange(0),
-    help="How long a new role stays invisible, and a deleted one visible [default: 1.0].",
-)
-@click.option(
-    "--opt-in-regions-disabled/--opt-in-regions-enabled",
-    default=None,
-    help="Whether opt-in regions start disabled in every account [default: disabled].",
-)
-@click.option(
-    "--region-change-seconds",
-    type=click.FloatRange(0),
-    help="How long enabling or disabling an opt-in region takes [default: 3.0].",
-)
-@click.option(
-    "--short-pages/--full-pages",
-    default=None,
-    help="Whether MediaTailor's lists answer short and empty pages [default: short].",
-)
-@click.option(
-    "--list-omits-log-configuration",
-    is_flag=True,
-    default=None,
-    help="List items of playback configurations carry no LogConfiguration.",
-)
-@click.option(
-    "--credential-seconds",
-    type=click.FloatRange(0),
-    help="How long an assumed role's credentials last [default: 3600].",
-)
-def local_aws(port: int, deletion_seconds: float, **settings: Any) -> None:
+@_setting_options
+def local_aws(port: int, **settings: Any) -> None:
     """Run the embedded local AWS in the foreground (Ctrl-C stops it).
 
     It is as harsh as AWS by default (localaws/README.md lists every setting).
@@ -83,7 +63,7 @@ def local_aws(port: int, deletion_seconds: float, **settings: Any) -> None:
             f"the local AWS needs the 'local' extra: pip install 'slr-lifecycle[local]' ({error})"
         ) from None
     given = {name: value for name, value in settings.items() if value is not None}
-    serve(port=port, deletion_seconds=deletion_seconds, **given)
+    serve(port=port, **given)
 
 
 # -- commands that talk to AWS ----------------------------------------------------------------

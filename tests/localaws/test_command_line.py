@@ -95,3 +95,12 @@ def test_slr_local_aws_passes_its_options_on(options: list[str], expected: dict[
         [sys.executable, "-m", "lifecycle.cli", "local-aws", "--port", "0", *options]
     )
     assert {name: settings[name] for name in expected} == expected
+
+
+def test_slr_local_aws_has_an_option_for_every_setting() -> None:
+    from lifecycle.cli import local  # noqa: F401  (registers the command)
+    from lifecycle.cli.base import cli
+
+    command = cli.commands["local-aws"]
+    names = {param.name for param in command.params}
+    assert set(Settings.names()) <= names
