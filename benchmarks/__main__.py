@@ -21,7 +21,7 @@ Target = Callable[[Bench], list[Row]]
 
 
 def targets() -> dict[str, Target]:
-    # Imported only now: lifecycle.aws reads SLR_CRASH_AT at import, after the isolation.
+    # Imported only now: lifecycle.aws.gateway reads SLR_CRASH_AT at import, after the isolation.
     from benchmarks import (
         deletion,
         drain,

@@ -20,9 +20,9 @@ import boto3
 
 from benchmarks.local import Bench
 from benchmarks.report import Row
+from lifecycle.aws.retry import RetryPolicy
+from lifecycle.engine.runner import Runner, RunnerConfig
 from lifecycle.journal import Journal
-from lifecycle.retry import RetryPolicy
-from lifecycle.runner import Runner, RunnerConfig
 from workflows.mediatailor import WORKFLOW
 
 __all__ = ["run"]
@@ -31,7 +31,7 @@ TASK_SECONDS = 3.0
 LATE_LIMIT = 1.5
 #: Terraform's ``aws_iam_service_linked_role``: first status read after 10 s, then every 10 s.
 TERRAFORM_INTERVAL = 10.0
-#: The policy before this benchmark (``lifecycle.workflow.Workflow.poll``'s default).
+#: The policy before this benchmark (``lifecycle.model.workflow.Workflow.poll``'s default).
 PREVIOUS = RetryPolicy(1.0, 1.5, 30, max_delay_seconds=10.0, jitter="NONE")
 
 

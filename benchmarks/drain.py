@@ -42,9 +42,9 @@ RSS_LIMIT_MB = 200.0
 def child(endpoint_url: str, state: str) -> dict[str, Any]:
     """The drain, in this process, its journal in ``state`` (a directory or a state URL): the
     figures as a dict (printed as JSON by ``main``)."""
+    from lifecycle.engine.runner import Runner, RunnerConfig
     from lifecycle.journal import open_journal
     from lifecycle.log import configure
-    from lifecycle.runner import Runner, RunnerConfig
     from workflows.mediatailor import WORKFLOW
 
     # Every call is logged as a runner's logs are, into a sink: rendering is part of the cost.
@@ -72,7 +72,7 @@ def child(endpoint_url: str, state: str) -> dict[str, Any]:
 
 
 def seed(bench: Bench) -> None:
-    from lifecycle.aws import available_regions
+    from lifecycle.aws.gateway import available_regions
 
     account = bench.fresh()
     regions = available_regions("mediatailor")
@@ -101,7 +101,7 @@ def drain_in_child(bench: Bench, state: str) -> dict[str, Any]:
 def _plain_boto3_writes(bench: Bench, workers: int) -> float:
     """Seconds plain boto3 takes for the same 1,000 writes from ``workers`` threads (turning
     session logging back on after the drain): what this machine and the local AWS allow."""
-    from lifecycle.aws import available_regions
+    from lifecycle.aws.gateway import available_regions
     from localaws.seed import Account
 
     account = Account(bench.endpoint_url)

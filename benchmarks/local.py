@@ -142,8 +142,8 @@ class Bench:
     ) -> Account:
         """An empty local AWS (no state, no faults), its account with every MediaTailor
         region enabled (the opt-in ones start disabled, as in AWS), then seeded."""
-        from lifecycle.aws import available_regions
-        from lifecycle.errors import OPT_IN_REGIONS
+        from lifecycle.aws.codes import OPT_IN_REGIONS
+        from lifecycle.aws.gateway import available_regions
 
         self.local.reset()
         self.local.set_deletion_seconds(deletion_seconds)

@@ -20,9 +20,9 @@ from typing import Any
 
 from benchmarks.local import Bench, median_seconds
 from benchmarks.report import Row
-from lifecycle.aws import available_regions
+from lifecycle.aws.gateway import available_regions
+from lifecycle.engine.runner import Runner, RunnerConfig
 from lifecycle.journal import Journal
-from lifecycle.runner import Runner, RunnerConfig
 from localaws import Fault
 from workflows.mediatailor import WORKFLOW
 

@@ -46,9 +46,9 @@ def child(endpoint_url: str, state_dir: str) -> dict[str, Any]:
     import boto3
     from botocore.config import Config
 
+    from lifecycle.engine.runner import Runner, RunnerConfig
     from lifecycle.journal import Journal
     from lifecycle.log import configure
-    from lifecycle.runner import Runner, RunnerConfig
     from workflows.mediatailor import WORKFLOW
 
     configure("json", stream=LogSink(), level=logging.INFO)
@@ -90,7 +90,7 @@ def child(endpoint_url: str, state_dir: str) -> dict[str, Any]:
 
 
 def _seed(bench: Bench) -> None:
-    from lifecycle.aws import available_regions
+    from lifecycle.aws.gateway import available_regions
 
     account = bench.fresh()
     regions = available_regions("mediatailor")

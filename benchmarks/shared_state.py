@@ -24,7 +24,7 @@ ROUNDS = 3
 
 def _state_table(bench: Bench) -> str:
     """A new state table, as `slr state init` makes it (after the seed: a reset drops it)."""
-    from lifecycle.journal.dynamodb import connect_table, create_table
+    from lifecycle.journal.dynamodb.journal import connect_table, create_table
 
     name = f"slr-bench-{uuid.uuid4().hex[:8]}"
     create_table(

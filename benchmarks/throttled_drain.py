@@ -60,8 +60,8 @@ def _rate_limit(bench: Bench) -> None:
 
 
 def _ours(bench: Bench) -> dict[str, Any]:
+    from lifecycle.engine.runner import Runner, RunnerConfig
     from lifecycle.journal import Journal
-    from lifecycle.runner import Runner, RunnerConfig
     from workflows.mediatailor import WORKFLOW
 
     config = RunnerConfig(endpoint_url=bench.endpoint_url, regions=REGIONS)

@@ -17,23 +17,10 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from lifecycle.decide import Blocked as Blocked
-    from lifecycle.decide import PlanOptions as PlanOptions
-    from lifecycle.decide import Unreachable as Unreachable
-    from lifecycle.definition import (
-        LIFECYCLE as LIFECYCLE,
-    )
-    from lifecycle.definition import (
-        Definition as Definition,
-    )
-    from lifecycle.definition import (
-        State as State,
-    )
-    from lifecycle.definition import (
-        Transition as Transition,
-    )
-    from lifecycle.errors import AwsError as AwsError
-    from lifecycle.errors import Refused as Refused
+    from lifecycle.aws.codes import AwsError as AwsError
+    from lifecycle.aws.codes import Refused as Refused
+    from lifecycle.engine.runner import Runner as Runner
+    from lifecycle.engine.runner import RunnerConfig as RunnerConfig
     from lifecycle.journal import (
         Journal as Journal,
     )
@@ -43,24 +30,37 @@ if TYPE_CHECKING:
     from lifecycle.journal import (
         LockHeld as LockHeld,
     )
-    from lifecycle.observation import Observation as Observation
-    from lifecycle.plans import StalePlan as StalePlan
-    from lifecycle.results import (
+    from lifecycle.model.decide import Blocked as Blocked
+    from lifecycle.model.decide import PlanOptions as PlanOptions
+    from lifecycle.model.decide import Unreachable as Unreachable
+    from lifecycle.model.definition import (
+        LIFECYCLE as LIFECYCLE,
+    )
+    from lifecycle.model.definition import (
+        Definition as Definition,
+    )
+    from lifecycle.model.definition import (
+        State as State,
+    )
+    from lifecycle.model.definition import (
+        Transition as Transition,
+    )
+    from lifecycle.model.observation import Observation as Observation
+    from lifecycle.model.plans import StalePlan as StalePlan
+    from lifecycle.model.results import (
         SCHEMA_VERSION as SCHEMA_VERSION,
     )
-    from lifecycle.results import (
+    from lifecycle.model.results import (
         RunResult as RunResult,
     )
-    from lifecycle.results import (
+    from lifecycle.model.results import (
         StepResult as StepResult,
     )
-    from lifecycle.results import (
+    from lifecycle.model.results import (
         StepStatus as StepStatus,
     )
-    from lifecycle.runner import Runner as Runner
-    from lifecycle.runner import RunnerConfig as RunnerConfig
-    from lifecycle.workflow import Activation as Activation
-    from lifecycle.workflow import Workflow as Workflow
+    from lifecycle.model.workflow import Activation as Activation
+    from lifecycle.model.workflow import Workflow as Workflow
 
 #: Public name -> the module that defines it.
 _HOMES = {

@@ -32,7 +32,7 @@ INVARIANTS: Mapping[str, str] = {
     "deletable or deleted",
 }
 
-#: README's exit code table (lifecycle/exits.py): 0 done, 1 error, 2 changes pending, 3 lock
+#: README's exit code table (lifecycle/cli/exits.py): 0 done, 1 error, 2 changes pending, 3 lock
 #: held, 4 still in use, 5 stale plan, 64 usage.
 DOCUMENTED = frozenset({0, 1, 2, 3, 4, 5, 64})
 

@@ -8,12 +8,20 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from lifecycle.observation import Dependent
-from lifecycle.retry import RetryPolicy
-from lifecycle.workflow import LIST_REGIONS, OBSERVE, Access, Binding, Call, Operation, Workflow
+from lifecycle.aws.retry import RetryPolicy
+from lifecycle.model.observation import Dependent
+from lifecycle.model.workflow import (
+    LIST_REGIONS,
+    OBSERVE,
+    Access,
+    Binding,
+    Call,
+    Operation,
+    Workflow,
+)
 
 if TYPE_CHECKING:
-    from lifecycle.aws import Gateway
+    from lifecycle.aws.gateway import Gateway
 
 __all__ = ["WORKFLOW", "MediaTailorDependents"]
 

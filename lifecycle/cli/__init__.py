@@ -13,10 +13,9 @@ from typing import NoReturn
 
 import click
 
-from lifecycle import exits
-from lifecycle.cli import describe, local, runs, state
+from lifecycle.cli import describe, exits, local, runs, state
 from lifecycle.cli.base import Failure, cli
-from lifecycle.definition import DefinitionError
+from lifecycle.model.definition import DefinitionError
 
 __all__ = ["cli", "main", "run"]
 
@@ -30,7 +29,7 @@ def _arm_crash_point() -> None:
     spec = os.environ.get("SLR_CRASH_AT")
     if not spec:
         return
-    from lifecycle.crash import arm_crash_point
+    from lifecycle.cli.crash import arm_crash_point
 
     try:
         arm_crash_point(spec)

@@ -14,16 +14,16 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import click
 
-from lifecycle import exits
+from lifecycle.cli import exits
 
 if TYPE_CHECKING:
-    from lifecycle.decide import PlanOptions
-    from lifecycle.fleet.output import FleetResult
+    from lifecycle.engine.runner import Runner, RunnerConfig
+    from lifecycle.fleet.results import FleetResult
     from lifecycle.journal import Journal
     from lifecycle.log import Format
-    from lifecycle.results import RunResult
-    from lifecycle.runner import Runner, RunnerConfig
-    from lifecycle.workflow import Workflow
+    from lifecycle.model.decide import PlanOptions
+    from lifecycle.model.results import RunResult
+    from lifecycle.model.workflow import Workflow
 
 __all__ = [
     "TARGETS",
@@ -292,7 +292,7 @@ def emit(data: bytes, out: Path | None) -> None:
 
 
 def _targets() -> tuple[str, ...]:
-    from lifecycle.definition import LIFECYCLE
+    from lifecycle.model.definition import LIFECYCLE
 
     return tuple(state.label for state in LIFECYCLE.targets)
 
@@ -303,8 +303,8 @@ TARGETS = _targets()
 def _regions(settings: Settings, workflow: Workflow) -> tuple[str, ...] | None:
     if settings.regions == "all":
         return None
-    from lifecycle.aws import available_regions
-    from lifecycle.sessions import base_session
+    from lifecycle.aws.gateway import available_regions
+    from lifecycle.aws.sessions import base_session
 
     asked = tuple(r.strip() for r in settings.regions.split(",") if r.strip())
     known = set(available_regions(workflow.service, base_session(settings.profile)))
@@ -320,7 +320,7 @@ def _regions(settings: Settings, workflow: Workflow) -> tuple[str, ...] | None:
 
 def runner_of(settings: Settings, progress: Callable[[str], None] | None = None) -> Runner:
     """A Runner for the global options, with logging configured and the journal open."""
-    from lifecycle.runner import Runner
+    from lifecycle.engine.runner import Runner
 
     workflow = configured(settings)
     config = config_of(settings, workflow)
@@ -337,7 +337,7 @@ def configured(settings: Settings) -> Workflow:
 
 def config_of(settings: Settings, workflow: Workflow) -> RunnerConfig:
     """How a runner talks to AWS, from the global options."""
-    from lifecycle.runner import RunnerConfig
+    from lifecycle.engine.runner import RunnerConfig
 
     return RunnerConfig(
         profile=settings.profile,
@@ -370,8 +370,8 @@ def target_of(target: str) -> str:
 
 
 def options_of(activate: tuple[str, ...], percent: int, description: str | None) -> PlanOptions:
-    from lifecycle.decide import PlanOptions
-    from lifecycle.workflow import Activation
+    from lifecycle.model.decide import PlanOptions
+    from lifecycle.model.workflow import Activation
 
     targets = []
     for item in activate:
@@ -445,12 +445,12 @@ def finish(
 ) -> None:
     """Print ``result`` (as JSON, or as ``text`` makes it: a run's by default) and exit
     with its code."""
-    from lifecycle import output
+    from lifecycle.views import text as views
 
     document = result.as_dict()
     if settings.output == "json":
         print_json(document)
     else:
-        click.echo((text or output.run_text)(document), nl=False)
+        click.echo((text or views.run_text)(document), nl=False)
     if result.exit_code != exits.OK:
         raise click.exceptions.Exit(result.exit_code)

@@ -10,12 +10,12 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from lifecycle import exits
+from lifecycle.cli import exits
 
 if TYPE_CHECKING:
-    from lifecycle.observation import Observation
-    from lifecycle.render import Diagram, Highlight
-    from lifecycle.workflow import Workflow
+    from lifecycle.model.observation import Observation
+    from lifecycle.model.workflow import Workflow
+    from lifecycle.views.diagrams import Diagram, Highlight
 
 from lifecycle.cli.base import (
     Failure,
@@ -43,7 +43,7 @@ def list_workflows(settings: Settings) -> None:
         for w in workflows.WORKFLOWS.values()
     ]
     if settings.output == "json":
-        from lifecycle.results import SCHEMA_VERSION
+        from lifecycle.model.results import SCHEMA_VERSION
 
         click.echo(json.dumps({"schema_version": SCHEMA_VERSION, "workflows": rows}, indent=2))
         return
@@ -95,7 +95,7 @@ def diagram(
 
     --highlight marks the observed state (and, with --target, the planned path); --run marks
     the path a journaled run took; --state marks a state without asking AWS."""
-    from lifecycle import render
+    from lifecycle.views import diagrams
 
     workflow = workflow_of(settings)
     highlight = None
@@ -111,26 +111,26 @@ def diagram(
             state = workflow.definition.initial.id
         if state:
             highlight = _offline_highlight(workflow, state, target)
-    model = render.extract(workflow, highlight)
+    model = diagrams.extract(workflow, highlight)
     if fmt == "all":
         _write_all(model, out or Path("diagrams"))
         return
     try:
-        data = render.render(model, fmt)
-    except render.GraphvizMissing as error:
+        data = diagrams.render(model, fmt)
+    except diagrams.GraphvizMissing as error:
         raise Failure(str(error)) from None
     emit(data, out)
 
 
 def _write_all(model: Diagram, folder: Path) -> None:
-    from lifecycle import render
+    from lifecycle.views import diagrams
 
     folder.mkdir(parents=True, exist_ok=True)
-    for fmt in render.COMMITTED_FORMATS:
-        path = folder / f"{model.name}.{render.SUFFIXES[fmt]}"
+    for fmt in diagrams.COMMITTED_FORMATS:
+        path = folder / f"{model.name}.{diagrams.SUFFIXES[fmt]}"
         try:
-            emit(render.render(model, fmt), path)
-        except render.GraphvizMissing as error:
+            emit(diagrams.render(model, fmt), path)
+        except diagrams.GraphvizMissing as error:
             click.echo(f"slr: warning: {path} not written: {error}", err=True)
             continue
         click.echo(str(path))
@@ -139,9 +139,9 @@ def _write_all(model: Diagram, folder: Path) -> None:
 def _offline_highlight(
     workflow: Workflow, state: str, target: str | None, world: Observation | None = None
 ) -> Highlight:
-    from lifecycle.decide import PlanOptions, path_to
-    from lifecycle.observation import Observation
-    from lifecycle.render import Highlight
+    from lifecycle.model.decide import PlanOptions, path_to
+    from lifecycle.model.observation import Observation
+    from lifecycle.views.diagrams import Highlight
 
     definition = workflow.definition
     try:
@@ -164,7 +164,7 @@ def _offline_highlight(
 
 def _run_highlight(settings: Settings, run_id: str) -> Highlight | None:
     from lifecycle.journal import JournalError
-    from lifecycle.review.page import run_highlight
+    from lifecycle.views.review.page import run_highlight
 
     try:
         steps = journal_of(settings).steps(run_id)
@@ -194,8 +194,8 @@ def _run_highlight(settings: Settings, run_id: str) -> Highlight | None:
 def policy(settings: Settings, scope: str, partition: str | None) -> None:
     """The least-privilege IAM policy the workflow needs (with --assume-role: sts:AssumeRole
     on that role too)."""
-    from lifecycle.effects import partition_of
-    from lifecycle.policy import policy_document, state_policy_document
+    from lifecycle.model.effects import partition_of
+    from lifecycle.views.policy import policy_document, state_policy_document
 
     if scope == "state":
         from lifecycle.journal import StateUrlError, table_of
@@ -223,7 +223,7 @@ def policy(settings: Settings, scope: str, partition: str | None) -> None:
 
 def _fleet_policy(settings: Settings, partition: str) -> dict[str, Any]:
     from lifecycle.fleet.accounts import FLEET_OPERATIONS, SelectionError, role_arn_template
-    from lifecycle.policy import fleet_policy_document
+    from lifecycle.views.policy import fleet_policy_document
 
     options = settings.fleet
     try:

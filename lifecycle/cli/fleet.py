@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from lifecycle import exits
+from lifecycle.cli import exits
 from lifecycle.cli.base import (
     Failure,
     Settings,
@@ -24,17 +24,18 @@ from lifecycle.cli.base import (
 )
 
 if TYPE_CHECKING:
-    from lifecycle.decide import PlanOptions
+    from lifecycle.engine.runner import Runner
     from lifecycle.fleet import FleetResult, FleetRunner
-    from lifecycle.runner import Runner
+    from lifecycle.model.decide import PlanOptions
 
 __all__ = ["fleet_apply", "fleet_history", "fleet_plan", "fleet_status"]
 
 
 def _fleet(settings: Settings) -> tuple[FleetRunner, list[str]]:
     """The fleet runner and the accounts ``--accounts`` names (the organization listed)."""
-    from lifecycle.aws import Gateway
-    from lifecycle.effects import partition_of
+    from lifecycle.aws.gateway import Gateway
+    from lifecycle.aws.retry import Deadline
+    from lifecycle.aws.sessions import make_session
     from lifecycle.fleet import (
         FLEET_OPERATIONS,
         FleetConfig,
@@ -46,8 +47,7 @@ def _fleet(settings: Settings) -> tuple[FleetRunner, list[str]]:
         parse_accounts,
         role_arn_template,
     )
-    from lifecycle.retry import Deadline
-    from lifecycle.sessions import make_session
+    from lifecycle.model.effects import partition_of
 
     options = settings.fleet
     assert options is not None
@@ -105,7 +105,7 @@ def _finish(settings: Settings, result: FleetResult) -> None:
 
 
 def fleet_status(settings: Settings) -> None:
-    from lifecycle.output import status_document
+    from lifecycle.views.text import status_document
 
     def work(runner: Runner, _: str) -> tuple[int, dict[str, Any]]:
         account, world, state = runner.status()
@@ -125,7 +125,7 @@ def fleet_plan(
 ) -> None:
     """A plan per account; ``-o plan.json`` saves them as one fleet plan, ``apply`` checks
     each account against its own."""
-    from lifecycle import plans
+    from lifecycle.model import plans
 
     def work(runner: Runner, _: str) -> tuple[int, dict[str, Any]]:
         result = runner.plan(target, options)
@@ -137,7 +137,7 @@ def fleet_plan(
     if fmt is None:
         _finish(settings, result)
         return
-    from lifecycle.review import plan_comment
+    from lifecycle.views.review import plan_comment
 
     document = result.as_dict() | {"target": target, "options": saved_options}
     if fmt == "json":
@@ -167,7 +167,7 @@ def fleet_apply(
     from dataclasses import replace
 
     from lifecycle.cli.base import FleetOptions, target_of
-    from lifecycle.plans import StalePlan
+    from lifecycle.model.plans import StalePlan
 
     planned: dict[str, dict[str, Any]] | None = None
     if saved is not None:
@@ -205,9 +205,9 @@ def fleet_apply(
 
 def fleet_history(settings: Settings, limit: int) -> None:
     """The journal's runs, account by account (no AWS call but the organization's listing)."""
-    from lifecycle import output
     from lifecycle.journal import JournalError
-    from lifecycle.results import SCHEMA_VERSION
+    from lifecycle.model.results import SCHEMA_VERSION
+    from lifecycle.views import text
 
     fleet, accounts = _fleet(settings)
     role = fleet.workflow.role_name
@@ -228,5 +228,5 @@ def fleet_history(settings: Settings, limit: int) -> None:
         return
     for account, account_runs in runs.items():
         click.echo(f"account {account}")
-        click.echo(output.history_text(account_runs, None), nl=False)
+        click.echo(text.history_text(account_runs, None), nl=False)
     click.echo(f"fleet history: {len(runs)} accounts")

@@ -81,7 +81,7 @@ def demo(output_dir: Path) -> None:
     """The main job on the embedded local AWS: a realistic account, then status, plan, a
     step-by-step dry run, apply, and the diagram of the path taken."""
     try:
-        from lifecycle.demo import run_demo
+        from lifecycle.cli.demo import run_demo
     except ImportError as error:
         raise Failure(
             f"the demo needs the 'local' extra: pip install 'slr-lifecycle[local]' ({error})"

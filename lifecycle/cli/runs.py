@@ -9,10 +9,10 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from lifecycle import exits
+from lifecycle.cli import exits
 
 if TYPE_CHECKING:
-    from lifecycle.decide import PlanOptions
+    from lifecycle.model.decide import PlanOptions
 
 from lifecycle.cli.base import (
     TARGETS,
@@ -36,7 +36,7 @@ from lifecycle.cli.base import (
 @click.pass_obj
 def status(settings: Settings) -> None:
     """Observe and print the state, the role, and every dependent per region."""
-    from lifecycle import output
+    from lifecycle.views import text
 
     if settings.fleet:
         from lifecycle.cli.fleet import fleet_status
@@ -47,11 +47,11 @@ def status(settings: Settings) -> None:
     runner = runner_of(settings)
     with one_line_errors():
         account, world, state = runner.status()
-    document = output.status_document(runner, account, world, state)
+    document = text.status_document(runner, account, world, state)
     if settings.output == "json":
         print_json(document)
     else:
-        click.echo(output.status_text(document, world), nl=False)
+        click.echo(text.status_text(document, world), nl=False)
 
 
 @cli.command()
@@ -100,8 +100,8 @@ def plan(
     if fmt is None:
         finish(settings, result)
         return
-    from lifecycle import plans
-    from lifecycle.review import plan_comment
+    from lifecycle.model import plans
+    from lifecycle.views.review import plan_comment
 
     document = plans.document(result, _options_dict(options))
     if fmt == "json":
@@ -125,7 +125,7 @@ def _options_dict(options: PlanOptions) -> dict[str, Any]:
 
 
 def _load_plan(path: Path) -> dict[str, Any]:
-    from lifecycle import plans
+    from lifecycle.model import plans
 
     try:
         return plans.load(path)
@@ -179,7 +179,7 @@ def apply(
         return
     if not dry_run and not yes:
         confirm_apply(settings, target, "in this account")
-    from lifecycle.output import Progress
+    from lifecycle.views.text import Progress
 
     progress = Progress()
     runner = runner_of(settings, progress)
@@ -237,9 +237,9 @@ def history(
             raise Failure("--format html and -o need --run RUN_ID", exits.USAGE)
         emit(_run_page(settings, run_id).encode(), out)
         return
-    from lifecycle import output
     from lifecycle.journal import JournalError
-    from lifecycle.results import SCHEMA_VERSION
+    from lifecycle.model.results import SCHEMA_VERSION
+    from lifecycle.views import text
 
     if settings.fleet and not run_id:
         from lifecycle.cli.fleet import fleet_history
@@ -260,15 +260,15 @@ def history(
             | ({"steps": steps} if steps is not None else {})
         )
     else:
-        click.echo(output.history_text(runs, steps), nl=False)
+        click.echo(text.history_text(runs, steps), nl=False)
 
 
 def _run_page(settings: Settings, run_id: str) -> str:
     import workflows
-    from lifecycle import render
     from lifecycle.journal import JournalError
-    from lifecycle.review import run_page
-    from lifecycle.review.page import run_highlight
+    from lifecycle.views import diagrams
+    from lifecycle.views.review import run_page
+    from lifecycle.views.review.page import run_highlight
 
     try:
         journal = journal_of(settings)
@@ -282,7 +282,7 @@ def _run_page(settings: Settings, run_id: str) -> str:
     workflow = workflows.get(run["workflow"])
     highlight = run_highlight(steps)
     try:
-        svg = render.to_image(render.extract(workflow, highlight), "svg").decode()
-    except render.GraphvizMissing:
+        svg = diagrams.to_image(diagrams.extract(workflow, highlight), "svg").decode()
+    except diagrams.GraphvizMissing:
         svg = None  # the page says so and shows a table instead
     return str(run_page(workflow, run, steps, memory, svg if highlight else None))

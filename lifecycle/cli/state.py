@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from lifecycle import exits
+from lifecycle.cli import exits
 
 if TYPE_CHECKING:
     pass
@@ -28,7 +28,7 @@ def state() -> None:
 
 def _state_table(settings: Settings) -> Any:
     from lifecycle.journal import JournalError, StateUrlError, table_of
-    from lifecycle.journal.dynamodb import connect_table
+    from lifecycle.journal.dynamodb.journal import connect_table
 
     try:
         shared = table_of(settings.state)
@@ -51,7 +51,7 @@ def _state_table(settings: Settings) -> Any:
 def state_init(settings: Settings) -> None:
     """Create the state table: on-demand billing, server-side encryption (idempotent)."""
     from lifecycle.journal import JournalError
-    from lifecycle.journal.dynamodb import create_table
+    from lifecycle.journal.dynamodb.journal import create_table
 
     table = _state_table(settings)
     try:

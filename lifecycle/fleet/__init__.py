@@ -5,7 +5,7 @@ account on one bounded pool, the accounts split among the runners that share a j
   each account;
 - :mod:`~lifecycle.fleet.pool`: the one pool and the bounds on calls in flight;
 - :mod:`~lifecycle.fleet.runner`: the fleet run (claims, completion records, StackSets' knobs);
-- :mod:`~lifecycle.fleet.output`: outcomes, the summary, the exit code, the text, progress.
+- :mod:`~lifecycle.fleet.results`: outcomes, the summary, the exit code, the text, progress.
 """
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ from lifecycle.fleet.accounts import (
     parse_accounts,
     role_arn_template,
 )
-from lifecycle.fleet.output import AccountResult, FleetProgress, FleetResult, Outcome, fleet_text
 from lifecycle.fleet.pool import FleetPool
+from lifecycle.fleet.results import AccountResult, FleetProgress, FleetResult, Outcome, fleet_text
 from lifecycle.fleet.runner import FleetConfig, FleetRunner, Work, fleet_run_id
 
 __all__ = [

@@ -19,10 +19,10 @@ from typing import Any
 import boto3
 import botocore.credentials
 
-from lifecycle.aws import Gateway
-from lifecycle.effects import partition_of
-from lifecycle.retry import RetryPolicy
-from lifecycle.sessions import assumed_session, botocore_of, refreshing
+from lifecycle.aws.gateway import Gateway
+from lifecycle.aws.retry import RetryPolicy
+from lifecycle.aws.sessions import assumed_session, botocore_of, refreshing
+from lifecycle.model.effects import partition_of
 
 __all__ = [
     "DEFAULT_ROLE_NAME",
@@ -209,7 +209,7 @@ class Sessions:
         self.own_account = management.account_id()
 
     def of(self, account: str) -> AccountSession:
-        """A session in ``account``; :class:`~lifecycle.errors.AwsError` when its role cannot
+        """A session in ``account``; :class:`~lifecycle.aws.codes.AwsError` when its role cannot
         be assumed (the account fails, the fleet goes on)."""
         base: boto3.Session = self.management.session
         if account == self.own_account:

@@ -33,14 +33,14 @@ from typing import Any
 
 import structlog
 
-from lifecycle import exits
+from lifecycle.cli import exits
+from lifecycle.engine.runner import Runner, RunnerConfig
 from lifecycle.fleet.accounts import Sessions
-from lifecycle.fleet.output import AccountResult, FleetProgress, FleetResult, Outcome
 from lifecycle.fleet.pool import FleetPool
+from lifecycle.fleet.results import AccountResult, FleetProgress, FleetResult, Outcome
 from lifecycle.journal import Journal, LeaseLost, LockHeld, holder_id
 from lifecycle.log import get_logger
-from lifecycle.runner import Runner, RunnerConfig
-from lifecycle.workflow import Workflow
+from lifecycle.model.workflow import Workflow
 
 __all__ = ["FleetConfig", "FleetRunner", "Work", "fleet_run_id"]
 

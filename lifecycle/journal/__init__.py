@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
-from lifecycle.journal._contract import (
+from lifecycle.journal.contract import (
     CallIntent,
     Journal,
     JournalError,
@@ -75,7 +75,7 @@ def open_journal(
     text = None if url is None else str(url)
     shared = table_of(text)
     if shared is not None:
-        from lifecycle.journal.dynamodb import DynamoJournal
+        from lifecycle.journal.dynamodb.journal import DynamoJournal
 
         table, region = shared
         return DynamoJournal.connect(

@@ -18,7 +18,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from lifecycle.journal._contract import (
+from lifecycle.journal.contract import (
     Journal,
     JournalError,
     Lease,

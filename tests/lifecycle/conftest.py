@@ -10,10 +10,10 @@ from typing import Any
 import boto3
 import pytest
 
+from lifecycle.aws.retry import RetryPolicy
+from lifecycle.engine.runner import Runner, RunnerConfig
 from lifecycle.journal import Journal
-from lifecycle.retry import RetryPolicy
-from lifecycle.runner import Runner, RunnerConfig
-from lifecycle.workflow import Workflow
+from lifecycle.model.workflow import Workflow
 from localaws import LocalAWS
 from localaws.seed import Account
 from workflows.mediatailor import WORKFLOW

@@ -1,5 +1,5 @@
-"""The intents of a step's writes, stored ahead of them (lifecycle.ahead): each write gets its
-own intent, stored before it is taken; at most a window of them waits; a failure to store
+"""The intents of a step's writes, stored ahead of them (lifecycle.engine.ahead): each write
+gets its own intent, stored before it is taken; at most a window of them waits; a failure to store
 reaches every write after it."""
 
 from __future__ import annotations
@@ -13,10 +13,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lifecycle.ahead import IntentsAhead
-from lifecycle.executors import StepJournal
+from lifecycle.engine.ahead import IntentsAhead
+from lifecycle.engine.executors import StepJournal
 from lifecycle.journal import CallIntent, Journal, LeaseLost
-from lifecycle.workflow import Call
+from lifecycle.model.workflow import Call
 
 ACCOUNT, ROLE = "123456789012", "AWSServiceRoleForMediaTailor"
 

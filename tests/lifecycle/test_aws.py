@@ -18,8 +18,7 @@ from botocore.stub import Stubber
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lifecycle.aws import Gateway
-from lifecycle.errors import (
+from lifecycle.aws.codes import (
     FATAL,
     THROTTLING,
     TRANSIENT,
@@ -29,7 +28,8 @@ from lifecycle.errors import (
     classify,
     error_code,
 )
-from lifecycle.retry import Deadline, RetryPolicy
+from lifecycle.aws.gateway import Gateway
+from lifecycle.aws.retry import Deadline, RetryPolicy
 from workflows.mediatailor import WORKFLOW
 
 NOWHERE = "http://127.0.0.1:9"

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from lifecycle import exits
+from lifecycle.cli import exits
 from localaws import Fault, LocalAWS
 from localaws.seed import Account
 from tests import recorder

@@ -9,8 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from lifecycle import exits
-from lifecycle.cli import main
+from lifecycle.cli import exits, main
 from workflows import WORKFLOWS
 
 

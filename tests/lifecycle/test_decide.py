@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, note, settings
 from hypothesis import strategies as st
 
-from lifecycle.decide import (
+from lifecycle.model.decide import (
     Blocked,
     PlanOptions,
     Unreachable,
@@ -19,8 +19,15 @@ from lifecycle.decide import (
     simulate,
     writes_for,
 )
-from lifecycle.observation import DeletionTask, Dependent, Observation, Role, RoleUsage, replace
-from lifecycle.workflow import Activation, Call
+from lifecycle.model.observation import (
+    DeletionTask,
+    Dependent,
+    Observation,
+    Role,
+    RoleUsage,
+    replace,
+)
+from lifecycle.model.workflow import Activation, Call
 from workflows.mediatailor import CHANNEL, PLAYBACK_CONFIGURATION, WORKFLOW
 
 ACCOUNT = "123456789012"

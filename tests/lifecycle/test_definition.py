@@ -8,7 +8,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from lifecycle.definition import LIFECYCLE, Definition, DefinitionError, Guard, State, Transition
+from lifecycle.model.definition import (
+    LIFECYCLE,
+    Definition,
+    DefinitionError,
+    Guard,
+    State,
+    Transition,
+)
 
 A, B, C = State("A", "a", initial=True), State("B", "b"), State("C", "c", final=True)
 

@@ -6,8 +6,8 @@ import dataclasses
 
 import pytest
 
-from lifecycle.definition import LIFECYCLE, DefinitionError, Transition
-from lifecycle.effects import EFFECTS, Acting, check_effects
+from lifecycle.model.definition import LIFECYCLE, DefinitionError, Transition
+from lifecycle.model.effects import EFFECTS, Acting, check_effects
 
 
 def test_every_transition_has_exactly_one_effect() -> None:
@@ -29,7 +29,7 @@ def test_an_effect_without_a_transition_fails_naming_it() -> None:
 
 
 def test_every_way_of_acting_is_implemented_once() -> None:
-    from lifecycle.act import ACTS
+    from lifecycle.engine.act import ACTS
 
     assert set(ACTS) == set(Acting)
     assert {effect.acting for effect in EFFECTS.values()} <= set(ACTS)

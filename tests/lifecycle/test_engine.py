@@ -9,12 +9,12 @@ import pytest
 from structlog.contextvars import merge_contextvars
 from structlog.testing import capture_logs
 
-from lifecycle import exits
-from lifecycle.decide import PlanOptions, Unreachable
-from lifecycle.errors import AwsError, Refused
+from lifecycle.aws.codes import AwsError, Refused
+from lifecycle.cli import exits
 from lifecycle.log import redact
-from lifecycle.results import StepStatus
-from lifecycle.workflow import Activation
+from lifecycle.model.decide import PlanOptions, Unreachable
+from lifecycle.model.results import StepStatus
+from lifecycle.model.workflow import Activation
 from localaws import Fault, LocalAWS
 from localaws.seed import Account
 from tests import recorder

@@ -5,8 +5,8 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from lifecycle.intent import Intent
-from lifecycle.observation import Dependent, Observation, Role
+from lifecycle.model.intent import Intent
+from lifecycle.model.observation import Dependent, Observation, Role
 
 dependents = st.builds(
     Dependent,

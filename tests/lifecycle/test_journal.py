@@ -33,7 +33,7 @@ from lifecycle.journal import (
     holder_id,
     open_journal,
 )
-from lifecycle.journal.dynamodb import DynamoJournal
+from lifecycle.journal.dynamodb.journal import DynamoJournal
 from lifecycle.journal.sqlite import SqliteJournal
 from localaws import Fault, LocalAWS
 
@@ -46,7 +46,7 @@ Opener = Callable[[], Journal]
 
 def state_table(aws: LocalAWS) -> str:
     """A new state table on the local AWS (as `slr state init` makes it): its URL."""
-    from lifecycle.journal.dynamodb import connect_table, create_table
+    from lifecycle.journal.dynamodb.journal import connect_table, create_table
 
     name = f"slr-state-{uuid.uuid4().hex[:8]}"
     create_table(
@@ -516,7 +516,7 @@ def test_a_memory_of_thousands_of_dependents_round_trips(opener: Opener) -> None
 
 
 def test_dynamodb_keeps_a_large_memory_in_items_under_400_kb(aws: LocalAWS) -> None:
-    from lifecycle.journal.dynamodb import DynamoJournal
+    from lifecycle.journal.dynamodb.journal import DynamoJournal
 
     url = state_table(aws)
     journal = open_journal(url, endpoint_url=aws.endpoint_url)

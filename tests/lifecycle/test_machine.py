@@ -7,10 +7,10 @@ import pytest
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
-from lifecycle.definition import LIFECYCLE, DefinitionError, Transition
-from lifecycle.guards import GUARDS
-from lifecycle.machine import Lifecycle, MachineError, build
-from lifecycle.observation import DeletionTask, Dependent, Observation, Role
+from lifecycle.model.definition import LIFECYCLE, DefinitionError, Transition
+from lifecycle.model.guards import GUARDS
+from lifecycle.model.machine import Lifecycle, MachineError, build
+from lifecycle.model.observation import DeletionTask, Dependent, Observation, Role
 
 ROLE = Role("AWSServiceRoleForMediaTailor", "arn:aws:iam::123456789012:role/x")
 

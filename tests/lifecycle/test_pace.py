@@ -12,8 +12,8 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from lifecycle.pace import BETA, GROWTH, GROWTH_PER_CALL, MIN_RATE, NEAR_SAMPLES, Pace
-from lifecycle.retry import Deadline, DeadlinePassed
+from lifecycle.aws.pace import BETA, GROWTH, GROWTH_PER_CALL, MIN_RATE, NEAR_SAMPLES, Pace
+from lifecycle.aws.retry import Deadline, DeadlinePassed
 from localaws.faults import Call, Fault, FaultInjector
 
 _CALL = Call("mediatailor", "ConfigureLogsForPlaybackConfiguration", "us-east-1", "rest-json")

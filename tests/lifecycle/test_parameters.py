@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from lifecycle.effects import InvalidOption, PlanOptions
-from lifecycle.parameters import refusal
+from lifecycle.model.effects import InvalidOption, PlanOptions
+from lifecycle.model.parameters import refusal
 
 
 @pytest.mark.parametrize(

@@ -23,15 +23,15 @@ import pytest
 from parliament import analyze_policy_string
 from structlog.testing import capture_logs
 
-from lifecycle import exits
-from lifecycle.decide import PlanOptions
-from lifecycle.errors import AwsError
+from lifecycle.aws.codes import AwsError
+from lifecycle.aws.retry import RetryPolicy
+from lifecycle.cli import exits
+from lifecycle.engine.runner import Runner, RunnerConfig
 from lifecycle.journal import Journal
-from lifecycle.policy import SCOPES, policy_document, role_arn_pattern, scope_operations
-from lifecycle.results import RunResult
-from lifecycle.retry import RetryPolicy
-from lifecycle.runner import Runner, RunnerConfig
-from lifecycle.workflow import Workflow
+from lifecycle.model.decide import PlanOptions
+from lifecycle.model.results import RunResult
+from lifecycle.model.workflow import Workflow
+from lifecycle.views.policy import SCOPES, policy_document, role_arn_pattern, scope_operations
 from localaws import LocalAWS
 from localaws.seed import Account
 from tests.lifecycle.conftest import FAST, REGIONS

@@ -11,13 +11,13 @@ from typing import Any
 import pytest
 from structlog.testing import capture_logs
 
-from lifecycle import exits
-from lifecycle.aws import Gateway
-from lifecycle.decide import PlanOptions, Unreachable
-from lifecycle.effects import Where
-from lifecycle.errors import CONNECTION_ATTEMPTS
-from lifecycle.retry import RetryPolicy
-from lifecycle.workflow import Activation
+from lifecycle.aws.codes import CONNECTION_ATTEMPTS
+from lifecycle.aws.gateway import Gateway
+from lifecycle.aws.retry import RetryPolicy
+from lifecycle.cli import exits
+from lifecycle.model.decide import PlanOptions, Unreachable
+from lifecycle.model.effects import Where
+from lifecycle.model.workflow import Activation
 from localaws import Fault, LocalAWS
 from localaws.seed import Account
 from tests import recorder
@@ -336,7 +336,7 @@ def test_a_connection_that_fails_is_given_up_after_a_short_bounded_retry() -> No
     [("us-east-1", "aws"), ("cn-north-1", "aws-cn"), ("us-gov-west-1", "aws-us-gov")],
 )
 def test_arns_take_the_partition_of_the_home_region(region: str, partition: str) -> None:
-    from lifecycle.effects import role_arn
+    from lifecycle.model.effects import role_arn
     from workflows.mediatailor import WORKFLOW
 
     assert Where("111122223333", region).partition == partition
@@ -414,7 +414,7 @@ def test_a_drain_under_a_rate_limit_keeps_to_it_with_one_pace_for_all_its_worker
 def test_opt_in_regions_the_account_has_not_enabled_are_skipped_in_one_call(
     make_runner: RunnerFactory, account: Account, aws: LocalAWS
 ) -> None:
-    from lifecycle.aws import available_regions
+    from lifecycle.aws.gateway import available_regions
 
     in_use(account)
     everywhere = tuple(available_regions("mediatailor"))
@@ -482,7 +482,7 @@ def test_a_region_being_disabled_keeps_its_dependents_unproven_and_blocks_verify
 def test_the_whole_decommission_reaches_deleted_with_every_default_region(
     make_runner: RunnerFactory, account: Account
 ) -> None:
-    from lifecycle.aws import available_regions
+    from lifecycle.aws.gateway import available_regions
 
     in_use(account)
     result = make_runner(regions=tuple(available_regions("mediatailor"))).apply("deleted")

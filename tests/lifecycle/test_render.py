@@ -9,14 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from lifecycle import render
-from lifecycle.definition import DefinitionError
-from lifecycle.render import Highlight
+from lifecycle.model.definition import DefinitionError
+from lifecycle.views import diagrams
+from lifecycle.views.diagrams import Highlight
 from workflows import WORKFLOWS
 
 DIAGRAMS = Path(__file__).parents[2] / "diagrams"
-MODELS = {name: render.extract(workflow) for name, workflow in WORKFLOWS.items()}
-TEXT = [(name, fmt) for name in WORKFLOWS for fmt in render.TEXT_FORMATS]
+MODELS = {name: diagrams.extract(workflow) for name, workflow in WORKFLOWS.items()}
+TEXT = [(name, fmt) for name in WORKFLOWS for fmt in diagrams.TEXT_FORMATS]
 
 
 def needs_dot() -> None:
@@ -29,8 +29,8 @@ def needs_dot() -> None:
 
 @pytest.mark.parametrize(("name", "fmt"), TEXT)
 def test_committed_text_diagram_matches_definition(name: str, fmt: str) -> None:
-    committed = DIAGRAMS / f"{name}.{render.SUFFIXES[fmt]}"
-    assert committed.read_bytes() == render.render(MODELS[name], fmt), (
+    committed = DIAGRAMS / f"{name}.{diagrams.SUFFIXES[fmt]}"
+    assert committed.read_bytes() == diagrams.render(MODELS[name], fmt), (
         f"{committed} is stale: run `make diagrams`"
     )
 
@@ -38,7 +38,7 @@ def test_committed_text_diagram_matches_definition(name: str, fmt: str) -> None:
 @pytest.mark.parametrize("name", list(WORKFLOWS))
 def test_committed_svg_was_rendered_from_current_dot(name: str) -> None:
     svg = (DIAGRAMS / f"{name}.svg").read_text()
-    fingerprint = render.dot_fingerprint(render.to_dot(MODELS[name]))
+    fingerprint = diagrams.dot_fingerprint(diagrams.to_dot(MODELS[name]))
     assert f"<!-- dot-source {fingerprint} -->" in svg, "diagrams/*.svg is stale: make diagrams"
 
 
@@ -47,7 +47,7 @@ def test_dot_is_accepted_by_graphviz(name: str) -> None:
     needs_dot()
     result = subprocess.run(
         ["dot", "-Tsvg"],
-        input=render.to_dot(MODELS[name]).encode(),
+        input=diagrams.to_dot(MODELS[name]).encode(),
         capture_output=True,
         check=False,
     )
@@ -58,7 +58,7 @@ def test_dot_is_accepted_by_graphviz(name: str) -> None:
 
 
 def test_mermaid_ids_have_no_hyphen_and_labels_keep_theirs() -> None:
-    text = render.to_mermaid(MODELS["mediatailor"])
+    text = diagrams.to_mermaid(MODELS["mediatailor"])
     assert 'state "in-use" as IN_USE' in text
     for line in text.splitlines():
         if "-->" in line:
@@ -68,15 +68,15 @@ def test_mermaid_ids_have_no_hyphen_and_labels_keep_theirs() -> None:
 
 def test_mermaid_edge_labels_hold_no_colon() -> None:
     # Mermaid ends a transition's text at a colon: one inside would cut the label.
-    for line in render.to_mermaid(MODELS["mediatailor"]).splitlines():
+    for line in diagrams.to_mermaid(MODELS["mediatailor"]).splitlines():
         if "-->" in line and ":" in line:
             assert line.count(":") == 1, line
 
 
 def test_every_state_and_trigger_appears_in_every_text_format() -> None:
     workflow = WORKFLOWS["mediatailor"]
-    for fmt in render.TEXT_FORMATS:
-        text = render.render(MODELS["mediatailor"], fmt).decode()
+    for fmt in diagrams.TEXT_FORMATS:
+        text = diagrams.render(MODELS["mediatailor"], fmt).decode()
         for state in workflow.definition.states:
             assert state.label in text, (fmt, state.label)
         for transition in workflow.definition.transitions:
@@ -85,8 +85,8 @@ def test_every_state_and_trigger_appears_in_every_text_format() -> None:
 
 def test_dot_and_markdown_name_each_bound_operation_and_retry() -> None:
     workflow = WORKFLOWS["mediatailor"]
-    dot = render.to_dot(MODELS["mediatailor"])
-    table = render.to_markdown(MODELS["mediatailor"])
+    dot = diagrams.to_dot(MODELS["mediatailor"])
+    table = diagrams.to_markdown(MODELS["mediatailor"])
     for trigger, op in workflow.all_operations():
         if trigger == "observe":
             continue
@@ -99,48 +99,48 @@ def test_dot_and_markdown_name_each_bound_operation_and_retry() -> None:
 
 def test_highlight_marks_the_state_and_each_edge_of_the_path() -> None:
     workflow = WORKFLOWS["mediatailor"]
-    model = render.extract(workflow, Highlight("in-use", ("drain", "verify", "delete")))
+    model = diagrams.extract(workflow, Highlight("in-use", ("drain", "verify", "delete")))
     assert [n.id for n in model.nodes if n.highlighted] == ["IN_USE"]
     assert [(e.source, e.trigger) for e in model.edges if e.highlighted] == [
         ("IN_USE", "drain"),
         ("DRAINING", "verify"),
         ("DELETABLE", "delete"),
     ]
-    assert "class IN_USE observed" in render.to_mermaid(model)
-    assert "Planned path: drain then verify then delete." in render.to_markdown(model)
-    assert render.to_dot(model).count("penwidth=2.5") == 3
+    assert "class IN_USE observed" in diagrams.to_mermaid(model)
+    assert "Planned path: drain then verify then delete." in diagrams.to_markdown(model)
+    assert diagrams.to_dot(model).count("penwidth=2.5") == 3
 
 
 def test_highlight_refuses_a_path_that_cannot_fire() -> None:
     with pytest.raises(DefinitionError, match="'delete' cannot fire from 'IN_USE'"):
-        render.extract(WORKFLOWS["mediatailor"], Highlight("in-use", ("delete",)))
+        diagrams.extract(WORKFLOWS["mediatailor"], Highlight("in-use", ("delete",)))
 
 
 def test_svg_needs_graphviz_and_says_how_to_install_it(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PATH", "/nonexistent")
-    with pytest.raises(render.GraphvizMissing, match="install it"):
-        render.render(MODELS["mediatailor"], "svg")
+    with pytest.raises(diagrams.GraphvizMissing, match="install it"):
+        diagrams.render(MODELS["mediatailor"], "svg")
 
 
 def test_png_is_a_png_when_graphviz_is_present() -> None:
     needs_dot()
-    assert render.render(MODELS["mediatailor"], "png").startswith(b"\x89PNG")
+    assert diagrams.render(MODELS["mediatailor"], "png").startswith(b"\x89PNG")
 
 
 def test_readme_shows_the_current_mermaid_diagram() -> None:
     readme = (DIAGRAMS.parent / "README.md").read_text()
-    mermaid = render.to_mermaid(MODELS["mediatailor"])
+    mermaid = diagrams.to_mermaid(MODELS["mediatailor"])
     assert f"<!-- diagram:mermaid -->\n```mermaid\n{mermaid}```" in readme
 
 
 def test_the_delete_edge_carries_the_deletion_poll_policy() -> None:
     workflow = WORKFLOWS["mediatailor"]
-    table = render.to_markdown(MODELS["mediatailor"])
+    table = diagrams.to_markdown(MODELS["mediatailor"])
     assert f"; poll {workflow.poll.describe()} |" in table
 
 
 def test_a_runs_path_is_captioned_as_taken_not_planned() -> None:
-    model = render.extract(WORKFLOWS["mediatailor"], Highlight("in-use", ("drain",), taken=True))
-    table = render.to_markdown(model)
+    model = diagrams.extract(WORKFLOWS["mediatailor"], Highlight("in-use", ("drain",), taken=True))
+    table = diagrams.to_markdown(model)
     assert "Start state: **in-use**." in table
     assert "Path taken: drain." in table

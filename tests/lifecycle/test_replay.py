@@ -16,10 +16,10 @@ from urllib.parse import urlsplit
 import botocore.session
 import pytest
 
-from lifecycle import exits
-from lifecycle.decide import PlanOptions
+from lifecycle.cli import exits
+from lifecycle.engine.runner import Runner, RunnerConfig
 from lifecycle.journal import Journal, open_journal
-from lifecycle.runner import Runner, RunnerConfig
+from lifecycle.model.decide import PlanOptions
 from localaws import Fault, LocalAWS
 from localaws.seed import Account
 from tests import recorder

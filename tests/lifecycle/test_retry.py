@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lifecycle.retry import Deadline, RetryPolicy, retried, retrying
+from lifecycle.aws.retry import Deadline, RetryPolicy, retried, retrying
 
 
 class Boom(Exception):
@@ -431,10 +431,10 @@ def test_retried_does_what_retrying_does_call_for_call(
 def test_retried_never_builds_the_retry_layer_for_a_call_that_succeeds(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    import lifecycle.retry
+    import lifecycle.aws.retry
 
     def unwanted(*_: Any, **__: Any) -> Any:
         raise AssertionError("tenacity's layer built for a call that needed no retry")
 
-    monkeypatch.setattr(lifecycle.retry, "retrying", unwanted)
+    monkeypatch.setattr(lifecycle.aws.retry, "retrying", unwanted)
     assert retried(lambda: "ok", RetryPolicy(), retry_on=is_boom) == "ok"

@@ -7,8 +7,8 @@ import json
 
 import pytest
 
-from lifecycle import exits
-from lifecycle.sessions import refresh_windows
+from lifecycle.aws.sessions import refresh_windows
+from lifecycle.cli import exits
 from localaws import Fault, LocalAWS
 from localaws.seed import Account
 from tests import recorder

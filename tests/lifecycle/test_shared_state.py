@@ -21,9 +21,9 @@ import boto3
 import pytest
 from structlog.testing import capture_logs
 
-from lifecycle import exits
+from lifecycle.cli import exits
+from lifecycle.engine.runner import Runner, RunnerConfig
 from lifecycle.journal import LeaseLost, open_journal
-from lifecycle.runner import Runner, RunnerConfig
 from localaws import Fault, LocalAWS
 from localaws.seed import Account
 from tests.lifecycle.conftest import FAST, REGIONS

@@ -10,12 +10,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from lifecycle import exits
-from lifecycle.decide import PlanOptions, Unreachable
+from lifecycle.cli import exits
+from lifecycle.engine.runner import Runner, RunnerConfig
 from lifecycle.journal import Journal
-from lifecycle.results import RunResult
-from lifecycle.runner import Runner, RunnerConfig
-from lifecycle.workflow import Activation
+from lifecycle.model.decide import PlanOptions, Unreachable
+from lifecycle.model.results import RunResult
+from lifecycle.model.workflow import Activation
 from localaws import LocalAWS
 from localaws.seed import Account
 from tests import recorder

@@ -278,7 +278,7 @@ def test_under_enforcement_the_account_api_is_authorized_by_policy() -> None:
 
 def test_the_engine_and_the_local_aws_know_the_same_opt_in_regions() -> None:
     # localaws imports nothing from lifecycle, so each keeps its list: this keeps them one.
-    from lifecycle.errors import OPT_IN_REGIONS
+    from lifecycle.aws.codes import OPT_IN_REGIONS
     from localaws.regions import opt_in_regions
 
     assert opt_in_regions() == OPT_IN_REGIONS

@@ -5,8 +5,8 @@ from __future__ import annotations
 import botocore.session
 import pytest
 
-from lifecycle.definition import DefinitionError
-from lifecycle.workflow import OBSERVE, Access, Binding, Operation, Workflow
+from lifecycle.model.definition import DefinitionError
+from lifecycle.model.workflow import OBSERVE, Access, Binding, Operation, Workflow
 from workflows import WORKFLOWS
 from workflows.mediatailor import WORKFLOW
 

@@ -9,7 +9,8 @@ from typing import Any
 import boto3
 import pytest
 
-from lifecycle.aws import Gateway
+from lifecycle.aws.gateway import Gateway
+from lifecycle.engine.runner import Runner, RunnerConfig
 from lifecycle.fleet import (
     FLEET_OPERATIONS,
     FleetConfig,
@@ -22,7 +23,6 @@ from lifecycle.fleet import (
     role_arn_template,
 )
 from lifecycle.journal import Journal
-from lifecycle.runner import Runner, RunnerConfig
 from localaws import LocalAWS
 from tests.lifecycle.conftest import FAST, REGIONS
 from tests.lifecycle.fleet.conftest import MANAGEMENT, build

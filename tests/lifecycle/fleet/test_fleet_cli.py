@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from lifecycle import exits
+from lifecycle.cli import exits
 from localaws import Fault, LocalAWS
 from tests import recorder
 from tests.lifecycle.fleet.conftest import MANAGEMENT, Organization, build

@@ -6,7 +6,7 @@ import io
 
 import pytest
 
-from lifecycle import exits
+from lifecycle.cli import exits
 from lifecycle.fleet import AccountResult, FleetProgress, FleetResult, Outcome
 
 

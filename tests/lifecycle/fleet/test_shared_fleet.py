@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from lifecycle import exits
+from lifecycle.cli import exits
 from localaws import Fault, LocalAWS
 from tests.lifecycle.fleet.conftest import Organization, build
 from tests.lifecycle.fleet.test_fleet_cli import LOGS, ROLE

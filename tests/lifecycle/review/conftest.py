@@ -8,11 +8,11 @@ from typing import Any
 
 import pytest
 
-from lifecycle.aws import CallRecord
-from lifecycle.decide import PlanOptions, writes_for
+from lifecycle.aws.gateway import CallRecord
 from lifecycle.journal import Journal
-from lifecycle.observation import Dependent, Observation, Role
-from lifecycle.results import RunResult, StepResult, StepStatus
+from lifecycle.model.decide import PlanOptions, writes_for
+from lifecycle.model.observation import Dependent, Observation, Role
+from lifecycle.model.results import RunResult, StepResult, StepStatus
 from workflows.mediatailor import CHANNEL, PLAYBACK_CONFIGURATION, WORKFLOW
 
 ROLE = Role(WORKFLOW.role_name, "arn:aws:iam::123456789012:role/x", WORKFLOW.role_path)

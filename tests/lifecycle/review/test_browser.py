@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from lifecycle import render
-from lifecycle.review.page import run_highlight, run_page
+from lifecycle.views import diagrams
+from lifecycle.views.review.page import run_highlight, run_page
 from tests.lifecycle.review.conftest import RunOf
 from workflows.mediatailor import WORKFLOW
 
@@ -81,7 +81,7 @@ def page_requests(net_log: Path) -> list[str]:
 def run_html(run_of: RunOf, tmp_path: Path) -> Path:
     run, steps, memory = run_of(calls=CALLS)
     needs("dot", "graphviz")
-    svg = render.to_image(render.extract(WORKFLOW, run_highlight(steps)), "svg").decode()
+    svg = diagrams.to_image(diagrams.extract(WORKFLOW, run_highlight(steps)), "svg").decode()
     path = tmp_path / "run.html"
     path.write_text(run_page(WORKFLOW, run, steps, memory, svg))
     return path

@@ -10,8 +10,7 @@ from pathlib import Path
 import pytest
 import structlog
 
-from lifecycle import exits
-from lifecycle.cli import main
+from lifecycle.cli import exits, main
 from localaws import LocalAWS
 from localaws.seed import Account
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from lifecycle import render
-from lifecycle.review.comment import COMMENT_LIMIT, code, plan_comment
+from lifecycle.views import diagrams
+from lifecycle.views.review.comment import COMMENT_LIMIT, code, plan_comment
 from tests.lifecycle.review.conftest import DEMO, PlanOf, configuration
 from workflows.mediatailor import WORKFLOW
 
@@ -39,8 +39,8 @@ def test_summary_lists_skipped_regions_with_their_reason(plan_of: PlanOf) -> Non
 
 def test_diagram_is_render_mermaid_with_the_planned_path_marked(plan_of: PlanOf) -> None:
     text = comment(plan_of())
-    highlight = render.Highlight("in-use", ("drain", "verify", "delete"))
-    mermaid = render.to_mermaid(render.extract(WORKFLOW, highlight))
+    highlight = diagrams.Highlight("in-use", ("drain", "verify", "delete"))
+    mermaid = diagrams.to_mermaid(diagrams.extract(WORKFLOW, highlight))
     assert f"```mermaid\n{mermaid}```" in text
     assert "note right of DELETED: planned path drain then verify then delete" in text
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from lifecycle import render
-from lifecycle.review.page import run_highlight, run_page
+from lifecycle.views import diagrams
+from lifecycle.views.review.page import run_highlight, run_page
 from tests.lifecycle.review.conftest import RunOf
 from workflows.mediatailor import WORKFLOW
 
@@ -132,9 +132,9 @@ def test_without_graphviz_a_table_of_the_path_stands_in_and_says_so(run_of: RunO
 
 def test_the_highlight_is_the_path_the_run_took(run_of: RunOf) -> None:
     _, steps, _ = run_of(calls=DRAIN_CALLS)
-    assert run_highlight(steps) == render.Highlight("IN_USE", ("drain",), taken=True)
+    assert run_highlight(steps) == diagrams.Highlight("IN_USE", ("drain",), taken=True)
     _, failed, _ = run_of(calls=[(*DRAIN_CALLS[0][:3], False, 1, "AccessDenied")], run_id="run2")
-    assert run_highlight(failed) == render.Highlight("IN_USE", (), taken=True)
+    assert run_highlight(failed) == diagrams.Highlight("IN_USE", (), taken=True)
 
 
 def test_names_from_aws_are_escaped(run_of: RunOf) -> None:

@@ -1,0 +1,404 @@
+"""The runner: one walk over a real or a simulated executor, driven by one ``transitions``
+machine per run. A step = decide (pure) -> act (declared AWS operations) -> fire -> commit.
+
+This is the documented Python API; ``slr`` is a thin layer over it::
+
+    from lifecycle import Journal, Runner, RunnerConfig
+    import workflows
+
+    runner = Runner(workflows.get("mediatailor"), Journal.open(None), RunnerConfig())
+    result = runner.apply("deleted")          # a RunResult; result.exit_code for a shell
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable, Mapping
+from contextlib import nullcontext
+from dataclasses import asdict, dataclass, replace
+from typing import Any
+
+import structlog
+
+from lifecycle.aws.gateway import CallPool, Gateway, available_regions
+from lifecycle.aws.retry import Deadline
+from lifecycle.aws.sessions import make_session
+from lifecycle.cli import exits
+from lifecycle.engine.act import Run
+from lifecycle.engine.executors import Executor, Real, Simulated, failed_deletion
+from lifecycle.engine.observe import Observer
+from lifecycle.journal import Journal, holder_id
+from lifecycle.log import get_logger
+from lifecycle.model import plans
+from lifecycle.model.decide import Blocked, PlanOptions, derive_state, next_transition
+from lifecycle.model.effects import Where, deactivation_notes
+from lifecycle.model.intent import Intent
+from lifecycle.model.machine import Lifecycle, build
+from lifecycle.model.observation import Observation
+from lifecycle.model.results import RunResult, StepResult, StepStatus
+from lifecycle.model.workflow import Workflow
+
+__all__ = ["Runner", "RunnerConfig"]
+
+#: The journal's name for the world a ``--step --dry-run`` walks, kept apart from the real one.
+SIMULATED_WORLD = "dry-run"
+
+
+@dataclass(frozen=True)
+class RunnerConfig:
+    """Where and how a runner talks to AWS."""
+
+    profile: str | None = None
+    endpoint_url: str | None = None
+    #: Regions to scan; ``None``: the workflow's, else every region of its service.
+    regions: tuple[str, ...] | None = None
+    #: IAM's region (IAM is global; its calls go to one endpoint): ``None`` for the session's
+    #: region (``AWS_REGION``), else us-east-1. Its partition is the ARNs' partition.
+    home_region: str | None = None
+    assume_role_arn: str | None = None
+    external_id: str | None = None
+    #: Bound of the worker pool that sends a transition's writes (drain, restore).
+    concurrency: int = 8
+    #: Bound of the pool that scans, one worker per (region, kind of dependent) up to it: each
+    #: region is its own endpoint and throttling bucket, and a region sees one list request
+    #: per kind at once, so a scan takes about one list's time (MediaTailor: 21 x 2 lists).
+    scan_concurrency: int = 64
+    #: One time limit over a whole run, retries and polls included.
+    deadline_seconds: float | None = 3600.0
+    lease_seconds: float = 60.0
+    #: Overrides the workflow's wait after a failed deletion (tests shorten it).
+    reject_wait_seconds: float | None = None
+    #: Overrides how long the workflow tries again a deletion that fails while nothing is
+    #: active (``--deletion-patience``).
+    deletion_patience_seconds: float | None = None
+
+
+Progress = Callable[[str], None]
+
+
+class Runner:
+    """Observes, plans and applies one workflow's lifecycle with one journal."""
+
+    def __init__(
+        self,
+        workflow: Workflow,
+        journal: Journal,
+        config: RunnerConfig | None = None,
+        *,
+        progress: Progress | None = None,
+        sleep: Callable[[float], Any] = time.sleep,
+        session: Any = None,
+        pool: CallPool | None = None,
+    ) -> None:
+        """``session``: a boto3 session to use instead of one made from ``config`` (a
+        caller that already holds credentials, or a test that hooks botocore events).
+        ``pool``: threads and call slots shared with other runners (a fleet's)."""
+        self.workflow = workflow
+        self.journal = journal
+        self.config = config or RunnerConfig()
+        self.progress = progress or (lambda _message: None)
+        self.sleep = sleep
+        self._session: Any = session
+        self.pool = pool
+
+    # -- AWS side ----------------------------------------------------------------------------
+
+    @property
+    def session(self) -> Any:
+        if self._session is None:
+            self._session = make_session(
+                profile=self.config.profile,
+                region=self.config.home_region,
+                assume_role_arn=self.config.assume_role_arn,
+                external_id=self.config.external_id,
+                endpoint_url=self.config.endpoint_url,
+            )
+        return self._session
+
+    @property
+    def home(self) -> str:
+        """IAM's region: the configured one, else the session's, else us-east-1."""
+        return self.config.home_region or self.session.region_name or "us-east-1"
+
+    def aws(self, *, dry_run: bool) -> Gateway:
+        """A fresh gateway for one run (its call records are that run's)."""
+        declared = frozenset((op.service, op.name) for op in self.workflow.operations())
+        return Gateway(
+            self.session,
+            declared=declared,
+            read_only=self.workflow.read_only_operations(),
+            dry_run=dry_run,
+            endpoint_url=self.config.endpoint_url,
+            deadline=Deadline(self.config.deadline_seconds),
+            concurrency=self.config.concurrency,
+            sleep=self.sleep,
+            pool=self.pool,
+        )
+
+    def regions(self) -> tuple[str, ...]:
+        # The runner's session has botocore's endpoint data loaded already (a new one: ~60 ms).
+        return self.config.regions or self.known_regions()
+
+    def observer(self) -> Observer:
+        return Observer(
+            self.workflow,
+            self.regions(),
+            home=self.home,
+            scan_concurrency=self.config.scan_concurrency,
+            known=self.known_regions(),
+        )
+
+    def known_regions(self) -> tuple[str, ...]:
+        """Every region the workflow scans when no ``--regions`` narrows it."""
+        if self.workflow.regions:
+            return self.workflow.regions
+        return tuple(available_regions(self.workflow.service, self.session))
+
+    def observe(self, aws: Gateway, account: str, *, world: str = "real") -> Observation:
+        """Role, dependents in every region, deletion task: AWS's facts plus the journal's
+        intent (which never overrides them)."""
+        memory = self.journal.memory(account, self.workflow.role_name, world)
+        return self.observer().observe(aws, Intent.from_dict(memory))
+
+    def dependents_of(self, world: Observation) -> list[dict[str, Any]]:
+        """``world``'s dependents as ``status`` and plans show them, each with its notes."""
+        known = self.workflow.dependents
+        return [
+            {**asdict(d), "notes": list(known.deactivation_notes(d)) if known and d.active else []}
+            for d in world.dependents
+        ]
+
+    def status(self) -> tuple[str, Observation, str]:
+        """(account, observation, state id) right now; changes nothing."""
+        aws = self.aws(dry_run=True)
+        account = aws.account_id()
+        world = self.observe(aws, account)
+        return account, world, derive_state(world)
+
+    # -- plan and apply ----------------------------------------------------------------------
+
+    def plan(self, target: str, options: PlanOptions | None = None) -> RunResult:
+        """A dry run of the whole way from the observed world: transitions and exact writes."""
+        return self.apply(target, options, dry_run=True, command="plan")
+
+    def apply(
+        self,
+        target: str,
+        options: PlanOptions | None = None,
+        *,
+        dry_run: bool = False,
+        step: bool = False,
+        plan: Mapping[str, Any] | None = None,
+        command: str = "apply",
+    ) -> RunResult:
+        """Walk to ``target``: every transition (one with ``step``), sent for real or, with
+        ``dry_run``, simulated. ``plan`` is a saved plan document that must still hold."""
+        options = options or PlanOptions()
+        definition = self.workflow.definition
+        goal = definition.state(target).id
+        run_id = uuid.uuid4().hex[:12]
+        aws = self.aws(dry_run=dry_run)
+        account = aws.account_id()
+        role = self.workflow.role_name
+        structlog.contextvars.bind_contextvars(
+            run_id=run_id, workflow=self.workflow.name, account=account, role=role
+        )
+        # A real run holds the lease before it reads anything: the world it walks from (the
+        # journal's intent included) is then the one no other runner can change under it.
+        lease = (
+            nullcontext()
+            if dry_run
+            else self.journal.lease(
+                account, role, holder=holder_id(), lease_seconds=self.config.lease_seconds
+            )
+        )
+        try:
+            with lease:
+                return self._apply(aws, run_id, goal, options, plan, command, step=step)
+        finally:
+            structlog.contextvars.unbind_contextvars("run_id", "workflow", "account", "role")
+
+    def _apply(
+        self,
+        aws: Gateway,
+        run_id: str,
+        goal: str,
+        options: PlanOptions,
+        plan: Mapping[str, Any] | None,
+        command: str,
+        *,
+        step: bool,
+    ) -> RunResult:
+        log = get_logger()
+        definition = self.workflow.definition
+        account, role, dry_run = aws.account_id(), self.workflow.role_name, aws.dry_run
+        simulated = None
+        if dry_run and step:
+            kept = self.journal.memory(account, role, SIMULATED_WORLD).get("world")
+            simulated = Observation.from_dict(kept) if kept else None
+        # Each run has its own deletion attempts: an earlier run's are not this one's.
+        world = replace(simulated or self.observe(aws, account), rejects=0)
+        start = self._label(derive_state(world))
+        result = RunResult(
+            run_id,
+            command,
+            self.workflow.name,
+            account,
+            role,
+            dry_run,
+            start,
+            definition.state(goal).label,
+            start,
+            [],
+            skipped_regions=world.skipped_regions,
+        )
+        result.regions = self.regions()
+        result.regions_left_out = tuple(r for r in self.known_regions() if r not in result.regions)
+        result.fingerprints = plans.fingerprints(self.workflow, world, goal)
+        result.dependents = self.dependents_of(world)
+        if plan is not None:
+            plans.check(plan, result)
+        # The whole way is decided before any write: a target it cannot reach is refused
+        # now, with what is missing, and nothing is sent.
+        next_transition(self.workflow, world, goal, options)
+        log.info(
+            "run.start",
+            command=command,
+            target=result.target,
+            dry_run=dry_run,
+            state=result.start_state,
+        )
+        machine = build(definition, initial=derive_state(world), on_enter=_log_entry)
+        run = self._run(account, options, machine)
+        if dry_run:
+            world = self._walk(Simulated(run, aws), run, world, goal, result, step=step)
+            self._keep_simulated(account, world if step else None, goal)
+        else:
+            self.journal.start_run(
+                run_id,
+                workflow=self.workflow.name,
+                account=account,
+                role=role,
+                command=command,
+                target=result.target,
+                dry_run=False,
+            )
+            try:
+                self._walk(Real(run, aws, world), run, world, goal, result, step=step)
+            finally:
+                self.journal.finish_run(
+                    run_id, outcome=result.outcome, final_state=result.final_state
+                )
+        log.info("run.end", final_state=result.final_state, exit_code=result.exit_code)
+        return result
+
+    def _label(self, state_id: str) -> str:
+        return self.workflow.definition.state(state_id).label
+
+    def _run(self, account: str, options: PlanOptions, machine: Lifecycle) -> Run:
+        wait = self.config.reject_wait_seconds
+        patience = self.config.deletion_patience_seconds
+        return Run(
+            self.workflow,
+            self.journal,
+            self.observer(),
+            Where(account, self.home),
+            options,
+            machine,
+            self.progress,
+            self.sleep,
+            self.workflow.reject_wait_seconds if wait is None else wait,
+            self.workflow.deletion_patience_seconds if patience is None else patience,
+        )
+
+    # -- the walk ----------------------------------------------------------------------------
+
+    def _walk(
+        self,
+        executor: Executor,
+        run: Run,
+        world: Observation,
+        goal: str,
+        result: RunResult,
+        *,
+        step: bool,
+    ) -> Observation:
+        """One walk for real and simulated runs: decide, take the step, check that the machine
+        and the world agree, until the target (or one step, with ``step``)."""
+        world = executor.converge(world, result)
+        while result.exit_code == exits.OK:
+            try:
+                transition = next_transition(self.workflow, world, goal, run.options)
+            except Blocked as blocked:
+                result.error, result.exit_code = str(blocked), exits.ERROR
+                break
+            if transition is None:
+                if not result.steps and not result.dry_run:
+                    here = self._label(derive_state(world))
+                    result.steps.append(StepResult(None, here, here, StepStatus.NOOP))
+                break
+            before = world
+            outcome, world = executor.step(transition, world, result)
+            notes = deactivation_notes(self.workflow, before, world)
+            if notes:
+                outcome.detail["notes"] = notes
+            result.steps.append(outcome)
+            if outcome.status in (StepStatus.SUCCEEDED, StepStatus.SIMULATED):
+                _resync(run.machine, world, transition.trigger)
+            elif not failed_deletion(world):  # a failed deletion task: reject comes next
+                result.error = outcome.error
+                result.exit_code = (
+                    exits.CHANGES_PENDING if outcome.status is StepStatus.RETRIABLE else exits.ERROR
+                )
+                break
+            spent = world.rejects >= self.workflow.max_deletion_attempts
+            if (world.rejects > before.rejects and spent) or "patience_spent" in outcome.detail:
+                result.error = still_in_use(world, outcome.detail.get("usage", ()))
+                result.exit_code = exits.IN_USE
+                break
+            if step:
+                break
+        result.final_state = self._label(derive_state(world))
+        reached = self.workflow.definition.reached(derive_state(world), goal)
+        if result.exit_code == exits.OK and (
+            not reached or (result.dry_run and result.steps and result.command == "plan")
+        ):
+            result.exit_code = exits.CHANGES_PENDING
+        return world
+
+    def _keep_simulated(self, account: str, world: Observation | None, goal: str) -> None:
+        """A ``--step --dry-run`` keeps its simulated world apart from the real one, so that
+        the next one continues where it stopped; reaching the target forgets it."""
+        role = self.workflow.role_name
+        if world is None:
+            return
+        if self.workflow.definition.reached(derive_state(world), goal):
+            self.journal.forget(account, role, SIMULATED_WORLD)
+        else:
+            self.journal.remember(account, role, {"world": world.as_dict()}, SIMULATED_WORLD)
+
+
+def still_in_use(world: Observation, usage: Any) -> str:
+    """Why a decommission stopped as "still in use": the attempts, then each resource IAM
+    named, one a line (IAM's list may be partial, and its regions wrong)."""
+    attempts = max(world.rejects, 1)
+    lines = [f"role still in use after {attempts} deletion attempt{'s' * (attempts > 1)}"]
+    lines += [f"  {u['region']}: {arn}" for u in usage for arn in u["resources"]]
+    if len(lines) == 1:
+        lines.append("  (IAM named no resource)")
+    return "\n".join(lines)
+
+
+def _log_entry(source: str, dest: str, trigger: str) -> None:
+    """The machine's own callback: log, never call AWS (acting stays in the step)."""
+    get_logger().info("state.enter", **{"from": source, "to": dest, "trigger": trigger})
+
+
+def _resync(machine: Lifecycle, world: Observation, trigger: str) -> None:
+    """The state the machine reached must be the one the world derives; when someone changed
+    AWS under us, say so and go on from what the world shows."""
+    derived = derive_state(world)
+    if machine.state != derived:
+        get_logger().warning("state.drift", machine=machine.state, world=derived, trigger=trigger)
+        machine.resync(derived)

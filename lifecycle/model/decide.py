@@ -1,0 +1,180 @@
+"""The pure half of a step: which state the world is in, which transition comes next, which
+writes it sends, and what the world looks like afterwards.
+
+Nothing here talks to AWS or the journal, so plans, dry runs and real runs share it, and
+property tests can drive it with any observation.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+
+from lifecycle.model.definition import Definition, Guard, Transition, When
+from lifecycle.model.effects import EFFECTS, RUNNING, Blocked, Effect, PlanOptions, Where
+from lifecycle.model.guards import GUARDS
+from lifecycle.model.observation import Observation
+from lifecycle.model.workflow import Call, Workflow
+
+__all__ = [
+    "RUNNING",
+    "Blocked",
+    "PlanOptions",
+    "Unreachable",
+    "derive_state",
+    "next_transition",
+    "path_to",
+    "simulate",
+    "writes_for",
+]
+
+ABSENT, CREATED, IN_USE = "ABSENT", "CREATED", "IN_USE"
+DRAINING, DELETABLE, DELETED = "DRAINING", "DELETABLE", "DELETED"
+
+
+class Unreachable(Blocked):
+    """The target cannot be reached from the observed state by any allowed way."""
+
+
+def derive_state(world: Observation) -> str:
+    """The lifecycle state of ``world``: AWS's facts first, the journal's intent second."""
+    task = world.deletion_task
+    if world.role is None:
+        gone_by_us = world.deleted_by_us or world.deletion_requested
+        succeeded = task is not None and task.status == "SUCCEEDED"
+        return DELETED if gone_by_us or succeeded else ABSENT
+    if task is not None and (task.status in RUNNING or task.status == "FAILED"):
+        return DELETABLE
+    if world.active:  # what AWS shows wins over any intent
+        return IN_USE
+    if world.deletion_requested or world.decommission_intended:
+        return DELETABLE
+    if world.draining:
+        return DRAINING
+    return CREATED
+
+
+def _search(
+    workflow: Workflow, world: Observation, goal: str, options: PlanOptions
+) -> tuple[tuple[Transition, ...] | None, list[str]]:
+    """Breadth-first over simulated worlds: the fewest planned transitions from ``world`` to
+    ``goal`` (declaration order breaks ties), and what was missing on the ways not taken."""
+    definition = workflow.definition
+    where = Where("000000000000")
+    queue: deque[tuple[Observation, tuple[Transition, ...]]] = deque([(world, ())])
+    seen = {derive_state(world)}
+    missing: list[str] = []
+    while queue:
+        here, path = queue.popleft()
+        if definition.reached(derive_state(here), goal):
+            return path, missing
+        for transition in definition.outgoing(derive_state(here)):
+            if not transition.planned or (transition.only_to_target and transition.dest != goal):
+                continue
+            effect = EFFECTS[transition.trigger]
+            needs = effect.needs(workflow, here, options)
+            why = _unmet_before(definition, transition, here) or (
+                needs and f"{transition.trigger} needs {needs}"
+            )
+            if why:
+                missing.append(why)
+                continue
+            try:
+                after = effect.simulate(workflow, here, options, where)
+            except Blocked as blocked:
+                missing.append(str(blocked))
+                continue
+            if _unmet(definition, transition, after, "after"):
+                # What its action leaves is known now (an unscanned region stays unscanned):
+                # a way through a guard that will not hold never starts.
+                missing.append(f"{transition.trigger}: {effect.blocked(after)}")
+                continue
+            state = derive_state(after)
+            if state not in seen:
+                seen.add(state)
+                queue.append((after, (*path, transition)))
+    return None, missing
+
+
+def _unmet(
+    definition: Definition, transition: Transition, world: Observation, when: When
+) -> Guard | None:
+    """The first of ``transition``'s guards judged ``when`` (before it acts, or on the world
+    it leaves) that does not hold in ``world``."""
+    for guard in definition.guards:
+        if guard.name in transition.guards and guard.when == when and not GUARDS[guard.name](world):
+            return guard
+    return None
+
+
+def _unmet_before(definition: Definition, transition: Transition, world: Observation) -> str | None:
+    """What is missing to take ``transition`` from ``world``: its first unmet ``before``
+    guard, as one line."""
+    guard = _unmet(definition, transition, world, "before")
+    if guard is None:
+        return None
+    return f"{transition.trigger}: guard {guard.name} does not hold ({guard.meaning})"
+
+
+def path_to(
+    workflow: Workflow, world: Observation, target: str, options: PlanOptions
+) -> tuple[Transition, ...] | None:
+    """The transitions from ``world``'s state to ``target``; ``None`` when unreachable.
+
+    The way is decided whole, before any write, on worlds simulated step by step, with what
+    can be judged up front: a plan never takes an unplanned transition (``reject``: an
+    outcome, not a choice), takes an irreversible one (``delete``) only as its last step to
+    its own destination, and a transition only when it has what it needs (``activate`` an
+    activation, ``restore`` a recorded drain and no deletion task running).
+    """
+    goal = workflow.definition.state(target).id
+    return _search(workflow, world, goal, options)[0]
+
+
+def next_transition(
+    workflow: Workflow, world: Observation, target: str, options: PlanOptions
+) -> Transition | None:
+    """The transition to fire now; ``None`` when ``world`` is already at ``target``."""
+    state = derive_state(world)
+    definition = workflow.definition
+    goal = definition.state(target).id
+    if definition.reached(state, goal):
+        return None
+    for transition in definition.outgoing(state):
+        # An outcome AWS decided (a failed deletion task) is recorded before anything else.
+        if not transition.planned and all(GUARDS[name](world) for name in transition.guards):
+            return transition
+    path, missing = _search(workflow, world, goal, options)
+    if path is None:
+        why = f": {'; '.join(dict.fromkeys(missing))}" if missing else ""
+        raise Unreachable(
+            f"{definition.state(goal).label} cannot be reached from "
+            f"{definition.state(state).label}{why}"
+        )
+    return path[0]
+
+
+def writes_for(
+    workflow: Workflow, trigger: str, world: Observation, options: PlanOptions, home: str
+) -> list[Call]:
+    """The writes ``trigger`` sends from ``world``, exactly (``home``: IAM's region)."""
+    return _effect(trigger).writes(workflow, world, options, Where("", home))
+
+
+def simulate(
+    workflow: Workflow,
+    trigger: str,
+    world: Observation,
+    options: PlanOptions,
+    account: str,
+    home: str = "us-east-1",
+) -> Observation:
+    """The world after ``trigger`` succeeds from ``world``: what a dry run shows and what a
+    real run assumes until its next scan."""
+    return _effect(trigger).simulate(workflow, world, options, Where(account, home))
+
+
+def _effect(trigger: str) -> Effect:
+    try:
+        return EFFECTS[trigger]
+    except KeyError:
+        raise Blocked(f"unknown transition {trigger!r}") from None

@@ -1,0 +1,422 @@
+"""What each transition does, declared once, next to its trigger: the writes it sends, the
+world it leaves, how it acts, what it needs before it can be taken, and why it can be blocked.
+
+Pure: nothing here talks to AWS or the journal. :data:`EFFECTS` is checked against the
+definition at import, so a transition without an effect (or an effect without a transition)
+fails at once with one line naming it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+
+from lifecycle.model.definition import LIFECYCLE, Definition, DefinitionError
+from lifecycle.model.observation import DeletionTask, Dependent, Observation, Role, replace
+from lifecycle.model.workflow import Activation, Call, Dependents, Workflow
+
+__all__ = [
+    "EFFECTS",
+    "RUNNING",
+    "Acting",
+    "Blocked",
+    "Effect",
+    "InvalidOption",
+    "PlanOptions",
+    "Where",
+    "check_effects",
+    "deactivation_notes",
+]
+
+RUNNING = ("NOT_STARTED", "IN_PROGRESS")
+
+
+class Blocked(Exception):
+    """The next transition cannot be decided or sent: the message says why, in one line."""
+
+
+class InvalidOption(ValueError):
+    """An option AWS would refuse once a run has begun: the message names it and why."""
+
+
+#: The writes that carry a role's description: creating the role, converging it.
+DESCRIBED = (("iam", "CreateServiceLinkedRole"), ("iam", "UpdateRole"))
+
+
+@dataclass(frozen=True)
+class PlanOptions:
+    """What a plan is made with, beyond its target: what to activate, the role's description.
+
+    A description AWS would refuse is refused here, before anything is sent."""
+
+    activation: Activation | None = None
+    #: A description to create the role with (or converge an adopted role to).
+    description: str | None = None
+    custom_suffix: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.description is None:
+            return
+        from lifecycle.model.parameters import refusal
+
+        for service, operation in DESCRIBED:
+            why = refusal(service, operation, "Description", self.description)
+            if why is not None:
+                raise InvalidOption(f"--description: {why}")
+
+
+@dataclass(frozen=True)
+class Where:
+    """The account a run works in, and its IAM endpoint's region (IAM is global)."""
+
+    account: str
+    home: str = "us-east-1"
+
+    @property
+    def partition(self) -> str:
+        """``aws``, ``aws-cn`` or ``aws-us-gov``: ARNs are never written ``arn:aws:`` by hand."""
+        return partition_of(self.home)
+
+
+def partition_of(region: str) -> str:
+    """The partition a region belongs to."""
+    if region.startswith("cn-"):
+        return "aws-cn"
+    if region.startswith("us-gov-"):
+        return "aws-us-gov"
+    return "aws"
+
+
+class Acting(StrEnum):
+    """How a transition acts on AWS; :mod:`lifecycle.engine.act` implements each, once."""
+
+    #: Send the create, adopt a role someone created meanwhile, wait until IAM shows it.
+    CREATE = "create"
+    #: Send each write through the pool; a dependent gone since the scan is reported, not fatal.
+    SEND = "send"
+    #: Rescan every region, read-only.
+    RESCAN = "rescan"
+    #: Start (or resume) the deletion task and poll it to its end.
+    DELETE = "delete"
+    #: Send nothing: record AWS's answer (a failed deletion), wait as AWS advises, rescan.
+    RECORD = "record"
+
+
+Writes = Callable[[Workflow, Observation, PlanOptions, Where], list[Call]]
+Changes = Callable[[Workflow, Observation, PlanOptions], list[tuple[Dependent, Call]]]
+Simulate = Callable[[Workflow, Observation, PlanOptions, Where], Observation]
+Needs = Callable[[Workflow, Observation, PlanOptions], str | None]
+Why = Callable[[Observation], str]
+
+
+def _nothing(_workflow: Workflow, _world: Observation, _options: PlanOptions) -> str | None:
+    return None
+
+
+def _no_writes(_w: Workflow, _world: Observation, _o: PlanOptions, _where: Where) -> list[Call]:
+    return []
+
+
+@dataclass(frozen=True)
+class Effect:
+    """One transition's behaviour."""
+
+    trigger: str
+    acting: Acting
+    #: The writes it sends from a world, exactly.
+    writes: Writes
+    #: The world after it succeeds: what a dry run shows, and what a real run assumes until
+    #: its next scan.
+    simulate: Simulate
+    #: Why its guard does not hold in the world its action left (one line).
+    blocked: Why
+    #: What is missing to take it from a world (judged before any write), or ``None``.
+    needs: Needs = _nothing
+    #: Record its intent in the journal before acting (a crash must not lose it).
+    journal_first: bool = False
+    #: For one write per dependent (``Acting.SEND``): each dependent it changes, with the write.
+    changes: Changes | None = None
+
+
+def _dependents(workflow: Workflow) -> Dependents:
+    if workflow.dependents is None:
+        raise Blocked(f"workflow {workflow.name!r} declares no dependents")
+    return workflow.dependents
+
+
+def _guard_failure(trigger: str) -> Why:
+    return lambda _world: f"guard of {trigger} does not hold"
+
+
+# -- create -------------------------------------------------------------------------------
+
+
+def _create_writes(
+    workflow: Workflow, _world: Observation, options: PlanOptions, where: Where
+) -> list[Call]:
+    # create fires only where no role exists (absent, deleted); an existing role's
+    # description is converged by the runner, outside the lifecycle.
+    params = {"AWSServiceName": workflow.principal}
+    if options.description:
+        params["Description"] = options.description
+    if options.custom_suffix:
+        params["CustomSuffix"] = options.custom_suffix
+    return [Call("iam", "CreateServiceLinkedRole", where.home, params)]
+
+
+def role_arn(workflow: Workflow, where: Where) -> str:
+    """The role's ARN in ``where``'s account and partition."""
+    return (
+        f"arn:{where.partition}:iam::{where.account}:role{workflow.role_path}{workflow.role_name}"
+    )
+
+
+def _create_simulate(
+    workflow: Workflow, world: Observation, options: PlanOptions, where: Where
+) -> Observation:
+    role = world.role or Role(
+        workflow.role_name, role_arn(workflow, where), workflow.role_path, options.description
+    )
+    if options.description:
+        role = replace(role, description=options.description)
+    # A new role ends any decommission, but keeps what a drain replaced: restore can still
+    # put it back (the undo of a whole decommission).
+    return replace(
+        world,
+        role=role,
+        deletion_task=None,
+        deleted_by_us=False,
+        deletion_requested=False,
+        decommission_intended=False,
+        draining=False,
+        rejects=0,
+        deleted_role=None,
+    )
+
+
+# -- activate, drain, restore: one write per dependent ---------------------------------------
+
+
+def _drain_changes(
+    workflow: Workflow, world: Observation, _options: PlanOptions
+) -> list[tuple[Dependent, Call]]:
+    deactivate = _dependents(workflow).deactivate
+    return [(d, deactivate(d)) for d in world.active]
+
+
+def _restore_changes(
+    workflow: Workflow, world: Observation, _options: PlanOptions
+) -> list[tuple[Dependent, Call]]:
+    reactivate = _dependents(workflow).reactivate
+    return [(d, reactivate(d)) for d in world.drained]
+
+
+def _activate_changes(
+    workflow: Workflow, world: Observation, options: PlanOptions
+) -> list[tuple[Dependent, Call]]:
+    dependents = _dependents(workflow)
+    if options.activation is None:
+        raise Blocked("activate needs resources to activate")
+    found = {(d.region, d.name): d for d in world.dependents if d.kind == dependents.activates}
+    missing = [f"{r}/{n}" for r, n in options.activation.targets if (r, n) not in found]
+    if missing:
+        raise Blocked(f"activate: no such {dependents.activates}: {', '.join(missing)}")
+    level = options.activation.level
+    return [(found[t], dependents.activate(found[t], level)) for t in options.activation.targets]
+
+
+def _per_dependent(
+    trigger: str,
+    changes: Changes,
+    simulate: Simulate,
+    *,
+    needs: Needs = _nothing,
+    journal_first: bool = False,
+) -> Effect:
+    """The effect of a transition that sends one write per dependent it changes."""
+    return Effect(
+        trigger,
+        Acting.SEND,
+        lambda workflow, world, options, _where: [c for _, c in changes(workflow, world, options)],
+        simulate,
+        _guard_failure(trigger),
+        needs=needs,
+        journal_first=journal_first,
+        changes=changes,
+    )
+
+
+def _changed(
+    workflow: Workflow, changes: Changes, world: Observation, options: PlanOptions, *, active: bool
+) -> tuple[Dependent, ...]:
+    """``world``'s dependents once ``changes`` took effect (each then ``active`` or not)."""
+    settings_of = _dependents(workflow).settings_of
+    changed = {
+        d.key: replace(d, active=active, settings=settings_of(call))
+        for d, call in changes(workflow, world, options)
+    }
+    return tuple(changed.get(d.key, d) for d in world.dependents)
+
+
+def _activate_simulate(
+    workflow: Workflow, world: Observation, options: PlanOptions, _where: Where
+) -> Observation:
+    return replace(
+        world, dependents=_changed(workflow, _activate_changes, world, options, active=True)
+    )
+
+
+def _activate_needs(_workflow: Workflow, _world: Observation, options: PlanOptions) -> str | None:
+    return "--activate REGION/NAME" if options.activation is None else None
+
+
+def _drain_simulate(
+    workflow: Workflow, world: Observation, options: PlanOptions, _where: Where
+) -> Observation:
+    # Keep the first snapshot of each dependent: a second drain (after a reject) must not
+    # replace original settings with drained ones. A drain also undoes any earlier finding
+    # that the role was deletable: only a new verify may say so.
+    kept = {d.key for d in world.drained}
+    drained = world.drained + tuple(d for d in world.active if d.key not in kept)
+    return replace(
+        world,
+        dependents=_changed(workflow, _drain_changes, world, options, active=False),
+        draining=True,
+        drained=drained,
+        decommission_intended=False,
+        deletion_requested=False,
+    )
+
+
+def _restore_simulate(
+    workflow: Workflow, world: Observation, options: PlanOptions, _where: Where
+) -> Observation:
+    return replace(
+        world,
+        dependents=_changed(workflow, _restore_changes, world, options, active=True),
+        draining=False,
+        decommission_intended=False,
+        drained=(),
+    )
+
+
+def _no_deletion_running(
+    _workflow: Workflow, world: Observation, _options: PlanOptions
+) -> str | None:
+    # Its guard (a drain recorded) is the definition's; this is what no guard says.
+    task = world.deletion_task
+    if task is not None and task.status in RUNNING:
+        return "no deletion task running (one is)"
+    return None
+
+
+# -- verify, delete, reject ------------------------------------------------------------------
+
+
+def _verify_blocked(world: Observation) -> str:
+    if world.unscanned_regions:
+        return "verify needs every region scanned; not scanned: " + ", ".join(
+            f"{r} ({why})" for r, why in sorted(world.unscanned_regions.items())
+        )
+    return "still active: " + ", ".join(f"{d.region}/{d.name}" for d in world.active)
+
+
+def _delete_writes(
+    workflow: Workflow, world: Observation, _options: PlanOptions, where: Where
+) -> list[Call]:
+    if world.deletion_task is not None and world.deletion_task.status in RUNNING:
+        return []  # a task already runs: poll it, send nothing
+    return [Call("iam", "DeleteServiceLinkedRole", where.home, {"RoleName": workflow.role_name})]
+
+
+def _delete_simulate(
+    _workflow: Workflow, world: Observation, _options: PlanOptions, _where: Where
+) -> Observation:
+    task_id = world.deletion_task.id if world.deletion_task else "task/simulated"
+    return replace(
+        world,
+        role=None,
+        dependents=(),
+        deleted_by_us=True,
+        deletion_requested=True,
+        draining=False,
+        decommission_intended=False,
+        deletion_task=DeletionTask(task_id, "SUCCEEDED"),
+        deleted_role=world.role.created if world.role else None,
+    )
+
+
+def _delete_blocked(world: Observation) -> str:
+    task = world.deletion_task
+    if task is None:
+        return "guard of delete does not hold"
+    return f"deletion task {task.status}: {task.reason}"
+
+
+def _reject_simulate(
+    _workflow: Workflow, world: Observation, _options: PlanOptions, _where: Where
+) -> Observation:
+    return replace(
+        world,
+        deletion_task=None,
+        deletion_requested=False,
+        decommission_intended=False,
+        rejects=world.rejects + 1,
+    )
+
+
+#: Every transition's effect, by trigger.
+EFFECTS: Mapping[str, Effect] = {
+    effect.trigger: effect
+    for effect in (
+        Effect("create", Acting.CREATE, _create_writes, _create_simulate, _guard_failure("create")),
+        _per_dependent("activate", _activate_changes, _activate_simulate, needs=_activate_needs),
+        _per_dependent("drain", _drain_changes, _drain_simulate, journal_first=True),
+        Effect(
+            "verify",
+            Acting.RESCAN,
+            _no_writes,
+            lambda _wf, world, _o, _w: replace(world, decommission_intended=True),
+            _verify_blocked,
+        ),
+        Effect(
+            "delete",
+            Acting.DELETE,
+            _delete_writes,
+            _delete_simulate,
+            _delete_blocked,
+            journal_first=True,
+        ),
+        Effect("reject", Acting.RECORD, _no_writes, _reject_simulate, _guard_failure("reject")),
+        _per_dependent("restore", _restore_changes, _restore_simulate, needs=_no_deletion_running),
+    )
+}
+
+
+def deactivation_notes(
+    workflow: Workflow, before: Observation, after: Observation
+) -> dict[str, list[str]]:
+    """What a person should know of each dependent a step turns off ("region/name": notes)."""
+    if workflow.dependents is None:
+        return {}
+    still = {d.key for d in after.active}
+    found = {
+        f"{d.region}/{d.name}": list(workflow.dependents.deactivation_notes(d))
+        for d in before.active
+        if d.key not in still
+    }
+    return {name: notes for name, notes in found.items() if notes}
+
+
+def check_effects(definition: Definition, effects: Mapping[str, object]) -> None:
+    """Every transition has exactly one effect and every effect a transition (one line
+    naming the culprit otherwise)."""
+    triggers = {t.trigger for t in definition.transitions}
+    for trigger in sorted(triggers - set(effects)):
+        raise DefinitionError(f"transition {trigger!r} of {definition.name!r} has no effect")
+    for trigger in sorted(set(effects) - triggers):
+        raise DefinitionError(f"effect {trigger!r} has no transition in {definition.name!r}")
+
+
+check_effects(LIFECYCLE, EFFECTS)

@@ -1,0 +1,126 @@
+"""What a step and a run did: the facts ``--output json`` prints and the journal keeps."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from lifecycle.cli import exits
+
+__all__ = ["SCHEMA_VERSION", "RunResult", "StepResult", "StepStatus"]
+
+#: Version of the JSON documents ``--output json`` prints and ``plan -o`` writes.
+SCHEMA_VERSION = 1
+
+
+class StepStatus(StrEnum):
+    """How one step ended."""
+
+    SUCCEEDED = "succeeded"
+    #: Nothing to do: the world was already at the target.
+    NOOP = "noop"
+    FAILED = "failed"
+    #: Not done yet, safe to run again (a deletion task still running).
+    RETRIABLE = "retriable"
+    #: Cannot proceed: a guard does not hold or the target cannot be reached.
+    BLOCKED = "blocked"
+    #: A dry run's step: computed, not sent.
+    SIMULATED = "simulated"
+
+
+@dataclass
+class StepResult:
+    """All run-time facts of one step."""
+
+    #: The trigger fired (``drain``), or ``None`` when there was nothing to do.
+    transition: str | None
+    #: State label before the step.
+    from_state: str
+    #: State label after the step (unchanged when the step did not fire).
+    to_state: str
+    #: How the step ended.
+    status: StepStatus
+    #: The AWS operations sent (or, in a dry run, that would be), with their attempts.
+    operations: list[dict[str, Any]] = field(default_factory=list)
+    #: One line saying what went wrong, when something did.
+    error: str | None = None
+    #: Facts worth showing: the deletion task, the usage list, the dependents touched or gone.
+    detail: dict[str, Any] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "transition": self.transition,
+            "from": self.from_state,
+            "to": self.to_state,
+            "status": str(self.status),
+            "operations": self.operations,
+            "error": self.error,
+            "detail": self.detail,
+        }
+
+
+@dataclass
+class RunResult:
+    """What a plan or an apply did, as ``--output json`` prints it."""
+
+    #: The run's id in the journal and in every log event.
+    run_id: str
+    #: ``plan`` or ``apply``.
+    command: str
+    workflow: str
+    account: str
+    role: str
+    #: True when nothing was sent (plan, ``--dry-run``).
+    dry_run: bool
+    #: State label observed (or simulated) at the start.
+    start_state: str
+    #: State label asked for.
+    target: str
+    #: State label at the end.
+    final_state: str
+    steps: list[StepResult]
+    exit_code: int = exits.OK
+    error: str | None = None
+    #: Digests a saved plan is checked against (see :mod:`lifecycle.model.plans`).
+    fingerprints: dict[str, str] = field(default_factory=dict)
+    #: Opt-in regions the account has not enabled, skipped (region: reason).
+    skipped_regions: Mapping[str, str] = field(default_factory=dict)
+    #: The dependents observed at the start, as ``status`` shows them (with their notes).
+    dependents: list[dict[str, Any]] = field(default_factory=list)
+    #: The regions scanned (``--regions``, else every region of the workflow).
+    regions: tuple[str, ...] = ()
+    #: The workflow's regions that ``--regions`` left out: nobody scanned them.
+    regions_left_out: tuple[str, ...] = ()
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "command": self.command,
+            "run_id": self.run_id,
+            "workflow": self.workflow,
+            "account": self.account,
+            "role": self.role,
+            "dry_run": self.dry_run,
+            "start_state": self.start_state,
+            "target": self.target,
+            "final_state": self.final_state,
+            "steps": [step.as_dict() for step in self.steps],
+            "exit_code": self.exit_code,
+            "error": self.error,
+            "fingerprints": self.fingerprints,
+            "skipped_regions": dict(self.skipped_regions),
+            "dependents": self.dependents,
+            "regions": list(self.regions),
+            "regions_left_out": list(self.regions_left_out),
+        }
+
+    @property
+    def outcome(self) -> str:
+        """``succeeded``, ``pending`` or ``failed``, as the journal records a run."""
+        if self.exit_code == exits.OK:
+            return "succeeded"
+        if self.exit_code == exits.CHANGES_PENDING:
+            return "pending"
+        return "failed"
