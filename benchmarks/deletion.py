@@ -20,9 +20,9 @@ import boto3
 
 from benchmarks.local import Bench
 from benchmarks.report import Row
-from lifecycle.aws.retry import RetryPolicy
 from lifecycle.engine.runner import Runner, RunnerConfig
-from lifecycle.journal import Journal
+from lifecycle.journal import open_journal
+from lifecycle.model.retry import RetryPolicy
 from workflows.mediatailor import WORKFLOW
 
 __all__ = ["run"]
@@ -63,7 +63,7 @@ def run(bench: Bench) -> list[Row]:
     session.events.register("before-call.iam.DeleteServiceLinkedRole", on_delete)
     session.events.register("after-call.iam.GetServiceLinkedRoleDeletionStatus", on_status)
     config = RunnerConfig(endpoint_url=bench.endpoint_url)
-    runner = Runner(WORKFLOW, Journal.open(bench.state_dir("deletion")), config, session=session)
+    runner = Runner(WORKFLOW, open_journal(bench.state_dir("deletion")), config, session=session)
     result = runner.apply("deleted")
     if result.final_state != "deleted" or not deleted:
         raise RuntimeError(f"the deletion run ended {result.final_state}: {result.error}")

@@ -22,7 +22,7 @@ from benchmarks.local import Bench, median_seconds
 from benchmarks.report import Row
 from lifecycle.aws.gateway import available_regions
 from lifecycle.engine.runner import Runner, RunnerConfig
-from lifecycle.journal import Journal
+from lifecycle.journal import open_journal
 from localaws import Fault
 from workflows.mediatailor import WORKFLOW
 
@@ -36,7 +36,7 @@ LISTS = ("list_playback_configurations", "list_channels")
 
 def _runner(bench: Bench, **config: Any) -> Runner:
     settings = RunnerConfig(endpoint_url=bench.endpoint_url, **config)
-    return Runner(WORKFLOW, Journal.open(bench.state_dir("scan")), settings)
+    return Runner(WORKFLOW, open_journal(bench.state_dir("scan")), settings)
 
 
 def _warm_scan(

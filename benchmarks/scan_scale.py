@@ -47,13 +47,13 @@ def child(endpoint_url: str, state_dir: str) -> dict[str, Any]:
     from botocore.config import Config
 
     from lifecycle.engine.runner import Runner, RunnerConfig
-    from lifecycle.journal import Journal
+    from lifecycle.journal import open_journal
     from lifecycle.log import configure
     from workflows.mediatailor import WORKFLOW
 
     configure("json", stream=LogSink(), level=logging.INFO)
     config = RunnerConfig(endpoint_url=endpoint_url)
-    runner = Runner(WORKFLOW, Journal.open(Path(state_dir)), config)
+    runner = Runner(WORKFLOW, open_journal(Path(state_dir)), config)
     aws = runner.aws(dry_run=True)
     account = aws.account_id()
     found = len(runner.observe(aws, account).dependents)

@@ -61,11 +61,11 @@ def _rate_limit(bench: Bench) -> None:
 
 def _ours(bench: Bench) -> dict[str, Any]:
     from lifecycle.engine.runner import Runner, RunnerConfig
-    from lifecycle.journal import Journal
+    from lifecycle.journal import open_journal
     from workflows.mediatailor import WORKFLOW
 
     config = RunnerConfig(endpoint_url=bench.endpoint_url, regions=REGIONS)
-    journal = Journal.open(bench.state_dir("throttled"))
+    journal = open_journal(bench.state_dir("throttled"))
     result = Runner(WORKFLOW, journal, config).apply("deleted", step=True)
     step = result.steps[0]
     recorded = next(s for s in journal.steps(result.run_id) if s["transition"] == "drain")

@@ -5,7 +5,7 @@ The public Python API (``slr`` is a thin layer over it)::
     from lifecycle import Journal, Runner, RunnerConfig
     import workflows
 
-    runner = Runner(workflows.get("mediatailor"), Journal.open(None), RunnerConfig())
+    runner = Runner(workflows.get("mediatailor"), open_journal(None), RunnerConfig())
     result = runner.apply("deleted")  # a RunResult; result.as_dict() is the JSON document
 
 Names are loaded on first use, so that ``slr --help`` and the diagrams never import boto3.

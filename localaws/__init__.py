@@ -8,11 +8,11 @@ regions and faults on demand, as harsh as AWS by default (see README.md next to 
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Sequence
 from typing import Any
 
 from localaws.faults import Fault, FaultKind
+from localaws.plugins import install
 from localaws.process import LocalAWS, LocalAWSError
 from localaws.settings import Settings
 
@@ -41,41 +41,3 @@ def serve(
         settings["deletion_seconds"] = deletion_seconds
     start = Settings().changed(settings)
     serve_in_this_process(port, start, host, faults=faults, quiet=quiet)
-
-
-_moto_modules: tuple[str, ...] = ()
-
-
-def _listed_once() -> tuple[str, ...]:
-    return _moto_modules
-
-
-def install() -> None:
-    """Install the plug-ins into moto in this process (idempotent), e.g. for ``moto.mock_aws``.
-
-    The server does this itself; call it before the first request of an in-process mock.
-    The settings in force are ``localaws.settings.current()`` (change them with
-    ``localaws.settings.use(...)``).
-    """
-    import moto.backends
-    import moto.core.responses
-    import moto.core.utils
-
-    from localaws import dynamodb, iam, mediatailor, regions, sts
-
-    dynamodb.install()
-    iam.install()
-    mediatailor.install()
-    regions.install()
-    sts.install()
-    # moto's server lists its package folder (about 180 stat calls) on every request to
-    # route it; the folders do not change while it runs, so list them once.
-    if moto.backends.list_of_moto_modules is not _listed_once:
-        global _moto_modules
-        _moto_modules = tuple(moto.backends.list_of_moto_modules())
-        moto.backends.list_of_moto_modules = _listed_once
-    # It also lists a handler class's methods (inspect.getmembers) on every request to find
-    # the action's: a third of a MediaTailor request's CPU. Classes do not change either.
-    listed = moto.core.utils.method_names_from_class
-    if moto.core.responses.method_names_from_class is listed:  # type: ignore[attr-defined]
-        moto.core.responses.method_names_from_class = functools.cache(listed)  # type: ignore[attr-defined]

@@ -52,6 +52,7 @@ from werkzeug.wrappers import Request, Response
 from localaws import dynamodb, regions, settings, sts
 from localaws.control import CONTROL_PREFIX
 from localaws.faults import Call, Fault, FaultInjector, render_error
+from localaws.plugins import install
 from localaws.settings import Settings
 
 __all__ = ["Dropped", "LocalAWSApp", "identify"]
@@ -232,8 +233,6 @@ class LocalAWSApp:
         faults: Sequence[Fault] = (),
         moto_app: Callable[[Environ, StartResponse], Iterable[bytes]] | None = None,
     ) -> None:
-        from localaws import install
-
         install()
         self.moto_app = moto_app or DomainDispatcherApplication(create_backend_app)
         self.faults = FaultInjector(faults)

@@ -6,10 +6,10 @@ MediaTailor uses the role to write session logs (playback configurations) and As
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from lifecycle.aws.retry import RetryPolicy
 from lifecycle.model.observation import Dependent
+from lifecycle.model.retry import RetryPolicy
 from lifecycle.model.workflow import (
     LIST_REGIONS,
     OBSERVE,
@@ -17,11 +17,9 @@ from lifecycle.model.workflow import (
     Binding,
     Call,
     Operation,
+    Reads,
     Workflow,
 )
-
-if TYPE_CHECKING:
-    from lifecycle.aws.gateway import Gateway
 
 __all__ = ["WORKFLOW", "MediaTailorDependents"]
 
@@ -100,7 +98,7 @@ class MediaTailorDependents:
 
     kinds: tuple[str, ...] = (PLAYBACK_CONFIGURATION, CHANNEL)
 
-    def scan(self, aws: Gateway, region: str, kind: str, policy: RetryPolicy) -> list[Dependent]:
+    def scan(self, aws: Reads, region: str, kind: str, policy: RetryPolicy) -> list[Dependent]:
         operation, parse = _LISTS[kind]
         pages = aws.paginate(
             "mediatailor", operation.name, region, {"MaxResults": 100}, items="Items", policy=policy
@@ -146,7 +144,7 @@ class MediaTailorDependents:
 
 
 def _complete(
-    aws: Gateway, region: str, kind: str, item: dict[str, Any], policy: RetryPolicy
+    aws: Reads, region: str, kind: str, item: dict[str, Any], policy: RetryPolicy
 ) -> dict[str, Any]:
     """``item``, read again by itself when the list left out what decides its activity."""
     if kind != PLAYBACK_CONFIGURATION or "LogConfiguration" in item:

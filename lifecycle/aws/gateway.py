@@ -33,10 +33,11 @@ from lifecycle.aws.codes import (
     throttled,
 )
 from lifecycle.aws.pace import Pace
-from lifecycle.aws.retry import Deadline, DeadlinePassed, RetryPolicy, retried
+from lifecycle.aws.retry import Deadline, DeadlinePassed, retried
 from lifecycle.aws.threads import Threads
 from lifecycle.cli.crash import install_crash_hook
 from lifecycle.log import get_logger
+from lifecycle.model.retry import RetryPolicy
 from lifecycle.model.workflow import Call
 
 __all__ = [

@@ -86,7 +86,7 @@ def demo(output_dir: Path) -> None:
         raise Failure(
             f"the demo needs the 'local' extra: pip install 'slr-lifecycle[local]' ({error})"
         ) from None
-    from lifecycle.cli import main  # the entry point the demo types its commands into
+    from lifecycle.cli.entry import main  # the entry point the demo types its commands into
 
     code = run_demo(main, output_dir)
     if code:

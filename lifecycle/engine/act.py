@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from lifecycle.aws.codes import AwsError
 from lifecycle.aws.gateway import Gateway
-from lifecycle.aws.retry import Deadline, RetryPolicy, retrying
+from lifecycle.aws.retry import Deadline, retrying
 from lifecycle.engine.observe import Observer, role_of
 from lifecycle.journal import Journal
 from lifecycle.log import get_logger
@@ -24,6 +24,7 @@ from lifecycle.model.intent import Intent
 from lifecycle.model.machine import Lifecycle
 from lifecycle.model.observation import DeletionTask, Dependent, Observation, replace
 from lifecycle.model.results import StepResult, StepStatus
+from lifecycle.model.retry import RetryPolicy
 from lifecycle.model.workflow import Call, Workflow
 
 if TYPE_CHECKING:

@@ -16,10 +16,10 @@ from lifecycle.aws.codes import (
     ErrorKind,
 )
 from lifecycle.aws.gateway import Gateway
-from lifecycle.aws.retry import RetryPolicy
 from lifecycle.log import get_logger
 from lifecycle.model.intent import Intent
 from lifecycle.model.observation import DeletionTask, Dependent, Observation, Role, RoleUsage
+from lifecycle.model.retry import RetryPolicy
 from lifecycle.model.workflow import LIST_REGIONS, OBSERVE, Workflow
 
 __all__ = ["Observer", "role_of"]

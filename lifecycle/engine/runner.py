@@ -6,7 +6,7 @@ This is the documented Python API; ``slr`` is a thin layer over it::
     from lifecycle import Journal, Runner, RunnerConfig
     import workflows
 
-    runner = Runner(workflows.get("mediatailor"), Journal.open(None), RunnerConfig())
+    runner = Runner(workflows.get("mediatailor"), open_journal(None), RunnerConfig())
     result = runner.apply("deleted")          # a RunResult; result.exit_code for a shell
 """
 

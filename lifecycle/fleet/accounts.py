@@ -20,9 +20,9 @@ import boto3
 import botocore.credentials
 
 from lifecycle.aws.gateway import Gateway
-from lifecycle.aws.retry import RetryPolicy
 from lifecycle.aws.sessions import assumed_session, botocore_of, refreshing
 from lifecycle.model.effects import partition_of
+from lifecycle.model.retry import RetryPolicy
 
 __all__ = [
     "DEFAULT_ROLE_NAME",

@@ -156,13 +156,6 @@ class Journal(abc.ABC):
         self._trusted: dict[Scope, float] = {}
         self._held_lock = threading.Lock()
 
-    @classmethod
-    def open(cls, state_dir: Path | None) -> Journal:
-        """The SQLite journal in ``state_dir`` (the default state dir when ``None``)."""
-        from lifecycle.journal.sqlite import SqliteJournal
-
-        return SqliteJournal.in_dir(state_dir)
-
     @abc.abstractmethod
     def close(self) -> None: ...
 

@@ -10,14 +10,11 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
-from lifecycle.aws.retry import RetryPolicy
 from lifecycle.model.definition import LIFECYCLE, Definition, DefinitionError
 from lifecycle.model.observation import Dependent
-
-if TYPE_CHECKING:  # the diagram path must not import boto3
-    from lifecycle.aws.gateway import Gateway
+from lifecycle.model.retry import RetryPolicy
 
 __all__ = [
     "LIST_REGIONS",
@@ -28,6 +25,7 @@ __all__ = [
     "Call",
     "Dependents",
     "Operation",
+    "Reads",
     "Workflow",
 ]
 
@@ -102,6 +100,34 @@ class Activation:
     level: int = 100
 
 
+class Reads(Protocol):
+    """What a workflow's :meth:`Dependents.scan` may do with AWS: retried reads, one call or
+    every item of a paginated list (:class:`lifecycle.aws.gateway.Gateway` keeps it)."""
+
+    def call(
+        self,
+        service: str,
+        operation: str,
+        region: str,
+        params: Mapping[str, Any],
+        *,
+        policy: RetryPolicy,
+        eventual_not_found: bool = False,
+        expect: frozenset[str] = frozenset(),
+    ) -> dict[str, Any]: ...
+
+    def paginate(
+        self,
+        service: str,
+        operation: str,
+        region: str,
+        params: Mapping[str, Any],
+        *,
+        items: str,
+        policy: RetryPolicy,
+    ) -> Iterator[dict[str, Any]]: ...
+
+
 class Dependents(Protocol):
     """A service's knowledge of what uses its role: how to list, deactivate and restore it.
 
@@ -111,7 +137,7 @@ class Dependents(Protocol):
     #: The kinds of resource that can use the role; each is listed on its own.
     kinds: tuple[str, ...]
 
-    def scan(self, aws: Gateway, region: str, kind: str, policy: RetryPolicy) -> list[Dependent]:
+    def scan(self, aws: Reads, region: str, kind: str, policy: RetryPolicy) -> list[Dependent]:
         """Every resource of ``kind`` in ``region`` that can use the role, active or not."""
         ...
 

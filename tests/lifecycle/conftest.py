@@ -10,9 +10,9 @@ from typing import Any
 import boto3
 import pytest
 
-from lifecycle.aws.retry import RetryPolicy
 from lifecycle.engine.runner import Runner, RunnerConfig
-from lifecycle.journal import Journal
+from lifecycle.journal import open_journal
+from lifecycle.model.retry import RetryPolicy
 from lifecycle.model.workflow import Workflow
 from localaws import LocalAWS
 from localaws.seed import Account
@@ -66,7 +66,7 @@ def make_runner(aws: LocalAWS, state_dir: Path) -> RunnerFactory:
         config.setdefault("reject_wait_seconds", 0.0)
         settings = RunnerConfig(endpoint_url=aws.endpoint_url, regions=regions, **config)
         return Runner(
-            workflow, Journal.open(state_dir), settings, session=session, progress=progress
+            workflow, open_journal(state_dir), settings, session=session, progress=progress
         )
 
     return make

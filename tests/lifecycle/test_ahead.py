@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from lifecycle.engine.ahead import IntentsAhead
 from lifecycle.engine.executors import StepJournal
-from lifecycle.journal import CallIntent, Journal, LeaseLost
+from lifecycle.journal import CallIntent, LeaseLost, open_journal
 from lifecycle.model.workflow import Call
 
 ACCOUNT, ROLE = "123456789012", "AWSServiceRoleForMediaTailor"
@@ -105,7 +105,7 @@ def test_a_failure_to_store_reaches_every_write_after_it_and_leaves_nothing_to_c
 
 
 def test_intents_stored_for_writes_never_sent_get_a_result_saying_so(tmp_path: Path) -> None:
-    journal = Journal.open(tmp_path)
+    journal = open_journal(tmp_path)
     journal.start_run(
         "run-1",
         workflow="mediatailor",

@@ -29,7 +29,8 @@ from lifecycle.aws.codes import (
     error_code,
 )
 from lifecycle.aws.gateway import Gateway
-from lifecycle.aws.retry import Deadline, RetryPolicy
+from lifecycle.aws.retry import Deadline
+from lifecycle.model.retry import RetryPolicy
 from workflows.mediatailor import WORKFLOW
 
 NOWHERE = "http://127.0.0.1:9"

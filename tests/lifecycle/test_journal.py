@@ -111,7 +111,7 @@ def drain_intent(journal: Journal, step_id: int, key: str = "drain:us-east-1:con
 def test_the_file_is_private_to_its_owner(tmp_path: Path) -> None:
     old = os.umask(0)  # a lax umask must not leak into the modes
     try:
-        Journal.open(tmp_path / "state").close()
+        open_journal(tmp_path / "state").close()
     finally:
         os.umask(old)
     assert stat.S_IMODE((tmp_path / "state").stat().st_mode) == 0o700
@@ -151,7 +151,7 @@ def test_a_foreign_sqlite_database_is_refused(tmp_path: Path) -> None:
 def test_a_state_dir_under_a_regular_file_is_refused(tmp_path: Path) -> None:
     (tmp_path / "file").write_text("")
     with pytest.raises(JournalError, match=str(tmp_path / "file")):
-        Journal.open(tmp_path / "file" / "state")
+        open_journal(tmp_path / "file" / "state")
 
 
 def test_the_default_state_dir_follows_xdg(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -24,12 +24,12 @@ from parliament import analyze_policy_string
 from structlog.testing import capture_logs
 
 from lifecycle.aws.codes import AwsError
-from lifecycle.aws.retry import RetryPolicy
 from lifecycle.cli import exits
 from lifecycle.engine.runner import Runner, RunnerConfig
-from lifecycle.journal import Journal
+from lifecycle.journal import open_journal
 from lifecycle.model.decide import PlanOptions
 from lifecycle.model.results import RunResult
+from lifecycle.model.retry import RetryPolicy
 from lifecycle.model.workflow import Workflow
 from lifecycle.views.policy import SCOPES, policy_document, role_arn_pattern, scope_operations
 from localaws import LocalAWS
@@ -220,7 +220,7 @@ def runner(enforcing: LocalAWS, session: Any, state_dir: Path, workflow: Workflo
     config = RunnerConfig(
         endpoint_url=enforcing.endpoint_url, regions=REGIONS, reject_wait_seconds=0.0
     )
-    return Runner(workflow, Journal.open(state_dir), config, session=session)
+    return Runner(workflow, open_journal(state_dir), config, session=session)
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lifecycle.aws.retry import Deadline, RetryPolicy, retried, retrying
+from lifecycle.aws.retry import Deadline, retried, retrying
+from lifecycle.model.retry import RetryPolicy
 
 
 class Boom(Exception):

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from lifecycle.cli import exits
 from lifecycle.engine.runner import Runner, RunnerConfig
-from lifecycle.journal import Journal
+from lifecycle.journal import open_journal
 from lifecycle.model.decide import PlanOptions, Unreachable
 from lifecycle.model.results import RunResult
 from lifecycle.model.workflow import Activation
@@ -144,7 +144,7 @@ def test_a_way_is_refused_with_nothing_sent_or_reaches_its_target(
 ) -> None:
     aws.reset()
     account = Account(aws.endpoint_url)
-    journal = Journal.open(Path(tempfile.mkdtemp(prefix="slr-undo-")))
+    journal = open_journal(Path(tempfile.mkdtemp(prefix="slr-undo-")))
 
     def make_runner() -> Runner:
         config = RunnerConfig(

@@ -14,10 +14,11 @@ import botocore.exceptions
 from lifecycle.aws.codes import ErrorKind, classify, error_code
 from lifecycle.aws.gateway import CLIENT_CONFIG
 from lifecycle.aws.pace import Pace
-from lifecycle.aws.retry import RetryPolicy, retried, retrying
+from lifecycle.aws.retry import retried, retrying
 from lifecycle.aws.sessions import UnknownProfile, make_session
 from lifecycle.journal.contract import JournalError
 from lifecycle.log import get_logger
+from lifecycle.model.retry import RetryPolicy
 
 __all__ = [
     "ACTIONS",

@@ -22,7 +22,7 @@ from lifecycle.fleet import (
     parse_accounts,
     role_arn_template,
 )
-from lifecycle.journal import Journal
+from lifecycle.journal import open_journal
 from localaws import LocalAWS
 from tests.lifecycle.conftest import FAST, REGIONS
 from tests.lifecycle.fleet.conftest import MANAGEMENT, build
@@ -116,7 +116,7 @@ def test_a_fleet_runs_on_a_bounded_number_of_threads(aws: LocalAWS, tmp_path: An
     sessions = Sessions(gateway, role_arn_template(None, None, "aws"), home="us-east-1")
     config = RunnerConfig(endpoint_url=aws.endpoint_url, regions=REGIONS)
     fleet = FleetConfig(max_concurrent_accounts=3, calls_in_flight=5)
-    runner = FleetRunner(FAST, Journal.open(tmp_path), config, fleet, sessions)
+    runner = FleetRunner(FAST, open_journal(tmp_path), config, fleet, sessions)
     seen, names, before = [0], set(), threading.active_count()
 
     def work(account_runner: Runner, _: str) -> tuple[int, dict[str, Any]]:

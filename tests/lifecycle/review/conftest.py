@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from lifecycle.aws.gateway import CallRecord
-from lifecycle.journal import Journal
+from lifecycle.journal import Journal, open_journal
 from lifecycle.model.decide import PlanOptions, writes_for
 from lifecycle.model.observation import Dependent, Observation, Role
 from lifecycle.model.results import RunResult, StepResult, StepStatus
@@ -99,7 +99,7 @@ def plan_of() -> PlanOf:
 
 @pytest.fixture
 def journal(tmp_path: Path) -> Journal:
-    return Journal.open(tmp_path / "state")
+    return open_journal(tmp_path / "state")
 
 
 RunOf = Callable[..., tuple[dict[str, Any], list[dict[str, Any]], dict[str, Any]]]
