@@ -20,7 +20,8 @@ import boto3
 
 from benchmarks.local import Bench
 from benchmarks.report import Row
-from lifecycle.engine.runner import Runner, RunnerConfig
+from lifecycle.engine.config import RunnerConfig
+from lifecycle.engine.runner import Runner
 from lifecycle.journal import open_journal
 from lifecycle.model.retry import RetryPolicy
 from workflows.mediatailor import WORKFLOW

@@ -42,7 +42,8 @@ RSS_LIMIT_MB = 200.0
 def child(endpoint_url: str, state: str) -> dict[str, Any]:
     """The drain, in this process, its journal in ``state`` (a directory or a state URL): the
     figures as a dict (printed as JSON by ``main``)."""
-    from lifecycle.engine.runner import Runner, RunnerConfig
+    from lifecycle.engine.config import RunnerConfig
+    from lifecycle.engine.runner import Runner
     from lifecycle.journal import open_journal
     from lifecycle.log import configure
     from workflows.mediatailor import WORKFLOW

@@ -21,7 +21,8 @@ from typing import Any
 from benchmarks.local import Bench, median_seconds
 from benchmarks.report import Row
 from lifecycle.aws.gateway import available_regions
-from lifecycle.engine.runner import Runner, RunnerConfig
+from lifecycle.engine.config import RunnerConfig
+from lifecycle.engine.runner import Runner
 from lifecycle.journal import open_journal
 from localaws import Fault
 from workflows.mediatailor import WORKFLOW

@@ -46,7 +46,8 @@ def child(endpoint_url: str, state_dir: str) -> dict[str, Any]:
     import boto3
     from botocore.config import Config
 
-    from lifecycle.engine.runner import Runner, RunnerConfig
+    from lifecycle.engine.config import RunnerConfig
+    from lifecycle.engine.runner import Runner
     from lifecycle.journal import open_journal
     from lifecycle.log import configure
     from workflows.mediatailor import WORKFLOW

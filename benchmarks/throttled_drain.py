@@ -60,7 +60,8 @@ def _rate_limit(bench: Bench) -> None:
 
 
 def _ours(bench: Bench) -> dict[str, Any]:
-    from lifecycle.engine.runner import Runner, RunnerConfig
+    from lifecycle.engine.config import RunnerConfig
+    from lifecycle.engine.runner import Runner
     from lifecycle.journal import open_journal
     from workflows.mediatailor import WORKFLOW
 

@@ -19,8 +19,8 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from lifecycle.aws.codes import AwsError as AwsError
     from lifecycle.aws.codes import Refused as Refused
+    from lifecycle.engine.config import RunnerConfig as RunnerConfig
     from lifecycle.engine.runner import Runner as Runner
-    from lifecycle.engine.runner import RunnerConfig as RunnerConfig
     from lifecycle.journal import (
         Journal as Journal,
     )
@@ -64,28 +64,28 @@ if TYPE_CHECKING:
 
 #: Public name -> the module that defines it.
 _HOMES = {
-    "LIFECYCLE": "definition",
-    "Definition": "definition",
-    "State": "definition",
-    "Transition": "definition",
-    "Blocked": "decide",
-    "PlanOptions": "decide",
-    "Unreachable": "decide",
-    "AwsError": "errors",
-    "Refused": "errors",
+    "LIFECYCLE": "model.definition",
+    "Definition": "model.definition",
+    "State": "model.definition",
+    "Transition": "model.definition",
+    "Blocked": "model.decide",
+    "PlanOptions": "model.decide",
+    "Unreachable": "model.decide",
+    "AwsError": "aws.codes",
+    "Refused": "aws.codes",
     "Journal": "journal",
     "JournalError": "journal",
     "LockHeld": "journal",
-    "Observation": "observation",
-    "StalePlan": "plans",
-    "SCHEMA_VERSION": "results",
-    "RunResult": "results",
-    "StepResult": "results",
-    "StepStatus": "results",
-    "Runner": "runner",
-    "RunnerConfig": "runner",
-    "Activation": "workflow",
-    "Workflow": "workflow",
+    "Observation": "model.observation",
+    "StalePlan": "model.plans",
+    "SCHEMA_VERSION": "model.results",
+    "RunResult": "model.results",
+    "StepResult": "model.results",
+    "StepStatus": "model.results",
+    "Runner": "engine.runner",
+    "RunnerConfig": "engine.config",
+    "Activation": "model.workflow",
+    "Workflow": "model.workflow",
 }
 
 __all__ = sorted(_HOMES)

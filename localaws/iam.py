@@ -44,8 +44,6 @@ from collections.abc import Callable, Mapping
 from typing import Any, cast
 
 import moto.iam.urls
-from moto.core.common_types import TYPE_RESPONSE
-from moto.core.responses import ActionResult
 from moto.iam.exceptions import IAMException, NotFoundException
 from moto.iam.models import (
     AWSManagedPolicy,
@@ -55,10 +53,8 @@ from moto.iam.models import (
     filter_items_with_path_prefix,
     iam_backends,
 )
-from moto.iam.responses import IamResponse
 
 from localaws import settings
-from localaws.authorization import AuthorizedRequest
 from localaws.consistency import RoleVisibility
 from localaws.deletion_tasks import DeletionTask
 from localaws.principals import (
@@ -66,10 +62,8 @@ from localaws.principals import (
     InvalidInput,
     ServiceLinkedRole,
     check_principal,
-    principal_of,
     service_linked_role_name,
 )
-from localaws.validation import check
 
 __all__ = [
     "SERVICE_LINKED_ROLES",
@@ -79,7 +73,6 @@ __all__ = [
     "advance_deletion_tasks",
     "ensure_service_linked_role",
     "forget_stopped_users",
-    "install",
     "register_role_user",
     "role_user_stopped",
     "service_linked_role_name",
@@ -374,74 +367,6 @@ def _merged(*usages: Mapping[str, list[str]]) -> dict[str, list[str]]:
     return merged
 
 
-class RealisticIamResponse(IamResponse):
-    """moto's IAM responses, plus lazy deletion tasks and a real deletion status."""
-
-    @property
-    def realistic_backend(self) -> RealisticIAMBackend:
-        backend = self.backend
-        assert isinstance(backend, RealisticIAMBackend), "localaws.iam not installed"
-        return backend
-
-    def call_action(self) -> TYPE_RESPONSE:
-        self.realistic_backend.advance_deletion_tasks()
-        return super().call_action()
-
-    def get_role(self) -> ActionResult:
-        return ActionResult(
-            {"Role": self.realistic_backend.visible_role(self._get_param("RoleName"))}
-        )
-
-    def get_service_linked_role_deletion_status(self) -> ActionResult:
-        task_id = self._get_param("DeletionTaskId")
-        return ActionResult(self.realistic_backend.deletion_task_status(task_id))
-
-    # IAM validates its input before it acts on it (moto stores any description).
-
-    def create_service_linked_role(self) -> ActionResult:
-        check(self._get_action(), self._get_param)
-        return super().create_service_linked_role()
-
-    def update_role(self) -> ActionResult:
-        check(self._get_action(), self._get_param)
-        return super().update_role()
-
-    def update_role_description(self) -> ActionResult:
-        check(self._get_action(), self._get_param)
-        return super().update_role_description()
-
-    def _authenticate_and_authorize_normal_action(self, resource: str = "*") -> None:
-        self._authenticate_and_authorize_action(AuthorizedRequest, resource)
-
-    def _determine_resource(self) -> str:
-        """The ARN AWS authorizes the request against: the role it names (or would create)."""
-        action = self._get_action()
-        if action == "CreateServiceLinkedRole":
-            principal = self._get_param("AWSServiceName")
-            if not principal:
-                return "*"
-            name = service_linked_role_name(principal, self._get_param("CustomSuffix"))
-            return self._role_arn(f"/aws-service-role/{principal}/", name)
-        if action == "GetServiceLinkedRoleDeletionStatus":
-            # task/aws-service-role/<principal>/<role name>/<uuid>
-            parts = str(self._get_param("DeletionTaskId") or "").split("/")
-            if len(parts) != 5 or parts[:2] != ["task", "aws-service-role"]:
-                return "*"
-            return self._role_arn(f"/aws-service-role/{parts[2]}/", parts[3])
-        role_name = self._get_param("RoleName")
-        if role_name:
-            role = next((r for r in self.backend.get_roles() if r.name == role_name), None)
-            if role is not None:
-                return str(role.arn)
-            principal = principal_of(role_name)
-            path = f"/aws-service-role/{principal}/" if principal else "/"
-            return self._role_arn(path, role_name)
-        return super()._determine_resource()
-
-    def _role_arn(self, path: str, name: str) -> str:
-        return f"arn:{self.partition}:iam::{self.current_account}:role{path}{name}"
-
-
 def ensure_service_linked_role(account_id: str, principal: str, partition: str = "aws") -> None:
     """Create the principal's service-linked role unless it exists, as services do themselves."""
     backend = iam_backends[account_id][partition]
@@ -458,12 +383,3 @@ def advance_deletion_tasks(account_id: str, partition: str = "aws") -> None:
     backend = iam_backends[account_id][partition]
     if isinstance(backend, RealisticIAMBackend):
         backend.advance_deletion_tasks()
-
-
-def install() -> None:
-    """Make moto's IAM (backends created from now on, and its server routes) realistic."""
-    iam_backends.backend = RealisticIAMBackend
-    for account_backends in iam_backends.values():
-        account_backends.backend = RealisticIAMBackend
-    for path in moto.iam.urls.url_paths:
-        moto.iam.urls.url_paths[path] = RealisticIamResponse.dispatch

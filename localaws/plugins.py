@@ -25,11 +25,11 @@ def install() -> None:
     import moto.core.responses
     import moto.core.utils
 
-    from localaws import dynamodb, iam, mediatailor, regions, sts
+    from localaws import dynamodb, iam_responses, mediatailor_responses, regions, sts
 
     dynamodb.install()
-    iam.install()
-    mediatailor.install()
+    iam_responses.install()
+    mediatailor_responses.install()
     regions.install()
     sts.install()
     # moto's server lists its package folder (about 180 stat calls) on every request to

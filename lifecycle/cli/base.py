@@ -3,50 +3,36 @@ one-line failures, the journal, the runner, the way results are printed."""
 
 from __future__ import annotations
 
-import json
 import os
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, cast
 
 import click
 
 from lifecycle.cli import exits
 
 if TYPE_CHECKING:
-    from lifecycle.engine.runner import Runner, RunnerConfig
-    from lifecycle.fleet.results import FleetResult
+    from lifecycle.engine.config import RunnerConfig
+    from lifecycle.engine.runner import Runner
     from lifecycle.journal import Journal
     from lifecycle.log import Format
-    from lifecycle.model.decide import PlanOptions
-    from lifecycle.model.results import RunResult
     from lifecycle.model.workflow import Workflow
 
 __all__ = [
-    "TARGETS",
     "Failure",
     "FleetOptions",
     "Settings",
     "cli",
     "config_of",
     "configured",
-    "confirm_apply",
-    "emit",
-    "finish",
     "journal_of",
     "one_line_errors",
-    "options_of",
-    "print_json",
     "runner_of",
-    "target_of",
-    "with_activation",
     "workflow_of",
 ]
-
-F = TypeVar("F", bound=Callable[..., Any])
 
 
 @dataclass(frozen=True)
@@ -280,26 +266,6 @@ def workflow_of(settings: Settings) -> Workflow:
         raise Failure(str(error.args[0]), exits.USAGE) from None
 
 
-def emit(data: bytes, out: Path | None) -> None:
-    if out is None:
-        sys.stdout.buffer.write(data)
-        sys.stdout.flush()
-        return
-    try:
-        out.write_bytes(data)
-    except OSError as error:
-        raise Failure(f"cannot write {out}: {error.strerror}") from None
-
-
-def _targets() -> tuple[str, ...]:
-    from lifecycle.model.definition import LIFECYCLE
-
-    return tuple(state.label for state in LIFECYCLE.targets)
-
-
-TARGETS = _targets()
-
-
 def _regions(settings: Settings, workflow: Workflow) -> tuple[str, ...] | None:
     if settings.regions == "all":
         return None
@@ -337,7 +303,7 @@ def configured(settings: Settings) -> Workflow:
 
 def config_of(settings: Settings, workflow: Workflow) -> RunnerConfig:
     """How a runner talks to AWS, from the global options."""
-    from lifecycle.engine.runner import RunnerConfig
+    from lifecycle.engine.config import RunnerConfig
 
     return RunnerConfig(
         profile=settings.profile,
@@ -359,55 +325,6 @@ def _float_env(name: str) -> float | None:
         raise Failure(f"{name} must be a number of seconds, not {value!r}", exits.USAGE) from None
 
 
-def print_json(document: dict[str, Any]) -> None:
-    click.echo(json.dumps(document, indent=2, default=str))
-
-
-def target_of(target: str) -> str:
-    if target not in TARGETS:
-        raise Failure(f"unknown target {target!r} (known: {', '.join(TARGETS)})", exits.USAGE)
-    return target
-
-
-def options_of(activate: tuple[str, ...], percent: int, description: str | None) -> PlanOptions:
-    from lifecycle.model.decide import PlanOptions
-    from lifecycle.model.workflow import Activation
-
-    targets = []
-    for item in activate:
-        region, _, name = item.partition("/")
-        if not region or not name:
-            raise Failure(f"--activate takes REGION/NAME, not {item!r}", exits.USAGE)
-        targets.append((region, name))
-    activation = Activation(tuple(targets), percent) if targets else None
-    with one_line_errors():  # a description AWS would refuse: refused before any request
-        return PlanOptions(activation=activation, description=description)
-
-
-_activation_options = [
-    click.option(
-        "--activate",
-        multiple=True,
-        metavar="REGION/NAME",
-        help="For target in-use: a resource to turn on (repeatable).",
-    ),
-    click.option(
-        "--percent",
-        type=click.IntRange(1, 100),
-        default=100,
-        show_default=True,
-        help="Session-logging percentage --activate sets.",
-    ),
-    click.option("--description", default=None, help="Role description (create, converge)."),
-]
-
-
-def with_activation(fn: F) -> F:
-    for option in reversed(_activation_options):
-        fn = option(fn)
-    return fn
-
-
 class one_line_errors:
     """Turns the failures a run can meet into one line and its exit code."""
 
@@ -425,32 +342,3 @@ class one_line_errors:
         code = exits.expected(error)
         if code is not None:
             raise Failure(str(error), code) from None
-
-
-def confirm_apply(settings: Settings, target: str, where: str) -> None:
-    """``apply`` changes AWS: on a terminal it asks first; without a terminal it needs --yes
-    (the caller checks ``--yes`` and ``--dry-run`` before)."""
-    if not (sys.stdin.isatty() and sys.stderr.isatty()):
-        raise Failure(
-            "apply changes AWS: pass --yes to confirm (no terminal to ask on)", exits.USAGE
-        )
-    if not click.confirm(f"Walk {settings.workflow} to {target} {where}?", err=True):
-        raise Failure("not confirmed; nothing changed", exits.ERROR)
-
-
-def finish(
-    settings: Settings,
-    result: RunResult | FleetResult,
-    text: Callable[[dict[str, Any]], str] | None = None,
-) -> None:
-    """Print ``result`` (as JSON, or as ``text`` makes it: a run's by default) and exit
-    with its code."""
-    from lifecycle.views import text as views
-
-    document = result.as_dict()
-    if settings.output == "json":
-        print_json(document)
-    else:
-        click.echo((text or views.run_text)(document), nl=False)
-    if result.exit_code != exits.OK:
-        raise click.exceptions.Exit(result.exit_code)

@@ -21,13 +21,13 @@ from lifecycle.cli.base import (
     Failure,
     Settings,
     cli,
-    emit,
     journal_of,
     one_line_errors,
     runner_of,
-    target_of,
     workflow_of,
 )
+from lifecycle.cli.ending import emit
+from lifecycle.cli.options import target_of
 
 
 @cli.command("workflows")
@@ -194,7 +194,7 @@ def _run_highlight(settings: Settings, run_id: str) -> Highlight | None:
 def policy(settings: Settings, scope: str, partition: str | None) -> None:
     """The least-privilege IAM policy the workflow needs (with --assume-role: sts:AssumeRole
     on that role too)."""
-    from lifecycle.model.effects import partition_of
+    from lifecycle.model.options import partition_of
     from lifecycle.views.policy import policy_document, state_policy_document
 
     if scope == "state":

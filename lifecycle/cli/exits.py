@@ -36,7 +36,7 @@ def expected(error: BaseException) -> int | None:
     from lifecycle.aws.sessions import UnknownProfile
     from lifecycle.journal import JournalError, LockHeld
     from lifecycle.model.decide import Blocked, Unreachable
-    from lifecycle.model.effects import InvalidOption
+    from lifecycle.model.options import InvalidOption
     from lifecycle.model.plans import StalePlan
 
     if isinstance(error, LockHeld):

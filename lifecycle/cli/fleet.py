@@ -10,18 +10,8 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from lifecycle.cli import exits
-from lifecycle.cli.base import (
-    Failure,
-    Settings,
-    config_of,
-    configured,
-    confirm_apply,
-    emit,
-    finish,
-    journal_of,
-    one_line_errors,
-    print_json,
-)
+from lifecycle.cli.base import Failure, Settings, config_of, configured, journal_of, one_line_errors
+from lifecycle.cli.ending import confirm_apply, emit, finish, print_json
 
 if TYPE_CHECKING:
     from lifecycle.engine.runner import Runner
@@ -47,7 +37,7 @@ def _fleet(settings: Settings) -> tuple[FleetRunner, list[str]]:
         parse_accounts,
         role_arn_template,
     )
-    from lifecycle.model.effects import partition_of
+    from lifecycle.model.options import partition_of
 
     options = settings.fleet
     assert options is not None
@@ -166,7 +156,8 @@ def fleet_apply(
     still holds (an account the plan does not have is refused as stale)."""
     from dataclasses import replace
 
-    from lifecycle.cli.base import FleetOptions, target_of
+    from lifecycle.cli.base import FleetOptions
+    from lifecycle.cli.options import target_of
     from lifecycle.model.plans import StalePlan
 
     planned: dict[str, dict[str, Any]] | None = None

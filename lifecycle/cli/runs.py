@@ -14,22 +14,9 @@ from lifecycle.cli import exits
 if TYPE_CHECKING:
     from lifecycle.model.decide import PlanOptions
 
-from lifecycle.cli.base import (
-    TARGETS,
-    Failure,
-    Settings,
-    cli,
-    confirm_apply,
-    emit,
-    finish,
-    journal_of,
-    one_line_errors,
-    options_of,
-    print_json,
-    runner_of,
-    target_of,
-    with_activation,
-)
+from lifecycle.cli.base import Failure, Settings, cli, journal_of, one_line_errors, runner_of
+from lifecycle.cli.ending import confirm_apply, emit, finish, print_json
+from lifecycle.cli.options import TARGETS, options_of, target_of, with_activation
 
 
 @cli.command()

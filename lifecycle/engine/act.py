@@ -18,11 +18,12 @@ from lifecycle.engine.observe import Observer, role_of
 from lifecycle.journal import Journal
 from lifecycle.log import get_logger
 from lifecycle.model.decide import derive_state
-from lifecycle.model.effects import RUNNING, Acting, Effect, PlanOptions, Where
+from lifecycle.model.effects import RUNNING, Acting, Effect
 from lifecycle.model.guards import GUARDS
 from lifecycle.model.intent import Intent
 from lifecycle.model.machine import Lifecycle
 from lifecycle.model.observation import DeletionTask, Dependent, Observation, replace
+from lifecycle.model.options import PlanOptions, Where
 from lifecycle.model.results import StepResult, StepStatus
 from lifecycle.model.retry import RetryPolicy
 from lifecycle.model.workflow import Call, Workflow

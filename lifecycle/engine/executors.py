@@ -10,8 +10,9 @@ from typing import Any, Protocol
 
 import structlog
 
+from lifecycle.aws.calls import CallRecord
 from lifecycle.aws.codes import AwsError
-from lifecycle.aws.gateway import CallRecord, Gateway
+from lifecycle.aws.gateway import Gateway
 from lifecycle.cli import exits
 from lifecycle.engine.act import ACTS, Actor, Run, converge
 from lifecycle.engine.ahead import IntentsAhead

@@ -16,62 +16,33 @@ import time
 import uuid
 from collections.abc import Callable, Mapping
 from contextlib import nullcontext
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, replace
 from typing import Any
 
 import structlog
 
-from lifecycle.aws.gateway import CallPool, Gateway, available_regions
+from lifecycle.aws.calls import CallPool
+from lifecycle.aws.gateway import Gateway, available_regions
 from lifecycle.aws.retry import Deadline
 from lifecycle.aws.sessions import make_session
 from lifecycle.cli import exits
 from lifecycle.engine.act import Run
+from lifecycle.engine.config import SIMULATED_WORLD, RunnerConfig
 from lifecycle.engine.executors import Executor, Real, Simulated, failed_deletion
 from lifecycle.engine.observe import Observer
 from lifecycle.journal import Journal, holder_id
 from lifecycle.log import get_logger
 from lifecycle.model import plans
 from lifecycle.model.decide import Blocked, PlanOptions, derive_state, next_transition
-from lifecycle.model.effects import Where, deactivation_notes
+from lifecycle.model.effects import deactivation_notes
 from lifecycle.model.intent import Intent
 from lifecycle.model.machine import Lifecycle, build
 from lifecycle.model.observation import Observation
+from lifecycle.model.options import Where
 from lifecycle.model.results import RunResult, StepResult, StepStatus
 from lifecycle.model.workflow import Workflow
 
-__all__ = ["Runner", "RunnerConfig"]
-
-#: The journal's name for the world a ``--step --dry-run`` walks, kept apart from the real one.
-SIMULATED_WORLD = "dry-run"
-
-
-@dataclass(frozen=True)
-class RunnerConfig:
-    """Where and how a runner talks to AWS."""
-
-    profile: str | None = None
-    endpoint_url: str | None = None
-    #: Regions to scan; ``None``: the workflow's, else every region of its service.
-    regions: tuple[str, ...] | None = None
-    #: IAM's region (IAM is global; its calls go to one endpoint): ``None`` for the session's
-    #: region (``AWS_REGION``), else us-east-1. Its partition is the ARNs' partition.
-    home_region: str | None = None
-    assume_role_arn: str | None = None
-    external_id: str | None = None
-    #: Bound of the worker pool that sends a transition's writes (drain, restore).
-    concurrency: int = 8
-    #: Bound of the pool that scans, one worker per (region, kind of dependent) up to it: each
-    #: region is its own endpoint and throttling bucket, and a region sees one list request
-    #: per kind at once, so a scan takes about one list's time (MediaTailor: 21 x 2 lists).
-    scan_concurrency: int = 64
-    #: One time limit over a whole run, retries and polls included.
-    deadline_seconds: float | None = 3600.0
-    lease_seconds: float = 60.0
-    #: Overrides the workflow's wait after a failed deletion (tests shorten it).
-    reject_wait_seconds: float | None = None
-    #: Overrides how long the workflow tries again a deletion that fails while nothing is
-    #: active (``--deletion-patience``).
-    deletion_patience_seconds: float | None = None
+__all__ = ["Runner"]
 
 
 Progress = Callable[[str], None]

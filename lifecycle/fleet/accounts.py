@@ -21,7 +21,7 @@ import botocore.credentials
 
 from lifecycle.aws.gateway import Gateway
 from lifecycle.aws.sessions import assumed_session, botocore_of, refreshing
-from lifecycle.model.effects import partition_of
+from lifecycle.model.options import partition_of
 from lifecycle.model.retry import RetryPolicy
 
 __all__ = [

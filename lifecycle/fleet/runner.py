@@ -34,7 +34,8 @@ from typing import Any
 import structlog
 
 from lifecycle.cli import exits
-from lifecycle.engine.runner import Runner, RunnerConfig
+from lifecycle.engine.config import RunnerConfig
+from lifecycle.engine.runner import Runner
 from lifecycle.fleet.accounts import Sessions
 from lifecycle.fleet.pool import FleetPool
 from lifecycle.fleet.results import AccountResult, FleetProgress, FleetResult, Outcome

@@ -30,35 +30,9 @@ from lifecycle.journal.contract import (
     from_json,
     to_json,
 )
+from lifecycle.journal.sqlite_schema import SCHEMA, SCHEMA_VERSION, TABLES
 
 __all__ = ["SqliteJournal"]
-
-SCHEMA_VERSION = 1
-
-_SCHEMA = """
-CREATE TABLE runs (
-    run_id TEXT PRIMARY KEY, workflow TEXT NOT NULL, account TEXT NOT NULL, role TEXT NOT NULL,
-    command TEXT NOT NULL, target TEXT, dry_run INTEGER NOT NULL, started_at REAL NOT NULL,
-    finished_at REAL, outcome TEXT, final_state TEXT);
-CREATE TABLE steps (
-    step_id INTEGER PRIMARY KEY AUTOINCREMENT, run_id TEXT NOT NULL REFERENCES runs(run_id),
-    transition TEXT NOT NULL, from_state TEXT NOT NULL, to_state TEXT, status TEXT, error TEXT,
-    started_at REAL NOT NULL, finished_at REAL);
-CREATE TABLE calls (
-    call_id INTEGER PRIMARY KEY AUTOINCREMENT, run_id TEXT NOT NULL REFERENCES runs(run_id),
-    step_id INTEGER REFERENCES steps(step_id), account TEXT NOT NULL, role TEXT NOT NULL,
-    service TEXT NOT NULL, operation TEXT NOT NULL, region TEXT NOT NULL, params TEXT NOT NULL,
-    key TEXT NOT NULL, ok INTEGER, response TEXT, error TEXT, attempts INTEGER,
-    created_at REAL NOT NULL, finished_at REAL);
-CREATE INDEX calls_by_key ON calls(account, role, key);
-CREATE TABLE memory (
-    account TEXT NOT NULL, role TEXT NOT NULL, world TEXT NOT NULL, memory TEXT NOT NULL,
-    updated_at REAL NOT NULL, PRIMARY KEY (account, role, world));
-CREATE TABLE locks (
-    account TEXT NOT NULL, role TEXT NOT NULL, holder TEXT NOT NULL, expires_at REAL NOT NULL,
-    PRIMARY KEY (account, role));
-"""
-_TABLES = {"runs", "steps", "calls", "memory", "locks"}
 
 
 #: Finds a write's scope only if it is needed (when some lease is held).
@@ -123,12 +97,12 @@ class SqliteJournal(Journal):
                 # Re-checked under the write lock: another process may be creating it too.
                 db.execute("BEGIN IMMEDIATE")
                 if self._schema() == (0, set()):
-                    for statement in _SCHEMA.split(";"):
+                    for statement in SCHEMA.split(";"):
                         db.execute(statement)
                     db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
                 db.commit()
         version, tables = self._schema()
-        if version != SCHEMA_VERSION or not tables >= _TABLES:
+        if version != SCHEMA_VERSION or not tables >= TABLES:
             raise self._error(f"not a slr-lifecycle journal (schema version {version})")
 
     def _schema(self) -> tuple[int, set[str]]:

@@ -10,9 +10,10 @@ from __future__ import annotations
 from collections import deque
 
 from lifecycle.model.definition import Definition, Guard, Transition, When
-from lifecycle.model.effects import EFFECTS, RUNNING, Blocked, Effect, PlanOptions, Where
+from lifecycle.model.effects import EFFECTS, RUNNING, Blocked, Effect
 from lifecycle.model.guards import GUARDS
 from lifecycle.model.observation import Observation
+from lifecycle.model.options import PlanOptions, Where
 from lifecycle.model.workflow import Call, Workflow
 
 __all__ = [

@@ -14,7 +14,8 @@ from enum import StrEnum
 
 from lifecycle.model.definition import LIFECYCLE, Definition, DefinitionError
 from lifecycle.model.observation import DeletionTask, Dependent, Observation, Role, replace
-from lifecycle.model.workflow import Activation, Call, Dependents, Workflow
+from lifecycle.model.options import PlanOptions, Where
+from lifecycle.model.workflow import Call, Dependents, Workflow
 
 __all__ = [
     "EFFECTS",
@@ -22,9 +23,6 @@ __all__ = [
     "Acting",
     "Blocked",
     "Effect",
-    "InvalidOption",
-    "PlanOptions",
-    "Where",
     "check_effects",
     "deactivation_notes",
 ]
@@ -34,58 +32,6 @@ RUNNING = ("NOT_STARTED", "IN_PROGRESS")
 
 class Blocked(Exception):
     """The next transition cannot be decided or sent: the message says why, in one line."""
-
-
-class InvalidOption(ValueError):
-    """An option AWS would refuse once a run has begun: the message names it and why."""
-
-
-#: The writes that carry a role's description: creating the role, converging it.
-DESCRIBED = (("iam", "CreateServiceLinkedRole"), ("iam", "UpdateRole"))
-
-
-@dataclass(frozen=True)
-class PlanOptions:
-    """What a plan is made with, beyond its target: what to activate, the role's description.
-
-    A description AWS would refuse is refused here, before anything is sent."""
-
-    activation: Activation | None = None
-    #: A description to create the role with (or converge an adopted role to).
-    description: str | None = None
-    custom_suffix: str | None = None
-
-    def __post_init__(self) -> None:
-        if self.description is None:
-            return
-        from lifecycle.model.parameters import refusal
-
-        for service, operation in DESCRIBED:
-            why = refusal(service, operation, "Description", self.description)
-            if why is not None:
-                raise InvalidOption(f"--description: {why}")
-
-
-@dataclass(frozen=True)
-class Where:
-    """The account a run works in, and its IAM endpoint's region (IAM is global)."""
-
-    account: str
-    home: str = "us-east-1"
-
-    @property
-    def partition(self) -> str:
-        """``aws``, ``aws-cn`` or ``aws-us-gov``: ARNs are never written ``arn:aws:`` by hand."""
-        return partition_of(self.home)
-
-
-def partition_of(region: str) -> str:
-    """The partition a region belongs to."""
-    if region.startswith("cn-"):
-        return "aws-cn"
-    if region.startswith("us-gov-"):
-        return "aws-us-gov"
-    return "aws"
 
 
 class Acting(StrEnum):

@@ -172,7 +172,7 @@ def state_policy_document(table: str, region: str | None) -> dict[str, Any]:
     """The runner's access to its state table ``table`` (in ``region``, else any): what the
     shared journal calls, on that table alone."""
     from lifecycle.journal.dynamodb.table import ACTIONS
-    from lifecycle.model.effects import partition_of
+    from lifecycle.model.options import partition_of
 
     partition = partition_of(region or "us-east-1")
     arn = f"arn:{partition}:dynamodb:{region or '*'}:*:table/{table}"

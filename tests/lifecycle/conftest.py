@@ -10,7 +10,8 @@ from typing import Any
 import boto3
 import pytest
 
-from lifecycle.engine.runner import Runner, RunnerConfig
+from lifecycle.engine.config import RunnerConfig
+from lifecycle.engine.runner import Runner
 from lifecycle.journal import open_journal
 from lifecycle.model.retry import RetryPolicy
 from lifecycle.model.workflow import Workflow

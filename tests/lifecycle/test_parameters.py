@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from lifecycle.model.effects import InvalidOption, PlanOptions
+from lifecycle.model.options import InvalidOption, PlanOptions
 from lifecycle.model.parameters import refusal
 
 

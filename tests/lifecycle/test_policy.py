@@ -25,7 +25,8 @@ from structlog.testing import capture_logs
 
 from lifecycle.aws.codes import AwsError
 from lifecycle.cli import exits
-from lifecycle.engine.runner import Runner, RunnerConfig
+from lifecycle.engine.config import RunnerConfig
+from lifecycle.engine.runner import Runner
 from lifecycle.journal import open_journal
 from lifecycle.model.decide import PlanOptions
 from lifecycle.model.results import RunResult

@@ -15,7 +15,7 @@ from lifecycle.aws.codes import CONNECTION_ATTEMPTS
 from lifecycle.aws.gateway import Gateway
 from lifecycle.cli import exits
 from lifecycle.model.decide import PlanOptions, Unreachable
-from lifecycle.model.effects import Where
+from lifecycle.model.options import Where
 from lifecycle.model.retry import RetryPolicy
 from lifecycle.model.workflow import Activation
 from localaws import Fault, LocalAWS

@@ -17,7 +17,8 @@ import botocore.session
 import pytest
 
 from lifecycle.cli import exits
-from lifecycle.engine.runner import Runner, RunnerConfig
+from lifecycle.engine.config import RunnerConfig
+from lifecycle.engine.runner import Runner
 from lifecycle.journal import Journal, open_journal
 from lifecycle.model.decide import PlanOptions
 from localaws import Fault, LocalAWS

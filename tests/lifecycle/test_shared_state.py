@@ -22,7 +22,8 @@ import pytest
 from structlog.testing import capture_logs
 
 from lifecycle.cli import exits
-from lifecycle.engine.runner import Runner, RunnerConfig
+from lifecycle.engine.config import RunnerConfig
+from lifecycle.engine.runner import Runner
 from lifecycle.journal import LeaseLost, open_journal
 from localaws import Fault, LocalAWS
 from localaws.seed import Account

@@ -10,7 +10,7 @@ import botocore.session
 import pytest
 from botocore import xform_name
 
-from localaws.mediatailor import MediaTailorResponse
+from localaws.mediatailor_responses import MediaTailorResponse
 from localaws.process import LocalAWS
 from tests.localaws.answers import error_of
 

@@ -1,6 +1,18 @@
 """The items of the shared journal, as transaction actions: one place for their layout,
 used by the journal's writes and by a migration alike (see
 :mod:`lifecycle.journal.dynamodb.journal`).
+
+Items (``pk`` / ``sk``, both strings):
+
+- ``role#<account>#<role>`` / ``lock``: the lease (holder, expires_at, version: the fencing
+  token); ``memory#<world>``: the memory, inline, or naming the generation of its chunks
+  ``memory#<world>#<generation>#<n>`` (an item holds at most 400 KB; a drain of thousands of
+  dependents does not fit one); ``call#<call id>``: a write call, intent then result;
+- ``runs`` / ``<seq>#<run id>``: the runs, newest last (``seq`` is the start in microseconds);
+- ``run#<run id>`` / ``run``: where the run sits; ``step#<step id>``: its steps.
+
+Ids are microseconds, strictly increasing in a process: runs of one role never overlap (the
+lease), so their order is their runs'.
 """
 
 from __future__ import annotations

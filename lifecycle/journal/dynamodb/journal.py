@@ -1,24 +1,12 @@
 """The DynamoDB journal: one table shared by runners on many machines (``dynamodb://TABLE``).
 
-Items (``pk`` / ``sk``, both strings):
-
-- ``role#<account>#<role>`` / ``lock``: the lease (holder, expires_at, version: the fencing
-  token); ``memory#<world>``: the memory, inline, or naming the generation of its chunks
-  ``memory#<world>#<generation>#<n>`` (an item holds at most 400 KB; a drain of thousands of
-  dependents does not fit one); ``call#<call id>``: a write call, intent then result;
-- ``runs`` / ``<seq>#<run id>``: the runs, newest last (``seq`` is the start in microseconds);
-- ``run#<run id>`` / ``run``: where the run sits; ``step#<step id>``: its steps.
-
-Ids are microseconds, strictly increasing in a process: runs of one role never overlap (the
-lease), so their order is their runs'. Every write is a transaction fenced by the writer's
-lease (see :mod:`lifecycle.journal.dynamodb.table`); reads are strongly consistent.
+Its items are laid out in :mod:`lifecycle.journal.dynamodb.items`. Every write is a
+transaction fenced by the writer's lease; reads are strongly consistent.
 """
 
 from __future__ import annotations
 
-import json
 import time
-import uuid
 from collections.abc import Callable, Sequence
 from typing import Any, ParamSpec, TypeVar
 
@@ -43,13 +31,12 @@ from lifecycle.journal.dynamodb.items import (
     UNFINISHED_FIELDS,
     Ids,
     call_item,
-    delete,
-    put,
     run_items,
     step_item,
     update,
 )
 from lifecycle.journal.dynamodb.lock import give_back, lost, role_pk, take
+from lifecycle.journal.dynamodb.memory import forget_writes, memory_writes, read_memory
 from lifecycle.journal.dynamodb.table import (
     Table,
     connect_table,
@@ -57,10 +44,8 @@ from lifecycle.journal.dynamodb.table import (
     describe,
 )
 
-__all__ = ["CHUNK_BYTES", "DynamoJournal", "connect_table", "create_table"]
+__all__ = ["DynamoJournal", "connect_table", "create_table"]
 
-#: Bytes of memory per item, under DynamoDB's 400 KB item limit with room for the key.
-CHUNK_BYTES = 300_000
 #: Intents stored in one transaction (of DynamoDB's 100 actions; results join it later).
 INTENTS_AT_ONCE = 50
 P = ParamSpec("P")
@@ -350,69 +335,16 @@ class DynamoJournal(Journal):
     # per-role memory
 
     def memory(self, account: str, role: str, world: str = "real") -> dict[str, Any]:
-        head = self._read(self.table.get, {"pk": role_pk(account, role), "sk": f"memory#{world}"})
-        if head is None:
-            return {}
-        if "data" in head:
-            return dict(json.loads(bytes(head["data"])))
-        chunks = self._read(
-            self.table.query,
-            role_pk(account, role),
-            "begins_with(#sk, :p)",
-            {":p": f"memory#{world}#{head['generation']}#"},
-        )
-        if len(chunks) != head["chunks"]:
-            raise JournalError(
-                f"{self}: memory of {account}/{role} ({world}) is incomplete: "
-                f"{len(chunks)} of {head['chunks']} parts"
-            )
-        return dict(json.loads(b"".join(bytes(c["data"]) for c in chunks)))
-
-    def _old_chunks(self, pk: str, world: str) -> list[dict[str, Any]]:
-        """Deletes of the chunks the current memory head refers to (in its replacement's
-        transaction: never of chunks another holder may be writing)."""
-        head = self._read(self.table.get, {"pk": pk, "sk": f"memory#{world}"}) or {}
-        gen = head.get("generation")
-        return [
-            delete(self.table.name, pk, f"memory#{world}#{gen}#{n:05d}")
-            for n in range(int(head.get("chunks", 0)) if gen else 0)
-        ]
+        return read_memory(self.table, self._read, account, role, world)
 
     def remember(
         self, account: str, role: str, memory: dict[str, Any], world: str = "real"
     ) -> None:
-        pk, data = role_pk(account, role), to_json(memory).encode()
-        old, now = self._old_chunks(pk, world), time.time()
-        if len(data) <= CHUNK_BYTES:
-            head = put(self.table.name, pk, f"memory#{world}", data=data, updated_at=now)
-        else:
-            # The parts first, under a new generation nothing refers to yet; then the head
-            # that refers to them, fenced, in one transaction with the old parts' deletion.
-            gen = uuid.uuid4().hex[:12]
-            parts = [data[i : i + CHUNK_BYTES] for i in range(0, len(data), CHUNK_BYTES)]
-            self._read(
-                self.table.batch_put,
-                [
-                    put(self.table.name, pk, f"memory#{world}#{gen}#{n:05d}", data=part)["Put"][
-                        "Item"
-                    ]
-                    for n, part in enumerate(parts)
-                ],
-            )
-            head = put(
-                self.table.name,
-                pk,
-                f"memory#{world}",
-                generation=gen,
-                chunks=len(parts),
-                updated_at=now,
-            )
-        self._write([head, *old], (account, role))
+        writes = memory_writes(self.table, self._read, account, role, memory, world)
+        self._write(writes, (account, role))
 
     def forget(self, account: str, role: str, world: str = "real") -> None:
-        pk = role_pk(account, role)
-        old = self._old_chunks(pk, world)
-        self._write([delete(self.table.name, pk, f"memory#{world}"), *old], (account, role))
+        self._write(forget_writes(self.table, self._read, account, role, world), (account, role))
 
     # history
 

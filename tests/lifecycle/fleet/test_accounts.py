@@ -10,7 +10,8 @@ import boto3
 import pytest
 
 from lifecycle.aws.gateway import Gateway
-from lifecycle.engine.runner import Runner, RunnerConfig
+from lifecycle.engine.config import RunnerConfig
+from lifecycle.engine.runner import Runner
 from lifecycle.fleet import (
     FLEET_OPERATIONS,
     FleetConfig,

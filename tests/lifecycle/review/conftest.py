@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from lifecycle.aws.gateway import CallRecord
+from lifecycle.aws.calls import CallRecord
 from lifecycle.journal import Journal, open_journal
 from lifecycle.model.decide import PlanOptions, writes_for
 from lifecycle.model.observation import Dependent, Observation, Role
