@@ -13,8 +13,8 @@ import pytest
 from lifecycle.cli import exits
 from localaws import Fault, LocalAWS
 from tests import recorder
+from tests.lifecycle.cli.test_cli import Slr, aws_region_alone, one_line_error, record, writes
 from tests.lifecycle.fleet.conftest import MANAGEMENT, Organization, build
-from tests.lifecycle.test_cli import Slr, aws_region_alone, one_line_error, record, writes
 
 ROLE = "AWSServiceRoleForMediaTailor"
 #: The recorder's names of MediaTailor's log writes (the last part of their path).

@@ -13,9 +13,9 @@ import pytest
 
 from lifecycle.cli import exits
 from localaws import Fault, LocalAWS
+from tests.lifecycle.cli.test_cli import Slr, record, writes
 from tests.lifecycle.fleet.conftest import Organization, build
 from tests.lifecycle.fleet.test_fleet_cli import LOGS, ROLE
-from tests.lifecycle.test_cli import Slr, record, writes
 
 Started = tuple[subprocess.Popen[str], Path]
 

@@ -6,7 +6,7 @@ import re
 
 from lifecycle.views import diagrams
 from lifecycle.views.review.page import run_highlight, run_page
-from tests.lifecycle.review.conftest import RunOf
+from tests.lifecycle.views.review.conftest import RunOf
 from workflows.mediatailor import WORKFLOW
 
 CONFIGURE = "ConfigureLogsForPlaybackConfiguration"

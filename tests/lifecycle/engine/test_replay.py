@@ -24,9 +24,9 @@ from lifecycle.model.decide import PlanOptions
 from localaws import Fault, LocalAWS
 from localaws.seed import Account
 from tests import recorder
+from tests.lifecycle.cli.test_cli import in_use
 from tests.lifecycle.conftest import FAST, REGIONS, RunnerFactory
-from tests.lifecycle.test_cli import in_use
-from tests.lifecycle.test_journal import state_table
+from tests.lifecycle.journal.test_journal import state_table
 
 ACCOUNT, ROLE = "123456789012", "AWSServiceRoleForMediaTailor"
 

@@ -14,7 +14,7 @@ from lifecycle.views import diagrams
 from lifecycle.views.diagrams import Highlight
 from workflows import WORKFLOWS
 
-DIAGRAMS = Path(__file__).parents[2] / "diagrams"
+DIAGRAMS = Path(__file__).parents[3] / "diagrams"
 MODELS = {name: diagrams.extract(workflow) for name, workflow in WORKFLOWS.items()}
 TEXT = [(name, fmt) for name in WORKFLOWS for fmt in diagrams.TEXT_FORMATS]
 

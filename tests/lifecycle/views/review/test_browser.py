@@ -14,7 +14,7 @@ import pytest
 
 from lifecycle.views import diagrams
 from lifecycle.views.review.page import run_highlight, run_page
-from tests.lifecycle.review.conftest import RunOf
+from tests.lifecycle.views.review.conftest import RunOf
 from workflows.mediatailor import WORKFLOW
 
 CONFIGURE = "ConfigureLogsForPlaybackConfiguration"

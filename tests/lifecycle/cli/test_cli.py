@@ -633,7 +633,7 @@ def test_demo_runs_the_whole_lifecycle_and_leaves_nothing_running(tmp_path: Path
     assert {p.name for p in out.iterdir()} >= {"plan.json", "path.md", "path.mmd", "path.dot"}
     assert "Path taken: drain then verify then delete." in (out / "path.md").read_text()
     assert '<span class="outcome succeeded"' in (out / "run.html").read_text()
-    readme = (Path(__file__).parents[2] / "README.md").read_text()
+    readme = (Path(__file__).parents[3] / "README.md").read_text()
     shown = readme.split("<!-- plan-comment:begin -->\n")[1].split("\n<!-- plan-comment:end")[0]
     assert (out / "plan.md").read_text() == shown + "\n", "README's plan comment is stale"
     assert local_aws_processes() <= before

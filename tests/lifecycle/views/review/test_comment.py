@@ -6,7 +6,7 @@ import re
 
 from lifecycle.views import diagrams
 from lifecycle.views.review.comment import COMMENT_LIMIT, code, plan_comment
-from tests.lifecycle.review.conftest import DEMO, PlanOf, configuration
+from tests.lifecycle.views.review.conftest import DEMO, PlanOf, configuration
 from workflows.mediatailor import WORKFLOW
 
 

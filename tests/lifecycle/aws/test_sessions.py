@@ -12,8 +12,8 @@ from lifecycle.cli import exits
 from localaws import Fault, LocalAWS
 from localaws.seed import Account
 from tests import recorder
-from tests.lifecycle.test_cli import Slr, aws_region_alone, one_line_error, record
-from tests.lifecycle.test_cli import slr as slr  # the fixture
+from tests.lifecycle.cli.test_cli import Slr, aws_region_alone, one_line_error, record
+from tests.lifecycle.cli.test_cli import slr as slr  # the fixture
 
 #: A role in the account the tests' own keys are in (moto lets any role be assumed there).
 ROLE = "arn:aws:iam::123456789012:role/slr-runner"

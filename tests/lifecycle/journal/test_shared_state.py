@@ -27,8 +27,15 @@ from lifecycle.engine.runner import Runner
 from lifecycle.journal import LeaseLost, open_journal
 from localaws import Fault, LocalAWS
 from localaws.seed import Account
+from tests.lifecycle.cli.test_cli import (
+    Slr,
+    aws_region_alone,
+    in_use,
+    one_line_error,
+    record,
+    writes,
+)
 from tests.lifecycle.conftest import FAST, REGIONS
-from tests.lifecycle.test_cli import Slr, aws_region_alone, in_use, one_line_error, record, writes
 from tests.localaws.test_authorization import BOOTSTRAP_REQUESTS, allow
 
 ACCOUNT, ROLE = "123456789012", "AWSServiceRoleForMediaTailor"

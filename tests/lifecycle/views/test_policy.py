@@ -38,7 +38,7 @@ from localaws.seed import Account
 from tests.lifecycle.conftest import FAST, REGIONS
 from workflows.mediatailor import WORKFLOW
 
-README = Path(__file__).parents[2] / "README.md"
+README = Path(__file__).parents[3] / "README.md"
 PRINCIPAL = WORKFLOW.principal
 ROLE_ARN = role_arn_pattern(WORKFLOW)
 CROSS_ACCOUNT = "arn:aws:iam::210987654321:role/slr-runner"
