@@ -142,13 +142,13 @@ class Bench:
     ) -> Account:
         """An empty local AWS (no state, no faults), its account with every MediaTailor
         region enabled (the opt-in ones start disabled, as in AWS), then seeded."""
-        from lifecycle.aws.codes import OPT_IN_REGIONS
         from lifecycle.aws.gateway import available_regions
+        from lifecycle.aws.regions import opt_in_regions
 
         self.local.reset()
         self.local.set_deletion_seconds(deletion_seconds)
         regions = Account(self.endpoint_url)
-        for region in sorted(OPT_IN_REGIONS & set(available_regions("mediatailor"))):
+        for region in sorted(opt_in_regions() & set(available_regions("mediatailor"))):
             regions.enable_region(region)
         account = seed(self.endpoint_url, configurations=configurations, channels=channels)
         logging = any(p for c in (configurations or {}).values() for p in c.values())

@@ -34,11 +34,16 @@ from functools import cache
 from typing import Any
 
 import moto.account.urls
-from botocore.loaders import create_loader
 from moto.account.models import AccountBackend, account_backends
 from moto.core.common_types import TYPE_RESPONSE
 from moto.core.responses import ActionResult, EmptyResult
 
+from lifecycle.aws.regions import (
+    ENABLED_BY_DEFAULT,
+    aws_partition,
+    commercial_regions,
+    opt_in_regions,
+)
 from localaws import settings
 from localaws.pages import InvalidPageRequest, page
 from localaws.restjson import RestJsonAuthorization, RestJsonError
@@ -52,15 +57,6 @@ __all__ = [
     "refuses",
 ]
 
-#: The commercial regions every account has (all launched before 2019-03-20); every other
-#: region of the ``aws`` partition is opt-in (AWS Account Management Reference Guide).
-ENABLED_BY_DEFAULT = frozenset(
-    {
-        "ap-northeast-1", "ap-northeast-2", "ap-northeast-3", "ap-south-1", "ap-southeast-1",
-        "ap-southeast-2", "ca-central-1", "eu-central-1", "eu-north-1", "eu-west-1", "eu-west-2",
-        "eu-west-3", "sa-east-1", "us-east-1", "us-east-2", "us-west-1", "us-west-2",
-    }
-)  # fmt: skip
 STATUSES = ("ENABLED", "ENABLING", "DISABLING", "DISABLED", "ENABLED_BY_DEFAULT")
 #: The statuses in which a region serves calls.
 SERVING = frozenset({"ENABLED", "ENABLED_BY_DEFAULT"})
@@ -70,26 +66,8 @@ _ACCOUNT_ID = re.compile(r"^\d{12}$")
 
 
 @cache
-def _aws_partition() -> dict[str, Any]:
-    partitions = create_loader().load_data("endpoints")["partitions"]
-    partition: dict[str, Any] = next(p for p in partitions if p["partition"] == "aws")
-    return partition
-
-
-@cache
-def commercial_regions() -> tuple[str, ...]:
-    """Every region of the ``aws`` partition, as botocore lists them."""
-    return tuple(sorted(_aws_partition()["regions"]))
-
-
-@cache
-def opt_in_regions() -> frozenset[str]:
-    return frozenset(commercial_regions()) - ENABLED_BY_DEFAULT
-
-
-@cache
 def _global_services() -> frozenset[str]:
-    services = _aws_partition()["services"]
+    services = aws_partition()["services"]
     return frozenset(name for name, spec in services.items() if spec.get("isRegionalized") is False)
 
 

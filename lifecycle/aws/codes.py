@@ -11,7 +11,6 @@ __all__ = [
     "CONNECTION_ATTEMPTS",
     "DENIED",
     "FATAL",
-    "OPT_IN_REGIONS",
     "REGION_DISABLED",
     "THROTTLING",
     "TRANSIENT",
@@ -98,29 +97,6 @@ REGION_DISABLED = frozenset(
     {"UnrecognizedClientException", "InvalidClientTokenId", "AuthFailure", "OptInRequired"}
 )
 
-#: AWS's opt-in regions: disabled in an account until someone enables them, and every call
-#: there then fails as if the credentials were unknown (UnrecognizedClientException).
-OPT_IN_REGIONS = frozenset(
-    {
-        "af-south-1",
-        "ap-east-1",
-        "ap-east-2",
-        "ap-south-2",
-        "ap-southeast-3",
-        "ap-southeast-4",
-        "ap-southeast-5",
-        "ap-southeast-6",
-        "ap-southeast-7",
-        "ca-west-1",
-        "eu-central-2",
-        "eu-south-1",
-        "eu-south-2",
-        "il-central-1",
-        "me-central-1",
-        "me-south-1",
-        "mx-central-1",
-    }
-)
 #: Attempts at a connection that fails (DNS, refused, timed out): a region whose endpoint
 #: cannot be reached is marked unreachable after a short bounded retry, not after minutes.
 CONNECTION_ATTEMPTS = 2

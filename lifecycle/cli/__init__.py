@@ -2,6 +2,9 @@
 
 Heavy modules (boto3, graphviz, moto) are imported inside the commands that need them, so
 ``slr --help`` and ``slr diagram --format dot`` start quickly.
+
+May import: anything. Nothing imports it: it alone maps outcomes and exceptions to exit codes,
+reads plan files and arms crash points.
 """
 
 from __future__ import annotations

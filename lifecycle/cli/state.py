@@ -4,20 +4,15 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import click
 
 from lifecycle.cli import exits
-
-if TYPE_CHECKING:
-    pass
-
 from lifecycle.cli.base import (
     Failure,
     Settings,
     cli,
-    journal_of,
 )
 
 
@@ -73,14 +68,21 @@ def state_init(settings: Settings) -> None:
 def state_migrate(settings: Settings, source: Path) -> None:
     """Copy a local SQLite journal (runs, steps, calls, memory) into the state table."""
     from lifecycle.journal import JournalError
-    from lifecycle.journal.migrate import migrate
+    from lifecycle.journal.dynamodb.journal import DynamoJournal
+    from lifecycle.journal.dynamodb.migrate import migrate
+    from lifecycle.journal.dynamodb.table import describe
 
-    _state_table(settings)  # a usage error before anything is opened
+    table = _state_table(settings)  # a usage error before anything is opened
     journal_file = source / "journal.sqlite3" if source.is_dir() else source
     if not journal_file.is_file():
         raise Failure(f"no journal at {journal_file}", exits.USAGE)
     try:
-        counts = migrate(journal_file, journal_of(settings))
+        describe(table)
+        journal = DynamoJournal(table)
+        try:
+            counts = migrate(journal_file, journal)
+        finally:
+            journal.close()
     except JournalError as error:
         raise Failure(str(error)) from None
     click.echo(", ".join(f"{n} {what}" for what, n in counts.items()) + " copied")

@@ -9,13 +9,13 @@ from typing import Any
 
 from lifecycle.aws.codes import (
     DENIED,
-    OPT_IN_REGIONS,
     REGION_DISABLED,
     UNREACHABLE,
     AwsError,
     ErrorKind,
 )
 from lifecycle.aws.gateway import Gateway
+from lifecycle.aws.regions import is_opt_in
 from lifecycle.log import get_logger
 from lifecycle.model.intent import Intent
 from lifecycle.model.observation import DeletionTask, Dependent, Observation, Role, RoleUsage
@@ -202,7 +202,7 @@ class Observer:
             try:
                 scanned[where] = dependents.scan(aws, region, kind, self.policy)
             except AwsError as error:
-                if error.code in REGION_DISABLED and region in OPT_IN_REGIONS:
+                if error.code in REGION_DISABLED and is_opt_in(region):
                     skipped[region] = f"opt-in region not enabled in this account ({error.code})"
                 elif error.code in REGION_DISABLED:
                     unscanned[region] = f"not enabled for this account ({error.code})"

@@ -6,6 +6,8 @@ account on one bounded pool, the accounts split among the runners that share a j
 - :mod:`~lifecycle.fleet.pool`: the one pool and the bounds on calls in flight;
 - :mod:`~lifecycle.fleet.runner`: the fleet run (claims, completion records, StackSets' knobs);
 - :mod:`~lifecycle.fleet.results`: outcomes, the summary, the exit code, the text, progress.
+
+May import: every package of ``lifecycle`` but the command line.
 """
 
 from __future__ import annotations

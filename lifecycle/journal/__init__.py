@@ -3,6 +3,9 @@
 One contract (:class:`Journal`), two backends: ``sqlite`` (a file on this machine, the
 default) and ``dynamodb`` (one table shared by runners on many machines). ``open_journal``
 opens either from a state URL.
+
+May import: ``lifecycle.errors``, ``lifecycle.log``, ``lifecycle.model``, ``lifecycle.aws`` (the
+shared table is reached through it) and ``lifecycle.journal``.
 """
 
 from __future__ import annotations

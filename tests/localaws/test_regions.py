@@ -276,9 +276,10 @@ def test_under_enforcement_the_account_api_is_authorized_by_policy() -> None:
         assert "account:EnableRegion" in message
 
 
-def test_the_engine_and_the_local_aws_know_the_same_opt_in_regions() -> None:
-    # localaws imports nothing from lifecycle, so each keeps its list: this keeps them one.
-    from lifecycle.aws.codes import OPT_IN_REGIONS
-    from localaws.regions import opt_in_regions
+def test_the_opt_in_regions_are_the_regions_launched_after_march_2019() -> None:
+    # One rule, in lifecycle.aws.regions, for the engine and the local AWS alike.
+    from lifecycle.aws.regions import ENABLED_BY_DEFAULT, opt_in_regions
 
-    assert opt_in_regions() == OPT_IN_REGIONS
+    assert {"af-south-1", "me-central-1", "ap-southeast-4", "il-central-1"} <= opt_in_regions()
+    assert not opt_in_regions() & ENABLED_BY_DEFAULT
+    assert {"us-east-1", "eu-west-1", "ap-northeast-3"} <= ENABLED_BY_DEFAULT

@@ -8,8 +8,8 @@ from typing import Any
 
 import botocore.exceptions
 
-from lifecycle.journal.contract import Journal, JournalError
 from lifecycle.journal.dynamodb.items import call_item, run_items, step_item
+from lifecycle.journal.dynamodb.journal import DynamoJournal
 from lifecycle.journal.sqlite import SqliteJournal
 
 __all__ = ["migrate"]
@@ -25,13 +25,9 @@ def _renumber(rows: list[dict[str, Any]], id_field: str, time_field: str) -> dic
     return out
 
 
-def migrate(source: Path, target: Journal) -> dict[str, int]:
-    """Copy runs, steps, calls and memory of the journal file ``source`` into ``target`` (a
-    DynamoDB journal); a second copy writes the same items again. The counts copied."""
-    from lifecycle.journal.dynamodb.journal import DynamoJournal
-
-    if not isinstance(target, DynamoJournal):
-        raise JournalError(f"{target}: migrate copies into a dynamodb:// state only")
+def migrate(source: Path, target: DynamoJournal) -> dict[str, int]:
+    """Copy runs, steps, calls and memory of the journal file ``source`` into ``target``; a
+    second copy writes the same items again. The counts copied."""
     local = SqliteJournal(source)
     try:
         rows = local.export()
