@@ -159,7 +159,11 @@ def main(argv: list[str] | None = None) -> int:
                 if polls:
                     time.sleep(args.poll_interval)
                 polls += 1
-                status = iam.get_service_linked_role_deletion_status(DeletionTaskId=task)["Status"]
+                try:
+                    answer = iam.get_service_linked_role_deletion_status(DeletionTaskId=task)
+                except iam.exceptions.NoSuchEntityException:
+                    continue  # IAM shows a new deletion task late: ask again
+                status = answer["Status"]
                 if status in ("SUCCEEDED", "FAILED"):
                     break
     print(
