@@ -107,8 +107,11 @@ class Bench:
         self.local = LocalAWS(
             port=0,
             deletion_seconds=0.0,
-            # The benchmarks measure the engine, not AWS's waits: regions enable at once.
+            # The benchmarks measure the engine, not AWS's waits: regions enable at once, a
+            # deletion task shows at once, and IAM forgets a user as soon as it stops.
             region_change_seconds=0.0,
+            task_visibility_seconds=0.0,
+            usage_lag_seconds=0.0,
             env={"MOTO_RECORDER_FILEPATH": str(self.workdir / _RECORDING)},
         )
 
