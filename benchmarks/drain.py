@@ -15,17 +15,15 @@ the step and is reported apart.
 
 from __future__ import annotations
 
-import json
 import logging
 import math
 import statistics
-import subprocess
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from benchmarks.local import Bench, LogSink, memory_mb
+from benchmarks.local import Bench, LogSink, child_main, in_child, memory_mb
 from benchmarks.report import Row
 
 __all__ = ["child", "drain_in_child", "run", "seed"]
@@ -91,12 +89,7 @@ def drain_in_child(bench: Bench, state: str) -> dict[str, Any]:
     from localaws import Fault
 
     bench.local.set_faults([Fault(service="mediatailor", kind="latency", latency_ms=LATENCY_MS)])
-    argv = [sys.executable, "-m", "benchmarks.drain", bench.endpoint_url, state]
-    done = subprocess.run(argv, capture_output=True, text=True, timeout=300, check=False)
-    if done.returncode != 0:
-        raise RuntimeError(f"the drain child exited {done.returncode}: {done.stderr[-2000:]}")
-    figures: dict[str, Any] = json.loads(done.stdout)
-    return figures
+    return in_child("benchmarks.drain", bench.endpoint_url, state, timeout=300)
 
 
 def _plain_boto3_writes(bench: Bench, workers: int) -> float:
@@ -183,11 +176,5 @@ def run(bench: Bench) -> list[Row]:
     ]
 
 
-def main() -> int:
-    endpoint_url, state = sys.argv[1:3]
-    print(json.dumps(child(endpoint_url, state)))
-    return 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(child_main(child))

@@ -7,7 +7,7 @@ Both are whole processes on the same local AWS, alternating (script, slr, ...) s
 machine slows both alike; moto's recorder checks they made the same calls; each process's
 peak RSS is its ``VmHWM``, read while it runs. (``wait4``'s ``ru_maxrss`` is not the child's
 own: Linux carries the high-water mark of the process it was forked from across ``exec``,
-so every child of a bench grown to 260 MB read 260 MB.)
+so every child would read the bench's own peak; docs/performance.md, row 13.)
 """
 
 from __future__ import annotations

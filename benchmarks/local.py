@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import compileall
 import io
+import json
 import os
 import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -16,7 +18,7 @@ from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
-from typing import Self
+from typing import Any, Self
 
 from localaws import LocalAWS
 from localaws.control import use_fake_credentials
@@ -87,6 +89,24 @@ def slr_argv() -> list[str]:
     """The ``slr`` a user runs: the console script next to this interpreter."""
     script = Path(sys.executable).with_name("slr")
     return [str(script)] if script.exists() else [sys.executable, "-m", "lifecycle.cli"]
+
+
+def in_child(module: str, *args: str, timeout: float) -> dict[str, Any]:
+    """Run ``python -m module ARGS...`` (a measurement whose peak RSS is its own process's)
+    and return the JSON document it prints; :func:`child_main` is its side."""
+    argv = [sys.executable, "-m", module, *args]
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=timeout, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"the {module} child exited {done.returncode}: {done.stderr[-2000:]}")
+    figures: dict[str, Any] = json.loads(done.stdout)
+    return figures
+
+
+def child_main(measure: Callable[..., Mapping[str, Any]]) -> int:
+    """A child's ``__main__`` (see :func:`in_child`): ``measure(*sys.argv[1:])``, printed as
+    one JSON document."""
+    print(json.dumps(measure(*sys.argv[1:])))
+    return 0
 
 
 def median_seconds(fn: Callable[[], object], runs: int) -> tuple[float, list[float]]:

@@ -7,17 +7,15 @@ RSS is the scan's alone.
 
 from __future__ import annotations
 
-import json
 import logging
 import statistics
-import subprocess
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from benchmarks.local import Bench, LogSink, memory_mb
+from benchmarks.local import Bench, LogSink, child_main, in_child, memory_mb
 from benchmarks.report import Row
 
 __all__ = ["child", "run"]
@@ -104,17 +102,8 @@ def _seed(bench: Bench) -> None:
 
 def run(bench: Bench) -> list[Row]:
     _seed(bench)
-    argv = [
-        sys.executable,
-        "-m",
-        "benchmarks.scan_scale",
-        bench.endpoint_url,
-        str(bench.state_dir("scan")),
-    ]
-    done = subprocess.run(argv, capture_output=True, text=True, timeout=600, check=False)
-    if done.returncode != 0:
-        raise RuntimeError(f"the scan child exited {done.returncode}: {done.stderr[-2000:]}")
-    figures = json.loads(done.stdout)
+    state = str(bench.state_dir("scan"))
+    figures = in_child("benchmarks.scan_scale", bench.endpoint_url, state, timeout=600)
     ours, plain = statistics.median(figures["ours"]), statistics.median(figures["plain"])
     ratio = ours / plain
     complete = figures["found"] == figures["listed"] == CONFIGURATIONS
@@ -143,11 +132,5 @@ def run(bench: Bench) -> list[Row]:
     ]
 
 
-def main() -> int:
-    endpoint_url, state_dir = sys.argv[1:3]
-    print(json.dumps(child(endpoint_url, state_dir)))
-    return 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(child_main(child))

@@ -1,16 +1,16 @@
 """DynamoDB writes at the cost AWS charges for them, and its answers as partial as AWS's.
 
-moto alone (5.2.5) deep-copies a whole table for every action of a ``TransactWriteItems``, to
-roll the table back when an action fails: a transaction costs the table's size times its
-actions, and on a table of a few thousand items (a shared journal after a drain) each one takes
-half a second. Here, as in AWS, a transaction costs what it touches: the rollback keeps the
-touched items only (a copy where an update changes one in place); the outcome is the same, all
-or nothing. A condition's text is lexed once, not twice per action.
+moto alone deep-copies a whole table for every action of a ``TransactWriteItems``, to roll the
+table back when an action fails: a transaction costs the table's size times its actions (on a
+shared journal after a drain: docs/performance.md, row 12). Here, as in AWS, a transaction
+costs what it touches: the rollback keeps the touched items only (a copy where an update
+changes one in place); the outcome is the same, all or nothing. A condition's text is lexed
+once, not twice per action.
 
 moto also checks an item's 400 KB limit by summing every attribute again as each one is added:
-an item of n attributes costs n² size computations, and a journal's call item (15 attributes)
-cost the local AWS more CPU than the MediaTailor write it records. Here an item is measured
-once, in one pass; the limit and its error are moto's.
+an item of n attributes costs n² size computations, a journal's call item more than the
+MediaTailor write it records. Here an item is measured once, in one pass; the limit and its
+error are moto's.
 
 moto answers a Query in one page up to 1 MB, and a BatchWriteItem in full. DynamoDB stops a
 page at 1 MB read and leaves a throttled batch's items unprocessed: a client must follow

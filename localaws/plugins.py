@@ -32,14 +32,15 @@ def install() -> None:
     mediatailor_responses.install()
     regions.install()
     sts.install()
-    # moto's server lists its package folder (about 180 stat calls) on every request to
-    # route it; the folders do not change while it runs, so list them once.
+    # moto's server lists its package folder on every request to route it (the figures:
+    # docs/performance.md, "The local AWS"); the folders do not change while it runs, so
+    # list them once.
     if moto.backends.list_of_moto_modules is not _listed_once:
         global _moto_modules
         _moto_modules = tuple(moto.backends.list_of_moto_modules())
         moto.backends.list_of_moto_modules = _listed_once
     # It also lists a handler class's methods (inspect.getmembers) on every request to find
-    # the action's: a third of a MediaTailor request's CPU. Classes do not change either.
+    # the action's, a large part of a request's CPU. Classes do not change either.
     listed = moto.core.utils.method_names_from_class
     if moto.core.responses.method_names_from_class is listed:  # type: ignore[attr-defined]
         moto.core.responses.method_names_from_class = functools.cache(listed)  # type: ignore[attr-defined]

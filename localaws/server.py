@@ -79,8 +79,8 @@ def make_server(
     cheroot serves it, as AWS's endpoints do: HTTP/1.1 with connections kept open between a
     client's requests, a pool of threads rather than one started for each request. moto's
     own server (werkzeug's) closes every connection after one request; the handshake and
-    the thread cost each request CPU on both sides that AWS's clients never spend (a 21-
-    region scan waited on it).
+    the thread cost each request CPU on both sides that AWS's clients never spend
+    (docs/performance.md, "The local AWS").
     """
     app = _WholeRequests(LocalAWSApp(settings or Settings(), faults))
     server = Server(

@@ -19,9 +19,8 @@ cut says nothing about the new rate, and a worker whose slot was reserved before
 reserves again. A slot that would come after the run's deadline is not reserved: the wait
 for it is given up (:class:`~lifecycle.aws.retry.DeadlinePassed`), as a retry is that would sleep
 past it. botocore's adaptive mode works alike with CUBIC (a cut to 0.7x the rate
-measured, then a cubic climb); against MediaTailor-like limits it drained at 1.19 to 1.27x
-the floor, the cuts too deep for a limit that does not move. This pace keeps within a few
-percent of it.
+measured, then a cubic climb), its cuts too deep for a limit that does not move; how each
+drained against the floor is in docs/performance.md (row 6, throttled drain).
 """
 
 from __future__ import annotations

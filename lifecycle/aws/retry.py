@@ -97,9 +97,10 @@ def retried(
     sleep: Callable[[float], Any] = time.sleep,
 ) -> T:
     """``fn()`` retried as :func:`retrying` retries it, its first attempt made outside
-    tenacity: most calls succeed at once, and tenacity's state for each one cost a 21-region
-    scan a tenth of its client CPU. From the first error on, tenacity takes over with that
-    error as its first attempt's outcome: the same retries, sleeps, stops and logs."""
+    tenacity: most calls succeed at once, and building tenacity's state for each one is a
+    scan's CPU spent for nothing (docs/performance.md, row 2). From the first error on,
+    tenacity takes over with that error as its first attempt's outcome: the same retries,
+    sleeps, stops and logs."""
     try:
         return fn()
     except Exception as error:

@@ -1,8 +1,8 @@
 """A run's worker threads: started when its parallel work first needs them, then kept.
 
 ``threading.Thread.start`` waits until the new thread runs, and while other threads hold the
-GIL that takes milliseconds: starting a scan's 42 threads one after the other cost a run about
-a fifth of a second, more than its calls. Here the caller never waits for a thread to start
+GIL that takes milliseconds: starting a scan's 42 threads one after the other cost a run more
+than its calls (docs/performance.md, row 1). Here the caller never waits for a thread to start
 (they start together, each as soon as it gets the GIL), and the threads stay for the run's
 next scan or drain. They end when the run's gateway is gone (or with the process).
 """

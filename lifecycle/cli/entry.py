@@ -71,9 +71,10 @@ def main(argv: list[str] | None = None) -> int:
 def run() -> NoReturn:
     """The ``slr`` command: :func:`main`, then exit without a last garbage collection.
 
-    A finished run leaves boto3's clients and models behind; collecting them at exit cost
-    ``slr apply`` about 0.15 s. Nothing is left to flush by then (logs, output and journal are
-    written and closed by the command), so they are frozen and the process just ends.
+    A finished run leaves boto3's clients and models behind, and collecting them at exit is a
+    noticeable part of a command's time (docs/performance.md, row 1). Nothing is left to flush
+    by then (logs, output and journal are written and closed by the command), so they are frozen
+    and the process just ends.
     """
     code = main()
     gc.freeze()

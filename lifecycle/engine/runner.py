@@ -108,7 +108,8 @@ class Runner:
         )
 
     def regions(self) -> tuple[str, ...]:
-        # The runner's session has botocore's endpoint data loaded already (a new one: ~60 ms).
+        # The runner's session has botocore's endpoint data loaded already; a new one would
+        # load it again (docs/performance.md, row 1).
         return self.config.regions or self.known_regions()
 
     def observer(self) -> Observer:
