@@ -1,6 +1,8 @@
 """The embedded local AWS: moto's server with MediaTailor, realistic service-linked roles, opt-in
 regions and faults on demand, as harsh as AWS by default (see README.md next to this file).
 
+May import: moto, botocore and ``lifecycle.aws.regions`` (AWS's region rule, written once).
+
 >>> from localaws import LocalAWS, Fault
 >>> with LocalAWS(port=0, deletion_seconds=2.0) as aws:  # doctest: +SKIP
 ...     aws.set_faults([Fault(service="iam", operation="GetRole", kind="throttle", count=2)])

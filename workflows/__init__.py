@@ -1,4 +1,8 @@
-"""One module per service-linked role; :data:`WORKFLOWS` names them for the command line."""
+"""One module per service-linked role; :data:`WORKFLOWS` names them for the command line.
+
+May import: ``lifecycle`` (its public API) and the service's own knowledge; nothing else of
+the engine.
+"""
 
 from __future__ import annotations
 
