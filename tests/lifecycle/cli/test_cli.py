@@ -605,38 +605,41 @@ def test_local_aws_prints_the_endpoint_to_export() -> None:
         server.wait(timeout=10)
 
 
-def local_aws_processes() -> set[int]:
-    """Pids of every running local AWS server (from /proc: no ps needed)."""
+def local_aws_children(parent: int) -> set[int]:
+    """Pids of the running local AWS servers started by process ``parent`` (each is started
+    with ``--parent-pid``; read from /proc: no ps needed). Other servers on the machine, a
+    parallel test run's, are not counted."""
+    mark = f"--parent-pid\0{parent}\0".encode()
     found = set()
     for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
         try:
-            if b"localaws" in cmdline.read_bytes():
-                found.add(int(cmdline.parent.name))
+            text = cmdline.read_bytes()
         except OSError:
             continue  # the process ended while we looked
+        if b"localaws" in text and mark in text:
+            found.add(int(cmdline.parent.name))
     return found
 
 
 def test_demo_runs_the_whole_lifecycle_and_leaves_nothing_running(tmp_path: Path) -> None:
     out = tmp_path / "demo"
-    before = local_aws_processes()
-    done = subprocess.run(
+    demo = subprocess.Popen(
         [sys.executable, "-m", "lifecycle.cli", "demo", "--output-dir", str(out)],
-        capture_output=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         text=True,
-        timeout=120,
-        check=False,
     )
-    assert done.returncode == exits.OK, done.stdout[-2000:] + done.stderr[-2000:]
-    assert "$ slr apply" in done.stdout
-    assert "final state: deleted" in done.stdout
+    stdout, stderr = demo.communicate(timeout=120)
+    assert demo.returncode == exits.OK, stdout[-2000:] + stderr[-2000:]
+    assert "$ slr apply" in stdout
+    assert "final state: deleted" in stdout
     assert {p.name for p in out.iterdir()} >= {"plan.json", "path.md", "path.mmd", "path.dot"}
     assert "Path taken: drain then verify then delete." in (out / "path.md").read_text()
     assert '<span class="outcome succeeded"' in (out / "run.html").read_text()
     readme = (Path(__file__).parents[3] / "README.md").read_text()
     shown = readme.split("<!-- plan-comment:begin -->\n")[1].split("\n<!-- plan-comment:end")[0]
     assert (out / "plan.md").read_text() == shown + "\n", "README's plan comment is stale"
-    assert local_aws_processes() <= before
+    assert local_aws_children(demo.pid) == set()
 
 
 def test_assume_role_is_used_by_runs_and_by_the_policy(slr: Slr) -> None:
