@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from lifecycle.model.workflow import Workflow
+from lifecycle import Workflow
 from workflows import mediatailor
 
 __all__ = ["WORKFLOWS", "get"]
