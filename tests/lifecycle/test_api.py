@@ -93,6 +93,11 @@ def test_importing_lifecycle_loads_no_aws_sdk_nor_graphviz() -> None:
     assert not loaded & set(HEAVY)
 
 
+def test_the_test_kit_loads_neither_pytest_nor_the_aws_sdk_until_used() -> None:
+    loaded = imported_by("import lifecycle.testing")
+    assert not loaded & {*HEAVY, "pytest"}
+
+
 def test_the_workflows_import_only_the_public_api() -> None:
     for path in sorted((ROOT / "workflows").glob("*.py")):
         for node in ast.walk(ast.parse(path.read_text())):
