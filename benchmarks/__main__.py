@@ -21,7 +21,7 @@ Target = Callable[[Bench], list[Row]]
 
 
 def targets() -> dict[str, Target]:
-    # Imported only now: lifecycle.aws.gateway reads SLR_CRASH_AT at import, after the isolation.
+    # Imported only now, after the isolation of the environment (no SLR_CRASH_AT, fake keys).
     from benchmarks import (
         deletion,
         drain,

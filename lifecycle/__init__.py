@@ -2,13 +2,20 @@
 
 The public Python API (``slr`` is a thin layer over it)::
 
-    from lifecycle import Journal, Runner, RunnerConfig
+    from lifecycle import Runner, RunnerConfig, open_journal
     import workflows
 
     runner = Runner(workflows.get("mediatailor"), open_journal(None), RunnerConfig())
     result = runner.apply("deleted")  # a RunResult; result.as_dict() is the JSON document
 
-Names are loaded on first use, so that ``slr --help`` and the diagrams never import boto3.
+A workflow author needs only this package too: a :class:`Workflow` declares each
+:class:`Operation` it sends, a :class:`Binding` with its :class:`RetryPolicy` per trigger, and
+its :class:`Dependents` (read through :class:`Reads`, written as :class:`Call` objects).
+Helpers for tests of code built on it are in :mod:`lifecycle.testing`.
+
+:data:`_PUBLIC` is the one list of public names, each with the module that defines it. Names
+are loaded on first use, so that ``slr --help`` and the diagrams never import boto3; the
+``TYPE_CHECKING`` imports below say the same for type checkers, and a test keeps them equal.
 """
 
 from __future__ import annotations
@@ -16,83 +23,94 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+#: Public name -> the module that defines it.
+_PUBLIC: dict[str, str] = {
+    # The lifecycle's definition.
+    "LIFECYCLE": "lifecycle.model.definition",
+    "Definition": "lifecycle.model.definition",
+    "State": "lifecycle.model.definition",
+    "Transition": "lifecycle.model.definition",
+    # A workflow: one service-linked role's operations, bindings and dependents.
+    "LIST_REGIONS": "lifecycle.model.workflow",
+    "OBSERVE": "lifecycle.model.workflow",
+    "Access": "lifecycle.model.workflow",
+    "Activation": "lifecycle.model.workflow",
+    "Binding": "lifecycle.model.workflow",
+    "Call": "lifecycle.model.workflow",
+    "Dependents": "lifecycle.model.workflow",
+    "Operation": "lifecycle.model.workflow",
+    "Reads": "lifecycle.model.workflow",
+    "Workflow": "lifecycle.model.workflow",
+    "RetryPolicy": "lifecycle.model.retry",
+    "Dependent": "lifecycle.model.observation",
+    "Observation": "lifecycle.model.observation",
+    # Planning and its refusals.
+    "Blocked": "lifecycle.model.decide",
+    "PlanOptions": "lifecycle.model.decide",
+    "Unreachable": "lifecycle.model.decide",
+    "StalePlan": "lifecycle.model.plans",
+    # Running, and what a run returns.
+    "Runner": "lifecycle.engine.runner",
+    "RunnerConfig": "lifecycle.engine.config",
+    "SCHEMA_VERSION": "lifecycle.model.results",
+    "RunResult": "lifecycle.model.results",
+    "StepResult": "lifecycle.model.results",
+    "StepStatus": "lifecycle.model.results",
+    "AwsError": "lifecycle.aws.codes",
+    "Refused": "lifecycle.aws.codes",
+    # The journal.
+    "Journal": "lifecycle.journal",
+    "JournalError": "lifecycle.journal",
+    "LockHeld": "lifecycle.journal",
+    "open_journal": "lifecycle.journal",
+}
+
+__all__ = sorted(_PUBLIC)
+
 if TYPE_CHECKING:
     from lifecycle.aws.codes import AwsError as AwsError
     from lifecycle.aws.codes import Refused as Refused
     from lifecycle.engine.config import RunnerConfig as RunnerConfig
     from lifecycle.engine.runner import Runner as Runner
-    from lifecycle.journal import (
-        Journal as Journal,
-    )
-    from lifecycle.journal import (
-        JournalError as JournalError,
-    )
-    from lifecycle.journal import (
-        LockHeld as LockHeld,
-    )
+    from lifecycle.journal import Journal as Journal
+    from lifecycle.journal import JournalError as JournalError
+    from lifecycle.journal import LockHeld as LockHeld
+    from lifecycle.journal import open_journal as open_journal
     from lifecycle.model.decide import Blocked as Blocked
     from lifecycle.model.decide import PlanOptions as PlanOptions
     from lifecycle.model.decide import Unreachable as Unreachable
-    from lifecycle.model.definition import (
-        LIFECYCLE as LIFECYCLE,
-    )
-    from lifecycle.model.definition import (
-        Definition as Definition,
-    )
-    from lifecycle.model.definition import (
-        State as State,
-    )
-    from lifecycle.model.definition import (
-        Transition as Transition,
-    )
+    from lifecycle.model.definition import LIFECYCLE as LIFECYCLE
+    from lifecycle.model.definition import Definition as Definition
+    from lifecycle.model.definition import State as State
+    from lifecycle.model.definition import Transition as Transition
+    from lifecycle.model.observation import Dependent as Dependent
     from lifecycle.model.observation import Observation as Observation
     from lifecycle.model.plans import StalePlan as StalePlan
-    from lifecycle.model.results import (
-        SCHEMA_VERSION as SCHEMA_VERSION,
-    )
-    from lifecycle.model.results import (
-        RunResult as RunResult,
-    )
-    from lifecycle.model.results import (
-        StepResult as StepResult,
-    )
-    from lifecycle.model.results import (
-        StepStatus as StepStatus,
-    )
+    from lifecycle.model.results import SCHEMA_VERSION as SCHEMA_VERSION
+    from lifecycle.model.results import RunResult as RunResult
+    from lifecycle.model.results import StepResult as StepResult
+    from lifecycle.model.results import StepStatus as StepStatus
+    from lifecycle.model.retry import RetryPolicy as RetryPolicy
+    from lifecycle.model.workflow import LIST_REGIONS as LIST_REGIONS
+    from lifecycle.model.workflow import OBSERVE as OBSERVE
+    from lifecycle.model.workflow import Access as Access
     from lifecycle.model.workflow import Activation as Activation
+    from lifecycle.model.workflow import Binding as Binding
+    from lifecycle.model.workflow import Call as Call
+    from lifecycle.model.workflow import Dependents as Dependents
+    from lifecycle.model.workflow import Operation as Operation
+    from lifecycle.model.workflow import Reads as Reads
     from lifecycle.model.workflow import Workflow as Workflow
-
-#: Public name -> the module that defines it.
-_HOMES = {
-    "LIFECYCLE": "model.definition",
-    "Definition": "model.definition",
-    "State": "model.definition",
-    "Transition": "model.definition",
-    "Blocked": "model.decide",
-    "PlanOptions": "model.decide",
-    "Unreachable": "model.decide",
-    "AwsError": "aws.codes",
-    "Refused": "aws.codes",
-    "Journal": "journal",
-    "JournalError": "journal",
-    "LockHeld": "journal",
-    "Observation": "model.observation",
-    "StalePlan": "model.plans",
-    "SCHEMA_VERSION": "model.results",
-    "RunResult": "model.results",
-    "StepResult": "model.results",
-    "StepStatus": "model.results",
-    "Runner": "engine.runner",
-    "RunnerConfig": "engine.config",
-    "Activation": "model.workflow",
-    "Workflow": "model.workflow",
-}
-
-__all__ = sorted(_HOMES)
 
 
 def __getattr__(name: str) -> Any:
-    home = _HOMES.get(name)
+    home = _PUBLIC.get(name)
     if home is None:
         raise AttributeError(f"module 'lifecycle' has no attribute {name!r}")
-    return getattr(importlib.import_module(f"lifecycle.{home}"), name)
+    value = getattr(importlib.import_module(home), name)
+    globals()[name] = value  # loaded once: later look-ups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_PUBLIC})

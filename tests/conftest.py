@@ -18,6 +18,9 @@ from localaws import LocalAWS
 from localaws.control import use_fake_credentials
 
 use_fake_credentials()
+# The journal's contract suite is shipped in lifecycle.testing: its assertions explain
+# themselves as a test module's do.
+pytest.register_assert_rewrite("lifecycle.testing.journal", "lifecycle.testing.records")
 
 #: How long deletion tasks run unless a test changes it.
 DELETION_SECONDS = 0.3

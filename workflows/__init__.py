@@ -6,7 +6,7 @@ the engine.
 
 from __future__ import annotations
 
-from lifecycle.model.workflow import Workflow
+from lifecycle import Workflow
 from workflows import mediatailor
 
 __all__ = ["WORKFLOWS", "get"]

@@ -8,16 +8,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from lifecycle.model.observation import Dependent
-from lifecycle.model.retry import RetryPolicy
-from lifecycle.model.workflow import (
+from lifecycle import (
     LIST_REGIONS,
     OBSERVE,
     Access,
     Binding,
     Call,
+    Dependent,
     Operation,
     Reads,
+    RetryPolicy,
     Workflow,
 )
 

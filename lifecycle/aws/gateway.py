@@ -35,7 +35,6 @@ from lifecycle.aws.codes import (
 from lifecycle.aws.pace import Pace
 from lifecycle.aws.retry import Deadline, DeadlinePassed, retried
 from lifecycle.aws.threads import Threads
-from lifecycle.cli.crash import install_crash_hook
 from lifecycle.log import get_logger
 from lifecycle.model.retry import RetryPolicy
 
@@ -109,7 +108,6 @@ class Gateway:
                     config=CLIENT_CONFIG,
                 )
                 client.meta.events.register("before-call.*.*", self._refuse_unallowed)
-                install_crash_hook(client)
                 self._clients[key] = client
                 self._paces[key] = Pace()
             return self._clients[key]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -13,31 +12,15 @@ import pytest
 from lifecycle.engine.config import RunnerConfig
 from lifecycle.engine.runner import Runner
 from lifecycle.journal import open_journal
-from lifecycle.model.retry import RetryPolicy
 from lifecycle.model.workflow import Workflow
+from lifecycle.testing import fast
 from localaws import LocalAWS
 from localaws.seed import Account
 from workflows.mediatailor import WORKFLOW
 
 #: Three regions keep scans short; the region-scan behaviour is the same for 21.
 REGIONS = ("us-east-1", "eu-west-1", "us-west-2")
-
-
-def fast(workflow: Workflow) -> Workflow:
-    """The same workflow with retry sleeps of milliseconds and a quick deletion poll."""
-    bindings = {
-        trigger: dataclasses.replace(
-            binding,
-            retry=dataclasses.replace(
-                binding.retry, interval_seconds=0.005, max_delay_seconds=0.05
-            ),
-        )
-        for trigger, binding in workflow.bindings.items()
-    }
-    poll = RetryPolicy(0.05, 1.5, 200, max_delay_seconds=0.2, jitter="NONE")
-    return dataclasses.replace(workflow, bindings=bindings, poll=poll, task_visibility_seconds=0.5)
-
-
+#: The shipped workflow with retries of milliseconds (lifecycle.testing.fast).
 FAST = fast(WORKFLOW)
 RunnerFactory = Callable[..., Runner]
 

@@ -143,10 +143,3 @@ def test_shortest_path_walks_declared_transitions_to_the_goal(start: str, goal: 
         here = transition.dest
     assert here == LIFECYCLE.state(goal).id
     assert len(path) == len({t.dest for t in path})  # no state visited twice
-
-
-def test_the_public_api_is_importable_from_the_package() -> None:
-    import lifecycle
-
-    for name in lifecycle.__all__:
-        assert getattr(lifecycle, name) is not None, name
