@@ -192,3 +192,15 @@ def test_no_module_is_over_the_limit() -> None:
 def test_few_modules_sit_directly_in_lifecycle() -> None:
     top = sorted(p.name for p in (ROOT / "lifecycle").glob("*.py"))
     assert len(top) <= MAX_TOP_LEVEL_MODULES, top
+
+
+def test_only_the_command_line_imports_the_test_kit() -> None:
+    """``lifecycle.testing`` is for tests; ``slr`` arms ``SLR_CRASH_AT`` through it."""
+    wrong = sorted(
+        f"{module} imports {target}"
+        for module, targets in graph().items()
+        if package_of(module) not in ("lifecycle.cli", "lifecycle.testing")
+        for target in targets
+        if package_of(target) == "lifecycle.testing"
+    )
+    assert wrong == []
