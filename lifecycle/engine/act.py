@@ -22,7 +22,7 @@ from lifecycle.model.effects import RUNNING, Acting, Effect
 from lifecycle.model.guards import GUARDS
 from lifecycle.model.intent import Intent
 from lifecycle.model.machine import Lifecycle
-from lifecycle.model.observation import DeletionTask, Dependent, Observation, replace
+from lifecycle.model.observation import DeletionTask, Dependent, Observation, TaskStatus, replace
 from lifecycle.model.options import PlanOptions, Where
 from lifecycle.model.results import StepResult, StepStatus
 from lifecycle.model.retry import RetryPolicy
@@ -176,7 +176,7 @@ class _Deletion:
     sent: float = field(default_factory=time.monotonic)
     started: float = field(default_factory=time.monotonic)
     #: The last task's outcome, and how many deletions were judged.
-    last: DeletionTask = field(default_factory=lambda: DeletionTask("", "NOT_STARTED"))
+    last: DeletionTask = field(default_factory=lambda: DeletionTask("", TaskStatus.NOT_STARTED))
     tries: int = 0
 
     def start(self) -> bool:
@@ -196,21 +196,22 @@ class _Deletion:
 
     def follow(self, task_id: str) -> None:
         self.task_id, self.sent = task_id, time.monotonic()
-        pending = DeletionTask(task_id, "NOT_STARTED")
+        pending = DeletionTask(task_id, TaskStatus.NOT_STARTED)
         self.actor.remember(replace(self.world, deletion_requested=True, deletion_task=pending))
 
     def poll(self) -> DeletionTask:
         run = self.actor.run
         status = run.observer.deletion_status(self.actor.aws, self.task_id)
         if status is None and run.observer.role(self.actor.aws) is None:
-            status = DeletionTask(self.task_id, "SUCCEEDED")  # our deletion; the role is gone
+            # Our deletion; the role is gone.
+            status = DeletionTask(self.task_id, TaskStatus.SUCCEEDED)
         elif status is None and time.monotonic() - self.sent < run.workflow.task_visibility_seconds:
             # Starting it again at once would only answer with the same task.
             get_logger().info("delete.task_not_visible_yet", task=self.task_id)
-            status = DeletionTask(self.task_id, "NOT_STARTED")
+            status = DeletionTask(self.task_id, TaskStatus.NOT_STARTED)
         elif status is None:
             get_logger().warning("delete.task_lost", task=self.task_id, action="start it again")
-            state = "NOT_STARTED" if self.start() else "SUCCEEDED"
+            state = TaskStatus.NOT_STARTED if self.start() else TaskStatus.SUCCEEDED
             status = DeletionTask(self.task_id, state)
         run.progress(f"deletion task {status.status} ({time.monotonic() - self.started:.0f}s)")
         return status
@@ -229,7 +230,7 @@ class _Deletion:
     def again(self) -> DeletionTask:
         """Start a new deletion and follow it to its end."""
         if not self.start():
-            return DeletionTask(self.task_id, "SUCCEEDED")
+            return DeletionTask(self.task_id, TaskStatus.SUCCEEDED)
         return self.to_end()
 
     def failed_while_idle(self) -> bool:
@@ -240,7 +241,7 @@ class _Deletion:
         if self.tries:
             self.last = self.again()
         self.tries += 1
-        if self.last.status != "FAILED":
+        if self.last.status != TaskStatus.FAILED:
             return False
         run.observer.include(self.last.usage)
         seen = replace(self.world, deletion_task=self.last)
@@ -291,10 +292,10 @@ def _delete(actor: Actor, effect: Effect, world: Observation, step: StepResult) 
     step.detail["deletion_task"] = final.id
     step.detail["deletion_status"] = final.status
     log.info("delete.status", task=final.id, status=final.status)
-    if final.status == "SUCCEEDED":
+    if final.status == TaskStatus.SUCCEEDED:
         intended = effect.simulate(run.workflow, world, run.options, run.where)
         return replace(intended, deletion_task=final)
-    if final.status == "FAILED":
+    if final.status == TaskStatus.FAILED:
         step.detail["usage"] = usage_of(final)
         if idle:
             step.detail["patience_spent"] = run.deletion_patience

@@ -23,7 +23,7 @@ from lifecycle.model.decide import Blocked, derive_state
 from lifecycle.model.definition import Transition
 from lifecycle.model.effects import EFFECTS, RUNNING, Acting
 from lifecycle.model.intent import Intent
-from lifecycle.model.observation import Observation, replace
+from lifecycle.model.observation import Observation, TaskStatus, replace
 from lifecycle.model.results import RunResult, StepResult, StepStatus
 from lifecycle.model.workflow import Call
 
@@ -102,7 +102,7 @@ class Executor(Protocol):
 
 def failed_deletion(world: Observation) -> bool:
     task = world.deletion_task
-    return task is not None and task.status == "FAILED"
+    return task is not None and task.status == TaskStatus.FAILED
 
 
 def _with_description(world: Observation, description: str | None) -> Observation:

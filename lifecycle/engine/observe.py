@@ -18,7 +18,14 @@ from lifecycle.aws.codes import (
 from lifecycle.aws.gateway import Gateway
 from lifecycle.log import get_logger
 from lifecycle.model.intent import Intent
-from lifecycle.model.observation import DeletionTask, Dependent, Observation, Role, RoleUsage
+from lifecycle.model.observation import (
+    DeletionTask,
+    Dependent,
+    Observation,
+    Role,
+    RoleUsage,
+    TaskStatus,
+)
 from lifecycle.model.retry import RetryPolicy
 from lifecycle.model.workflow import LIST_REGIONS, OBSERVE, Workflow
 
@@ -33,7 +40,7 @@ _CHANGING = frozenset({"ENABLING", "DISABLING"})
 
 
 def _succeeded(task: DeletionTask | None) -> bool:
-    return task is not None and task.status == "SUCCEEDED"
+    return task is not None and task.status == TaskStatus.SUCCEEDED
 
 
 def role_of(found: Mapping[str, Any]) -> Role:
@@ -135,7 +142,7 @@ class Observer:
         task = self.deletion_status(aws, intent.task_id)
         if task is None and role is None:
             # IAM forgets a finished task (cloud-nuke#1143); the role is gone: it succeeded.
-            return DeletionTask(intent.task_id, "SUCCEEDED")
+            return DeletionTask(intent.task_id, TaskStatus.SUCCEEDED)
         if task is None:
             get_logger().warning(
                 "delete.task_forgotten",
@@ -274,4 +281,4 @@ class Observer:
             RoleUsage(u.get("Region", ""), tuple(u.get("Resources", [])))
             for u in reason.get("RoleUsageList", [])
         )
-        return DeletionTask(task_id, answer["Status"], reason.get("Reason"), usage)
+        return DeletionTask(task_id, TaskStatus(answer["Status"]), reason.get("Reason"), usage)

@@ -13,7 +13,15 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from lifecycle.model.definition import LIFECYCLE, Definition, DefinitionError
-from lifecycle.model.observation import DeletionTask, Dependent, Observation, Role, replace
+from lifecycle.model.observation import (
+    RUNNING,
+    DeletionTask,
+    Dependent,
+    Observation,
+    Role,
+    TaskStatus,
+    replace,
+)
 from lifecycle.model.options import PlanOptions, Where
 from lifecycle.model.workflow import Call, Dependents, Workflow
 
@@ -26,8 +34,6 @@ __all__ = [
     "check_effects",
     "deactivation_notes",
 ]
-
-RUNNING = ("NOT_STARTED", "IN_PROGRESS")
 
 
 class Blocked(Exception):
@@ -288,7 +294,7 @@ def _delete_simulate(
         deletion_requested=True,
         draining=False,
         decommission_intended=False,
-        deletion_task=DeletionTask(task_id, "SUCCEEDED"),
+        deletion_task=DeletionTask(task_id, TaskStatus.SUCCEEDED),
         deleted_role=world.role.created if world.role else None,
     )
 

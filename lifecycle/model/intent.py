@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
-from lifecycle.model.observation import Dependent, Observation, replace
+from lifecycle.model.observation import Dependent, Observation, TaskStatus, replace
 
 __all__ = ["Intent"]
 
@@ -42,7 +42,7 @@ class Intent:
     def of(cls, world: Observation) -> Intent:
         """The intent ``world`` carries, as the journal keeps it."""
         task = world.deletion_task
-        succeeded = task is not None and task.status == "SUCCEEDED"
+        succeeded = task is not None and task.status == TaskStatus.SUCCEEDED
         return cls(
             draining=world.draining,
             decommission_intended=world.decommission_intended,

@@ -4,9 +4,32 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, replace
+from enum import StrEnum
 from typing import Any
 
-__all__ = ["DeletionTask", "Dependent", "Observation", "Role", "RoleUsage", "replace"]
+__all__ = [
+    "RUNNING",
+    "DeletionTask",
+    "Dependent",
+    "Observation",
+    "Role",
+    "RoleUsage",
+    "TaskStatus",
+    "replace",
+]
+
+
+class TaskStatus(StrEnum):
+    """How IAM says a deletion task stands (``GetServiceLinkedRoleDeletionStatus``)."""
+
+    NOT_STARTED = "NOT_STARTED"
+    IN_PROGRESS = "IN_PROGRESS"
+    SUCCEEDED = "SUCCEEDED"
+    FAILED = "FAILED"
+
+
+#: The statuses of a task that has not ended yet.
+RUNNING = (TaskStatus.NOT_STARTED, TaskStatus.IN_PROGRESS)
 
 
 @dataclass(frozen=True)
@@ -52,8 +75,7 @@ class DeletionTask:
     """A ``DeleteServiceLinkedRole`` task and how it stands."""
 
     id: str
-    #: ``NOT_STARTED``, ``IN_PROGRESS``, ``SUCCEEDED`` or ``FAILED``.
-    status: str
+    status: TaskStatus
     reason: str | None = None
     usage: tuple[RoleUsage, ...] = ()
 
@@ -115,7 +137,7 @@ class Observation:
             skipped_regions=dict(data.get("skipped_regions", {})),
             deletion_task=DeletionTask(
                 task["id"],
-                task["status"],
+                TaskStatus(task["status"]),
                 task.get("reason"),
                 tuple(RoleUsage(u["region"], tuple(u["resources"])) for u in task["usage"]),
             )

@@ -25,6 +25,7 @@ from lifecycle.model.observation import (
     Observation,
     Role,
     RoleUsage,
+    TaskStatus,
     replace,
 )
 from lifecycle.model.workflow import Activation, Call
@@ -94,7 +95,7 @@ def test_no_role_and_no_journal_is_absent() -> None:
     [
         {"deleted_by_us": True},
         {"deletion_requested": True},
-        {"deletion_task": DeletionTask("task/1", "SUCCEEDED")},
+        {"deletion_task": DeletionTask("task/1", TaskStatus.SUCCEEDED)},
     ],
     ids=["deleted-by-us", "deletion-requested", "task-succeeded"],
 )
@@ -102,8 +103,10 @@ def test_no_role_after_our_deletion_is_deleted(fields: dict[str, Any]) -> None:
     assert state_label(world(role=None, **fields)) == "deleted"
 
 
-@pytest.mark.parametrize("status", ["NOT_STARTED", "IN_PROGRESS", "FAILED"])
-def test_a_role_with_a_running_or_failed_deletion_task_is_deletable(status: str) -> None:
+@pytest.mark.parametrize(
+    "status", [TaskStatus.NOT_STARTED, TaskStatus.IN_PROGRESS, TaskStatus.FAILED]
+)
+def test_a_role_with_a_running_or_failed_deletion_task_is_deletable(status: TaskStatus) -> None:
     task = DeletionTask("task/1", status)
     assert state_label(world(dependents=(IDLE,), deletion_task=task)) == "deletable"
 
@@ -135,7 +138,7 @@ def test_a_role_nothing_uses_without_intent_is_created() -> None:
 
 # -- strategies -------------------------------------------------------------------------------
 
-STATUSES = ("NOT_STARTED", "IN_PROGRESS", "SUCCEEDED", "FAILED")
+STATUSES = tuple(TaskStatus)
 TARGETS = ("created", "in-use", "deletable", "deleted")
 
 
@@ -286,7 +289,9 @@ def test_next_transition_is_none_at_the_target() -> None:
 
 
 def test_a_failed_deletion_task_is_rejected_before_anything_else() -> None:
-    failed = DeletionTask("task/1", "FAILED", "in use", (RoleUsage("us-east-1", ("arn:pc",)),))
+    failed = DeletionTask(
+        "task/1", TaskStatus.FAILED, "in use", (RoleUsage("us-east-1", ("arn:pc",)),)
+    )
     observation = world(deletion_task=failed, deletion_requested=True, decommission_intended=True)
     transition = next_transition(WORKFLOW, observation, "deleted", NONE)
     assert transition is not None
@@ -315,8 +320,10 @@ def test_a_drain_after_logging_came_back_is_verified_again_before_delete() -> No
     assert [trigger for trigger, _ in steps] == ["drain", "verify", "delete"]
 
 
-@pytest.mark.parametrize("status", ["NOT_STARTED", "IN_PROGRESS"])
-def test_restore_during_a_running_deletion_task_is_blocked_or_lands_in_use(status: str) -> None:
+@pytest.mark.parametrize("status", [TaskStatus.NOT_STARTED, TaskStatus.IN_PROGRESS])
+def test_restore_during_a_running_deletion_task_is_blocked_or_lands_in_use(
+    status: TaskStatus,
+) -> None:
     drained = replace(LIVE, active=False, settings={**LIVE.settings, "PercentEnabled": 0})
     deleting = world(
         dependents=(drained,),
@@ -440,14 +447,14 @@ def test_restore_reapplies_exactly_the_drained_settings(observation: Observation
         assert {k: v for k, v in call.params.items() if k != name_key} == snapshot.settings
 
 
-@pytest.mark.parametrize("status", ["NOT_STARTED", "IN_PROGRESS"])
-def test_delete_sends_nothing_while_a_deletion_task_runs(status: str) -> None:
+@pytest.mark.parametrize("status", [TaskStatus.NOT_STARTED, TaskStatus.IN_PROGRESS])
+def test_delete_sends_nothing_while_a_deletion_task_runs(status: TaskStatus) -> None:
     running = world(deletion_requested=True, deletion_task=DeletionTask("task/1", status))
     assert writes_for(WORKFLOW, "delete", running, NONE, HOME) == []
 
 
 @pytest.mark.parametrize(
-    "task", [None, DeletionTask("task/1", "FAILED")], ids=["no-task", "failed-task"]
+    "task", [None, DeletionTask("task/1", TaskStatus.FAILED)], ids=["no-task", "failed-task"]
 )
 def test_delete_starts_a_deletion_task_when_none_runs(task: DeletionTask | None) -> None:
     calls = writes_for(WORKFLOW, "delete", world(deletion_task=task), NONE, HOME)
@@ -511,7 +518,7 @@ def test_simulated_delete_leaves_no_role_and_a_succeeded_task() -> None:
     after = simulate(WORKFLOW, "delete", deletable, NONE, ACCOUNT)
     assert after.role is None
     assert after.deletion_task is not None
-    assert after.deletion_task.status == "SUCCEEDED"
+    assert after.deletion_task.status == TaskStatus.SUCCEEDED
 
 
 def test_simulated_activate_turns_on_only_the_playback_configuration_it_names() -> None:
