@@ -24,7 +24,7 @@ from lifecycle.model.intent import Intent
 from lifecycle.model.machine import Lifecycle
 from lifecycle.model.observation import DeletionTask, Dependent, Observation, TaskStatus, replace
 from lifecycle.model.options import PlanOptions, Where
-from lifecycle.model.results import StepResult, StepStatus
+from lifecycle.model.results import StepDetail, StepResult, StepStatus, usage_as_dicts
 from lifecycle.model.retry import RetryPolicy
 from lifecycle.model.workflow import Call, Workflow
 
@@ -129,10 +129,10 @@ def _send(actor: Actor, effect: Effect, world: Observation, step: StepResult) ->
     window = actor.aws.concurrency
     with journal.ahead([c for _, c in pairs], window) if journal else nullcontext():
         actor.aws.map(send, pairs)
-    step.detail["dependents"] = len(pairs) - len(gone)
+    step.detail = replace(step.detail, dependents=len(pairs) - len(gone))
     if not gone:
         return intended
-    step.detail["gone"] = sorted(f"{d.region}/{d.name}" for d in gone)
+    step.detail = replace(step.detail, gone=tuple(sorted(f"{d.region}/{d.name}" for d in gone)))
     keys = {d.key for d in gone}
 
     def kept(items: tuple[Dependent, ...]) -> tuple[Dependent, ...]:
@@ -153,9 +153,9 @@ def _interleaved(pairs: list[tuple[Dependent, Call]]) -> list[tuple[Dependent, C
 
 def _rescan(actor: Actor, _effect: Effect, world: Observation, step: StepResult) -> Observation:
     fresh = actor.run.observer.observe(actor.aws, Intent.of(world))
-    step.detail["active"] = [f"{d.region}/{d.name}" for d in fresh.active]
-    if fresh.skipped_regions:
-        step.detail["skipped_regions"] = dict(fresh.skipped_regions)
+    skipped = dict(fresh.skipped_regions) or None
+    active = tuple(f"{d.region}/{d.name}" for d in fresh.active)
+    step.detail = replace(step.detail, active=active, skipped_regions=skipped)
     if GUARDS["nothing_active"](fresh):
         return replace(fresh, decommission_intended=True)
     return fresh
@@ -289,16 +289,14 @@ def _delete(actor: Actor, effect: Effect, world: Observation, step: StepResult) 
         sleep=run.sleep,
     )(deletion.failed_while_idle)
     final = deletion.last
-    step.detail["deletion_task"] = final.id
-    step.detail["deletion_status"] = final.status
+    step.detail = replace(step.detail, deletion_task=final.id, deletion_status=final.status)
     log.info("delete.status", task=final.id, status=final.status)
     if final.status == TaskStatus.SUCCEEDED:
         intended = effect.simulate(run.workflow, world, run.options, run.where)
         return replace(intended, deletion_task=final)
     if final.status == TaskStatus.FAILED:
-        step.detail["usage"] = usage_of(final)
-        if idle:
-            step.detail["patience_spent"] = run.deletion_patience
+        spent = run.deletion_patience if idle else None
+        step.detail = replace(step.detail, usage=final.usage, patience_spent=spent)
     return replace(world, deletion_task=final, deletion_requested=True)
 
 
@@ -308,7 +306,7 @@ def _record(actor: Actor, effect: Effect, world: Observation, step: StepResult) 
     what AWS shows now."""
     task = world.deletion_task
     usage = usage_of(task)
-    step.detail["usage"] = usage
+    step.detail = replace(step.detail, usage=task.usage if task else ())
     get_logger().warning("delete.rejected", reason=task.reason if task else None, role_usage=usage)
     after = effect.simulate(actor.run.workflow, world, actor.run.options, actor.run.where)
     if after.rejects >= actor.run.workflow.max_deletion_attempts:
@@ -325,9 +323,7 @@ def _record(actor: Actor, effect: Effect, world: Observation, step: StepResult) 
 
 def usage_of(task: DeletionTask | None) -> list[dict[str, Any]]:
     """A failed deletion task's RoleUsageList, as results and logs show it."""
-    return [
-        {"region": u.region, "resources": list(u.resources)} for u in (task.usage if task else ())
-    ]
+    return usage_as_dicts(task.usage if task else ())
 
 
 #: How each way of acting is done.
@@ -349,7 +345,9 @@ def converge(actor: Actor, world: Observation) -> StepResult | None:
     if role is None or not description or role.description == description:
         return None
     here = actor.run.label(derive_state(world))
-    step = StepResult(None, here, here, StepStatus.SUCCEEDED, detail={"converged": "description"})
+    step = StepResult(
+        None, here, here, StepStatus.SUCCEEDED, detail=StepDetail(converged="description")
+    )
     first = len(actor.aws.records)
     params = {"RoleName": role.name, "Description": description}
     if actor.aws.dry_run:

@@ -176,7 +176,7 @@ class Real:
         step.operations = aws.operations()[first_call:]
         throttled = aws.throttled_since(first_call)
         if throttled:
-            step.detail["throttled"] = throttled
+            step.detail = replace(step.detail, throttled=throttled)
         run.journal.finish_step(
             step_id,
             status=str(step.status),

@@ -37,7 +37,7 @@ from lifecycle.model.decide import Blocked, PlanOptions, derive_state, next_tran
 from lifecycle.model.effects import deactivation_notes
 from lifecycle.model.intent import Intent
 from lifecycle.model.machine import Lifecycle, build
-from lifecycle.model.observation import Observation
+from lifecycle.model.observation import Observation, RoleUsage
 from lifecycle.model.options import Where
 from lifecycle.model.results import RunResult, StepResult, StepStatus
 from lifecycle.model.workflow import Workflow
@@ -313,7 +313,7 @@ class Runner:
             outcome, world = executor.step(transition, world, result)
             notes = deactivation_notes(self.workflow, before, world)
             if notes:
-                outcome.detail["notes"] = notes
+                outcome.detail = replace(outcome.detail, notes=notes)
             result.steps.append(outcome)
             if outcome.status in (StepStatus.SUCCEEDED, StepStatus.SIMULATED):
                 _resync(run.machine, world, transition.trigger)
@@ -324,8 +324,10 @@ class Runner:
                 )
                 break
             spent = world.rejects >= self.workflow.max_deletion_attempts
-            if (world.rejects > before.rejects and spent) or "patience_spent" in outcome.detail:
-                result.error = still_in_use(world, outcome.detail.get("usage", ()))
+            if (
+                world.rejects > before.rejects and spent
+            ) or outcome.detail.patience_spent is not None:
+                result.error = still_in_use(world, outcome.detail.usage or ())
                 result.exit_code = exits.IN_USE
                 break
             if step:
@@ -350,12 +352,12 @@ class Runner:
             self.journal.remember(account, role, {"world": world.as_dict()}, SIMULATED_WORLD)
 
 
-def still_in_use(world: Observation, usage: Any) -> str:
+def still_in_use(world: Observation, usage: tuple[RoleUsage, ...]) -> str:
     """Why a decommission stopped as "still in use": the attempts, then each resource IAM
     named, one a line (IAM's list may be partial, and its regions wrong)."""
     attempts = max(world.rejects, 1)
     lines = [f"role still in use after {attempts} deletion attempt{'s' * (attempts > 1)}"]
-    lines += [f"  {u['region']}: {arn}" for u in usage for arn in u["resources"]]
+    lines += [f"  {u.region}: {arn}" for u in usage for arn in u.resources]
     if len(lines) == 1:
         lines.append("  (IAM named no resource)")
     return "\n".join(lines)

@@ -348,13 +348,13 @@ EFFECTS: Mapping[str, Effect] = {
 
 def deactivation_notes(
     workflow: Workflow, before: Observation, after: Observation
-) -> dict[str, list[str]]:
+) -> dict[str, tuple[str, ...]]:
     """What a person should know of each dependent a step turns off ("region/name": notes)."""
     if workflow.dependents is None:
         return {}
     still = {d.key for d in after.active}
     found = {
-        f"{d.region}/{d.name}": list(workflow.dependents.deactivation_notes(d))
+        f"{d.region}/{d.name}": tuple(workflow.dependents.deactivation_notes(d))
         for d in before.active
         if d.key not in still
     }
