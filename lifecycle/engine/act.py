@@ -18,11 +18,17 @@ from lifecycle.engine.observe import Observer, role_of
 from lifecycle.journal import Journal
 from lifecycle.log import get_logger
 from lifecycle.model.decide import derive_state
-from lifecycle.model.effects import RUNNING, Acting, Effect
+from lifecycle.model.effects import RUNNING, Acting, Effect, found_deletable
 from lifecycle.model.guards import GUARDS
-from lifecycle.model.intent import Intent
 from lifecycle.model.machine import Lifecycle
-from lifecycle.model.observation import DeletionTask, Dependent, Observation, TaskStatus, replace
+from lifecycle.model.observation import (
+    DeletionTask,
+    Dependent,
+    Intent,
+    Observation,
+    TaskStatus,
+    replace,
+)
 from lifecycle.model.options import PlanOptions, Where
 from lifecycle.model.results import StepDetail, StepResult, StepStatus, usage_as_dicts
 from lifecycle.model.retry import RetryPolicy
@@ -138,7 +144,8 @@ def _send(actor: Actor, effect: Effect, world: Observation, step: StepResult) ->
     def kept(items: tuple[Dependent, ...]) -> tuple[Dependent, ...]:
         return tuple(d for d in items if d.key not in keys)
 
-    return replace(intended, dependents=kept(intended.dependents), drained=kept(intended.drained))
+    intent = replace(intended.intent, drained=kept(intended.intent.drained))
+    return replace(intended, dependents=kept(intended.dependents), intent=intent)
 
 
 def _interleaved(pairs: list[tuple[Dependent, Call]]) -> list[tuple[Dependent, Call]]:
@@ -157,7 +164,7 @@ def _rescan(actor: Actor, _effect: Effect, world: Observation, step: StepResult)
     active = tuple(f"{d.region}/{d.name}" for d in fresh.active)
     step.detail = replace(step.detail, active=active, skipped_regions=skipped)
     if GUARDS["nothing_active"](fresh):
-        return replace(fresh, decommission_intended=True)
+        return found_deletable(fresh)
     return fresh
 
 
@@ -197,7 +204,7 @@ class _Deletion:
     def follow(self, task_id: str) -> None:
         self.task_id, self.sent = task_id, time.monotonic()
         pending = DeletionTask(task_id, TaskStatus.NOT_STARTED)
-        self.actor.remember(replace(self.world, deletion_requested=True, deletion_task=pending))
+        self.actor.remember(replace(requested(self.world), deletion_task=pending))
 
     def poll(self) -> DeletionTask:
         run = self.actor.run
@@ -264,17 +271,17 @@ class _Deletion:
 def _delete(actor: Actor, effect: Effect, world: Observation, step: StepResult) -> Observation:
     log, run = get_logger(), actor.run
     # Which incarnation of the role is deleted: IAM may show it for a while after.
-    incarnation = world.role.created if world.role else world.deleted_role
-    world = replace(world, deleted_role=incarnation)
+    incarnation = world.role.created if world.role else world.intent.deleted_role
+    world = replace(world, intent=replace(world.intent, deleted_role=incarnation))
     if effect.journal_first:
-        actor.remember(replace(world, deletion_requested=True))
+        actor.remember(requested(world))
     deletion = _Deletion(actor, effect, world)
     task = world.deletion_task
     if task is not None and task.status in RUNNING:
         deletion.follow(task.id)  # a task runs: poll it, send nothing
         deletion.last = deletion.to_end()
     else:
-        if world.deletion_requested:
+        if world.intent.deletion_requested:
             log.info("delete.resubmit", reason="a previous run sent it; AWS returns its task")
         deletion.last = deletion.again()
     # A deletion that fails while nothing is active is waited out and tried again, within
@@ -297,7 +304,7 @@ def _delete(actor: Actor, effect: Effect, world: Observation, step: StepResult) 
     if final.status == TaskStatus.FAILED:
         spent = run.deletion_patience if idle else None
         step.detail = replace(step.detail, usage=final.usage, patience_spent=spent)
-    return replace(world, deletion_task=final, deletion_requested=True)
+    return replace(requested(world), deletion_task=final)
 
 
 def _record(actor: Actor, effect: Effect, world: Observation, step: StepResult) -> Observation:
@@ -309,16 +316,21 @@ def _record(actor: Actor, effect: Effect, world: Observation, step: StepResult) 
     step.detail = replace(step.detail, usage=task.usage if task else ())
     get_logger().warning("delete.rejected", reason=task.reason if task else None, role_usage=usage)
     after = effect.simulate(actor.run.workflow, world, actor.run.options, actor.run.where)
-    if after.rejects >= actor.run.workflow.max_deletion_attempts:
+    if after.intent.rejects >= actor.run.workflow.max_deletion_attempts:
         return after
     # What IAM names is looked at too (its list is partial and its regions can be wrong: it
     # says where to look, the scan says what is there), so the next drain reaches it.
     actor.run.observer.include(task.usage if task else ())
     wait = min(actor.run.reject_wait, max(actor.aws.deadline.remaining(), 0))
-    get_logger().info("delete.wait_before_retry", seconds=wait, attempt=after.rejects)
+    get_logger().info("delete.wait_before_retry", seconds=wait, attempt=after.intent.rejects)
     actor.run.progress(f"deletion failed: role still used; retrying in {wait:g}s")
     actor.run.sleep(wait)
     return actor.run.observer.observe(actor.aws, Intent.of(after))
+
+
+def requested(world: Observation) -> Observation:
+    """``world`` with its deletion requested by this tool."""
+    return replace(world, intent=replace(world.intent, deletion_requested=True))
 
 
 def usage_of(task: DeletionTask | None) -> list[dict[str, Any]]:

@@ -22,8 +22,7 @@ from lifecycle.log import get_logger
 from lifecycle.model.decide import Blocked, derive_state
 from lifecycle.model.definition import Transition
 from lifecycle.model.effects import EFFECTS, RUNNING, Acting
-from lifecycle.model.intent import Intent
-from lifecycle.model.observation import Observation, TaskStatus, replace
+from lifecycle.model.observation import Intent, Observation, TaskStatus, replace
 from lifecycle.model.results import RunResult, StepResult, StepStatus
 from lifecycle.model.workflow import Call
 

@@ -17,10 +17,10 @@ from lifecycle.aws.codes import (
 )
 from lifecycle.aws.gateway import Gateway
 from lifecycle.log import get_logger
-from lifecycle.model.intent import Intent
 from lifecycle.model.observation import (
     DeletionTask,
     Dependent,
+    Intent,
     Observation,
     Role,
     RoleUsage,
@@ -123,15 +123,14 @@ class Observer:
             role = self.role(aws, eventually=True)
             if intent.deleted_by_us or _succeeded(task):
                 intent, task = intent.after_recreation(), None
-        return intent.applied_to(
-            Observation(
-                role=role,
-                dependents=dependents,
-                scanned_regions=tuple(r for r in enabled if r not in unscanned | probed.keys()),
-                unscanned_regions=unscanned,
-                skipped_regions=skipped,
-                deletion_task=task,
-            )
+        return Observation(
+            role=role,
+            dependents=dependents,
+            scanned_regions=tuple(r for r in enabled if r not in unscanned | probed.keys()),
+            unscanned_regions=unscanned,
+            skipped_regions=skipped,
+            deletion_task=task,
+            intent=intent,
         )
 
     def _task(self, aws: Gateway, intent: Intent, role: Role | None) -> DeletionTask | None:

@@ -33,6 +33,7 @@ __all__ = [
     "Effect",
     "check_effects",
     "deactivation_notes",
+    "found_deletable",
 ]
 
 
@@ -134,17 +135,7 @@ def _create_simulate(
         role = replace(role, description=options.description)
     # A new role ends any decommission, but keeps what a drain replaced: restore can still
     # put it back (the undo of a whole decommission).
-    return replace(
-        world,
-        role=role,
-        deletion_task=None,
-        deleted_by_us=False,
-        deletion_requested=False,
-        decommission_intended=False,
-        draining=False,
-        rejects=0,
-        deleted_role=None,
-    )
+    return replace(world, role=role, deletion_task=None, intent=world.intent.after_recreation())
 
 
 # -- activate, drain, restore: one write per dependent ---------------------------------------
@@ -161,7 +152,7 @@ def _restore_changes(
     workflow: Workflow, world: Observation, _options: PlanOptions
 ) -> list[tuple[Dependent, Call]]:
     reactivate = _dependents(workflow).reactivate
-    return [(d, reactivate(d)) for d in world.drained]
+    return [(d, reactivate(d)) for d in world.intent.drained]
 
 
 def _activate_changes(
@@ -229,15 +220,18 @@ def _drain_simulate(
     # Keep the first snapshot of each dependent: a second drain (after a reject) must not
     # replace original settings with drained ones. A drain also undoes any earlier finding
     # that the role was deletable: only a new verify may say so.
-    kept = {d.key for d in world.drained}
-    drained = world.drained + tuple(d for d in world.active if d.key not in kept)
+    kept = {d.key for d in world.intent.drained}
+    drained = world.intent.drained + tuple(d for d in world.active if d.key not in kept)
     return replace(
         world,
         dependents=_changed(workflow, _drain_changes, world, options, active=False),
-        draining=True,
-        drained=drained,
-        decommission_intended=False,
-        deletion_requested=False,
+        intent=replace(
+            world.intent,
+            draining=True,
+            drained=drained,
+            decommission_intended=False,
+            deletion_requested=False,
+        ),
     )
 
 
@@ -247,9 +241,7 @@ def _restore_simulate(
     return replace(
         world,
         dependents=_changed(workflow, _restore_changes, world, options, active=True),
-        draining=False,
-        decommission_intended=False,
-        drained=(),
+        intent=replace(world.intent, draining=False, decommission_intended=False, drained=()),
     )
 
 
@@ -264,6 +256,11 @@ def _no_deletion_running(
 
 
 # -- verify, delete, reject ------------------------------------------------------------------
+
+
+def found_deletable(world: Observation) -> Observation:
+    """``world`` with a verify's finding recorded: the role may be deleted."""
+    return replace(world, intent=replace(world.intent, decommission_intended=True))
 
 
 def _verify_blocked(world: Observation) -> str:
@@ -290,12 +287,15 @@ def _delete_simulate(
         world,
         role=None,
         dependents=(),
-        deleted_by_us=True,
-        deletion_requested=True,
-        draining=False,
-        decommission_intended=False,
         deletion_task=DeletionTask(task_id, TaskStatus.SUCCEEDED),
-        deleted_role=world.role.created if world.role else None,
+        intent=replace(
+            world.intent,
+            deleted_by_us=True,
+            deletion_requested=True,
+            draining=False,
+            decommission_intended=False,
+            deleted_role=world.role.created if world.role else None,
+        ),
     )
 
 
@@ -312,9 +312,12 @@ def _reject_simulate(
     return replace(
         world,
         deletion_task=None,
-        deletion_requested=False,
-        decommission_intended=False,
-        rejects=world.rejects + 1,
+        intent=replace(
+            world.intent,
+            deletion_requested=False,
+            decommission_intended=False,
+            rejects=world.intent.rejects + 1,
+        ),
     )
 
 
@@ -329,7 +332,7 @@ EFFECTS: Mapping[str, Effect] = {
             "verify",
             Acting.RESCAN,
             _no_writes,
-            lambda _wf, world, _o, _w: replace(world, decommission_intended=True),
+            lambda _wf, world, _o, _w: found_deletable(world),
             _verify_blocked,
         ),
         Effect(

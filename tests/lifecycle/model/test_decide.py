@@ -3,6 +3,7 @@ and the simulated world after a transition. No AWS."""
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import pytest
@@ -22,6 +23,7 @@ from lifecycle.model.decide import (
 from lifecycle.model.observation import (
     DeletionTask,
     Dependent,
+    Intent,
     Observation,
     Role,
     RoleUsage,
@@ -42,6 +44,7 @@ ROLE = Role(
 CONFIGURE = "ConfigureLogsForPlaybackConfiguration"
 CONFIGURE_CHANNEL = "ConfigureLogsForChannel"
 NONE = PlanOptions()
+INTENT_FIELDS = {f.name for f in dataclasses.fields(Intent)}
 
 
 def configuration(region: str, name: str, percent: int) -> Dependent:
@@ -68,10 +71,12 @@ def channel(region: str, name: str, log_types: list[str]) -> Dependent:
 
 
 def world(**fields: Any) -> Observation:
-    """A role that exists, fully scanned, with nothing else unless ``fields`` say so."""
+    """A role that exists, fully scanned, with nothing else unless ``fields`` say so (those of
+    the journal's intent among them)."""
+    intent = {name: fields.pop(name) for name in list(fields) if name in INTENT_FIELDS}
     fields.setdefault("role", ROLE)
     fields.setdefault("scanned_regions", REGIONS)
-    return Observation(**fields)
+    return Observation(**fields, intent=Intent(**intent))
 
 
 def state_label(observation: Observation) -> str:
@@ -179,16 +184,18 @@ def observations(draw: st.DrawFn) -> Observation:
         dependents=tuple(dependent(*spec) for spec in specs),
         scanned_regions=REGIONS,
         deletion_task=draw(st.sampled_from(TASKS)),
-        drained=tuple(
-            dependent(r, k, n, True, p)
-            for i, (r, k, n, _, p) in enumerate(specs)
-            if snapshot >> i & 1
+        intent=Intent(
+            drained=tuple(
+                dependent(r, k, n, True, p)
+                for i, (r, k, n, _, p) in enumerate(specs)
+                if snapshot >> i & 1
+            ),
+            rejects=draw(st.integers(0, 2)),
+            draining=draining,
+            decommission_intended=intended,
+            deletion_requested=requested,
+            deleted_by_us=deleted_by_us,
         ),
-        rejects=draw(st.integers(0, 2)),
-        draining=draining,
-        decommission_intended=intended,
-        deletion_requested=requested,
-        deleted_by_us=deleted_by_us,
     )
 
 
@@ -248,7 +255,7 @@ def test_no_way_to_a_decommission_target_creates_the_role(start: Observation, ta
 def test_where_no_role_exists_a_decommission_has_nothing_to_do(
     target: str, gone: dict[str, bool]
 ) -> None:
-    nothing = Observation(role=None, scanned_regions=REGIONS, **gone)
+    nothing = Observation(role=None, scanned_regions=REGIONS, intent=Intent(**gone))
     assert path_to(WORKFLOW, nothing, target, NONE) == ()
     assert next_transition(WORKFLOW, nothing, target, NONE) is None
 
@@ -277,7 +284,7 @@ def test_each_simulated_step_lands_on_its_transitions_destination(
             # reject's "in-use" is the task's word; the world only drops the failed task and
             # the intents, and the next scan tells where it stands.
             assert after.deletion_task is None
-            assert after.rejects == here.rejects + 1
+            assert after.intent.rejects == here.intent.rejects + 1
             assert derive_state(after) != "DELETABLE"
         else:
             assert derive_state(after) == dest
@@ -372,7 +379,7 @@ def test_a_path_takes_restore_only_with_a_drain_recorded(
     options = options_for(start, "in-use") if activate else NONE
     path = path_to(WORKFLOW, start, target, options) or ()
     if "restore" in [t.trigger for t in path]:
-        assert start.drained
+        assert start.intent.drained
 
 
 def test_a_path_to_in_use_restores_a_recorded_drain() -> None:
@@ -440,8 +447,8 @@ def test_drain_is_one_deactivating_write_per_active_dependent(observation: Obser
 @given(observations())
 def test_restore_reapplies_exactly_the_drained_settings(observation: Observation) -> None:
     calls = writes_for(WORKFLOW, "restore", observation, NONE, HOME)
-    assert len(calls) == len(observation.drained)
-    for call, snapshot in zip(calls, observation.drained, strict=True):
+    assert len(calls) == len(observation.intent.drained)
+    for call, snapshot in zip(calls, observation.intent.drained, strict=True):
         name_key = "ChannelName" if snapshot.kind == CHANNEL else "PlaybackConfigurationName"
         assert (call.region, call.params[name_key]) == (snapshot.region, snapshot.name)
         assert {k: v for k, v in call.params.items() if k != name_key} == snapshot.settings
@@ -484,18 +491,20 @@ def test_activate_of_a_channel_name_is_blocked() -> None:
 
 def test_simulated_drain_snapshots_the_active_dependents_and_turns_them_off() -> None:
     after = simulate(WORKFLOW, "drain", world(dependents=(LIVE, IDLE, AS_RUN)), NONE, ACCOUNT)
-    assert after.drained == (LIVE, AS_RUN)
+    assert after.intent.drained == (LIVE, AS_RUN)
     assert after.active == ()
-    assert after.draining
+    assert after.intent.draining
 
 
 def test_a_second_drain_keeps_the_first_snapshot_of_a_dependent() -> None:
     first = simulate(WORKFLOW, "drain", world(dependents=(LIVE,)), NONE, ACCOUNT)
     # After a reject, the dependent is found on again, at another level, with a new one.
     again = replace(LIVE, settings={**LIVE.settings, "PercentEnabled": 30})
-    rejected = replace(first, dependents=(again, AS_RUN), draining=False)
+    rejected = replace(
+        first, dependents=(again, AS_RUN), intent=replace(first.intent, draining=False)
+    )
     second = simulate(WORKFLOW, "drain", rejected, NONE, ACCOUNT)
-    assert second.drained == (LIVE, AS_RUN)
+    assert second.intent.drained == (LIVE, AS_RUN)
 
 
 def test_restore_after_two_drains_reapplies_the_original_settings() -> None:
@@ -510,7 +519,7 @@ def test_simulated_restore_turns_the_drained_dependents_back_on_and_forgets_the_
     drained = simulate(WORKFLOW, "drain", world(dependents=(LIVE, AS_RUN)), NONE, ACCOUNT)
     after = simulate(WORKFLOW, "restore", drained, NONE, ACCOUNT)
     assert after.active == (LIVE, AS_RUN)
-    assert (after.drained, after.draining) == ((), False)
+    assert (after.intent.drained, after.intent.draining) == ((), False)
 
 
 def test_simulated_delete_leaves_no_role_and_a_succeeded_task() -> None:

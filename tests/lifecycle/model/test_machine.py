@@ -10,7 +10,14 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 from lifecycle.model.definition import LIFECYCLE, DefinitionError, Transition
 from lifecycle.model.guards import GUARDS
 from lifecycle.model.machine import Lifecycle, MachineError, build
-from lifecycle.model.observation import DeletionTask, Dependent, Observation, Role, TaskStatus
+from lifecycle.model.observation import (
+    DeletionTask,
+    Dependent,
+    Intent,
+    Observation,
+    Role,
+    TaskStatus,
+)
 
 ROLE = Role("AWSServiceRoleForMediaTailor", "arn:aws:iam::123456789012:role/x")
 
@@ -22,7 +29,8 @@ HOLDS = {
     ),
     "deletion_failed": Observation(role=ROLE, deletion_task=DeletionTask("t", TaskStatus.FAILED)),
     "drain_recorded": Observation(
-        role=ROLE, drained=(Dependent("us-east-1", "channel", "c", "arn:c", active=True),)
+        role=ROLE,
+        intent=Intent(drained=(Dependent("us-east-1", "channel", "c", "arn:c", active=True),)),
     ),
 }
 #: An observation in which no guard holds.
