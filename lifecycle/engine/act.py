@@ -18,13 +18,19 @@ from lifecycle.engine.observe import Observer, role_of
 from lifecycle.journal import Journal
 from lifecycle.log import get_logger
 from lifecycle.model.decide import derive_state
-from lifecycle.model.effects import RUNNING, Acting, Effect
+from lifecycle.model.effects import RUNNING, Acting, Effect, found_deletable
 from lifecycle.model.guards import GUARDS
-from lifecycle.model.intent import Intent
 from lifecycle.model.machine import Lifecycle
-from lifecycle.model.observation import DeletionTask, Dependent, Observation, replace
+from lifecycle.model.observation import (
+    DeletionTask,
+    Dependent,
+    Intent,
+    Observation,
+    TaskStatus,
+    replace,
+)
 from lifecycle.model.options import PlanOptions, Where
-from lifecycle.model.results import StepResult, StepStatus
+from lifecycle.model.results import StepDetail, StepResult, StepStatus, usage_as_dicts
 from lifecycle.model.retry import RetryPolicy
 from lifecycle.model.workflow import Call, Workflow
 
@@ -129,16 +135,17 @@ def _send(actor: Actor, effect: Effect, world: Observation, step: StepResult) ->
     window = actor.aws.concurrency
     with journal.ahead([c for _, c in pairs], window) if journal else nullcontext():
         actor.aws.map(send, pairs)
-    step.detail["dependents"] = len(pairs) - len(gone)
+    step.detail = replace(step.detail, dependents=len(pairs) - len(gone))
     if not gone:
         return intended
-    step.detail["gone"] = sorted(f"{d.region}/{d.name}" for d in gone)
+    step.detail = replace(step.detail, gone=tuple(sorted(f"{d.region}/{d.name}" for d in gone)))
     keys = {d.key for d in gone}
 
     def kept(items: tuple[Dependent, ...]) -> tuple[Dependent, ...]:
         return tuple(d for d in items if d.key not in keys)
 
-    return replace(intended, dependents=kept(intended.dependents), drained=kept(intended.drained))
+    intent = replace(intended.intent, drained=kept(intended.intent.drained))
+    return replace(intended, dependents=kept(intended.dependents), intent=intent)
 
 
 def _interleaved(pairs: list[tuple[Dependent, Call]]) -> list[tuple[Dependent, Call]]:
@@ -153,11 +160,11 @@ def _interleaved(pairs: list[tuple[Dependent, Call]]) -> list[tuple[Dependent, C
 
 def _rescan(actor: Actor, _effect: Effect, world: Observation, step: StepResult) -> Observation:
     fresh = actor.run.observer.observe(actor.aws, Intent.of(world))
-    step.detail["active"] = [f"{d.region}/{d.name}" for d in fresh.active]
-    if fresh.skipped_regions:
-        step.detail["skipped_regions"] = dict(fresh.skipped_regions)
+    skipped = dict(fresh.skipped_regions) or None
+    active = tuple(f"{d.region}/{d.name}" for d in fresh.active)
+    step.detail = replace(step.detail, active=active, skipped_regions=skipped)
     if GUARDS["nothing_active"](fresh):
-        return replace(fresh, decommission_intended=True)
+        return found_deletable(fresh)
     return fresh
 
 
@@ -176,7 +183,7 @@ class _Deletion:
     sent: float = field(default_factory=time.monotonic)
     started: float = field(default_factory=time.monotonic)
     #: The last task's outcome, and how many deletions were judged.
-    last: DeletionTask = field(default_factory=lambda: DeletionTask("", "NOT_STARTED"))
+    last: DeletionTask = field(default_factory=lambda: DeletionTask("", TaskStatus.NOT_STARTED))
     tries: int = 0
 
     def start(self) -> bool:
@@ -196,21 +203,22 @@ class _Deletion:
 
     def follow(self, task_id: str) -> None:
         self.task_id, self.sent = task_id, time.monotonic()
-        pending = DeletionTask(task_id, "NOT_STARTED")
-        self.actor.remember(replace(self.world, deletion_requested=True, deletion_task=pending))
+        pending = DeletionTask(task_id, TaskStatus.NOT_STARTED)
+        self.actor.remember(replace(requested(self.world), deletion_task=pending))
 
     def poll(self) -> DeletionTask:
         run = self.actor.run
         status = run.observer.deletion_status(self.actor.aws, self.task_id)
         if status is None and run.observer.role(self.actor.aws) is None:
-            status = DeletionTask(self.task_id, "SUCCEEDED")  # our deletion; the role is gone
+            # Our deletion; the role is gone.
+            status = DeletionTask(self.task_id, TaskStatus.SUCCEEDED)
         elif status is None and time.monotonic() - self.sent < run.workflow.task_visibility_seconds:
             # Starting it again at once would only answer with the same task.
             get_logger().info("delete.task_not_visible_yet", task=self.task_id)
-            status = DeletionTask(self.task_id, "NOT_STARTED")
+            status = DeletionTask(self.task_id, TaskStatus.NOT_STARTED)
         elif status is None:
             get_logger().warning("delete.task_lost", task=self.task_id, action="start it again")
-            state = "NOT_STARTED" if self.start() else "SUCCEEDED"
+            state = TaskStatus.NOT_STARTED if self.start() else TaskStatus.SUCCEEDED
             status = DeletionTask(self.task_id, state)
         run.progress(f"deletion task {status.status} ({time.monotonic() - self.started:.0f}s)")
         return status
@@ -229,7 +237,7 @@ class _Deletion:
     def again(self) -> DeletionTask:
         """Start a new deletion and follow it to its end."""
         if not self.start():
-            return DeletionTask(self.task_id, "SUCCEEDED")
+            return DeletionTask(self.task_id, TaskStatus.SUCCEEDED)
         return self.to_end()
 
     def failed_while_idle(self) -> bool:
@@ -240,7 +248,7 @@ class _Deletion:
         if self.tries:
             self.last = self.again()
         self.tries += 1
-        if self.last.status != "FAILED":
+        if self.last.status != TaskStatus.FAILED:
             return False
         run.observer.include(self.last.usage)
         seen = replace(self.world, deletion_task=self.last)
@@ -263,17 +271,17 @@ class _Deletion:
 def _delete(actor: Actor, effect: Effect, world: Observation, step: StepResult) -> Observation:
     log, run = get_logger(), actor.run
     # Which incarnation of the role is deleted: IAM may show it for a while after.
-    incarnation = world.role.created if world.role else world.deleted_role
-    world = replace(world, deleted_role=incarnation)
+    incarnation = world.role.created if world.role else world.intent.deleted_role
+    world = replace(world, intent=replace(world.intent, deleted_role=incarnation))
     if effect.journal_first:
-        actor.remember(replace(world, deletion_requested=True))
+        actor.remember(requested(world))
     deletion = _Deletion(actor, effect, world)
     task = world.deletion_task
     if task is not None and task.status in RUNNING:
         deletion.follow(task.id)  # a task runs: poll it, send nothing
         deletion.last = deletion.to_end()
     else:
-        if world.deletion_requested:
+        if world.intent.deletion_requested:
             log.info("delete.resubmit", reason="a previous run sent it; AWS returns its task")
         deletion.last = deletion.again()
     # A deletion that fails while nothing is active is waited out and tried again, within
@@ -288,17 +296,15 @@ def _delete(actor: Actor, effect: Effect, world: Observation, step: StepResult) 
         sleep=run.sleep,
     )(deletion.failed_while_idle)
     final = deletion.last
-    step.detail["deletion_task"] = final.id
-    step.detail["deletion_status"] = final.status
+    step.detail = replace(step.detail, deletion_task=final.id, deletion_status=final.status)
     log.info("delete.status", task=final.id, status=final.status)
-    if final.status == "SUCCEEDED":
+    if final.status == TaskStatus.SUCCEEDED:
         intended = effect.simulate(run.workflow, world, run.options, run.where)
         return replace(intended, deletion_task=final)
-    if final.status == "FAILED":
-        step.detail["usage"] = usage_of(final)
-        if idle:
-            step.detail["patience_spent"] = run.deletion_patience
-    return replace(world, deletion_task=final, deletion_requested=True)
+    if final.status == TaskStatus.FAILED:
+        spent = run.deletion_patience if idle else None
+        step.detail = replace(step.detail, usage=final.usage, patience_spent=spent)
+    return replace(requested(world), deletion_task=final)
 
 
 def _record(actor: Actor, effect: Effect, world: Observation, step: StepResult) -> Observation:
@@ -307,26 +313,29 @@ def _record(actor: Actor, effect: Effect, world: Observation, step: StepResult) 
     what AWS shows now."""
     task = world.deletion_task
     usage = usage_of(task)
-    step.detail["usage"] = usage
+    step.detail = replace(step.detail, usage=task.usage if task else ())
     get_logger().warning("delete.rejected", reason=task.reason if task else None, role_usage=usage)
     after = effect.simulate(actor.run.workflow, world, actor.run.options, actor.run.where)
-    if after.rejects >= actor.run.workflow.max_deletion_attempts:
+    if after.intent.rejects >= actor.run.workflow.max_deletion_attempts:
         return after
     # What IAM names is looked at too (its list is partial and its regions can be wrong: it
     # says where to look, the scan says what is there), so the next drain reaches it.
     actor.run.observer.include(task.usage if task else ())
     wait = min(actor.run.reject_wait, max(actor.aws.deadline.remaining(), 0))
-    get_logger().info("delete.wait_before_retry", seconds=wait, attempt=after.rejects)
+    get_logger().info("delete.wait_before_retry", seconds=wait, attempt=after.intent.rejects)
     actor.run.progress(f"deletion failed: role still used; retrying in {wait:g}s")
     actor.run.sleep(wait)
     return actor.run.observer.observe(actor.aws, Intent.of(after))
 
 
+def requested(world: Observation) -> Observation:
+    """``world`` with its deletion requested by this tool."""
+    return replace(world, intent=replace(world.intent, deletion_requested=True))
+
+
 def usage_of(task: DeletionTask | None) -> list[dict[str, Any]]:
     """A failed deletion task's RoleUsageList, as results and logs show it."""
-    return [
-        {"region": u.region, "resources": list(u.resources)} for u in (task.usage if task else ())
-    ]
+    return usage_as_dicts(task.usage if task else ())
 
 
 #: How each way of acting is done.
@@ -348,7 +357,9 @@ def converge(actor: Actor, world: Observation) -> StepResult | None:
     if role is None or not description or role.description == description:
         return None
     here = actor.run.label(derive_state(world))
-    step = StepResult(None, here, here, StepStatus.SUCCEEDED, detail={"converged": "description"})
+    step = StepResult(
+        None, here, here, StepStatus.SUCCEEDED, detail=StepDetail(converged="description")
+    )
     first = len(actor.aws.records)
     params = {"RoleName": role.name, "Description": description}
     if actor.aws.dry_run:

@@ -22,8 +22,7 @@ from lifecycle.log import get_logger
 from lifecycle.model.decide import Blocked, derive_state
 from lifecycle.model.definition import Transition
 from lifecycle.model.effects import EFFECTS, RUNNING, Acting
-from lifecycle.model.intent import Intent
-from lifecycle.model.observation import Observation, replace
+from lifecycle.model.observation import Intent, Observation, TaskStatus, replace
 from lifecycle.model.results import RunResult, StepResult, StepStatus
 from lifecycle.model.workflow import Call
 
@@ -102,7 +101,7 @@ class Executor(Protocol):
 
 def failed_deletion(world: Observation) -> bool:
     task = world.deletion_task
-    return task is not None and task.status == "FAILED"
+    return task is not None and task.status == TaskStatus.FAILED
 
 
 def _with_description(world: Observation, description: str | None) -> Observation:
@@ -176,7 +175,7 @@ class Real:
         step.operations = aws.operations()[first_call:]
         throttled = aws.throttled_since(first_call)
         if throttled:
-            step.detail["throttled"] = throttled
+            step.detail = replace(step.detail, throttled=throttled)
         run.journal.finish_step(
             step_id,
             status=str(step.status),

@@ -17,8 +17,15 @@ from lifecycle.aws.codes import (
 from lifecycle.aws.gateway import Gateway
 from lifecycle.aws.regions import is_opt_in
 from lifecycle.log import get_logger
-from lifecycle.model.intent import Intent
-from lifecycle.model.observation import DeletionTask, Dependent, Observation, Role, RoleUsage
+from lifecycle.model.observation import (
+    DeletionTask,
+    Dependent,
+    Intent,
+    Observation,
+    Role,
+    RoleUsage,
+    TaskStatus,
+)
 from lifecycle.model.retry import RetryPolicy
 from lifecycle.model.workflow import LIST_REGIONS, OBSERVE, Workflow
 
@@ -33,7 +40,7 @@ _CHANGING = frozenset({"ENABLING", "DISABLING"})
 
 
 def _succeeded(task: DeletionTask | None) -> bool:
-    return task is not None and task.status == "SUCCEEDED"
+    return task is not None and task.status == TaskStatus.SUCCEEDED
 
 
 def role_of(found: Mapping[str, Any]) -> Role:
@@ -116,15 +123,14 @@ class Observer:
             role = self.role(aws, eventually=True)
             if intent.deleted_by_us or _succeeded(task):
                 intent, task = intent.after_recreation(), None
-        return intent.applied_to(
-            Observation(
-                role=role,
-                dependents=dependents,
-                scanned_regions=tuple(r for r in enabled if r not in unscanned | probed.keys()),
-                unscanned_regions=unscanned,
-                skipped_regions=skipped,
-                deletion_task=task,
-            )
+        return Observation(
+            role=role,
+            dependents=dependents,
+            scanned_regions=tuple(r for r in enabled if r not in unscanned | probed.keys()),
+            unscanned_regions=unscanned,
+            skipped_regions=skipped,
+            deletion_task=task,
+            intent=intent,
         )
 
     def _task(self, aws: Gateway, intent: Intent, role: Role | None) -> DeletionTask | None:
@@ -135,7 +141,7 @@ class Observer:
         task = self.deletion_status(aws, intent.task_id)
         if task is None and role is None:
             # IAM forgets a finished task (cloud-nuke#1143); the role is gone: it succeeded.
-            return DeletionTask(intent.task_id, "SUCCEEDED")
+            return DeletionTask(intent.task_id, TaskStatus.SUCCEEDED)
         if task is None:
             get_logger().warning(
                 "delete.task_forgotten",
@@ -274,4 +280,4 @@ class Observer:
             RoleUsage(u.get("Region", ""), tuple(u.get("Resources", [])))
             for u in reason.get("RoleUsageList", [])
         )
-        return DeletionTask(task_id, answer["Status"], reason.get("Reason"), usage)
+        return DeletionTask(task_id, TaskStatus(answer["Status"]), reason.get("Reason"), usage)

@@ -35,9 +35,8 @@ from lifecycle.log import get_logger
 from lifecycle.model import plans
 from lifecycle.model.decide import Blocked, PlanOptions, derive_state, next_transition
 from lifecycle.model.effects import deactivation_notes
-from lifecycle.model.intent import Intent
 from lifecycle.model.machine import Lifecycle, build
-from lifecycle.model.observation import Observation
+from lifecycle.model.observation import Intent, Observation, RoleUsage
 from lifecycle.model.options import Where
 from lifecycle.model.results import RunResult, StepResult, StepStatus
 from lifecycle.model.workflow import Workflow
@@ -210,7 +209,8 @@ class Runner:
             kept = self.journal.memory(account, role, SIMULATED_WORLD).get("world")
             simulated = Observation.from_dict(kept) if kept else None
         # Each run has its own deletion attempts: an earlier run's are not this one's.
-        world = replace(simulated or self.observe(aws, account), rejects=0)
+        world = simulated or self.observe(aws, account)
+        world = replace(world, intent=replace(world.intent, rejects=0))
         start = self._label(derive_state(world))
         result = RunResult(
             run_id,
@@ -314,7 +314,7 @@ class Runner:
             outcome, world = executor.step(transition, world, result)
             notes = deactivation_notes(self.workflow, before, world)
             if notes:
-                outcome.detail["notes"] = notes
+                outcome.detail = replace(outcome.detail, notes=notes)
             result.steps.append(outcome)
             if outcome.status in (StepStatus.SUCCEEDED, StepStatus.SIMULATED):
                 _resync(run.machine, world, transition.trigger)
@@ -324,9 +324,12 @@ class Runner:
                     exits.CHANGES_PENDING if outcome.status is StepStatus.RETRIABLE else exits.ERROR
                 )
                 break
-            spent = world.rejects >= self.workflow.max_deletion_attempts
-            if (world.rejects > before.rejects and spent) or "patience_spent" in outcome.detail:
-                result.error = still_in_use(world, outcome.detail.get("usage", ()))
+            rejects = world.intent.rejects
+            spent = rejects >= self.workflow.max_deletion_attempts
+            if (
+                rejects > before.intent.rejects and spent
+            ) or outcome.detail.patience_spent is not None:
+                result.error = still_in_use(world, outcome.detail.usage or ())
                 result.exit_code = exits.IN_USE
                 break
             if step:
@@ -351,12 +354,12 @@ class Runner:
             self.journal.remember(account, role, {"world": world.as_dict()}, SIMULATED_WORLD)
 
 
-def still_in_use(world: Observation, usage: Any) -> str:
+def still_in_use(world: Observation, usage: tuple[RoleUsage, ...]) -> str:
     """Why a decommission stopped as "still in use": the attempts, then each resource IAM
     named, one a line (IAM's list may be partial, and its regions wrong)."""
-    attempts = max(world.rejects, 1)
+    attempts = max(world.intent.rejects, 1)
     lines = [f"role still in use after {attempts} deletion attempt{'s' * (attempts > 1)}"]
-    lines += [f"  {u['region']}: {arn}" for u in usage for arn in u["resources"]]
+    lines += [f"  {u.region}: {arn}" for u in usage for arn in u.resources]
     if len(lines) == 1:
         lines.append("  (IAM named no resource)")
     return "\n".join(lines)

@@ -12,7 +12,7 @@ from collections import deque
 from lifecycle.model.definition import Definition, Guard, Transition, When
 from lifecycle.model.effects import EFFECTS, RUNNING, Blocked, Effect
 from lifecycle.model.guards import GUARDS
-from lifecycle.model.observation import Observation
+from lifecycle.model.observation import Observation, TaskStatus
 from lifecycle.model.options import PlanOptions, Where
 from lifecycle.model.workflow import Call, Workflow
 
@@ -39,17 +39,18 @@ class Unreachable(Blocked):
 def derive_state(world: Observation) -> str:
     """The lifecycle state of ``world``: AWS's facts first, the journal's intent second."""
     task = world.deletion_task
+    intent = world.intent
     if world.role is None:
-        gone_by_us = world.deleted_by_us or world.deletion_requested
-        succeeded = task is not None and task.status == "SUCCEEDED"
+        gone_by_us = intent.deleted_by_us or intent.deletion_requested
+        succeeded = task is not None and task.status == TaskStatus.SUCCEEDED
         return DELETED if gone_by_us or succeeded else ABSENT
-    if task is not None and (task.status in RUNNING or task.status == "FAILED"):
+    if task is not None and (task.status in RUNNING or task.status == TaskStatus.FAILED):
         return DELETABLE
     if world.active:  # what AWS shows wins over any intent
         return IN_USE
-    if world.deletion_requested or world.decommission_intended:
+    if intent.deletion_requested or intent.decommission_intended:
         return DELETABLE
-    if world.draining:
+    if intent.draining:
         return DRAINING
     return CREATED
 

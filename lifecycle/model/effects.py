@@ -13,7 +13,15 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from lifecycle.model.definition import LIFECYCLE, Definition, DefinitionError
-from lifecycle.model.observation import DeletionTask, Dependent, Observation, Role, replace
+from lifecycle.model.observation import (
+    RUNNING,
+    DeletionTask,
+    Dependent,
+    Observation,
+    Role,
+    TaskStatus,
+    replace,
+)
 from lifecycle.model.options import PlanOptions, Where
 from lifecycle.model.workflow import Call, Dependents, Workflow
 
@@ -25,9 +33,8 @@ __all__ = [
     "Effect",
     "check_effects",
     "deactivation_notes",
+    "found_deletable",
 ]
-
-RUNNING = ("NOT_STARTED", "IN_PROGRESS")
 
 
 class Blocked(Exception):
@@ -128,17 +135,7 @@ def _create_simulate(
         role = replace(role, description=options.description)
     # A new role ends any decommission, but keeps what a drain replaced: restore can still
     # put it back (the undo of a whole decommission).
-    return replace(
-        world,
-        role=role,
-        deletion_task=None,
-        deleted_by_us=False,
-        deletion_requested=False,
-        decommission_intended=False,
-        draining=False,
-        rejects=0,
-        deleted_role=None,
-    )
+    return replace(world, role=role, deletion_task=None, intent=world.intent.after_recreation())
 
 
 # -- activate, drain, restore: one write per dependent ---------------------------------------
@@ -155,7 +152,7 @@ def _restore_changes(
     workflow: Workflow, world: Observation, _options: PlanOptions
 ) -> list[tuple[Dependent, Call]]:
     reactivate = _dependents(workflow).reactivate
-    return [(d, reactivate(d)) for d in world.drained]
+    return [(d, reactivate(d)) for d in world.intent.drained]
 
 
 def _activate_changes(
@@ -223,15 +220,18 @@ def _drain_simulate(
     # Keep the first snapshot of each dependent: a second drain (after a reject) must not
     # replace original settings with drained ones. A drain also undoes any earlier finding
     # that the role was deletable: only a new verify may say so.
-    kept = {d.key for d in world.drained}
-    drained = world.drained + tuple(d for d in world.active if d.key not in kept)
+    kept = {d.key for d in world.intent.drained}
+    drained = world.intent.drained + tuple(d for d in world.active if d.key not in kept)
     return replace(
         world,
         dependents=_changed(workflow, _drain_changes, world, options, active=False),
-        draining=True,
-        drained=drained,
-        decommission_intended=False,
-        deletion_requested=False,
+        intent=replace(
+            world.intent,
+            draining=True,
+            drained=drained,
+            decommission_intended=False,
+            deletion_requested=False,
+        ),
     )
 
 
@@ -241,9 +241,7 @@ def _restore_simulate(
     return replace(
         world,
         dependents=_changed(workflow, _restore_changes, world, options, active=True),
-        draining=False,
-        decommission_intended=False,
-        drained=(),
+        intent=replace(world.intent, draining=False, decommission_intended=False, drained=()),
     )
 
 
@@ -258,6 +256,11 @@ def _no_deletion_running(
 
 
 # -- verify, delete, reject ------------------------------------------------------------------
+
+
+def found_deletable(world: Observation) -> Observation:
+    """``world`` with a verify's finding recorded: the role may be deleted."""
+    return replace(world, intent=replace(world.intent, decommission_intended=True))
 
 
 def _verify_blocked(world: Observation) -> str:
@@ -284,12 +287,15 @@ def _delete_simulate(
         world,
         role=None,
         dependents=(),
-        deleted_by_us=True,
-        deletion_requested=True,
-        draining=False,
-        decommission_intended=False,
-        deletion_task=DeletionTask(task_id, "SUCCEEDED"),
-        deleted_role=world.role.created if world.role else None,
+        deletion_task=DeletionTask(task_id, TaskStatus.SUCCEEDED),
+        intent=replace(
+            world.intent,
+            deleted_by_us=True,
+            deletion_requested=True,
+            draining=False,
+            decommission_intended=False,
+            deleted_role=world.role.created if world.role else None,
+        ),
     )
 
 
@@ -306,9 +312,12 @@ def _reject_simulate(
     return replace(
         world,
         deletion_task=None,
-        deletion_requested=False,
-        decommission_intended=False,
-        rejects=world.rejects + 1,
+        intent=replace(
+            world.intent,
+            deletion_requested=False,
+            decommission_intended=False,
+            rejects=world.intent.rejects + 1,
+        ),
     )
 
 
@@ -323,7 +332,7 @@ EFFECTS: Mapping[str, Effect] = {
             "verify",
             Acting.RESCAN,
             _no_writes,
-            lambda _wf, world, _o, _w: replace(world, decommission_intended=True),
+            lambda _wf, world, _o, _w: found_deletable(world),
             _verify_blocked,
         ),
         Effect(
@@ -342,13 +351,13 @@ EFFECTS: Mapping[str, Effect] = {
 
 def deactivation_notes(
     workflow: Workflow, before: Observation, after: Observation
-) -> dict[str, list[str]]:
+) -> dict[str, tuple[str, ...]]:
     """What a person should know of each dependent a step turns off ("region/name": notes)."""
     if workflow.dependents is None:
         return {}
     still = {d.key for d in after.active}
     found = {
-        f"{d.region}/{d.name}": list(workflow.dependents.deactivation_notes(d))
+        f"{d.region}/{d.name}": tuple(workflow.dependents.deactivation_notes(d))
         for d in before.active
         if d.key not in still
     }

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
-from lifecycle.model.observation import Observation
+from lifecycle.model.observation import Observation, TaskStatus
 
 __all__ = ["GUARDS", "Predicate"]
 
@@ -17,11 +17,11 @@ def nothing_active(world: Observation) -> bool:
 
 
 def deletion_succeeded(world: Observation) -> bool:
-    return world.deletion_task is not None and world.deletion_task.status == "SUCCEEDED"
+    return world.deletion_task is not None and world.deletion_task.status == TaskStatus.SUCCEEDED
 
 
 def deletion_failed(world: Observation) -> bool:
-    return world.deletion_task is not None and world.deletion_task.status == "FAILED"
+    return world.deletion_task is not None and world.deletion_task.status == TaskStatus.FAILED
 
 
 def drain_recorded(world: Observation) -> bool:

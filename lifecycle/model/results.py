@@ -8,8 +8,16 @@ from enum import StrEnum
 from typing import Any
 
 from lifecycle.cli import exits
+from lifecycle.model.observation import RoleUsage, TaskStatus
 
-__all__ = ["SCHEMA_VERSION", "RunResult", "StepResult", "StepStatus"]
+__all__ = [
+    "SCHEMA_VERSION",
+    "RunResult",
+    "StepDetail",
+    "StepResult",
+    "StepStatus",
+    "usage_as_dicts",
+]
 
 #: Version of the JSON documents ``--output json`` prints and ``plan -o`` writes.
 SCHEMA_VERSION = 1
@@ -30,6 +38,58 @@ class StepStatus(StrEnum):
     SIMULATED = "simulated"
 
 
+@dataclass(frozen=True, slots=True)
+class StepDetail:
+    """Facts worth showing about one step; a fact the step did not learn stays ``None`` and
+    is left out of :meth:`as_dict`. The fields are in the order the steps learn them, which
+    is the order of the keys in ``--output json``."""
+
+    #: What a converge step made the one asked for (``description``).
+    converged: str | None = None
+    #: How many dependents a write per dependent reached (those gone excluded).
+    dependents: int | None = None
+    #: The dependents gone since the scan ("region/name"), when there are any.
+    gone: tuple[str, ...] | None = None
+    #: The dependents a rescan found active ("region/name").
+    active: tuple[str, ...] | None = None
+    #: The opt-in regions a rescan skipped (region: reason), when there are any.
+    skipped_regions: Mapping[str, str] | None = None
+    #: The deletion task followed, and how it ended.
+    deletion_task: str | None = None
+    deletion_status: TaskStatus | None = None
+    #: IAM's usage list of a failed deletion task.
+    usage: tuple[RoleUsage, ...] | None = None
+    #: The patience (seconds) a deletion failing while nothing was active used up.
+    patience_spent: float | None = None
+    #: Throttled answers to the step's calls, when there were any.
+    throttled: int | None = None
+    #: What a person should know of each dependent the step turned off ("region/name": notes).
+    notes: Mapping[str, tuple[str, ...]] | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        """A JSON-ready form: the facts learnt, in their order."""
+        notes, usage = self.notes, self.usage
+        facts: dict[str, Any] = {
+            "converged": self.converged,
+            "dependents": self.dependents,
+            "gone": None if self.gone is None else list(self.gone),
+            "active": None if self.active is None else list(self.active),
+            "skipped_regions": None if self.skipped_regions is None else dict(self.skipped_regions),
+            "deletion_task": self.deletion_task,
+            "deletion_status": None if self.deletion_status is None else str(self.deletion_status),
+            "usage": None if usage is None else usage_as_dicts(usage),
+            "patience_spent": self.patience_spent,
+            "throttled": self.throttled,
+            "notes": None if notes is None else {k: list(v) for k, v in notes.items()},
+        }
+        return {key: value for key, value in facts.items() if value is not None}
+
+
+def usage_as_dicts(usage: tuple[RoleUsage, ...]) -> list[dict[str, Any]]:
+    """IAM's usage list, as results and logs show it."""
+    return [{"region": u.region, "resources": list(u.resources)} for u in usage]
+
+
 @dataclass
 class StepResult:
     """All run-time facts of one step."""
@@ -47,7 +107,7 @@ class StepResult:
     #: One line saying what went wrong, when something did.
     error: str | None = None
     #: Facts worth showing: the deletion task, the usage list, the dependents touched or gone.
-    detail: dict[str, Any] = field(default_factory=dict)
+    detail: StepDetail = field(default_factory=StepDetail)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -57,7 +117,7 @@ class StepResult:
             "status": str(self.status),
             "operations": self.operations,
             "error": self.error,
-            "detail": self.detail,
+            "detail": self.detail.as_dict(),
         }
 
 

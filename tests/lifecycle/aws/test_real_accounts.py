@@ -52,14 +52,14 @@ def test_a_dependent_deleted_after_the_drain_is_reported_and_the_rest_restored(
     account.client("mediatailor", "eu-west-1").delete_playback_configuration(Name="west-live")
     restored = make_runner().apply("in-use")
     assert (restored.exit_code, restored.final_state) == (exits.OK, "in-use"), restored.error
-    assert restored.steps[-1].detail["gone"] == ["eu-west-1/west-live"]
+    assert restored.steps[-1].detail.gone == ("eu-west-1/west-live",)
     assert account.configurations("us-east-1")["east-live"]["PercentEnabled"] == 100
     assert account.channels("us-west-2")["linear"] == ["AS_RUN"]
     # The stale snapshot is not carried into later drains: a second round trip succeeds.
     make_runner().apply("deleted", step=True)
     again = make_runner().apply("in-use")
     assert again.exit_code == exits.OK, again.error
-    assert "gone" not in again.steps[-1].detail
+    assert again.steps[-1].detail.gone is None
 
 
 def test_a_drain_write_meeting_not_found_drops_that_dependent(
@@ -80,7 +80,7 @@ def test_a_drain_write_meeting_not_found_drops_that_dependent(
     )
     drained = make_runner().apply("deleted", step=True)
     assert drained.steps[0].status == "succeeded", drained.error
-    assert drained.steps[0].detail["gone"] == ["eu-west-1/west-live"]
+    assert drained.steps[0].detail.gone == ("eu-west-1/west-live",)
     kept = make_runner().journal.memory(drained.account, drained.role)
     assert sorted(d["name"] for d in kept["drained"]) == ["east-live", "linear"]
 
@@ -308,8 +308,8 @@ def test_status_and_plan_say_a_drain_stops_vended_log_delivery(
     plan = make_runner().plan("deleted")
     drain = plan.steps[0]
     assert drain.transition == "drain"
-    assert drain.detail["notes"] == {
-        "us-east-1/vended": ["a drain also stops its vended log delivery"]
+    assert drain.detail.notes == {
+        "us-east-1/vended": ("a drain also stops its vended log delivery",)
     }
 
 
@@ -368,7 +368,7 @@ def test_a_throttled_write_waits_past_its_policy_while_the_deadline_allows(
         drained = make_runner(workflow).apply("deleted", step=True)
     step = drained.steps[0]
     assert (step.transition, step.status) == ("drain", "succeeded"), step.error
-    assert step.detail["throttled"] == 3
+    assert step.detail.throttled == 3
     write = next(op for op in step.operations if op["region"] == "us-east-1")
     assert write["attempts"] == 4
     retries = [e for e in events(logs, "aws.retry") if e["operation"] == write["operation"]]
@@ -400,7 +400,7 @@ def test_a_drain_under_a_rate_limit_keeps_to_it_with_one_pace_for_all_its_worker
     # Eight workers each sending as fast as AWS answers would be throttled on most attempts;
     # with one pace for all of them, the calls in flight when AWS first says no and a few
     # cuts on the way down to its rate.
-    assert 0 < step.detail["throttled"] <= 20
+    assert 0 < (step.detail.throttled or 0) <= 20
     cuts = events(logs, "aws.pace")
     assert cuts
     assert {(e["region"], e["service"]) for e in cuts} == {("us-east-1", "mediatailor")}

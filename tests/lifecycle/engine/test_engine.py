@@ -13,6 +13,7 @@ from lifecycle.aws.codes import AwsError, Refused
 from lifecycle.cli import exits
 from lifecycle.log import redact
 from lifecycle.model.decide import PlanOptions, Unreachable
+from lifecycle.model.observation import TaskStatus
 from lifecycle.model.results import StepStatus
 from lifecycle.model.workflow import Activation
 from localaws import Fault, LocalAWS
@@ -158,12 +159,10 @@ def test_delete_removes_the_role_through_the_deletion_task(
     account.create_role()
     result = make_runner().apply("deleted")
     assert walk(result) == [("verify", "succeeded"), ("delete", "succeeded")]
-    assert result.steps[1].detail["deletion_status"] == "SUCCEEDED"
-    assert (
-        result.steps[1]
-        .detail["deletion_task"]
-        .startswith(f"task/aws-service-role/mediatailor.amazonaws.com/{ROLE}/")
-    )
+    assert result.steps[1].detail.deletion_status == TaskStatus.SUCCEEDED
+    task = result.steps[1].detail.deletion_task
+    assert task is not None
+    assert task.startswith(f"task/aws-service-role/mediatailor.amazonaws.com/{ROLE}/")
     account.wait_for_no_role()
 
 
@@ -212,7 +211,7 @@ def test_a_deletion_that_fails_mid_way_is_rejected_drained_and_retried(
         ("verify", "succeeded"),
         ("delete", "succeeded"),
     ]
-    usage = result.steps[2].detail["usage"]
+    usage = result.steps[2].detail.as_dict()["usage"]
     assert usage == [
         {
             "region": "eu-west-1",

@@ -3,6 +3,7 @@ and the simulated world after a transition. No AWS."""
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import pytest
@@ -22,9 +23,11 @@ from lifecycle.model.decide import (
 from lifecycle.model.observation import (
     DeletionTask,
     Dependent,
+    Intent,
     Observation,
     Role,
     RoleUsage,
+    TaskStatus,
     replace,
 )
 from lifecycle.model.workflow import Activation, Call
@@ -41,6 +44,7 @@ ROLE = Role(
 CONFIGURE = "ConfigureLogsForPlaybackConfiguration"
 CONFIGURE_CHANNEL = "ConfigureLogsForChannel"
 NONE = PlanOptions()
+INTENT_FIELDS = {f.name for f in dataclasses.fields(Intent)}
 
 
 def configuration(region: str, name: str, percent: int) -> Dependent:
@@ -67,10 +71,12 @@ def channel(region: str, name: str, log_types: list[str]) -> Dependent:
 
 
 def world(**fields: Any) -> Observation:
-    """A role that exists, fully scanned, with nothing else unless ``fields`` say so."""
+    """A role that exists, fully scanned, with nothing else unless ``fields`` say so (those of
+    the journal's intent among them)."""
+    intent = {name: fields.pop(name) for name in list(fields) if name in INTENT_FIELDS}
     fields.setdefault("role", ROLE)
     fields.setdefault("scanned_regions", REGIONS)
-    return Observation(**fields)
+    return Observation(**fields, intent=Intent(**intent))
 
 
 def state_label(observation: Observation) -> str:
@@ -94,7 +100,7 @@ def test_no_role_and_no_journal_is_absent() -> None:
     [
         {"deleted_by_us": True},
         {"deletion_requested": True},
-        {"deletion_task": DeletionTask("task/1", "SUCCEEDED")},
+        {"deletion_task": DeletionTask("task/1", TaskStatus.SUCCEEDED)},
     ],
     ids=["deleted-by-us", "deletion-requested", "task-succeeded"],
 )
@@ -102,8 +108,10 @@ def test_no_role_after_our_deletion_is_deleted(fields: dict[str, Any]) -> None:
     assert state_label(world(role=None, **fields)) == "deleted"
 
 
-@pytest.mark.parametrize("status", ["NOT_STARTED", "IN_PROGRESS", "FAILED"])
-def test_a_role_with_a_running_or_failed_deletion_task_is_deletable(status: str) -> None:
+@pytest.mark.parametrize(
+    "status", [TaskStatus.NOT_STARTED, TaskStatus.IN_PROGRESS, TaskStatus.FAILED]
+)
+def test_a_role_with_a_running_or_failed_deletion_task_is_deletable(status: TaskStatus) -> None:
     task = DeletionTask("task/1", status)
     assert state_label(world(dependents=(IDLE,), deletion_task=task)) == "deletable"
 
@@ -135,7 +143,7 @@ def test_a_role_nothing_uses_without_intent_is_created() -> None:
 
 # -- strategies -------------------------------------------------------------------------------
 
-STATUSES = ("NOT_STARTED", "IN_PROGRESS", "SUCCEEDED", "FAILED")
+STATUSES = tuple(TaskStatus)
 TARGETS = ("created", "in-use", "deletable", "deleted")
 
 
@@ -176,16 +184,18 @@ def observations(draw: st.DrawFn) -> Observation:
         dependents=tuple(dependent(*spec) for spec in specs),
         scanned_regions=REGIONS,
         deletion_task=draw(st.sampled_from(TASKS)),
-        drained=tuple(
-            dependent(r, k, n, True, p)
-            for i, (r, k, n, _, p) in enumerate(specs)
-            if snapshot >> i & 1
+        intent=Intent(
+            drained=tuple(
+                dependent(r, k, n, True, p)
+                for i, (r, k, n, _, p) in enumerate(specs)
+                if snapshot >> i & 1
+            ),
+            rejects=draw(st.integers(0, 2)),
+            draining=draining,
+            decommission_intended=intended,
+            deletion_requested=requested,
+            deleted_by_us=deleted_by_us,
         ),
-        rejects=draw(st.integers(0, 2)),
-        draining=draining,
-        decommission_intended=intended,
-        deletion_requested=requested,
-        deleted_by_us=deleted_by_us,
     )
 
 
@@ -245,7 +255,7 @@ def test_no_way_to_a_decommission_target_creates_the_role(start: Observation, ta
 def test_where_no_role_exists_a_decommission_has_nothing_to_do(
     target: str, gone: dict[str, bool]
 ) -> None:
-    nothing = Observation(role=None, scanned_regions=REGIONS, **gone)
+    nothing = Observation(role=None, scanned_regions=REGIONS, intent=Intent(**gone))
     assert path_to(WORKFLOW, nothing, target, NONE) == ()
     assert next_transition(WORKFLOW, nothing, target, NONE) is None
 
@@ -274,7 +284,7 @@ def test_each_simulated_step_lands_on_its_transitions_destination(
             # reject's "in-use" is the task's word; the world only drops the failed task and
             # the intents, and the next scan tells where it stands.
             assert after.deletion_task is None
-            assert after.rejects == here.rejects + 1
+            assert after.intent.rejects == here.intent.rejects + 1
             assert derive_state(after) != "DELETABLE"
         else:
             assert derive_state(after) == dest
@@ -286,7 +296,9 @@ def test_next_transition_is_none_at_the_target() -> None:
 
 
 def test_a_failed_deletion_task_is_rejected_before_anything_else() -> None:
-    failed = DeletionTask("task/1", "FAILED", "in use", (RoleUsage("us-east-1", ("arn:pc",)),))
+    failed = DeletionTask(
+        "task/1", TaskStatus.FAILED, "in use", (RoleUsage("us-east-1", ("arn:pc",)),)
+    )
     observation = world(deletion_task=failed, deletion_requested=True, decommission_intended=True)
     transition = next_transition(WORKFLOW, observation, "deleted", NONE)
     assert transition is not None
@@ -315,8 +327,10 @@ def test_a_drain_after_logging_came_back_is_verified_again_before_delete() -> No
     assert [trigger for trigger, _ in steps] == ["drain", "verify", "delete"]
 
 
-@pytest.mark.parametrize("status", ["NOT_STARTED", "IN_PROGRESS"])
-def test_restore_during_a_running_deletion_task_is_blocked_or_lands_in_use(status: str) -> None:
+@pytest.mark.parametrize("status", [TaskStatus.NOT_STARTED, TaskStatus.IN_PROGRESS])
+def test_restore_during_a_running_deletion_task_is_blocked_or_lands_in_use(
+    status: TaskStatus,
+) -> None:
     drained = replace(LIVE, active=False, settings={**LIVE.settings, "PercentEnabled": 0})
     deleting = world(
         dependents=(drained,),
@@ -365,7 +379,7 @@ def test_a_path_takes_restore_only_with_a_drain_recorded(
     options = options_for(start, "in-use") if activate else NONE
     path = path_to(WORKFLOW, start, target, options) or ()
     if "restore" in [t.trigger for t in path]:
-        assert start.drained
+        assert start.intent.drained
 
 
 def test_a_path_to_in_use_restores_a_recorded_drain() -> None:
@@ -433,21 +447,21 @@ def test_drain_is_one_deactivating_write_per_active_dependent(observation: Obser
 @given(observations())
 def test_restore_reapplies_exactly_the_drained_settings(observation: Observation) -> None:
     calls = writes_for(WORKFLOW, "restore", observation, NONE, HOME)
-    assert len(calls) == len(observation.drained)
-    for call, snapshot in zip(calls, observation.drained, strict=True):
+    assert len(calls) == len(observation.intent.drained)
+    for call, snapshot in zip(calls, observation.intent.drained, strict=True):
         name_key = "ChannelName" if snapshot.kind == CHANNEL else "PlaybackConfigurationName"
         assert (call.region, call.params[name_key]) == (snapshot.region, snapshot.name)
         assert {k: v for k, v in call.params.items() if k != name_key} == snapshot.settings
 
 
-@pytest.mark.parametrize("status", ["NOT_STARTED", "IN_PROGRESS"])
-def test_delete_sends_nothing_while_a_deletion_task_runs(status: str) -> None:
+@pytest.mark.parametrize("status", [TaskStatus.NOT_STARTED, TaskStatus.IN_PROGRESS])
+def test_delete_sends_nothing_while_a_deletion_task_runs(status: TaskStatus) -> None:
     running = world(deletion_requested=True, deletion_task=DeletionTask("task/1", status))
     assert writes_for(WORKFLOW, "delete", running, NONE, HOME) == []
 
 
 @pytest.mark.parametrize(
-    "task", [None, DeletionTask("task/1", "FAILED")], ids=["no-task", "failed-task"]
+    "task", [None, DeletionTask("task/1", TaskStatus.FAILED)], ids=["no-task", "failed-task"]
 )
 def test_delete_starts_a_deletion_task_when_none_runs(task: DeletionTask | None) -> None:
     calls = writes_for(WORKFLOW, "delete", world(deletion_task=task), NONE, HOME)
@@ -477,18 +491,20 @@ def test_activate_of_a_channel_name_is_blocked() -> None:
 
 def test_simulated_drain_snapshots_the_active_dependents_and_turns_them_off() -> None:
     after = simulate(WORKFLOW, "drain", world(dependents=(LIVE, IDLE, AS_RUN)), NONE, ACCOUNT)
-    assert after.drained == (LIVE, AS_RUN)
+    assert after.intent.drained == (LIVE, AS_RUN)
     assert after.active == ()
-    assert after.draining
+    assert after.intent.draining
 
 
 def test_a_second_drain_keeps_the_first_snapshot_of_a_dependent() -> None:
     first = simulate(WORKFLOW, "drain", world(dependents=(LIVE,)), NONE, ACCOUNT)
     # After a reject, the dependent is found on again, at another level, with a new one.
     again = replace(LIVE, settings={**LIVE.settings, "PercentEnabled": 30})
-    rejected = replace(first, dependents=(again, AS_RUN), draining=False)
+    rejected = replace(
+        first, dependents=(again, AS_RUN), intent=replace(first.intent, draining=False)
+    )
     second = simulate(WORKFLOW, "drain", rejected, NONE, ACCOUNT)
-    assert second.drained == (LIVE, AS_RUN)
+    assert second.intent.drained == (LIVE, AS_RUN)
 
 
 def test_restore_after_two_drains_reapplies_the_original_settings() -> None:
@@ -503,7 +519,7 @@ def test_simulated_restore_turns_the_drained_dependents_back_on_and_forgets_the_
     drained = simulate(WORKFLOW, "drain", world(dependents=(LIVE, AS_RUN)), NONE, ACCOUNT)
     after = simulate(WORKFLOW, "restore", drained, NONE, ACCOUNT)
     assert after.active == (LIVE, AS_RUN)
-    assert (after.drained, after.draining) == ((), False)
+    assert (after.intent.drained, after.intent.draining) == ((), False)
 
 
 def test_simulated_delete_leaves_no_role_and_a_succeeded_task() -> None:
@@ -511,7 +527,7 @@ def test_simulated_delete_leaves_no_role_and_a_succeeded_task() -> None:
     after = simulate(WORKFLOW, "delete", deletable, NONE, ACCOUNT)
     assert after.role is None
     assert after.deletion_task is not None
-    assert after.deletion_task.status == "SUCCEEDED"
+    assert after.deletion_task.status == TaskStatus.SUCCEEDED
 
 
 def test_simulated_activate_turns_on_only_the_playback_configuration_it_names() -> None:

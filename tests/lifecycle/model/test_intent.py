@@ -5,8 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from lifecycle.model.intent import Intent
-from lifecycle.model.observation import Dependent, Observation, Role
+from lifecycle.model.observation import Dependent, Intent, Observation, Role, replace
 
 dependents = st.builds(
     Dependent,
@@ -43,8 +42,8 @@ def test_an_intent_survives_the_journal(intent: Intent) -> None:
 
 @given(intents)
 def test_an_intent_survives_a_world(intent: Intent) -> None:
-    world = intent.applied_to(Observation(role=Role("r", "arn:r")))
-    assert Intent.of(world) == Intent(**{**intent.__dict__, "task_id": None})
+    world = Observation(role=Role("r", "arn:r"), intent=intent)
+    assert Intent.of(world) == replace(intent, task_id=None)
 
 
 @given(intents, intents)

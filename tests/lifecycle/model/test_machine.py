@@ -10,17 +10,27 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 from lifecycle.model.definition import LIFECYCLE, DefinitionError, Transition
 from lifecycle.model.guards import GUARDS
 from lifecycle.model.machine import Lifecycle, MachineError, build
-from lifecycle.model.observation import DeletionTask, Dependent, Observation, Role
+from lifecycle.model.observation import (
+    DeletionTask,
+    Dependent,
+    Intent,
+    Observation,
+    Role,
+    TaskStatus,
+)
 
 ROLE = Role("AWSServiceRoleForMediaTailor", "arn:aws:iam::123456789012:role/x")
 
 #: For each guard, an observation in which it holds.
 HOLDS = {
     "nothing_active": Observation(role=ROLE),
-    "deletion_succeeded": Observation(role=None, deletion_task=DeletionTask("t", "SUCCEEDED")),
-    "deletion_failed": Observation(role=ROLE, deletion_task=DeletionTask("t", "FAILED")),
+    "deletion_succeeded": Observation(
+        role=None, deletion_task=DeletionTask("t", TaskStatus.SUCCEEDED)
+    ),
+    "deletion_failed": Observation(role=ROLE, deletion_task=DeletionTask("t", TaskStatus.FAILED)),
     "drain_recorded": Observation(
-        role=ROLE, drained=(Dependent("us-east-1", "channel", "c", "arn:c", active=True),)
+        role=ROLE,
+        intent=Intent(drained=(Dependent("us-east-1", "channel", "c", "arn:c", active=True),)),
     ),
 }
 #: An observation in which no guard holds.
