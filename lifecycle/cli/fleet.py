@@ -12,6 +12,7 @@ import click
 from lifecycle.cli import exits
 from lifecycle.cli.base import Failure, Settings, config_of, configured, journal_of, one_line_errors
 from lifecycle.cli.ending import confirm_apply, emit, finish, print_json
+from lifecycle.model.outcome import Outcome
 
 if TYPE_CHECKING:
     from lifecycle.engine.runner import Runner
@@ -52,7 +53,7 @@ def _fleet(settings: Settings) -> tuple[FleetRunner, list[str]]:
                 options.role_name, settings.assume_role, partition_of(home)
             )
         except SelectionError as error:
-            raise Failure(str(error), exits.USAGE) from None
+            raise Failure(str(error), Outcome.USAGE) from None
         management = Gateway(
             base,
             declared=FLEET_OPERATIONS,
@@ -164,7 +165,7 @@ def fleet_apply(
     if saved is not None:
         if "accounts" not in saved:
             raise Failure(
-                "this plan is for one account; make a fleet plan with --accounts", exits.USAGE
+                "this plan is for one account; make a fleet plan with --accounts", Outcome.USAGE
             )
         planned = {item["account"]: item for item in saved["accounts"] if "fingerprints" in item}
         if settings.fleet is None:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from lifecycle.cli import exits
+from lifecycle.model.outcome import Outcome
 
 if TYPE_CHECKING:
     pass
@@ -33,7 +33,9 @@ def _state_table(settings: Settings) -> Any:
     try:
         shared = table_of(settings.state)
         if shared is None:
-            raise Failure("this command needs --state dynamodb://TABLE (or SLR_STATE)", exits.USAGE)
+            raise Failure(
+                "this command needs --state dynamodb://TABLE (or SLR_STATE)", Outcome.USAGE
+            )
         return connect_table(
             shared[0],
             region=shared[1],
@@ -41,7 +43,7 @@ def _state_table(settings: Settings) -> Any:
             endpoint_url=settings.endpoint_url,
         )
     except StateUrlError as error:
-        raise Failure(str(error), exits.USAGE) from None
+        raise Failure(str(error), Outcome.USAGE) from None
     except JournalError as error:
         raise Failure(str(error)) from None
 
@@ -78,7 +80,7 @@ def state_migrate(settings: Settings, source: Path) -> None:
     _state_table(settings)  # a usage error before anything is opened
     journal_file = source / "journal.sqlite3" if source.is_dir() else source
     if not journal_file.is_file():
-        raise Failure(f"no journal at {journal_file}", exits.USAGE)
+        raise Failure(f"no journal at {journal_file}", Outcome.USAGE)
     try:
         counts = migrate(journal_file, journal_of(settings))
     except JournalError as error:

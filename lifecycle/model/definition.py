@@ -12,6 +12,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Literal
 
+from lifecycle.errors import DefinitionError
+
 __all__ = [
     "LIFECYCLE",
     "Definition",
@@ -24,10 +26,6 @@ __all__ = [
 
 #: When a guard is judged: on the world a transition starts from, or on the one it leaves.
 When = Literal["before", "after"]
-
-
-class DefinitionError(ValueError):
-    """A definition breaks a rule; the message names the state or transition at fault."""
 
 
 @dataclass(frozen=True)

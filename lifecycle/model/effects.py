@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
+from lifecycle.errors import Blocked
 from lifecycle.model.definition import LIFECYCLE, Definition, DefinitionError
 from lifecycle.model.observation import DeletionTask, Dependent, Observation, Role, replace
 from lifecycle.model.options import PlanOptions, Where
@@ -28,10 +29,6 @@ __all__ = [
 ]
 
 RUNNING = ("NOT_STARTED", "IN_PROGRESS")
-
-
-class Blocked(Exception):
-    """The next transition cannot be decided or sent: the message says why, in one line."""
 
 
 class Acting(StrEnum):

@@ -8,20 +8,13 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from lifecycle.errors import PlanFileError, StalePlan
 from lifecycle.model.decide import derive_state
 from lifecycle.model.observation import Observation
 from lifecycle.model.results import SCHEMA_VERSION, RunResult
 from lifecycle.model.workflow import Workflow
 
 __all__ = ["PlanFileError", "StalePlan", "check", "document", "fingerprints", "load"]
-
-
-class StalePlan(Exception):
-    """A saved plan no longer matches the definitions or the observed world."""
-
-
-class PlanFileError(ValueError):
-    """A plan file cannot be read or was not made by ``slr plan -o`` (one line)."""
 
 
 def _digest(text: str) -> str:
