@@ -1,8 +1,8 @@
 """Every exception slr-lifecycle raises, in one tree: ``except LifecycleError`` catches
 anything it raised on purpose. A caller branches on the few subclasses below the root:
 
-- :class:`UsageError`: the caller asked for what cannot be (an option, a profile, a target,
-  a plan file, an account selection);
+- :class:`UsageError`: the caller asked for what cannot be (an option, a profile, a name,
+  a target, a plan file, an account selection);
 - :class:`Blocked`: the next transition cannot be decided or sent;
 - :class:`StalePlan`: a saved plan no longer holds;
 - :class:`LockHeld`: another runner holds the role (:class:`LeaseLost`: this one lost it);
@@ -40,6 +40,7 @@ __all__ = [
     "SelectionError",
     "StalePlan",
     "StateUrlError",
+    "UnknownName",
     "UnknownProfile",
     "Unprocessed",
     "Unreachable",
@@ -85,6 +86,11 @@ class PlanFileError(UsageError, ValueError):
 
 class SelectionError(UsageError, ValueError):
     """An ``--accounts`` or role option that names no fleet (one line, a usage error)."""
+
+
+class UnknownName(UsageError, KeyError):
+    """No state, transition, workflow or scope has this name: the message names the known
+    ones (``args[0]``; a ``KeyError`` for the callers that catch one)."""
 
 
 class DefinitionError(LifecycleError, ValueError):

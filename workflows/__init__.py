@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from lifecycle.errors import UnknownName
 from lifecycle.model.workflow import Workflow
 from workflows import mediatailor
 
@@ -11,8 +12,9 @@ WORKFLOWS: dict[str, Workflow] = {w.name: w for w in (mediatailor.WORKFLOW,)}
 
 
 def get(name: str) -> Workflow:
-    """The workflow called ``name``; ``KeyError`` with the known names otherwise."""
+    """The workflow called ``name``; :class:`~lifecycle.errors.UnknownName` (a ``KeyError``)
+    with the known names otherwise."""
     try:
         return WORKFLOWS[name]
     except KeyError:
-        raise KeyError(f"unknown workflow {name!r} (known: {', '.join(WORKFLOWS)})") from None
+        raise UnknownName(f"unknown workflow {name!r} (known: {', '.join(WORKFLOWS)})") from None

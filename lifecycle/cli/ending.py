@@ -57,10 +57,11 @@ def finish(
     with its code."""
     from lifecycle.views import text as views
 
-    document = result.as_dict()
+    document = result.as_dict(exits.CODES)
     if settings.output == "json":
         print_json(document)
     else:
         click.echo((text or views.run_text)(document), nl=False)
-    if result.exit_code != exits.OK:
-        raise click.exceptions.Exit(result.exit_code)
+    code = exits.code(result.outcome)
+    if code != exits.OK:
+        raise click.exceptions.Exit(code)

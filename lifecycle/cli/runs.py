@@ -91,7 +91,7 @@ def plan(
     from lifecycle.model import plans
     from lifecycle.views.review import plan_comment
 
-    document = plans.document(result, _options_dict(options))
+    document = plans.document(result, _options_dict(options), exits.CODES)
     if fmt == "json":
         data = json.dumps(document, indent=2, default=str) + "\n"
     else:
@@ -99,8 +99,8 @@ def plan(
     emit(data.encode(), out)
     if out is not None:
         finish(settings, result)
-    elif result.exit_code != exits.OK:
-        raise click.exceptions.Exit(result.exit_code)
+    elif (code := exits.code(result.outcome)) != exits.OK:
+        raise click.exceptions.Exit(code)
 
 
 def _options_dict(options: PlanOptions) -> dict[str, Any]:
