@@ -45,10 +45,10 @@ _PUBLIC: dict[str, str] = {
     "Dependent": "lifecycle.model.observation",
     "Observation": "lifecycle.model.observation",
     # Planning and its refusals.
-    "Blocked": "lifecycle.model.decide",
+    "Blocked": "lifecycle.errors",
     "PlanOptions": "lifecycle.model.decide",
-    "Unreachable": "lifecycle.model.decide",
-    "StalePlan": "lifecycle.model.plans",
+    "Unreachable": "lifecycle.errors",
+    "StalePlan": "lifecycle.errors",
     # Running, and what a run returns.
     "Runner": "lifecycle.engine.runner",
     "RunnerConfig": "lifecycle.engine.config",
@@ -56,36 +56,45 @@ _PUBLIC: dict[str, str] = {
     "RunResult": "lifecycle.model.results",
     "StepResult": "lifecycle.model.results",
     "StepStatus": "lifecycle.model.results",
-    "AwsError": "lifecycle.aws.codes",
-    "Refused": "lifecycle.aws.codes",
+    "AwsError": "lifecycle.errors",
+    "Refused": "lifecycle.errors",
+    # What a run ends with, and the errors the library raises (one tree, one root).
+    "Outcome": "lifecycle.model.outcome",
+    "LifecycleError": "lifecycle.errors",
+    "UsageError": "lifecycle.errors",
+    "UnknownName": "lifecycle.errors",
     # The journal.
     "Journal": "lifecycle.journal",
-    "JournalError": "lifecycle.journal",
-    "LockHeld": "lifecycle.journal",
+    "JournalError": "lifecycle.errors",
+    "LockHeld": "lifecycle.errors",
     "open_journal": "lifecycle.journal",
 }
 
 __all__ = sorted(_PUBLIC)
 
 if TYPE_CHECKING:
-    from lifecycle.aws.codes import AwsError as AwsError
-    from lifecycle.aws.codes import Refused as Refused
     from lifecycle.engine.config import RunnerConfig as RunnerConfig
     from lifecycle.engine.runner import Runner as Runner
+    from lifecycle.errors import AwsError as AwsError
+    from lifecycle.errors import Blocked as Blocked
+    from lifecycle.errors import JournalError as JournalError
+    from lifecycle.errors import LifecycleError as LifecycleError
+    from lifecycle.errors import LockHeld as LockHeld
+    from lifecycle.errors import Refused as Refused
+    from lifecycle.errors import StalePlan as StalePlan
+    from lifecycle.errors import UnknownName as UnknownName
+    from lifecycle.errors import Unreachable as Unreachable
+    from lifecycle.errors import UsageError as UsageError
     from lifecycle.journal import Journal as Journal
-    from lifecycle.journal import JournalError as JournalError
-    from lifecycle.journal import LockHeld as LockHeld
     from lifecycle.journal import open_journal as open_journal
-    from lifecycle.model.decide import Blocked as Blocked
     from lifecycle.model.decide import PlanOptions as PlanOptions
-    from lifecycle.model.decide import Unreachable as Unreachable
     from lifecycle.model.definition import LIFECYCLE as LIFECYCLE
     from lifecycle.model.definition import Definition as Definition
     from lifecycle.model.definition import State as State
     from lifecycle.model.definition import Transition as Transition
     from lifecycle.model.observation import Dependent as Dependent
     from lifecycle.model.observation import Observation as Observation
-    from lifecycle.model.plans import StalePlan as StalePlan
+    from lifecycle.model.outcome import Outcome as Outcome
     from lifecycle.model.results import SCHEMA_VERSION as SCHEMA_VERSION
     from lifecycle.model.results import RunResult as RunResult
     from lifecycle.model.results import StepResult as StepResult

@@ -6,7 +6,7 @@ the engine.
 
 from __future__ import annotations
 
-from lifecycle import Workflow
+from lifecycle import UnknownName, Workflow
 from workflows import mediatailor
 
 __all__ = ["WORKFLOWS", "get"]
@@ -15,8 +15,9 @@ WORKFLOWS: dict[str, Workflow] = {w.name: w for w in (mediatailor.WORKFLOW,)}
 
 
 def get(name: str) -> Workflow:
-    """The workflow called ``name``; ``KeyError`` with the known names otherwise."""
+    """The workflow called ``name``; :class:`~lifecycle.errors.UnknownName` (a ``KeyError``)
+    with the known names otherwise."""
     try:
         return WORKFLOWS[name]
     except KeyError:
-        raise KeyError(f"unknown workflow {name!r} (known: {', '.join(WORKFLOWS)})") from None
+        raise UnknownName(f"unknown workflow {name!r} (known: {', '.join(WORKFLOWS)})") from None

@@ -3,9 +3,9 @@ the one-line error a failed call becomes. Pure: by wire code, never by exception
 
 from __future__ import annotations
 
-from enum import StrEnum
-
 import botocore.exceptions
+
+from lifecycle.errors import AwsError, ErrorKind, Refused
 
 __all__ = [
     "CONNECTION_ATTEMPTS",
@@ -115,15 +115,6 @@ _CONNECTION_ERRORS = (
 )
 
 
-class ErrorKind(StrEnum):
-    """How the one retry layer treats an error."""
-
-    RETRYABLE = "retryable"
-    #: IAM's ``NoSuchEntity`` right after a create: IAM is eventually consistent.
-    EVENTUAL = "eventual"
-    FATAL = "fatal"
-
-
 def error_code(error: BaseException) -> str | None:
     """The wire error code of a botocore ``ClientError``; ``None`` for anything else."""
     if isinstance(error, botocore.exceptions.ClientError):
@@ -162,36 +153,6 @@ def classify(error: BaseException, *, eventual_not_found: bool = False) -> Error
     if code in FATAL:
         return ErrorKind.FATAL
     return ErrorKind.RETRYABLE if _status(error) >= 500 else ErrorKind.FATAL
-
-
-class AwsError(Exception):
-    """An AWS call that failed for good: the message is one line naming the operation,
-    the region and AWS's own words."""
-
-    def __init__(
-        self,
-        service: str,
-        operation: str,
-        region: str,
-        code: str,
-        message: str,
-        attempts: int,
-        *,
-        kind: ErrorKind = ErrorKind.FATAL,
-    ) -> None:
-        self.service, self.operation, self.region = service, operation, region
-        self.code, self.aws_message, self.attempts = code, message, attempts
-        #: How the retry layer sorts the error: ``RETRYABLE`` means it gave up on an error
-        #: that might have cleared (5xx, throttling, a connection), not that AWS refused.
-        self.kind = kind
-        tries = f" after {attempts} attempts" if attempts > 1 else ""
-        # One line, whatever AWS or botocore put in the message (validation errors span lines).
-        text = " ".join(f"{code}: {message}".split())
-        super().__init__(f"{service}:{operation} in {region} failed{tries}: {text}")
-
-
-class Refused(AwsError):
-    """A write (or an undeclared operation) was attempted where it is not allowed."""
 
 
 def as_aws_error(

@@ -8,6 +8,7 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from lifecycle.errors import DeadlinePassed
 from lifecycle.model.retry import RetryPolicy
 
 if TYPE_CHECKING:
@@ -30,11 +31,6 @@ class Deadline:
 
     def expired(self) -> bool:
         return self.remaining() <= 0
-
-
-class DeadlinePassed(Exception):
-    """A wait was given up: it would have ended past the run's deadline. Not retried: the
-    call it was for fails as a retry stopped by the deadline fails."""
 
 
 def retrying(

@@ -27,6 +27,7 @@ import botocore.session
 
 from lifecycle.aws.codes import as_aws_error
 from lifecycle.aws.gateway import CLIENT_CONFIG
+from lifecycle.errors import UnknownProfile
 from lifecycle.log import get_logger
 
 __all__ = [
@@ -45,18 +46,6 @@ __all__ = [
 ADVISORY_REFRESH_SECONDS, MANDATORY_REFRESH_SECONDS = 15 * 60.0, 10 * 60.0
 #: The session those windows are made for: AssumeRole's default, an hour.
 _HOUR = 3600.0
-
-
-class UnknownProfile(ValueError):
-    """``--profile`` (or ``AWS_PROFILE``) names a profile no AWS config file has: a usage
-    error, one line naming it."""
-
-    def __init__(self, profile: str) -> None:
-        super().__init__(
-            f"AWS profile {profile!r} not found in the AWS config or credentials files "
-            "(--profile, AWS_PROFILE)"
-        )
-        self.profile = profile
 
 
 def base_session(profile: str | None = None, region: str | None = None) -> boto3.Session:

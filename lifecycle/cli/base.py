@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING, cast
 
 import click
 
-from lifecycle.cli import exits
+from lifecycle.errors import Failure, LifecycleError
+from lifecycle.model.outcome import Outcome
 
 if TYPE_CHECKING:
     from lifecycle.engine.config import RunnerConfig
@@ -66,15 +67,6 @@ class FleetOptions:
     max_concurrent_accounts: int = 8
     failure_tolerance: int | None = None
     fleet_run: str | None = None
-
-
-class Failure(Exception):
-    """An expected failure: one line on stderr and a documented exit code."""
-
-    def __init__(self, message: str, exit_code: int = exits.ERROR) -> None:
-        super().__init__(message)
-        self.message = message
-        self.exit_code = exit_code
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -209,9 +201,9 @@ def cli(
 
     level = logging.getLevelName(log_level.upper())
     if accounts is None and role_name is not None:
-        raise Failure("--role-name needs --accounts", exits.USAGE)
+        raise Failure("--role-name needs --accounts", Outcome.USAGE)
     if accounts is None and assume_role and "{account}" in assume_role:
-        raise Failure("an --assume-role template with {account} needs --accounts", exits.USAGE)
+        raise Failure("an --assume-role template with {account} needs --accounts", Outcome.USAGE)
     fleet = None
     if accounts is not None:
         fleet = FleetOptions(
@@ -243,7 +235,7 @@ def journal_of(settings: Settings) -> Journal:
             settings.state, profile=settings.profile, endpoint_url=settings.endpoint_url
         )
     except StateUrlError as error:
-        raise Failure(str(error), exits.USAGE) from None
+        raise Failure(str(error), Outcome.USAGE) from None
     except JournalError as error:
         raise Failure(str(error)) from None
 
@@ -263,7 +255,7 @@ def workflow_of(settings: Settings) -> Workflow:
     try:
         return workflows.get(settings.workflow)
     except KeyError as error:
-        raise Failure(str(error.args[0]), exits.USAGE) from None
+        raise Failure(str(error.args[0]), Outcome.USAGE) from None
 
 
 def _regions(settings: Settings, workflow: Workflow) -> tuple[str, ...] | None:
@@ -279,7 +271,7 @@ def _regions(settings: Settings, workflow: Workflow) -> tuple[str, ...] | None:
         raise Failure(
             f"unknown region {', '.join(unknown) or repr(settings.regions)} for "
             f"{workflow.service} (known: {', '.join(sorted(known))})",
-            exits.USAGE,
+            Outcome.USAGE,
         )
     return asked
 
@@ -322,7 +314,7 @@ def _float_env(name: str) -> float | None:
     try:
         return float(value) if value else None
     except ValueError:
-        raise Failure(f"{name} must be a number of seconds, not {value!r}", exits.USAGE) from None
+        raise Failure(f"{name} must be a number of seconds, not {value!r}", Outcome.USAGE) from None
 
 
 class one_line_errors:
@@ -339,6 +331,5 @@ class one_line_errors:
     ) -> None:
         if error is None:
             return
-        code = exits.expected(error)
-        if code is not None:
-            raise Failure(str(error), code) from None
+        if isinstance(error, LifecycleError) and error.outcome is not None:
+            raise Failure(str(error), error.outcome) from None

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from lifecycle.cli import exits
+from lifecycle.model.outcome import Outcome
 
 if TYPE_CHECKING:
     from lifecycle.model.observation import Observation
@@ -156,9 +156,9 @@ def _offline_highlight(
         else:
             path = path_to(workflow, world, target_of(target), PlanOptions()) if target else ()
     except KeyError as error:
-        raise Failure(str(error.args[0]), exits.USAGE) from None
+        raise Failure(str(error.args[0]), Outcome.USAGE) from None
     if path is None:
-        raise Failure(f"{target} cannot be reached from {state}", exits.USAGE)
+        raise Failure(f"{target} cannot be reached from {state}", Outcome.USAGE)
     return Highlight(start, tuple(t.trigger for t in path))
 
 
@@ -171,7 +171,7 @@ def _run_highlight(settings: Settings, run_id: str) -> Highlight | None:
     except JournalError as error:
         raise Failure(str(error)) from None
     if not steps:
-        raise Failure(f"no run {run_id!r} in the journal", exits.USAGE)
+        raise Failure(f"no run {run_id!r} in the journal", Outcome.USAGE)
     return run_highlight(steps)
 
 
@@ -203,9 +203,9 @@ def policy(settings: Settings, scope: str, partition: str | None) -> None:
         try:
             shared = table_of(settings.state)
         except StateUrlError as error:
-            raise Failure(str(error), exits.USAGE) from None
+            raise Failure(str(error), Outcome.USAGE) from None
         if shared is None:
-            raise Failure("--scope state needs --state dynamodb://TABLE", exits.USAGE)
+            raise Failure("--scope state needs --state dynamodb://TABLE", Outcome.USAGE)
         click.echo(json.dumps(state_policy_document(*shared), indent=2))
         return
     region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or ""
@@ -231,5 +231,5 @@ def _fleet_policy(settings: Settings, partition: str) -> dict[str, Any]:
             options.role_name if options else None, settings.assume_role, partition
         )
     except SelectionError as error:
-        raise Failure(str(error), exits.USAGE) from None
+        raise Failure(str(error), Outcome.USAGE) from None
     return fleet_policy_document(workflow_of(settings), template, FLEET_OPERATIONS, "all")

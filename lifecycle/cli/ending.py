@@ -13,6 +13,7 @@ import click
 
 from lifecycle.cli import exits
 from lifecycle.cli.base import Failure, Settings
+from lifecycle.model.outcome import Outcome
 
 if TYPE_CHECKING:
     from lifecycle.fleet.results import FleetResult
@@ -41,10 +42,10 @@ def confirm_apply(settings: Settings, target: str, where: str) -> None:
     (the caller checks ``--yes`` and ``--dry-run`` before)."""
     if not (sys.stdin.isatty() and sys.stderr.isatty()):
         raise Failure(
-            "apply changes AWS: pass --yes to confirm (no terminal to ask on)", exits.USAGE
+            "apply changes AWS: pass --yes to confirm (no terminal to ask on)", Outcome.USAGE
         )
     if not click.confirm(f"Walk {settings.workflow} to {target} {where}?", err=True):
-        raise Failure("not confirmed; nothing changed", exits.ERROR)
+        raise Failure("not confirmed; nothing changed", Outcome.ERROR)
 
 
 def finish(
@@ -56,10 +57,11 @@ def finish(
     with its code."""
     from lifecycle.views import text as views
 
-    document = result.as_dict()
+    document = result.as_dict(exits.CODES)
     if settings.output == "json":
         print_json(document)
     else:
         click.echo((text or views.run_text)(document), nl=False)
-    if result.exit_code != exits.OK:
-        raise click.exceptions.Exit(result.exit_code)
+    code = exits.code(result.outcome)
+    if code != exits.OK:
+        raise click.exceptions.Exit(code)

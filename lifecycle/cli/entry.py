@@ -13,6 +13,7 @@ import click
 from lifecycle.cli import exits
 from lifecycle.cli.base import Failure, cli
 from lifecycle.model.definition import DefinitionError
+from lifecycle.model.outcome import Outcome
 
 __all__ = ["main", "run"]
 
@@ -28,7 +29,7 @@ def _arm_crash_point() -> None:
     try:
         arm_crash_point(spec)
     except ValueError as error:
-        raise Failure(str(error), exits.USAGE) from None
+        raise Failure(str(error), Outcome.USAGE) from None
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -39,7 +40,7 @@ def main(argv: list[str] | None = None) -> int:
         code = cli.main(args=argv, prog_name="slr", standalone_mode=False)
     except Failure as failure:
         click.echo(f"slr: error: {failure.message}", err=True)
-        return failure.exit_code
+        return exits.code(failure.outcome)
     except click.UsageError as error:
         click.echo(f"slr: usage error: {error.format_message()}", err=True)
         return exits.USAGE

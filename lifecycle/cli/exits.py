@@ -1,15 +1,24 @@
-"""The exit codes of ``slr``: a stable contract that runners branch on."""
+"""The exit codes of ``slr``: a stable contract that runners branch on. The library says how
+a run ended (an :class:`~lifecycle.model.outcome.Outcome`, and each of its errors what it
+means for a run); the command line alone numbers them, here."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from types import MappingProxyType
+
+from lifecycle.model.outcome import Outcome
+
 __all__ = [
     "CHANGES_PENDING",
+    "CODES",
     "ERROR",
     "IN_USE",
     "LOCK_HELD",
     "OK",
     "STALE_PLAN",
     "USAGE",
+    "code",
     "expected",
 ]
 
@@ -28,23 +37,30 @@ USAGE = 64
 #: A saved plan no longer matches the definitions or the observed world: plan again.
 STALE_PLAN = 5
 
+#: The exit code of each outcome: what ``exit_code`` says in every document.
+CODES: Mapping[Outcome, int] = MappingProxyType(
+    {
+        Outcome.DONE: OK,
+        Outcome.ERROR: ERROR,
+        Outcome.PENDING: CHANGES_PENDING,
+        Outcome.LOCK_HELD: LOCK_HELD,
+        Outcome.IN_USE: IN_USE,
+        Outcome.STALE_PLAN: STALE_PLAN,
+        Outcome.USAGE: USAGE,
+    }
+)
+
+
+def code(outcome: Outcome) -> int:
+    """The exit code of a run that ended with ``outcome``."""
+    return CODES[outcome]
+
 
 def expected(error: BaseException) -> int | None:
     """The exit code of a failure a run can meet (one line, no traceback); ``None`` for a
     failure nobody expected. One mapping for one account and for each account of a fleet."""
-    from lifecycle.aws.codes import AwsError
-    from lifecycle.aws.sessions import UnknownProfile
-    from lifecycle.journal import JournalError, LockHeld
-    from lifecycle.model.decide import Blocked, Unreachable
-    from lifecycle.model.options import InvalidOption
-    from lifecycle.model.plans import StalePlan
+    from lifecycle.errors import LifecycleError
 
-    if isinstance(error, LockHeld):
-        return LOCK_HELD
-    if isinstance(error, Unreachable | InvalidOption | UnknownProfile):
-        return USAGE
-    if isinstance(error, StalePlan):
-        return STALE_PLAN
-    if isinstance(error, AwsError | JournalError | Blocked):
-        return ERROR
+    if isinstance(error, LifecycleError) and error.outcome is not None:
+        return CODES[error.outcome]
     return None

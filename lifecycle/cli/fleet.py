@@ -12,6 +12,7 @@ import click
 from lifecycle.cli import exits
 from lifecycle.cli.base import Failure, Settings, config_of, configured, journal_of, one_line_errors
 from lifecycle.cli.ending import confirm_apply, emit, finish, print_json
+from lifecycle.model.outcome import Outcome
 
 if TYPE_CHECKING:
     from lifecycle.engine.runner import Runner
@@ -52,7 +53,7 @@ def _fleet(settings: Settings) -> tuple[FleetRunner, list[str]]:
                 options.role_name, settings.assume_role, partition_of(home)
             )
         except SelectionError as error:
-            raise Failure(str(error), exits.USAGE) from None
+            raise Failure(str(error), Outcome.USAGE) from None
         management = Gateway(
             base,
             declared=FLEET_OPERATIONS,
@@ -71,7 +72,7 @@ def _fleet(settings: Settings) -> tuple[FleetRunner, list[str]]:
     )
     journal = journal_of(settings)
     return FleetRunner(
-        workflow, journal, config, fleet, sessions, progress=FleetProgress()
+        workflow, journal, config, fleet, sessions, codes=exits.CODES, progress=FleetProgress()
     ), accounts
 
 
@@ -97,9 +98,9 @@ def _finish(settings: Settings, result: FleetResult) -> None:
 def fleet_status(settings: Settings) -> None:
     from lifecycle.views.text import status_document
 
-    def work(runner: Runner, _: str) -> tuple[int, dict[str, Any]]:
+    def work(runner: Runner, _: str) -> tuple[Outcome, dict[str, Any]]:
         account, world, state = runner.status()
-        return exits.OK, status_document(runner, account, world, state)
+        return Outcome.DONE, status_document(runner, account, world, state)
 
     fleet, accounts = _fleet(settings)
     _finish(settings, fleet.run("status", accounts, work, _key(settings, "status")))
@@ -117,9 +118,9 @@ def fleet_plan(
     each account against its own."""
     from lifecycle.model import plans
 
-    def work(runner: Runner, _: str) -> tuple[int, dict[str, Any]]:
+    def work(runner: Runner, _: str) -> tuple[Outcome, dict[str, Any]]:
         result = runner.plan(target, options)
-        return result.exit_code, plans.document(result, saved_options)
+        return result.outcome, plans.document(result, saved_options, exits.CODES)
 
     fleet, accounts = _fleet(settings)
     key = _key(settings, "plan", target=target, options=saved_options)
@@ -129,7 +130,7 @@ def fleet_plan(
         return
     from lifecycle.views.review import plan_comment
 
-    document = result.as_dict() | {"target": target, "options": saved_options}
+    document = result.as_dict(exits.CODES) | {"target": target, "options": saved_options}
     if fmt == "json":
         data = json.dumps(document, indent=2, default=str) + "\n"
     else:
@@ -138,8 +139,8 @@ def fleet_plan(
     emit(data.encode(), out)
     if out is not None:
         _finish(settings, result)
-    elif result.exit_code != exits.OK:
-        raise click.exceptions.Exit(result.exit_code)
+    elif (code := exits.code(result.outcome)) != exits.OK:
+        raise click.exceptions.Exit(code)
 
 
 def fleet_apply(
@@ -164,7 +165,7 @@ def fleet_apply(
     if saved is not None:
         if "accounts" not in saved:
             raise Failure(
-                "this plan is for one account; make a fleet plan with --accounts", exits.USAGE
+                "this plan is for one account; make a fleet plan with --accounts", Outcome.USAGE
             )
         planned = {item["account"]: item for item in saved["accounts"] if "fingerprints" in item}
         if settings.fleet is None:
@@ -174,14 +175,14 @@ def fleet_apply(
         confirm_apply(settings, target, f"in {len(accounts)} accounts")
     goal = target_of(target)
 
-    def work(runner: Runner, account: str) -> tuple[int, dict[str, Any]]:
+    def work(runner: Runner, account: str) -> tuple[Outcome, dict[str, Any]]:
         plan = None
         if planned is not None:
             plan = planned.get(account)
             if plan is None:
                 raise StalePlan(f"plan is stale: account {account} is not in it; plan again")
         result = runner.apply(goal, options, dry_run=dry_run, step=step, plan=plan)
-        return result.exit_code, result.as_dict()
+        return result.outcome, result.as_dict(exits.CODES)
 
     key = _key(
         settings,

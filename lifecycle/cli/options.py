@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from lifecycle.cli import exits
+from lifecycle.model.outcome import Outcome
 
 if TYPE_CHECKING:
     from lifecycle.model.decide import PlanOptions
@@ -32,7 +32,7 @@ TARGETS = _targets()
 
 def target_of(target: str) -> str:
     if target not in TARGETS:
-        raise Failure(f"unknown target {target!r} (known: {', '.join(TARGETS)})", exits.USAGE)
+        raise Failure(f"unknown target {target!r} (known: {', '.join(TARGETS)})", Outcome.USAGE)
     return target
 
 
@@ -44,7 +44,7 @@ def options_of(activate: tuple[str, ...], percent: int, description: str | None)
     for item in activate:
         region, _, name = item.partition("/")
         if not region or not name:
-            raise Failure(f"--activate takes REGION/NAME, not {item!r}", exits.USAGE)
+            raise Failure(f"--activate takes REGION/NAME, not {item!r}", Outcome.USAGE)
         targets.append((region, name))
     activation = Activation(tuple(targets), percent) if targets else None
     with one_line_errors():  # a description AWS would refuse: refused before any request

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from lifecycle.cli import exits
+from lifecycle.model.outcome import Outcome
 
 if TYPE_CHECKING:
     from lifecycle.model.decide import PlanOptions
@@ -90,7 +91,7 @@ def plan(
     from lifecycle.model import plans
     from lifecycle.views.review import plan_comment
 
-    document = plans.document(result, _options_dict(options))
+    document = plans.document(result, _options_dict(options), exits.CODES)
     if fmt == "json":
         data = json.dumps(document, indent=2, default=str) + "\n"
     else:
@@ -98,8 +99,8 @@ def plan(
     emit(data.encode(), out)
     if out is not None:
         finish(settings, result)
-    elif result.exit_code != exits.OK:
-        raise click.exceptions.Exit(result.exit_code)
+    elif (code := exits.code(result.outcome)) != exits.OK:
+        raise click.exceptions.Exit(code)
 
 
 def _options_dict(options: PlanOptions) -> dict[str, Any]:
@@ -117,7 +118,7 @@ def _load_plan(path: Path) -> dict[str, Any]:
     try:
         return plans.load(path)
     except plans.PlanFileError as error:
-        raise Failure(str(error), exits.USAGE) from None
+        raise Failure(str(error), Outcome.USAGE) from None
 
 
 @cli.command()
@@ -144,10 +145,10 @@ def apply(
     if saved is not None:
         if target and target != saved["target"]:
             raise Failure(
-                f"--target {target} contradicts the plan's {saved['target']}", exits.USAGE
+                f"--target {target} contradicts the plan's {saved['target']}", Outcome.USAGE
             )
         if saved["workflow"] != settings.workflow:
-            raise Failure(f"plan is for workflow {saved['workflow']!r}", exits.USAGE)
+            raise Failure(f"plan is for workflow {saved['workflow']!r}", Outcome.USAGE)
         target = saved["target"]
         settings = _with_plan_regions(settings, saved)
         opts = saved["options"]
@@ -157,7 +158,7 @@ def apply(
             opts.get("description"),
         )
     if target is None:
-        raise Failure("apply needs --target STATE or a PLAN file", exits.USAGE)
+        raise Failure("apply needs --target STATE or a PLAN file", Outcome.USAGE)
     options = options_of(activate, percent, description)
     if settings.fleet or (saved and "accounts" in saved):
         from lifecycle.cli.fleet import fleet_apply
@@ -192,7 +193,7 @@ def _with_plan_regions(settings: Settings, saved: dict[str, Any]) -> Settings:
     if asked != regions:
         raise Failure(
             f"--regions {settings.regions} contradicts the plan's {','.join(regions)}",
-            exits.USAGE,
+            Outcome.USAGE,
         )
     return settings
 
@@ -221,7 +222,7 @@ def history(
     """The journal: runs, steps, calls, outcomes; --format html: one run as a page."""
     if fmt == "html" or out is not None:
         if not run_id:
-            raise Failure("--format html and -o need --run RUN_ID", exits.USAGE)
+            raise Failure("--format html and -o need --run RUN_ID", Outcome.USAGE)
         emit(_run_page(settings, run_id).encode(), out)
         return
     from lifecycle.journal import JournalError
@@ -240,7 +241,7 @@ def history(
     except JournalError as error:
         raise Failure(str(error)) from None
     if run_id and not steps and not any(r["run_id"] == run_id for r in journal.runs(1000)):
-        raise Failure(f"no run {run_id!r} in the journal", exits.USAGE)
+        raise Failure(f"no run {run_id!r} in the journal", Outcome.USAGE)
     if settings.output == "json":
         print_json(
             {"schema_version": SCHEMA_VERSION, "command": "history", "runs": runs}
@@ -261,7 +262,7 @@ def _run_page(settings: Settings, run_id: str) -> str:
         journal = journal_of(settings)
         run = next((r for r in journal.runs(1000) if r["run_id"] == run_id), None)
         if run is None:
-            raise Failure(f"no run {run_id!r} in the journal", exits.USAGE)
+            raise Failure(f"no run {run_id!r} in the journal", Outcome.USAGE)
         steps = journal.steps(run_id)
         memory = journal.memory(run["account"], run["role"])
     except JournalError as error:

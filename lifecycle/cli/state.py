@@ -8,12 +8,12 @@ from typing import Any
 
 import click
 
-from lifecycle.cli import exits
 from lifecycle.cli.base import (
     Failure,
     Settings,
     cli,
 )
+from lifecycle.model.outcome import Outcome
 
 
 @cli.group()
@@ -28,7 +28,9 @@ def _state_table(settings: Settings) -> Any:
     try:
         shared = table_of(settings.state)
         if shared is None:
-            raise Failure("this command needs --state dynamodb://TABLE (or SLR_STATE)", exits.USAGE)
+            raise Failure(
+                "this command needs --state dynamodb://TABLE (or SLR_STATE)", Outcome.USAGE
+            )
         return connect_table(
             shared[0],
             region=shared[1],
@@ -36,7 +38,7 @@ def _state_table(settings: Settings) -> Any:
             endpoint_url=settings.endpoint_url,
         )
     except StateUrlError as error:
-        raise Failure(str(error), exits.USAGE) from None
+        raise Failure(str(error), Outcome.USAGE) from None
     except JournalError as error:
         raise Failure(str(error)) from None
 
@@ -75,7 +77,7 @@ def state_migrate(settings: Settings, source: Path) -> None:
     table = _state_table(settings)  # a usage error before anything is opened
     journal_file = source / "journal.sqlite3" if source.is_dir() else source
     if not journal_file.is_file():
-        raise Failure(f"no journal at {journal_file}", exits.USAGE)
+        raise Failure(f"no journal at {journal_file}", Outcome.USAGE)
     try:
         describe(table)
         journal = DynamoJournal(table)

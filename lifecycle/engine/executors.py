@@ -13,7 +13,6 @@ import structlog
 from lifecycle.aws.calls import CallRecord
 from lifecycle.aws.codes import AwsError
 from lifecycle.aws.gateway import Gateway
-from lifecycle.cli import exits
 from lifecycle.engine.act import ACTS, Actor, Run, converge
 from lifecycle.engine.ahead import IntentsAhead
 from lifecycle.journal import CallIntent, Journal
@@ -23,7 +22,7 @@ from lifecycle.model.decide import Blocked, derive_state
 from lifecycle.model.definition import Transition
 from lifecycle.model.effects import EFFECTS, RUNNING, Acting
 from lifecycle.model.observation import Intent, Observation, TaskStatus, replace
-from lifecycle.model.results import RunResult, StepResult, StepStatus
+from lifecycle.model.results import Outcome, RunResult, StepResult, StepStatus
 from lifecycle.model.workflow import Call
 
 __all__ = ["Executor", "Real", "Run", "Simulated", "StepJournal", "failed_deletion"]
@@ -132,7 +131,7 @@ class Real:
             return world
         result.steps.append(outcome)
         if outcome.status is StepStatus.FAILED:
-            result.error, result.exit_code = outcome.error, exits.ERROR
+            result.error, result.outcome = outcome.error, Outcome.ERROR
             return world
         return _with_description(world, self.run.options.description)
 

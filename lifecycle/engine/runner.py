@@ -7,7 +7,7 @@ This is the documented Python API; ``slr`` is a thin layer over it::
     import workflows
 
     runner = Runner(workflows.get("mediatailor"), open_journal(None), RunnerConfig())
-    result = runner.apply("deleted")          # a RunResult; result.exit_code for a shell
+    result = runner.apply("deleted")          # a RunResult; result.outcome says how it ended
 """
 
 from __future__ import annotations
@@ -25,7 +25,6 @@ from lifecycle.aws.calls import CallPool
 from lifecycle.aws.gateway import Gateway, available_regions
 from lifecycle.aws.retry import Deadline
 from lifecycle.aws.sessions import make_session
-from lifecycle.cli import exits
 from lifecycle.engine.act import Run
 from lifecycle.engine.config import SIMULATED_WORLD, RunnerConfig
 from lifecycle.engine.executors import Executor, Real, Simulated, failed_deletion
@@ -38,7 +37,7 @@ from lifecycle.model.effects import deactivation_notes
 from lifecycle.model.machine import Lifecycle, build
 from lifecycle.model.observation import Intent, Observation, RoleUsage
 from lifecycle.model.options import Where
-from lifecycle.model.results import RunResult, StepResult, StepStatus
+from lifecycle.model.results import Outcome, RunResult, StepResult, StepStatus
 from lifecycle.model.workflow import Workflow
 
 __all__ = ["Runner"]
@@ -260,9 +259,9 @@ class Runner:
                 self._walk(Real(run, aws, world), run, world, goal, result, step=step)
             finally:
                 self.journal.finish_run(
-                    run_id, outcome=result.outcome, final_state=result.final_state
+                    run_id, outcome=result.outcome.recorded, final_state=result.final_state
                 )
-        log.info("run.end", final_state=result.final_state, exit_code=result.exit_code)
+        log.info("run.end", final_state=result.final_state, outcome=str(result.outcome))
         return result
 
     def _label(self, state_id: str) -> str:
@@ -299,11 +298,11 @@ class Runner:
         """One walk for real and simulated runs: decide, take the step, check that the machine
         and the world agree, until the target (or one step, with ``step``)."""
         world = executor.converge(world, result)
-        while result.exit_code == exits.OK:
+        while result.outcome is Outcome.DONE:
             try:
                 transition = next_transition(self.workflow, world, goal, run.options)
             except Blocked as blocked:
-                result.error, result.exit_code = str(blocked), exits.ERROR
+                result.error, result.outcome = str(blocked), Outcome.ERROR
                 break
             if transition is None:
                 if not result.steps and not result.dry_run:
@@ -320,8 +319,8 @@ class Runner:
                 _resync(run.machine, world, transition.trigger)
             elif not failed_deletion(world):  # a failed deletion task: reject comes next
                 result.error = outcome.error
-                result.exit_code = (
-                    exits.CHANGES_PENDING if outcome.status is StepStatus.RETRIABLE else exits.ERROR
+                result.outcome = (
+                    Outcome.PENDING if outcome.status is StepStatus.RETRIABLE else Outcome.ERROR
                 )
                 break
             rejects = world.intent.rejects
@@ -330,16 +329,16 @@ class Runner:
                 rejects > before.intent.rejects and spent
             ) or outcome.detail.patience_spent is not None:
                 result.error = still_in_use(world, outcome.detail.usage or ())
-                result.exit_code = exits.IN_USE
+                result.outcome = Outcome.IN_USE
                 break
             if step:
                 break
         result.final_state = self._label(derive_state(world))
         reached = self.workflow.definition.reached(derive_state(world), goal)
-        if result.exit_code == exits.OK and (
+        if result.outcome is Outcome.DONE and (
             not reached or (result.dry_run and result.steps and result.command == "plan")
         ):
-            result.exit_code = exits.CHANGES_PENDING
+            result.outcome = Outcome.PENDING
         return world
 
     def _keep_simulated(self, account: str, world: Observation | None, goal: str) -> None:

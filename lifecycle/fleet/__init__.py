@@ -5,7 +5,8 @@ account on one bounded pool, the accounts split among the runners that share a j
   each account;
 - :mod:`~lifecycle.fleet.pool`: the one pool and the bounds on calls in flight;
 - :mod:`~lifecycle.fleet.runner`: the fleet run (claims, completion records, StackSets' knobs);
-- :mod:`~lifecycle.fleet.results`: outcomes, the summary, the exit code, the text, progress.
+- :mod:`~lifecycle.fleet.results`: outcomes, the summary, the fleet's run outcome, the text,
+  progress (the command line numbers outcomes as exit codes).
 
 May import: every package of ``lifecycle`` but the command line.
 """
@@ -23,13 +24,21 @@ from lifecycle.fleet.accounts import (
     role_arn_template,
 )
 from lifecycle.fleet.pool import FleetPool
-from lifecycle.fleet.results import AccountResult, FleetProgress, FleetResult, Outcome, fleet_text
+from lifecycle.fleet.results import (
+    AccountResult,
+    Codes,
+    FleetProgress,
+    FleetResult,
+    Outcome,
+    fleet_text,
+)
 from lifecycle.fleet.runner import FleetConfig, FleetRunner, Work, fleet_run_id
 
 __all__ = [
     "DEFAULT_ROLE_NAME",
     "FLEET_OPERATIONS",
     "AccountResult",
+    "Codes",
     "FleetConfig",
     "FleetPool",
     "FleetProgress",

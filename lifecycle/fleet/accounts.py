@@ -21,6 +21,7 @@ import botocore.credentials
 
 from lifecycle.aws.gateway import Gateway
 from lifecycle.aws.sessions import assumed_session, botocore_of, refreshing
+from lifecycle.errors import SelectionError
 from lifecycle.model.options import partition_of
 from lifecycle.model.retry import RetryPolicy
 
@@ -59,10 +60,6 @@ _ORGANIZATIONS_REGION = {
     "aws-us-gov": "us-gov-west-1",
 }
 _LISTS = RetryPolicy(interval_seconds=0.5, max_attempts=5, max_delay_seconds=5.0)
-
-
-class SelectionError(ValueError):
-    """An ``--accounts`` or role option that names no fleet (one line, a usage error)."""
 
 
 @dataclass(frozen=True)

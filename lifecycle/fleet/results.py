@@ -1,10 +1,12 @@
-"""A fleet's results: each account's outcome, the summary, the fleet's exit code, the text
+"""A fleet's results: each account's outcome, the summary, the fleet's run outcome, the text
 table, and the live progress bar (a terminal's stderr only).
 
-The fleet's exit code: 1 when an account this runner did failed (its own code anything but
-0, 2 or 3) or was not started (``--failure-tolerance``); else the highest code of the
-accounts it did (3: held by a runner outside this fleet run; 2: changes pending); 0 when all
-are done. Accounts another runner of the same fleet run did are reported, never counted.
+The fleet's run outcome: an error when an account this runner did failed (its own run ended
+anything but done, pending or lock held) or was not started (``--failure-tolerance``); else
+the worst of the accounts it did (lock held by a runner outside this fleet run, then changes
+pending); done when all are done. Accounts another runner of the same fleet run did are
+reported, never counted. The fleet knows no exit codes: the documents it makes say each
+outcome's ``exit_code`` as the ``codes`` they are given number it (the command line's).
 """
 
 from __future__ import annotations
@@ -17,11 +19,14 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, TextIO
 
-from lifecycle.cli import exits
+from lifecycle.model.outcome import Outcome as RunOutcome
 from lifecycle.model.results import SCHEMA_VERSION
 from lifecycle.views.text import Progress, _table
 
-__all__ = ["AccountResult", "FleetProgress", "FleetResult", "Outcome", "fleet_text"]
+__all__ = ["AccountResult", "Codes", "FleetProgress", "FleetResult", "Outcome", "fleet_text"]
+
+#: How run outcomes are numbered in documents and records: the command line's exit codes.
+Codes = Mapping[RunOutcome, int]
 
 
 class Outcome(StrEnum):
@@ -38,10 +43,10 @@ class Outcome(StrEnum):
     NOT_STARTED = "not-started"
 
 
-_BY_CODE = {
-    exits.OK: Outcome.SUCCEEDED,
-    exits.CHANGES_PENDING: Outcome.PENDING,
-    exits.LOCK_HELD: Outcome.HELD,
+_BY_RUN = {
+    RunOutcome.DONE: Outcome.SUCCEEDED,
+    RunOutcome.PENDING: Outcome.PENDING,
+    RunOutcome.LOCK_HELD: Outcome.HELD,
 }
 
 
@@ -51,8 +56,8 @@ class AccountResult:
 
     account: str
     outcome: Outcome
-    #: The account's exit code as a single-account run would exit; ``None``: not done here.
-    exit_code: int | None
+    #: How the account's run ended, as a single-account run would; ``None``: not done here.
+    run: RunOutcome | None
     #: The single-account document (``status``, ``plan``, ``apply``), when there is one.
     document: dict[str, Any] | None
     error: str | None = None
@@ -60,13 +65,13 @@ class AccountResult:
     done_by: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
-    def of(cls, account: str, code: int, document: dict[str, Any]) -> AccountResult:
-        outcome = _BY_CODE.get(code, Outcome.FAILED)
-        return cls(account, outcome, code, document, document.get("error"))
+    def of(cls, account: str, run: RunOutcome, document: dict[str, Any]) -> AccountResult:
+        outcome = _BY_RUN.get(run, Outcome.FAILED)
+        return cls(account, outcome, run, document, document.get("error"))
 
     @classmethod
-    def failure(cls, account: str, code: int, error: str) -> AccountResult:
-        return cls(account, _BY_CODE.get(code, Outcome.FAILED), code, None, error)
+    def failure(cls, account: str, run: RunOutcome, error: str) -> AccountResult:
+        return cls(account, _BY_RUN.get(run, Outcome.FAILED), run, None, error)
 
     @classmethod
     def not_started(cls, account: str, why: str) -> AccountResult:
@@ -93,32 +98,36 @@ class AccountResult:
             ),
         }
 
-    def record(self, runner: str) -> dict[str, Any]:
+    def exit_code(self, codes: Codes) -> int | None:
+        """The account's exit code as ``codes`` number its run; ``None``: not done here."""
+        return None if self.run is None else codes[self.run]
+
+    def record(self, runner: str, codes: Codes) -> dict[str, Any]:
         """The completion record other runners of the fleet run read."""
         return {
             "runner": runner,
             "outcome": str(self.outcome),
-            "exit_code": self.exit_code,
+            "exit_code": self.exit_code(codes),
             "error": self.error,
             "at": time.time(),
             **self.facts(),
             "run_id": (self.document or {}).get("run_id"),
         }
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self, codes: Codes) -> dict[str, Any]:
         return {
             **(self.document or {"account": self.account}),
             "outcome": str(self.outcome),
-            "exit_code": self.exit_code,
+            "exit_code": self.exit_code(codes),
             "error": self.error,
             "done_by": self.done_by or None,
         }
 
-    def summary_fields(self) -> dict[str, Any]:
+    def summary_fields(self, codes: Codes) -> dict[str, Any]:
         return {
             "account": self.account,
             "outcome": str(self.outcome),
-            "exit_code": self.exit_code,
+            "exit_code": self.exit_code(codes),
             "error": self.error,
             **self.facts(),
         }
@@ -134,24 +143,28 @@ class FleetResult:
     accounts: list[AccountResult]
 
     @property
-    def exit_code(self) -> int:
-        mine = [r for r in self.accounts if r.outcome is not Outcome.ELSEWHERE]
-        if any(r.outcome in (Outcome.FAILED, Outcome.NOT_STARTED) for r in mine):
-            return exits.ERROR
-        return max((r.exit_code or exits.OK for r in mine), default=exits.OK)
+    def outcome(self) -> RunOutcome:
+        """How the fleet's run ended, for this runner (see the module's docstring)."""
+        mine = {r.outcome for r in self.accounts if r.outcome is not Outcome.ELSEWHERE}
+        if mine & {Outcome.FAILED, Outcome.NOT_STARTED}:
+            return RunOutcome.ERROR
+        if Outcome.HELD in mine:
+            return RunOutcome.LOCK_HELD
+        return RunOutcome.PENDING if Outcome.PENDING in mine else RunOutcome.DONE
 
     def summary(self) -> dict[str, int]:
         counts = Counter(str(r.outcome) for r in self.accounts)
         return {"accounts": len(self.accounts)} | {str(o): counts[str(o)] for o in Outcome}
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self, codes: Codes) -> dict[str, Any]:
+        """The fleet's document, each ``exit_code`` as ``codes`` number outcomes."""
         return {
             "schema_version": SCHEMA_VERSION,
             "command": self.command,
             "workflow": self.workflow,
             "fleet_run": self.fleet_run,
-            "accounts": [r.as_dict() for r in self.accounts],
-            "summary": self.summary() | {"exit_code": self.exit_code},
+            "accounts": [r.as_dict(codes) for r in self.accounts],
+            "summary": self.summary() | {"exit_code": codes[self.outcome]},
         }
 
 
@@ -159,17 +172,18 @@ def fleet_text(document: Mapping[str, Any]) -> str:
     """One row per account and a summary line."""
     rows, notes = [], []
     for item in document["accounts"]:
+        # The document's own exit code: the table shows what the document says.
         result = AccountResult(
             item["account"],
             Outcome(item["outcome"]),
-            item["exit_code"],
+            None,
             item,
             item["error"],
             item.get("done_by") or {},
         )
         facts = result.facts()
         start, final = facts["start"] or "-", facts["final"] or "-"
-        code = "-" if result.exit_code is None else result.exit_code
+        code = _dash(item["exit_code"])
         outcome = str(result.outcome)
         if result.done_by:
             outcome += f" ({result.done_by.get('outcome')} by {result.done_by.get('runner')})"

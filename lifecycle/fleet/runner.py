@@ -33,20 +33,21 @@ from typing import Any
 
 import structlog
 
-from lifecycle.cli import exits
 from lifecycle.engine.config import RunnerConfig
 from lifecycle.engine.runner import Runner
+from lifecycle.errors import LifecycleError
 from lifecycle.fleet.accounts import Sessions
 from lifecycle.fleet.pool import FleetPool
-from lifecycle.fleet.results import AccountResult, FleetProgress, FleetResult, Outcome
+from lifecycle.fleet.results import AccountResult, Codes, FleetProgress, FleetResult, Outcome
 from lifecycle.journal import Journal, LeaseLost, LockHeld, holder_id
 from lifecycle.log import get_logger
+from lifecycle.model.outcome import Outcome as RunOutcome
 from lifecycle.model.workflow import Workflow
 
 __all__ = ["FleetConfig", "FleetRunner", "Work", "fleet_run_id"]
 
-#: One account's command: (its runner, the account) -> (exit code, the account's document).
-Work = Callable[[Runner, str], tuple[int, dict[str, Any]]]
+#: One account's command: (its runner, the account) -> (how its run ended, its document).
+Work = Callable[[Runner, str], tuple[RunOutcome, dict[str, Any]]]
 
 #: The journal's account for records about a fleet run as a whole.
 FLEET = "fleet"
@@ -96,11 +97,14 @@ class FleetRunner:
         fleet: FleetConfig,
         sessions: Sessions,
         *,
+        codes: Codes,
         progress: FleetProgress | None = None,
         sleep: Callable[[float], Any] = time.sleep,
     ) -> None:
         self.workflow, self.journal, self.config, self.fleet = workflow, journal, config, fleet
         self.sessions = sessions
+        #: How the documents, records and logs of the fleet number outcomes (``exit_code``).
+        self.codes = codes
         self.progress = progress or FleetProgress(live=False)
         self.sleep = sleep
         self.holder = holder_id()
@@ -127,15 +131,15 @@ class FleetRunner:
                         account, scope, world, lambda: self._process(account, pool, work)
                     )
                 except Exception as error:  # the journal failed around the account's work
-                    code = exits.expected(error) or exits.ERROR
-                    return AccountResult.failure(account, code, str(error))
+                    outcome = _expected(error) or RunOutcome.ERROR
+                    return AccountResult.failure(account, outcome, str(error))
                 finally:
                     pool.forget(account)
 
             results = self._each(accounts, one, log)
         self.progress.done()
         fleet = FleetResult(command, self.workflow.name, fleet_id, [results[a] for a in accounts])
-        log.info("fleet.end", exit_code=fleet.exit_code, **fleet.summary())
+        log.info("fleet.end", exit_code=self.codes[fleet.outcome], **fleet.summary())
         return fleet
 
     def _each(
@@ -178,7 +182,7 @@ class FleetRunner:
                         continue
                     results[account] = outcome
                     self.progress.end(account, outcome)
-                    log.info("fleet.account.end", **outcome.summary_fields())
+                    log.info("fleet.account.end", **outcome.summary_fields(self.codes))
                     failed = sum(r.outcome is Outcome.FAILED for r in results.values())
                     tolerance = self.fleet.failure_tolerance
                     if tolerance is not None and failed > tolerance and why is None:
@@ -221,7 +225,7 @@ class FleetRunner:
                 return AccountResult.elsewhere(account, done)
             result = process()
             try:
-                self.journal.remember(account, scope, result.record(self.holder), world)
+                self.journal.remember(account, scope, result.record(self.holder, self.codes), world)
             except LeaseLost as lost:
                 # Another runner may do the account again: say so, the result stands.
                 get_logger().warning("fleet.claim_lost", account=account, error=str(lost))
@@ -239,10 +243,15 @@ class FleetRunner:
                 session=self.sessions.of(account),
                 pool=pool.for_account(account),
             )
-            code, document = work(runner, account)
+            run, document = work(runner, account)
         except Exception as error:
-            expected = exits.expected(error)
+            expected = _expected(error)
             if expected is None:
                 get_logger().exception("fleet.account.crashed", account=account)
-            return AccountResult.failure(account, expected or exits.ERROR, str(error))
-        return AccountResult.of(account, code, document)
+            return AccountResult.failure(account, expected or RunOutcome.ERROR, str(error))
+        return AccountResult.of(account, run, document)
+
+
+def _expected(error: BaseException) -> RunOutcome | None:
+    """What a failure means for the account's run; ``None`` for a failure nobody expected."""
+    return error.outcome if isinstance(error, LifecycleError) else None

@@ -13,6 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
+from lifecycle.errors import StateUrlError
 from lifecycle.journal.contract import (
     CallIntent,
     Journal,
@@ -37,10 +38,6 @@ __all__ = [
     "open_journal",
     "table_of",
 ]
-
-
-class StateUrlError(JournalError):
-    """A state URL that names no journal: the caller's mistake."""
 
 
 def table_of(url: str | None) -> tuple[str, str | None] | None:

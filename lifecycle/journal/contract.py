@@ -28,6 +28,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from lifecycle.errors import JournalError, LeaseLost, LockHeld
+
 __all__ = [
     "CallIntent",
     "Journal",
@@ -44,36 +46,6 @@ __all__ = [
 
 #: A lease's and a memory's key: (account, role).
 Scope = tuple[str, str]
-
-
-class JournalError(Exception):
-    """The journal cannot be opened, read or written; the message names where it lives."""
-
-
-class LockHeld(Exception):
-    """Another runner holds the lease on this account and role."""
-
-    def __init__(self, account: str, role: str, holder: str, expires_at: float) -> None:
-        super().__init__(f"lock on {account}/{role} held by {holder} until {_utc(expires_at)}")
-        self.account, self.role, self.holder, self.expires_at = account, role, holder, expires_at
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        # The constructor does not take the message, so pickling (multiprocessing) needs help.
-        return (type(self), (self.account, self.role, self.holder, self.expires_at))
-
-
-class LeaseLost(LockHeld):
-    """This runner's lease expired or was taken over: its journal writes are refused."""
-
-    def __init__(self, account: str, role: str, holder: str, expires_at: float) -> None:
-        super().__init__(account, role, holder, expires_at)
-        live = holder and expires_at > time.time()
-        now = f"held by {holder} until {_utc(expires_at)}" if live else "it expired"
-        Exception.__init__(self, f"lease on {account}/{role} lost, nothing more written: {now}")
-
-
-def _utc(epoch: float) -> str:
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(epoch))
 
 
 def to_json(value: Any) -> str:

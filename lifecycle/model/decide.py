@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import deque
 
+from lifecycle.errors import Unreachable
 from lifecycle.model.definition import Definition, Guard, Transition, When
 from lifecycle.model.effects import EFFECTS, RUNNING, Blocked, Effect
 from lifecycle.model.guards import GUARDS
@@ -30,10 +31,6 @@ __all__ = [
 
 ABSENT, CREATED, IN_USE = "ABSENT", "CREATED", "IN_USE"
 DRAINING, DELETABLE, DELETED = "DRAINING", "DELETABLE", "DELETED"
-
-
-class Unreachable(Blocked):
-    """The target cannot be reached from the observed state by any allowed way."""
 
 
 def derive_state(world: Observation) -> str:

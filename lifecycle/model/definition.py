@@ -12,6 +12,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Literal
 
+from lifecycle.errors import DefinitionError, UnknownName
+
 __all__ = [
     "LIFECYCLE",
     "Definition",
@@ -24,10 +26,6 @@ __all__ = [
 
 #: When a guard is judged: on the world a transition starts from, or on the one it leaves.
 When = Literal["before", "after"]
-
-
-class DefinitionError(ValueError):
-    """A definition breaks a rule; the message names the state or transition at fault."""
 
 
 @dataclass(frozen=True)
@@ -108,7 +106,7 @@ class Definition:
         found = self._by_id.get(key) or next((s for s in self.states if s.label == key), None)
         if found is None:
             known = ", ".join(s.label for s in self.states)
-            raise KeyError(f"unknown state {key!r} (known: {known})")
+            raise UnknownName(f"unknown state {key!r} (known: {known})")
         return found
 
     def transition(self, trigger: str) -> Transition:
@@ -117,7 +115,7 @@ class Definition:
             if transition.trigger == trigger:
                 return transition
         known = ", ".join(t.trigger for t in self.transitions)
-        raise KeyError(f"unknown transition {trigger!r} (known: {known})")
+        raise UnknownName(f"unknown transition {trigger!r} (known: {known})")
 
     def reached(self, state: str, target: str) -> bool:
         """Whether ``target`` holds in ``state`` (ids or labels): it is the state, or one

@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
+from lifecycle.errors import Blocked
 from lifecycle.model.definition import LIFECYCLE, Definition, DefinitionError
 from lifecycle.model.observation import (
     RUNNING,
@@ -35,10 +36,6 @@ __all__ = [
     "deactivation_notes",
     "found_deletable",
 ]
-
-
-class Blocked(Exception):
-    """The next transition cannot be decided or sent: the message says why, in one line."""
 
 
 class Acting(StrEnum):

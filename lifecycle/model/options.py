@@ -5,13 +5,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from lifecycle.errors import InvalidOption
 from lifecycle.model.workflow import Activation
 
 __all__ = ["DESCRIBED", "InvalidOption", "PlanOptions", "Where", "partition_of"]
-
-
-class InvalidOption(ValueError):
-    """An option AWS would refuse once a run has begun: the message names it and why."""
 
 
 #: The writes that carry a role's description: creating the role, converging it.

@@ -8,20 +8,14 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from lifecycle.errors import PlanFileError, StalePlan
 from lifecycle.model.decide import derive_state
 from lifecycle.model.observation import Observation
+from lifecycle.model.outcome import Outcome
 from lifecycle.model.results import SCHEMA_VERSION, RunResult
 from lifecycle.model.workflow import Workflow
 
 __all__ = ["PlanFileError", "StalePlan", "check", "document", "fingerprints", "load"]
-
-
-class StalePlan(Exception):
-    """A saved plan no longer matches the definitions or the observed world."""
-
-
-class PlanFileError(ValueError):
-    """A plan file cannot be read or was not made by ``slr plan -o`` (one line)."""
 
 
 def _digest(text: str) -> str:
@@ -56,9 +50,12 @@ def check(plan: Mapping[str, Any], result: RunResult) -> None:
         )
 
 
-def document(result: RunResult, options: Mapping[str, Any]) -> dict[str, Any]:
-    """``result`` as a plan file holds it, with the ``options`` it was made with."""
-    return result.as_dict() | {"options": dict(options)}
+def document(
+    result: RunResult, options: Mapping[str, Any], codes: Mapping[Outcome, int] | None = None
+) -> dict[str, Any]:
+    """``result`` as a plan file holds it, with the ``options`` it was made with (and its
+    ``exit_code`` as ``codes`` number outcomes: the command line's)."""
+    return result.as_dict(codes) | {"options": dict(options)}
 
 
 def load(path: Path) -> dict[str, Any]:

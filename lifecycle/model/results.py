@@ -7,11 +7,12 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from lifecycle.cli import exits
 from lifecycle.model.observation import RoleUsage, TaskStatus
+from lifecycle.model.outcome import Outcome
 
 __all__ = [
     "SCHEMA_VERSION",
+    "Outcome",
     "RunResult",
     "StepDetail",
     "StepResult",
@@ -141,7 +142,8 @@ class RunResult:
     #: State label at the end.
     final_state: str
     steps: list[StepResult]
-    exit_code: int = exits.OK
+    #: How the run ended; the command line numbers it as the exit code.
+    outcome: Outcome = Outcome.DONE
     error: str | None = None
     #: Digests a saved plan is checked against (see :mod:`lifecycle.model.plans`).
     fingerprints: dict[str, str] = field(default_factory=dict)
@@ -154,8 +156,10 @@ class RunResult:
     #: The workflow's regions that ``--regions`` left out: nobody scanned them.
     regions_left_out: tuple[str, ...] = ()
 
-    def as_dict(self) -> dict[str, Any]:
-        return {
+    def as_dict(self, codes: Mapping[Outcome, int] | None = None) -> dict[str, Any]:
+        """The JSON document; with ``codes`` (the command line's numbering of outcomes) it
+        says its ``exit_code``, as every document ``slr`` prints or saves does."""
+        document = {
             "schema_version": SCHEMA_VERSION,
             "command": self.command,
             "run_id": self.run_id,
@@ -167,7 +171,7 @@ class RunResult:
             "target": self.target,
             "final_state": self.final_state,
             "steps": [step.as_dict() for step in self.steps],
-            "exit_code": self.exit_code,
+            "exit_code": None if codes is None else codes[self.outcome],
             "error": self.error,
             "fingerprints": self.fingerprints,
             "skipped_regions": dict(self.skipped_regions),
@@ -175,12 +179,6 @@ class RunResult:
             "regions": list(self.regions),
             "regions_left_out": list(self.regions_left_out),
         }
-
-    @property
-    def outcome(self) -> str:
-        """``succeeded``, ``pending`` or ``failed``, as the journal records a run."""
-        if self.exit_code == exits.OK:
-            return "succeeded"
-        if self.exit_code == exits.CHANGES_PENDING:
-            return "pending"
-        return "failed"
+        if codes is None:
+            del document["exit_code"]
+        return document

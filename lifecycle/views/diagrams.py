@@ -10,6 +10,7 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from lifecycle.errors import GraphvizMissing
 from lifecycle.model.definition import DefinitionError
 from lifecycle.model.workflow import Workflow
 
@@ -37,10 +38,6 @@ SUFFIXES = {"dot": "dot", "mermaid": "mmd", "markdown": "md", "svg": "svg", "png
 
 _HIGHLIGHT = "#b45309"
 _HIGHLIGHT_FILL = "#fde68a"
-
-
-class GraphvizMissing(RuntimeError):
-    """SVG or PNG was asked for and Graphviz's ``dot`` is not installed."""
 
 
 @dataclass(frozen=True)

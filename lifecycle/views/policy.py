@@ -21,6 +21,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
+from lifecycle.errors import UnknownName
 from lifecycle.model.definition import LIFECYCLE, Definition
 from lifecycle.model.workflow import OBSERVE, Operation, Workflow
 
@@ -58,7 +59,7 @@ def scope_operations(workflow: Workflow, scope: str) -> tuple[Operation, ...]:
         return workflow.operations()
     known = scopes(workflow.definition)
     if scope not in known:
-        raise KeyError(f"unknown scope {scope!r} (known: {', '.join(known)}, all)")
+        raise UnknownName(f"unknown scope {scope!r} (known: {', '.join(known)}, all)")
     return workflow.operations(OBSERVE, *known[scope])
 
 

@@ -16,6 +16,7 @@ from lifecycle.aws.gateway import CLIENT_CONFIG
 from lifecycle.aws.pace import Pace
 from lifecycle.aws.retry import retried, retrying
 from lifecycle.aws.sessions import UnknownProfile, make_session
+from lifecycle.errors import Unprocessed
 from lifecycle.journal.contract import JournalError
 from lifecycle.log import get_logger
 from lifecycle.model.retry import RetryPolicy
@@ -198,7 +199,7 @@ class Table:
                 out = self.call("batch_write_item", RequestItems={self.name: pending})
                 pending = out.get("UnprocessedItems", {}).get(self.name, [])
                 if pending:
-                    raise _Unprocessed(len(pending))
+                    raise Unprocessed(len(pending))
 
             def logged(state: Any) -> None:
                 get_logger().warning(
@@ -212,17 +213,13 @@ class Table:
                 retried(
                     attempt,
                     POLICY,
-                    retry_on=lambda e: isinstance(e, _Unprocessed),
+                    retry_on=lambda e: isinstance(e, Unprocessed),
                     before_sleep=logged,
                 )
-            except _Unprocessed as error:
+            except Unprocessed as error:
                 raise JournalError(
                     f"state table {self.name}: {error} items left unprocessed after retries"
                 ) from None
-
-
-class _Unprocessed(Exception):
-    """BatchWriteItem left some items for later (throttled): send them again."""
 
 
 def connect_table(

@@ -13,9 +13,9 @@ from structlog.testing import capture_logs
 
 from lifecycle.aws.codes import CONNECTION_ATTEMPTS
 from lifecycle.aws.gateway import Gateway
-from lifecycle.cli import exits
 from lifecycle.model.decide import PlanOptions, Unreachable
 from lifecycle.model.options import Where
+from lifecycle.model.outcome import Outcome
 from lifecycle.model.retry import RetryPolicy
 from lifecycle.model.workflow import Activation
 from localaws import Fault, LocalAWS
@@ -51,14 +51,14 @@ def test_a_dependent_deleted_after_the_drain_is_reported_and_the_rest_restored(
     make_runner().apply("deleted", step=True)  # drained
     account.client("mediatailor", "eu-west-1").delete_playback_configuration(Name="west-live")
     restored = make_runner().apply("in-use")
-    assert (restored.exit_code, restored.final_state) == (exits.OK, "in-use"), restored.error
+    assert (restored.outcome, restored.final_state) == (Outcome.DONE, "in-use"), restored.error
     assert restored.steps[-1].detail.gone == ("eu-west-1/west-live",)
     assert account.configurations("us-east-1")["east-live"]["PercentEnabled"] == 100
     assert account.channels("us-west-2")["linear"] == ["AS_RUN"]
     # The stale snapshot is not carried into later drains: a second round trip succeeds.
     make_runner().apply("deleted", step=True)
     again = make_runner().apply("in-use")
-    assert again.exit_code == exits.OK, again.error
+    assert again.outcome == Outcome.DONE, again.error
     assert again.steps[-1].detail.gone is None
 
 
@@ -106,7 +106,7 @@ def test_a_task_iam_forgot_after_the_role_went_counts_as_succeeded(
     )
     started = time.monotonic()
     result = make_runner().apply("deleted")
-    assert (result.exit_code, result.final_state) == (exits.OK, "deleted"), result.error
+    assert (result.outcome, result.final_state) == (Outcome.DONE, "deleted"), result.error
     assert time.monotonic() - started < 10  # not the poll's whole patience
     assert make_runner().status()[2] == "DELETED"
 
@@ -120,7 +120,7 @@ def test_a_task_iam_does_not_show_yet_is_waited_for_not_started_again(
     with capture_logs() as logs:
         result = make_runner().apply("deleted")
     recorder.stop(aws)
-    assert (result.exit_code, result.final_state) == (exits.OK, "deleted"), result.error
+    assert (result.outcome, result.final_state) == (Outcome.DONE, "deleted"), result.error
     assert events(logs, "delete.task_not_visible_yet")
     assert events(logs, "delete.task_lost") == []
     assert sent(aws, "DeleteServiceLinkedRole") == 1
@@ -137,7 +137,7 @@ def test_a_task_iam_lost_while_the_role_remains_is_started_again(
     with capture_logs() as logs:
         result = make_runner().apply("deleted")
     recorder.stop(aws)
-    assert (result.exit_code, result.final_state) == (exits.OK, "deleted"), result.error
+    assert (result.outcome, result.final_state) == (Outcome.DONE, "deleted"), result.error
     lost = len(events(logs, "delete.task_lost"))
     assert lost >= 1
     # One deletion at first, one more for each task IAM lost; nothing created.
@@ -155,7 +155,7 @@ def test_a_deletion_ends_deleted_when_iam_shows_its_task_late_and_forgets_it_at_
     with capture_logs() as logs:
         result = make_runner().apply("deleted")
     recorder.stop(aws)
-    assert (result.exit_code, result.final_state) == (exits.OK, "deleted"), result.error
+    assert (result.outcome, result.final_state) == (Outcome.DONE, "deleted"), result.error
     lost = len(events(logs, "delete.task_lost"))
     assert sent(aws, "CreateServiceLinkedRole") == 0
     assert sent(aws, "DeleteServiceLinkedRole") <= 1 + lost
@@ -170,7 +170,7 @@ def test_a_deletion_failing_while_nothing_is_active_is_waited_out_and_succeeds(
     aws.set_settings(usage_lag_seconds=60)
     with capture_logs() as logs:
         result = make_runner(reject_wait_seconds=5.0).apply("deleted")
-    assert (result.exit_code, result.final_state) == (exits.OK, "deleted"), result.error
+    assert (result.outcome, result.final_state) == (Outcome.DONE, "deleted"), result.error
     waits = events(logs, "delete.still_reported")
     assert waits
     assert all(wait["role_usage"] for wait in waits)  # each wait names what IAM listed
@@ -185,7 +185,7 @@ def test_a_deletion_still_failing_after_the_patience_exits_in_use_naming_each_re
     in_use(account)
     aws.set_settings(usage_lag_seconds=60)
     result = make_runner(reject_wait_seconds=0.2, deletion_patience_seconds=1.0).apply("deleted")
-    assert result.exit_code == exits.IN_USE
+    assert result.outcome == Outcome.IN_USE
     lines = (result.error or "").splitlines()
     assert lines[0] == "role still in use after 1 deletion attempt"
     arn = "arn:aws:mediatailor:eu-west-1:123456789012:playbackConfiguration/west-live"
@@ -205,9 +205,9 @@ def test_each_run_has_its_own_deletion_attempts(
 
     workflow = dataclasses.replace(FAST, max_deletion_attempts=2)
     first = make_runner(workflow, progress=keep_re_enabling).apply("deleted")
-    assert first.exit_code == exits.IN_USE, first.error
+    assert first.outcome == Outcome.IN_USE, first.error
     second = make_runner(workflow).apply("deleted")
-    assert (second.exit_code, second.final_state) == (exits.OK, "deleted"), second.error
+    assert (second.outcome, second.final_state) == (Outcome.DONE, "deleted"), second.error
 
 
 def test_what_iam_names_outside_the_regions_asked_for_is_drained(
@@ -215,7 +215,7 @@ def test_what_iam_names_outside_the_regions_asked_for_is_drained(
 ) -> None:
     in_use(account)  # east-live in us-east-1, west-live in eu-west-1, linear in us-west-2
     result = make_runner(regions=("us-east-1",)).apply("deleted")
-    assert (result.exit_code, result.final_state) == (exits.OK, "deleted"), result.error
+    assert (result.outcome, result.final_state) == (Outcome.DONE, "deleted"), result.error
     assert account.configurations("eu-west-1")["west-live"]["PercentEnabled"] == 0
     assert account.channels("us-west-2")["linear"] == []
 
@@ -224,12 +224,12 @@ def test_a_role_the_service_made_again_after_our_deletion_is_decommissioned_agai
     make_runner: RunnerFactory, account: Account
 ) -> None:
     in_use(account)
-    assert make_runner().apply("deleted").exit_code == exits.OK
+    assert make_runner().apply("deleted").outcome == Outcome.DONE
     account.wait_for_no_role()
     # A person turns logging on again: MediaTailor makes the role, IAM shows it late.
     account.log_configuration("us-east-1", "east-live", 100)
     again = make_runner().apply("deleted")
-    assert (again.exit_code, again.final_state) == (exits.OK, "deleted"), again.error
+    assert (again.outcome, again.final_state) == (Outcome.DONE, "deleted"), again.error
     assert [s.transition for s in again.steps] == ["drain", "verify", "delete"]
     assert account.configurations("us-east-1")["east-live"]["PercentEnabled"] == 0
     account.wait_for_no_role()
@@ -259,7 +259,7 @@ def test_an_opt_in_region_answering_as_disabled_is_skipped_and_does_not_block(
     assert list(world.skipped_regions) == ["af-south-1"]
     assert world.unscanned_regions == {}
     result = make_runner(regions=(*REGIONS, "af-south-1")).apply("deleted")
-    assert (result.exit_code, result.final_state) == (exits.OK, "deleted"), result.error
+    assert (result.outcome, result.final_state) == (Outcome.DONE, "deleted"), result.error
     assert list(result.skipped_regions) == ["af-south-1"]
 
 
@@ -294,7 +294,7 @@ def test_activate_carries_the_scanned_settings_and_changes_only_the_percentage(
     account.log_configuration("eu-west-1", "vod", 0)  # VENDED_LOGS, off
     options = PlanOptions(activation=Activation((("eu-west-1", "vod"),), 30))
     result = make_runner().apply("in-use", options)
-    assert result.exit_code == exits.OK, result.error
+    assert result.outcome == Outcome.DONE, result.error
     sent = next(op for op in result.steps[-1].operations if op["access"] == "write")
     assert sent["parameters"]["EnabledLoggingStrategies"] == ["VENDED_LOGS"]
     assert sent["parameters"]["PercentEnabled"] == 30
@@ -486,7 +486,7 @@ def test_the_whole_decommission_reaches_deleted_with_every_default_region(
 
     in_use(account)
     result = make_runner(regions=tuple(available_regions("mediatailor"))).apply("deleted")
-    assert (result.exit_code, result.final_state) == (exits.OK, "deleted"), result.error
+    assert (result.outcome, result.final_state) == (Outcome.DONE, "deleted"), result.error
     assert len(result.skipped_regions) == 5
     account.wait_for_no_role()
 

@@ -10,10 +10,10 @@ from structlog.contextvars import merge_contextvars
 from structlog.testing import capture_logs
 
 from lifecycle.aws.codes import AwsError, Refused
-from lifecycle.cli import exits
 from lifecycle.log import redact
 from lifecycle.model.decide import PlanOptions, Unreachable
 from lifecycle.model.observation import TaskStatus
+from lifecycle.model.outcome import Outcome
 from lifecycle.model.results import StepStatus
 from lifecycle.model.workflow import Activation
 from localaws import Fault, LocalAWS
@@ -57,7 +57,7 @@ def test_create_adopts_an_existing_role_without_creating(
     account.create_role()
     result = make_runner().apply("created")
     assert walk(result) == [(None, "noop")]
-    assert result.exit_code == exits.OK
+    assert result.outcome == Outcome.DONE
 
 
 def test_create_converges_the_description_of_an_adopted_role(
@@ -102,7 +102,7 @@ def test_drain_deactivates_every_dependent_and_keeps_its_settings(
     runner = make_runner()
     result = runner.apply("deleted", step=True)
     assert walk(result) == [("drain", "succeeded")]
-    assert result.exit_code == exits.CHANGES_PENDING
+    assert result.outcome == Outcome.PENDING
     assert account.configurations("us-east-1")["east-live"]["PercentEnabled"] == 0
     assert account.configurations("eu-west-1")["west-live"]["PercentEnabled"] == 0
     assert account.channels("us-west-2")["linear"] == []
@@ -180,7 +180,7 @@ def test_the_documented_scenario_decommissions_the_role(
         ("verify", "succeeded"),
         ("delete", "succeeded"),
     ]
-    assert result.exit_code == exits.OK
+    assert result.outcome == Outcome.DONE
     account.wait_for_no_role()
     for region in ("us-east-1", "eu-west-1"):
         assert all(
@@ -220,7 +220,7 @@ def test_a_deletion_that_fails_mid_way_is_rejected_drained_and_retried(
             ],
         }
     ]
-    assert result.exit_code == exits.OK
+    assert result.outcome == Outcome.DONE
     account.wait_for_no_role()
     assert account.configurations("eu-west-1")["west-idle"]["PercentEnabled"] == 0
 
@@ -238,7 +238,7 @@ def test_a_role_still_used_after_the_allowed_attempts_exits_in_use(
 
     workflow = dataclass_replace(FAST, max_deletion_attempts=2)
     result = make_runner(workflow, progress=keep_re_enabling).apply("deleted")
-    assert result.exit_code == exits.IN_USE
+    assert result.outcome == Outcome.IN_USE
     assert "still in use after 2 deletion attempts" in (result.error or "")
     assert account.wait_for_role()
 
@@ -262,7 +262,7 @@ def test_throttling_on_every_operation_is_retried_and_each_attempt_logged(
     )
     with capture_logs() as logs:
         result = make_runner().apply("deleted")
-    assert result.exit_code == exits.OK, result.error
+    assert result.outcome == Outcome.DONE, result.error
     retried = {e["operation"] for e in logs if e["event"] == "aws.retry"}
     sent = {op["operation"] for step in result.steps for op in step.operations}
     assert sent <= retried | {"GetCallerIdentity"}
@@ -279,7 +279,7 @@ def test_server_errors_are_retried(make_runner: RunnerFactory, aws: LocalAWS) ->
         [Fault(service="iam", operation="CreateServiceLinkedRole", kind="server_error", count=2)]
     )
     result = make_runner().apply("created")
-    assert result.exit_code == exits.OK
+    assert result.outcome == Outcome.DONE
     create = next(
         op for op in result.steps[0].operations if op["operation"] == "CreateServiceLinkedRole"
     )
@@ -303,7 +303,7 @@ def test_access_denied_fails_at_once_in_one_line_without_retry(
         ]
     )
     result = make_runner().apply("created")
-    assert result.exit_code == exits.ERROR
+    assert result.outcome == Outcome.ERROR
     step = result.steps[0]
     assert step.status is StepStatus.FAILED
     assert step.error is not None
@@ -567,7 +567,7 @@ def test_a_world_that_differs_from_the_machine_is_logged_and_followed(
         result = make_runner(progress=someone).apply("deleted")
     drift = [(e["machine"], e["world"], e["trigger"]) for e in logs if e["event"] == "state.drift"]
     assert drift == [("IN_USE", "DRAINING", "reject")]
-    assert (result.exit_code, result.final_state) == (exits.OK, "deleted"), result.error
+    assert (result.outcome, result.final_state) == (Outcome.DONE, "deleted"), result.error
     assert [s.transition for s in result.steps] == [
         "drain",
         "verify",

@@ -16,11 +16,11 @@ from urllib.parse import urlsplit
 import botocore.session
 import pytest
 
-from lifecycle.cli import exits
 from lifecycle.engine.config import RunnerConfig
 from lifecycle.engine.runner import Runner
 from lifecycle.journal import Journal, open_journal
 from lifecycle.model.decide import PlanOptions
+from lifecycle.model.outcome import Outcome
 from localaws import Fault, LocalAWS
 from localaws.seed import Account
 from tests import recorder
@@ -84,12 +84,12 @@ def the_decommission_and_its_undo(
     recorder.start(aws)
     runner = make_runner()
     decommission = runner.apply("deleted", options)
-    assert (decommission.exit_code, decommission.final_state) == (exits.OK, "deleted"), (
+    assert (decommission.outcome, decommission.final_state) == (Outcome.DONE, "deleted"), (
         decommission.error
     )
     account.wait_for_no_role()
     undo = runner.apply("in-use", options)
-    assert (undo.exit_code, undo.final_state) == (exits.OK, "in-use"), undo.error
+    assert (undo.outcome, undo.final_state) == (Outcome.DONE, "in-use"), undo.error
     writes = sent(aws)
     assert world(account) == before
     assert account.wait_for_role()["Description"] == "replayed"
@@ -203,17 +203,17 @@ def test_a_journal_write_whose_answer_was_lost_is_sent_again_and_the_run_ends_ri
     recorder.start(aws)
     if write == "forget":
         # Only a dry run's walk, step by step, forgets (its world, at the target).
-        while (result := runner.apply("deleted", dry_run=True, step=True)).exit_code != exits.OK:
-            assert result.exit_code == exits.CHANGES_PENDING, result.error
+        while (result := runner.apply("deleted", dry_run=True, step=True)).outcome != Outcome.DONE:
+            assert result.outcome == Outcome.PENDING, result.error
         assert journal.memory(ACCOUNT, ROLE, "dry-run") == {}
         assert world(account) == before
     else:
         result = runner.apply("deleted")
-        assert (result.exit_code, result.final_state) == (exits.OK, "deleted"), result.error
+        assert (result.outcome, result.final_state) == (Outcome.DONE, "deleted"), result.error
         account.wait_for_no_role()
         assert journal.unfinished(ACCOUNT, ROLE) == []
         [run] = journal.runs(1)
-        assert (run["outcome"], run["final_state"]) == (result.outcome, "deleted")
+        assert (run["outcome"], run["final_state"]) == (result.outcome.recorded, "deleted")
         # The lock is free: another runner takes it at once.
         assert shared().acquire(ACCOUNT, ROLE, holder="elsewhere:1").holder == "elsewhere:1"
     [fault] = aws.armed_faults()

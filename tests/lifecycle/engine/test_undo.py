@@ -10,11 +10,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from lifecycle.cli import exits
 from lifecycle.engine.config import RunnerConfig
 from lifecycle.engine.runner import Runner
 from lifecycle.journal import open_journal
 from lifecycle.model.decide import PlanOptions, Unreachable
+from lifecycle.model.outcome import Outcome
 from lifecycle.model.results import RunResult
 from lifecycle.model.workflow import Activation
 from localaws import LocalAWS
@@ -47,13 +47,13 @@ def triggers(result: RunResult) -> list[str | None]:
 def test_a_decommission_is_undone_end_to_end(make_runner: RunnerFactory, account: Account) -> None:
     in_use(account)
     before = logging_of(account)
-    assert make_runner().apply("deleted").exit_code == exits.OK
+    assert make_runner().apply("deleted").outcome == Outcome.DONE
     account.wait_for_no_role()
     plan = make_runner().plan("in-use")
     assert triggers(plan) == ["create", "restore"]
-    assert plan.exit_code == exits.CHANGES_PENDING
+    assert plan.outcome == Outcome.PENDING
     undone = make_runner().apply("in-use")
-    assert (undone.exit_code, undone.final_state) == (exits.OK, "in-use"), undone.error
+    assert (undone.outcome, undone.final_state) == (Outcome.DONE, "in-use"), undone.error
     assert triggers(undone) == ["create", "restore"]
     assert account.wait_for_role()
     assert logging_of(account) == before
@@ -68,7 +68,7 @@ def test_a_recorded_drain_is_restored_from_created_after_someone_recreated_the_r
     account.create_role()
     assert make_runner().status()[2] == "CREATED"
     result = make_runner().apply("in-use")
-    assert (triggers(result), result.exit_code) == (["restore"], exits.OK)
+    assert (triggers(result), result.outcome) == (["restore"], Outcome.DONE)
     assert logging_of(account) == before
 
 
@@ -163,5 +163,5 @@ def test_a_way_is_refused_with_nothing_sent_or_reaches_its_target(
         return
     finally:
         recorder.stop(aws)
-    assert result.exit_code == exits.OK, result.error
+    assert result.outcome == Outcome.DONE, result.error
     assert FAST.definition.reached(result.final_state, target), result.final_state

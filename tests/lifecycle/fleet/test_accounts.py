@@ -10,6 +10,7 @@ import boto3
 import pytest
 
 from lifecycle.aws.gateway import Gateway
+from lifecycle.cli import exits
 from lifecycle.engine.config import RunnerConfig
 from lifecycle.engine.runner import Runner
 from lifecycle.fleet import (
@@ -24,6 +25,7 @@ from lifecycle.fleet import (
     role_arn_template,
 )
 from lifecycle.journal import open_journal
+from lifecycle.model.outcome import Outcome
 from localaws import LocalAWS
 from tests.lifecycle.conftest import FAST, REGIONS
 from tests.lifecycle.fleet.conftest import MANAGEMENT, build
@@ -117,14 +119,14 @@ def test_a_fleet_runs_on_a_bounded_number_of_threads(aws: LocalAWS, tmp_path: An
     sessions = Sessions(gateway, role_arn_template(None, None, "aws"), home="us-east-1")
     config = RunnerConfig(endpoint_url=aws.endpoint_url, regions=REGIONS)
     fleet = FleetConfig(max_concurrent_accounts=3, calls_in_flight=5)
-    runner = FleetRunner(FAST, open_journal(tmp_path), config, fleet, sessions)
+    runner = FleetRunner(FAST, open_journal(tmp_path), config, fleet, sessions, codes=exits.CODES)
     seen, names, before = [0], set(), threading.active_count()
 
-    def work(account_runner: Runner, _: str) -> tuple[int, dict[str, Any]]:
+    def work(account_runner: Runner, _: str) -> tuple[Outcome, dict[str, Any]]:
         account, world, _ = account_runner.status()
         seen[0] = max(seen[0], threading.active_count())
         names.update(t.name.split("_")[0] for t in threading.enumerate())
-        return 0, {"account": account, "active": len(world.active)}
+        return Outcome.DONE, {"account": account, "active": len(world.active)}
 
     accounts = sorted(org.accounts.values())
     result = runner.run("status", accounts, work, {"command": "status"})

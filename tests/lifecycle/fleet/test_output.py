@@ -8,31 +8,43 @@ import pytest
 
 from lifecycle.cli import exits
 from lifecycle.fleet import AccountResult, FleetProgress, FleetResult, Outcome
+from lifecycle.model.outcome import Outcome as RunOutcome
 
 
-def result(*outcomes: tuple[Outcome, int | None]) -> FleetResult:
+def result(*outcomes: tuple[Outcome, RunOutcome | None]) -> FleetResult:
     accounts = [
-        AccountResult(f"{n:012d}", outcome, code, None)
-        for n, (outcome, code) in enumerate(outcomes)
+        AccountResult(f"{n:012d}", outcome, run, None) for n, (outcome, run) in enumerate(outcomes)
     ]
     return FleetResult("apply", "mediatailor", "f", accounts)
+
+
+DONE, PENDING, HELD = RunOutcome.DONE, RunOutcome.PENDING, RunOutcome.LOCK_HELD
 
 
 @pytest.mark.parametrize(
     ("outcomes", "code"),
     [
-        ([(Outcome.SUCCEEDED, 0), (Outcome.ELSEWHERE, None)], exits.OK),
-        ([(Outcome.SUCCEEDED, 0), (Outcome.PENDING, 2)], exits.CHANGES_PENDING),
-        ([(Outcome.PENDING, 2), (Outcome.HELD, 3)], exits.LOCK_HELD),
-        ([(Outcome.HELD, 3), (Outcome.FAILED, 4)], exits.ERROR),
-        ([(Outcome.SUCCEEDED, 0), (Outcome.NOT_STARTED, None)], exits.ERROR),
+        ([(Outcome.SUCCEEDED, DONE), (Outcome.ELSEWHERE, None)], exits.OK),
+        ([(Outcome.SUCCEEDED, DONE), (Outcome.PENDING, PENDING)], exits.CHANGES_PENDING),
+        ([(Outcome.PENDING, PENDING), (Outcome.HELD, HELD)], exits.LOCK_HELD),
+        ([(Outcome.HELD, HELD), (Outcome.FAILED, RunOutcome.IN_USE)], exits.ERROR),
+        ([(Outcome.SUCCEEDED, DONE), (Outcome.NOT_STARTED, None)], exits.ERROR),
         ([(Outcome.ELSEWHERE, None)], exits.OK),
     ],
 )
 def test_the_fleet_exit_code_is_1_on_any_failure_else_the_highest(
-    outcomes: list[tuple[Outcome, int | None]], code: int
+    outcomes: list[tuple[Outcome, RunOutcome | None]], code: int
 ) -> None:
-    assert result(*outcomes).exit_code == code
+    fleet = result(*outcomes)
+    assert exits.code(fleet.outcome) == code
+    assert fleet.as_dict(exits.CODES)["summary"]["exit_code"] == code
+
+
+def test_each_account_says_its_own_exit_code_as_the_command_line_numbers_it() -> None:
+    fleet = result((Outcome.FAILED, RunOutcome.IN_USE), (Outcome.ELSEWHERE, None))
+    accounts = fleet.as_dict(exits.CODES)["accounts"]
+    assert [a["exit_code"] for a in accounts] == [exits.IN_USE, None]
+    assert fleet.accounts[0].record("me", exits.CODES)["exit_code"] == exits.IN_USE
 
 
 class Terminal(io.StringIO):
@@ -45,7 +57,9 @@ def test_the_progress_bar_shows_done_total_failures_and_each_running_step() -> N
     progress = FleetProgress(stream)
     progress.start(4)
     progress.begin("111111111111")
-    progress.end("111111111111", AccountResult("111111111111", Outcome.FAILED, 1, None))
+    progress.end(
+        "111111111111", AccountResult("111111111111", Outcome.FAILED, RunOutcome.ERROR, None)
+    )
     progress.step("222222222222", "drain: 3/10 dependents")
     assert progress.line() == (
         "[######..................] 1/4 accounts, 1 failed | 222222222222: drain: 3/10 dependents"

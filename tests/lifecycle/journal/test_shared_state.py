@@ -25,6 +25,7 @@ from lifecycle.cli import exits
 from lifecycle.engine.config import RunnerConfig
 from lifecycle.engine.runner import Runner
 from lifecycle.journal import LeaseLost, open_journal
+from lifecycle.model.outcome import Outcome
 from localaws import Fault, LocalAWS
 from localaws.seed import Account
 from tests.lifecycle.cli.test_cli import (
@@ -320,7 +321,7 @@ def test_a_holder_whose_lease_expired_sends_no_further_write_and_the_new_holder_
     assert len(writes(aws)) == 2
     take_over(aws, table, "")  # the other runner is done and gone
     result = shared_runner().apply("deleted")
-    assert (result.exit_code, result.final_state) == (exits.OK, "deleted")
+    assert (result.outcome, result.final_state) == (Outcome.DONE, "deleted")
     account.wait_for_no_role()
     assert all(c["PercentEnabled"] == 0 for c in account.configurations("us-east-1").values())
 

@@ -24,11 +24,11 @@ from parliament import analyze_policy_string
 from structlog.testing import capture_logs
 
 from lifecycle.aws.codes import AwsError
-from lifecycle.cli import exits
 from lifecycle.engine.config import RunnerConfig
 from lifecycle.engine.runner import Runner
 from lifecycle.journal import open_journal
 from lifecycle.model.decide import PlanOptions
+from lifecycle.model.outcome import Outcome
 from lifecycle.model.results import RunResult
 from lifecycle.model.retry import RetryPolicy
 from lifecycle.model.workflow import Workflow
@@ -256,7 +256,7 @@ def decommission_left_polling(enforcing: LocalAWS, admin: Admin, state_dir: Path
     enforcing.set_settings(deletion_seconds=0.2, task_visibility_seconds=0)
     impatient = dataclasses.replace(FAST, poll=RetryPolicy(0.0, 1.0, 0, jitter="NONE"))
     result = runner(enforcing, admin.session, state_dir, impatient).apply("deleted")
-    assert result.exit_code == exits.CHANGES_PENDING, result.error
+    assert result.outcome == Outcome.PENDING, result.error
     time.sleep(0.25)
 
 
@@ -390,7 +390,7 @@ def assert_necessary(
     assert re.match(rf"{re.escape(action)} in [a-z0-9-]+ failed: AccessDenied(Exception)?: ", error)
     assert f"not authorized to perform: {action} on resource: " in error
     if result is not None:
-        assert result.exit_code == exits.ERROR
+        assert result.outcome == Outcome.ERROR
 
 
 @pytest.mark.parametrize("name", scenarios_of("provision"))

@@ -9,9 +9,11 @@ from typing import Any
 import pytest
 
 from lifecycle.aws.calls import CallRecord
+from lifecycle.cli import exits
 from lifecycle.journal import Journal, open_journal
 from lifecycle.model.decide import PlanOptions, writes_for
 from lifecycle.model.observation import Dependent, Observation, Role
+from lifecycle.model.outcome import Outcome
 from lifecycle.model.results import RunResult, StepResult, StepStatus
 from workflows.mediatailor import CHANNEL, PLAYBACK_CONFIGURATION, WORKFLOW
 
@@ -89,10 +91,10 @@ def plan_of() -> PlanOf:
             "deleted",
             "deleted",
             steps,
-            exit_code=2,
+            outcome=Outcome.PENDING,
             fingerprints={"definition": "d" * 16, "observed": "o" * 16},
         )
-        return result.as_dict() | {"dependents": world.as_dict()["dependents"], **extra}
+        return result.as_dict(exits.CODES) | {"dependents": world.as_dict()["dependents"], **extra}
 
     return make
 
