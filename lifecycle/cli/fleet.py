@@ -116,11 +116,11 @@ def fleet_plan(
 ) -> None:
     """A plan per account; ``-o plan.json`` saves them as one fleet plan, ``apply`` checks
     each account against its own."""
-    from lifecycle.model import plans
+    from lifecycle.cli import planfiles
 
     def work(runner: Runner, _: str) -> tuple[Outcome, dict[str, Any]]:
         result = runner.plan(target, options)
-        return result.outcome, plans.document(result, saved_options, exits.CODES)
+        return result.outcome, planfiles.document(result, saved_options, exits.CODES)
 
     fleet, accounts = _fleet(settings)
     key = _key(settings, "plan", target=target, options=saved_options)

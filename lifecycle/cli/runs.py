@@ -88,10 +88,10 @@ def plan(
     if fmt is None:
         finish(settings, result)
         return
-    from lifecycle.model import plans
+    from lifecycle.cli import planfiles
     from lifecycle.views.review import plan_comment
 
-    document = plans.document(result, _options_dict(options), exits.CODES)
+    document = planfiles.document(result, _options_dict(options), exits.CODES)
     if fmt == "json":
         data = json.dumps(document, indent=2, default=str) + "\n"
     else:
@@ -113,11 +113,11 @@ def _options_dict(options: PlanOptions) -> dict[str, Any]:
 
 
 def _load_plan(path: Path) -> dict[str, Any]:
-    from lifecycle.model import plans
+    from lifecycle.cli import planfiles
 
     try:
-        return plans.load(path)
-    except plans.PlanFileError as error:
+        return planfiles.load(path)
+    except planfiles.PlanFileError as error:
         raise Failure(str(error), Outcome.USAGE) from None
 
 
