@@ -6,8 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from lifecycle.engine.observe import Observer, role_of
-from lifecycle.model.intent import Intent
-from lifecycle.model.observation import Dependent, RoleUsage
+from lifecycle.model.observation import Dependent, Intent, RoleUsage
 from localaws import LocalAWS
 from localaws.seed import Account
 from tests.conftest import ClientFactory
@@ -118,7 +117,7 @@ def test_the_role_we_deleted_that_iam_still_shows_is_taken_as_gone(
     created = role_of(account.create_role()).created
     ghost = observed(make_runner, Intent(deleted_by_us=True, deleted_role=created))
     assert ghost.role is None
-    assert ghost.deleted_by_us
+    assert ghost.intent.deleted_by_us
 
 
 def test_a_role_created_again_after_our_deletion_starts_over_but_keeps_the_drain_record(
@@ -129,7 +128,7 @@ def test_a_role_created_again_after_our_deletion_starts_over_but_keeps_the_drain
     intent = Intent(drained=drained, deleted_by_us=True, deleted_role="an earlier role's date")
     world = observed(make_runner, intent)
     assert world.role is not None
-    assert not world.deleted_by_us
+    assert not world.intent.deleted_by_us
     assert [d["name"] for d in world.as_dict()["drained"]] == ["west-live"]
 
 

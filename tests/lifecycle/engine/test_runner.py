@@ -8,7 +8,7 @@ import pytest
 from lifecycle.engine.config import SIMULATED_WORLD
 from lifecycle.engine.runner import still_in_use
 from lifecycle.journal import LockHeld
-from lifecycle.model.observation import Observation
+from lifecycle.model.observation import Intent, Observation, RoleUsage
 from lifecycle.model.plans import StalePlan
 from localaws.seed import Account
 from tests.lifecycle.conftest import REGIONS, RunnerFactory
@@ -135,8 +135,8 @@ def test_a_real_run_refuses_to_start_while_another_holds_the_lease(
 
 
 def test_still_in_use_names_each_resource_iam_reported_one_a_line() -> None:
-    usage = [{"region": "eu-west-1", "resources": ["arn:a", "arn:b"]}]
-    text = still_in_use(Observation(role=None, rejects=2), usage)
+    usage = (RoleUsage("eu-west-1", ("arn:a", "arn:b")),)
+    text = still_in_use(Observation(role=None, intent=Intent(rejects=2)), usage)
     assert text.splitlines() == [
         "role still in use after 2 deletion attempts",
         "  eu-west-1: arn:a",
