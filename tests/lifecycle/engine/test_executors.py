@@ -9,7 +9,7 @@ import pytest
 
 from lifecycle.engine.executors import StepJournal, failed_deletion
 from lifecycle.journal import Journal, LeaseLost, open_journal
-from lifecycle.model.intent import Intent
+from lifecycle.model.observation import Intent
 from lifecycle.model.workflow import Call
 from localaws import Fault, LocalAWS
 from localaws.seed import Account
