@@ -6,8 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from lifecycle.engine.observe import Observer, role_of
-from lifecycle.model.intent import Intent
-from lifecycle.model.observation import Dependent, RoleUsage
+from lifecycle.model.observation import Dependent, Intent, RoleUsage
 from localaws import LocalAWS
 from localaws.seed import Account
 from tests.conftest import ClientFactory
