@@ -85,8 +85,8 @@ class StepJournal:
 
 
 def _intent(service: str, operation: str, region: str, params: Mapping[str, Any]) -> CallIntent:
-    name = next((str(v) for k, v in params.items() if k.endswith("Name")), "")
-    return CallIntent(service, operation, region, dict(params), f"{operation}:{region}:{name}")
+    call = Call(service, operation, region, dict(params))
+    return CallIntent(call.service, call.operation, call.region, dict(call.params), call.key)
 
 
 class Executor(Protocol):

@@ -89,6 +89,13 @@ class Call:
     region: str
     params: Mapping[str, Any]
 
+    @property
+    def key(self) -> str:
+        """What the call does to what (``operation:region:name``, the name the value of the
+        first parameter ending in ``Name``): the journal's key, how a later run finds it."""
+        name = next((str(v) for k, v in self.params.items() if k.endswith("Name")), "")
+        return f"{self.operation}:{self.region}:{name}"
+
 
 @dataclass(frozen=True)
 class Activation:
