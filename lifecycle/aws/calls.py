@@ -59,9 +59,9 @@ class WriteJournal(Protocol):
         ``window`` stored and not yet sent."""
         ...
 
-    def before_write(
-        self, service: str, operation: str, region: str, params: Mapping[str, Any]
-    ) -> int: ...
+    def before_write(self, call: Call) -> int:
+        """Store ``call``'s intent (or take the one stored ahead): the token of its result."""
+        ...
 
     def after_write(
         self,

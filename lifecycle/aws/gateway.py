@@ -37,6 +37,7 @@ from lifecycle.aws.retry import Deadline, DeadlinePassed, retried
 from lifecycle.aws.threads import Threads
 from lifecycle.log import get_logger
 from lifecycle.model.retry import RetryPolicy
+from lifecycle.model.workflow import Call
 
 __all__ = ["CLIENT_CONFIG", "Gateway", "available_regions"]
 
@@ -155,7 +156,7 @@ class Gateway:
         pace = self._paces[service, region]
         log = self._log.bind(service=service, operation=operation, region=region)
         journal = self.journal if writes else None
-        token = journal.before_write(service, operation, region, params) if journal else None
+        token = journal.before_write(Call(service, operation, region, params)) if journal else None
 
         def retry_on(error: BaseException) -> bool:
             if is_connection_error(error) and record.attempts >= CONNECTION_ATTEMPTS:

@@ -16,7 +16,7 @@ from lifecycle.aws.gateway import Gateway
 from lifecycle.cli import exits
 from lifecycle.engine.act import ACTS, Actor, Run, converge
 from lifecycle.engine.ahead import IntentsAhead
-from lifecycle.journal import CallIntent, Journal
+from lifecycle.journal import Journal
 from lifecycle.journal.contract import Scope
 from lifecycle.log import get_logger
 from lifecycle.model.decide import Blocked, derive_state
@@ -43,11 +43,10 @@ class StepJournal:
         (see :mod:`lifecycle.engine.ahead`); an intent stored for a write never sent gets a result
         saying so."""
 
-        def store(intents: list[CallIntent]) -> list[int]:
-            return self.journal.intents(self.step_id, intents)
+        def store(batch: list[Call]) -> list[int]:
+            return self.journal.intents(self.step_id, batch)
 
-        planned = [_intent(c.service, c.operation, c.region, c.params) for c in calls]
-        self._ahead = IntentsAhead(store, planned, window).start()
+        self._ahead = IntentsAhead(store, calls, window).start()
         try:
             yield
         finally:
@@ -55,13 +54,10 @@ class StepJournal:
             for token in ahead.close():
                 self.journal.result(token, ok=False, error="not sent", attempts=0)
 
-    def before_write(
-        self, service: str, operation: str, region: str, params: Mapping[str, Any]
-    ) -> int:
-        intent = _intent(service, operation, region, params)
-        token = self._ahead.take(intent) if self._ahead is not None else None
+    def before_write(self, call: Call) -> int:
+        token = self._ahead.take(call) if self._ahead is not None else None
         if token is None:
-            token = self.journal.intents(self.step_id, [intent])[0]
+            token = self.journal.intents(self.step_id, [call])[0]
         # Right before the write: a lease run out by our own clock sends nothing more.
         self.journal.still_held(self.scope)
         return token
@@ -82,11 +78,6 @@ class StepJournal:
             error=error,
             attempts=attempts,
         )
-
-
-def _intent(service: str, operation: str, region: str, params: Mapping[str, Any]) -> CallIntent:
-    call = Call(service, operation, region, dict(params))
-    return CallIntent(call.service, call.operation, call.region, dict(call.params), call.key)
 
 
 class Executor(Protocol):

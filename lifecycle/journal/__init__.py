@@ -14,7 +14,6 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 from lifecycle.journal.contract import (
-    CallIntent,
     Journal,
     JournalError,
     Lease,
@@ -25,7 +24,6 @@ from lifecycle.journal.contract import (
 )
 
 __all__ = [
-    "CallIntent",
     "Journal",
     "JournalError",
     "Lease",

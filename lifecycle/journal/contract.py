@@ -28,8 +28,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from lifecycle.model.workflow import Call
+
 __all__ = [
-    "CallIntent",
     "Journal",
     "JournalError",
     "Lease",
@@ -126,18 +127,6 @@ class Lease:
     version: int = 0
 
 
-@dataclass(frozen=True)
-class CallIntent:
-    """A write call about to be sent, as the journal records it before it is sent."""
-
-    service: str
-    operation: str
-    region: str
-    params: dict[str, Any]
-    #: What the call does to what (``operation:region:name``): how a later run finds it.
-    key: str
-
-
 #: The part of a lease its holder counts on, by its own clock from the start of the last
 #: taking or renewal: the rest allows for a heartbeat that is late and clocks that disagree.
 TRUSTED_PART = 2 / 3
@@ -207,18 +196,20 @@ class Journal(abc.ABC):
         params: dict[str, Any],
         key: str,
     ) -> int:
-        """Record a write call about to be sent (durably, before this returns); its call id."""
+        """Record a write call about to be sent (durably, before this returns); its call id.
+        ``key`` is what the call does to what: how a later run finds it (:attr:`Call.key`)."""
 
-    def intents(self, step_id: int, calls: Sequence[CallIntent]) -> list[int]:
-        """Record several write calls about to be sent (durably, before this returns; a
-        backend may store them in one round trip); their call ids, in order."""
+    def intents(self, step_id: int, calls: Sequence[Call]) -> list[int]:
+        """Record several write calls about to be sent, each under its :attr:`Call.key`
+        (durably, before this returns; a backend may store them in one round trip); their
+        call ids, in order."""
         return [
             self.intent(
                 step_id,
                 service=c.service,
                 operation=c.operation,
                 region=c.region,
-                params=c.params,
+                params=dict(c.params),
                 key=c.key,
             )
             for c in calls
