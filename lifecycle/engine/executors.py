@@ -10,7 +10,6 @@ from typing import Any, Protocol
 
 import structlog
 
-from lifecycle.aws.calls import CallRecord
 from lifecycle.aws.codes import AwsError
 from lifecycle.aws.gateway import Gateway
 from lifecycle.cli import exits
@@ -24,7 +23,7 @@ from lifecycle.model.definition import Transition
 from lifecycle.model.effects import EFFECTS, RUNNING, Acting
 from lifecycle.model.observation import Intent, Observation, TaskStatus, replace
 from lifecycle.model.results import RunResult, StepResult, StepStatus
-from lifecycle.model.workflow import Call
+from lifecycle.model.workflow import Call, CallRecord
 
 __all__ = ["Executor", "Real", "Run", "Simulated", "StepJournal", "failed_deletion"]
 
@@ -227,7 +226,7 @@ class Simulated:
             regional = world.scanned_regions or run.observer.regions
             regions = regional if op.regional else (run.where.home,)
             reads += [
-                CallRecord(op.service, op.name, r, {}, outcome="simulated").as_dict()
+                CallRecord(Call(op.service, op.name, r, {}), outcome="simulated").as_dict()
                 for r in regions
             ]
         return reads

@@ -326,7 +326,7 @@ def test_paginate_records_each_page_as_one_call(
             "mediatailor", "ListPlaybackConfigurations", REGION, {}, items="Items", policy=QUICK
         )
     )
-    assert [(r.operation, r.parameters, r.attempts) for r in aws.records] == [
+    assert [(r.call.operation, r.call.params, r.attempts) for r in aws.records] == [
         ("ListPlaybackConfigurations", {}, 1),
         ("ListPlaybackConfigurations", {"NextToken": "t1"}, 1),
         ("ListPlaybackConfigurations", {"NextToken": "t2"}, 1),
