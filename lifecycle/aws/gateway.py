@@ -21,7 +21,7 @@ import botocore.config
 import botocore.exceptions
 from botocore import xform_name
 
-from lifecycle.aws.calls import CallPool, CallRecord, R, T, WriteJournal
+from lifecycle.aws.calls import CallPool, R, T, WriteJournal
 from lifecycle.aws.codes import (
     CONNECTION_ATTEMPTS,
     ErrorKind,
@@ -37,6 +37,7 @@ from lifecycle.aws.retry import Deadline, DeadlinePassed, retried
 from lifecycle.aws.threads import Threads
 from lifecycle.log import get_logger
 from lifecycle.model.retry import RetryPolicy
+from lifecycle.model.workflow import Access, Call, CallRecord
 
 __all__ = ["CLIENT_CONFIG", "Gateway", "available_regions"]
 
@@ -147,7 +148,8 @@ class Gateway:
         """
         writes = (service, operation) in self._writes
         record = CallRecord(
-            service, operation, region, dict(params), access="write" if writes else "read"
+            Call(service, operation, region, dict(params)),
+            access=Access.WRITE if writes else Access.READ,
         )
         with self._lock:
             self.records.append(record)
@@ -155,7 +157,7 @@ class Gateway:
         pace = self._paces[service, region]
         log = self._log.bind(service=service, operation=operation, region=region)
         journal = self.journal if writes else None
-        token = journal.before_write(service, operation, region, params) if journal else None
+        token = journal.before_write(record.call) if journal else None
 
         def retry_on(error: BaseException) -> bool:
             if is_connection_error(error) and record.attempts >= CONNECTION_ATTEMPTS:
@@ -273,10 +275,9 @@ class Gateway:
         self, service: str, operation: str, region: str, params: Mapping[str, Any]
     ) -> None:
         """Record the write a dry run would send, without sending it."""
+        call = Call(service, operation, region, dict(params))
         with self._lock:
-            self.records.append(
-                CallRecord(service, operation, region, dict(params), 0, "simulated", access="write")
-            )
+            self.records.append(CallRecord(call, outcome="simulated", access=Access.WRITE))
         self._log.info("aws.simulated", service=service, operation=operation, region=region)
 
     def map(self, fn: Callable[[T], R], items: list[T], *, workers: int | None = None) -> list[R]:

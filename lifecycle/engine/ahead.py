@@ -15,16 +15,16 @@ import threading
 from collections import deque
 from collections.abc import Callable, Sequence
 
-from lifecycle.journal import CallIntent
+from lifecycle.model.workflow import Call
 
 __all__ = ["IntentsAhead"]
 
-Store = Callable[[list[CallIntent]], list[int]]
+Store = Callable[[list[Call]], list[int]]
 #: What tells two planned calls apart (their params are a dict, not hashable).
 Identity = tuple[str, str, str, str]
 
 
-def identity(call: CallIntent) -> Identity:
+def identity(call: Call) -> Identity:
     return (call.service, call.operation, call.region, call.key)
 
 
@@ -32,7 +32,7 @@ class IntentsAhead:
     """Stores the intents of ``calls`` in order, in batches, at most ``window`` ahead of the
     workers taking them; :meth:`take` hands each stored intent's call id to its write."""
 
-    def __init__(self, store: Store, calls: Sequence[CallIntent], window: int) -> None:
+    def __init__(self, store: Store, calls: Sequence[Call], window: int) -> None:
         self._store_batch, self._calls, self._window = store, list(calls), max(1, window)
         self._order: dict[Identity, deque[int]] = {}
         for index, call in enumerate(self._calls):
@@ -83,7 +83,7 @@ class IntentsAhead:
                 self._stored = end
                 self._cond.notify_all()
 
-    def take(self, call: CallIntent) -> int | None:
+    def take(self, call: Call) -> int | None:
         """The call id of ``call``'s intent, once stored (its write may be sent then); None
         for a call that is not one of those stored ahead."""
         with self._cond:

@@ -10,12 +10,11 @@ from typing import Any, Protocol
 
 import structlog
 
-from lifecycle.aws.calls import CallRecord
 from lifecycle.aws.codes import AwsError
 from lifecycle.aws.gateway import Gateway
 from lifecycle.engine.act import ACTS, Actor, Run, converge
 from lifecycle.engine.ahead import IntentsAhead
-from lifecycle.journal import CallIntent, Journal
+from lifecycle.journal import Journal
 from lifecycle.journal.contract import Scope
 from lifecycle.log import get_logger
 from lifecycle.model.decide import Blocked, derive_state
@@ -23,7 +22,7 @@ from lifecycle.model.definition import Transition
 from lifecycle.model.effects import EFFECTS, RUNNING, Acting
 from lifecycle.model.observation import Intent, Observation, TaskStatus, replace
 from lifecycle.model.results import Outcome, RunResult, StepResult, StepStatus
-from lifecycle.model.workflow import Call
+from lifecycle.model.workflow import Call, CallRecord
 
 __all__ = ["Executor", "Real", "Run", "Simulated", "StepJournal", "failed_deletion"]
 
@@ -42,11 +41,10 @@ class StepJournal:
         (see :mod:`lifecycle.engine.ahead`); an intent stored for a write never sent gets a result
         saying so."""
 
-        def store(intents: list[CallIntent]) -> list[int]:
-            return self.journal.intents(self.step_id, intents)
+        def store(batch: list[Call]) -> list[int]:
+            return self.journal.intents(self.step_id, batch)
 
-        planned = [_intent(c.service, c.operation, c.region, c.params) for c in calls]
-        self._ahead = IntentsAhead(store, planned, window).start()
+        self._ahead = IntentsAhead(store, calls, window).start()
         try:
             yield
         finally:
@@ -54,13 +52,10 @@ class StepJournal:
             for token in ahead.close():
                 self.journal.result(token, ok=False, error="not sent", attempts=0)
 
-    def before_write(
-        self, service: str, operation: str, region: str, params: Mapping[str, Any]
-    ) -> int:
-        intent = _intent(service, operation, region, params)
-        token = self._ahead.take(intent) if self._ahead is not None else None
+    def before_write(self, call: Call) -> int:
+        token = self._ahead.take(call) if self._ahead is not None else None
         if token is None:
-            token = self.journal.intents(self.step_id, [intent])[0]
+            token = self.journal.intents(self.step_id, [call])[0]
         # Right before the write: a lease run out by our own clock sends nothing more.
         self.journal.still_held(self.scope)
         return token
@@ -81,11 +76,6 @@ class StepJournal:
             error=error,
             attempts=attempts,
         )
-
-
-def _intent(service: str, operation: str, region: str, params: Mapping[str, Any]) -> CallIntent:
-    name = next((str(v) for k, v in params.items() if k.endswith("Name")), "")
-    return CallIntent(service, operation, region, dict(params), f"{operation}:{region}:{name}")
 
 
 class Executor(Protocol):
@@ -235,7 +225,7 @@ class Simulated:
             regional = world.scanned_regions or run.observer.regions
             regions = regional if op.regional else (run.where.home,)
             reads += [
-                CallRecord(op.service, op.name, r, {}, outcome="simulated").as_dict()
+                CallRecord(Call(op.service, op.name, r, {}), outcome="simulated").as_dict()
                 for r in regions
             ]
         return reads

@@ -231,7 +231,9 @@ class Observer:
         aws.map(scan, work, workers=self.scan_concurrency)
         # A denial is the region's (a policy that denies regions) only when AWS answered the
         # same operation in another region; otherwise the runner's own policy lacks it.
-        answered = {(r.service, r.operation) for r in aws.records[first:] if r.outcome == "ok"}
+        answered = {
+            (r.call.service, r.call.operation) for r in aws.records[first:] if r.outcome == "ok"
+        }
         for (region, _), error in ((where, denied[where]) for where in work if where in denied):
             action = f"{error.service}:{error.operation}"
             if (error.service, error.operation) not in answered:

@@ -15,7 +15,6 @@ from urllib.parse import parse_qs, urlsplit
 
 from lifecycle.errors import StateUrlError
 from lifecycle.journal.contract import (
-    CallIntent,
     Journal,
     JournalError,
     Lease,
@@ -26,7 +25,6 @@ from lifecycle.journal.contract import (
 )
 
 __all__ = [
-    "CallIntent",
     "Journal",
     "JournalError",
     "Lease",

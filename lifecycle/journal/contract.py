@@ -29,9 +29,9 @@ from pathlib import Path
 from typing import Any
 
 from lifecycle.errors import JournalError, LeaseLost, LockHeld
+from lifecycle.model.workflow import Call
 
 __all__ = [
-    "CallIntent",
     "Journal",
     "JournalError",
     "Lease",
@@ -96,18 +96,6 @@ class Lease:
     #: The fencing token: the lock record's version when this holder took it. Every taking
     #: increments it; renewals keep it, so a heartbeat never fences its own holder's writes.
     version: int = 0
-
-
-@dataclass(frozen=True)
-class CallIntent:
-    """A write call about to be sent, as the journal records it before it is sent."""
-
-    service: str
-    operation: str
-    region: str
-    params: dict[str, Any]
-    #: What the call does to what (``operation:region:name``): how a later run finds it.
-    key: str
 
 
 #: The part of a lease its holder counts on, by its own clock from the start of the last
@@ -179,18 +167,20 @@ class Journal(abc.ABC):
         params: dict[str, Any],
         key: str,
     ) -> int:
-        """Record a write call about to be sent (durably, before this returns); its call id."""
+        """Record a write call about to be sent (durably, before this returns); its call id.
+        ``key`` is what the call does to what: how a later run finds it (:attr:`Call.key`)."""
 
-    def intents(self, step_id: int, calls: Sequence[CallIntent]) -> list[int]:
-        """Record several write calls about to be sent (durably, before this returns; a
-        backend may store them in one round trip); their call ids, in order."""
+    def intents(self, step_id: int, calls: Sequence[Call]) -> list[int]:
+        """Record several write calls about to be sent, each under its :attr:`Call.key`
+        (durably, before this returns; a backend may store them in one round trip); their
+        call ids, in order."""
         return [
             self.intent(
                 step_id,
                 service=c.service,
                 operation=c.operation,
                 region=c.region,
-                params=c.params,
+                params=dict(c.params),
                 key=c.key,
             )
             for c in calls

@@ -23,6 +23,7 @@ __all__ = [
     "Activation",
     "Binding",
     "Call",
+    "CallRecord",
     "Dependents",
     "Operation",
     "Reads",
@@ -82,12 +83,52 @@ class Binding:
 
 @dataclass(frozen=True)
 class Call:
-    """One write as it will be sent: decided purely, then sent (or, in a dry run, shown)."""
+    """One AWS call as it will be sent: a write decided purely, then sent (or, in a dry run,
+    shown) and journaled under its :attr:`key`; or a read, as a :class:`CallRecord` holds it."""
 
     service: str
     operation: str
     region: str
     params: Mapping[str, Any]
+
+    @property
+    def key(self) -> str:
+        """What the call does to what (``operation:region:name``, the name the value of the
+        first parameter ending in ``Name``): the journal's key, how a later run finds it."""
+        name = next((str(v) for k, v in self.params.items() if k.endswith("Name")), "")
+        return f"{self.operation}:{self.region}:{name}"
+
+
+@dataclass
+class CallRecord:
+    """One call as a step's result reports it: the call sent (a read, or a write) and how
+    it went, kept up to date by the gateway while it is tried."""
+
+    call: Call
+    #: HTTP attempts, the first included.
+    attempts: int = 0
+    #: ``ok``, ``error``, ``answered`` (an expected error code), ``refused`` or ``simulated``
+    #: (a dry run's stand-in for a write).
+    outcome: str = "ok"
+    error_code: str | None = None
+    latency_ms: float = 0.0
+    #: As the workflow declares the operation.
+    access: Access = Access.READ
+    #: Attempts AWS answered with throttling (any 429 included).
+    throttled: int = 0
+
+    def as_dict(self) -> dict[str, Any]:
+        """The call as a step's ``operations`` list holds it."""
+        return {
+            "service": self.call.service,
+            "operation": self.call.operation,
+            "region": self.call.region,
+            "parameters": dict(self.call.params),
+            "access": str(self.access),
+            "attempts": self.attempts,
+            "outcome": self.outcome,
+            "error_code": self.error_code,
+        }
 
 
 @dataclass(frozen=True)

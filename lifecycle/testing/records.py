@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 
-from lifecycle.journal import CallIntent, Journal, JournalError
+from lifecycle.journal import Journal, JournalError
+from lifecycle.model.workflow import Call
 
 __all__ = ["ACCOUNT", "ROLE", "Opener", "RecordsContract", "a_step", "big_drain", "drain_intent"]
 
@@ -119,21 +120,17 @@ class RecordsContract:
     def test_intents_stored_together_are_each_a_call_of_their_own(self, journal: Journal) -> None:
         step = a_step(journal)
         journal.acquire(ACCOUNT, ROLE, holder="host-a:1")
-        calls = [
-            CallIntent(
-                "mediatailor", "PutPlaybackConfiguration", "us-east-1", {"Name": n}, f"k:{n}"
-            )
-            for n in ("a", "b", "c")
-        ]
+        put = "PutPlaybackConfiguration"
+        calls = [Call("mediatailor", put, "us-east-1", {"Name": n}) for n in ("a", "b", "c")]
         ids = journal.intents(step, calls)
         assert len(set(ids)) == 3
         journal.result(ids[1], ok=True, response={"Name": "b"})
         unfinished = journal.unfinished(ACCOUNT, ROLE)
         assert [(c["call_id"], c["key"], c["params"]) for c in unfinished] == [
-            (ids[0], "k:a", {"Name": "a"}),
-            (ids[2], "k:c", {"Name": "c"}),
+            (ids[0], f"{put}:us-east-1:a", {"Name": "a"}),
+            (ids[2], f"{put}:us-east-1:c", {"Name": "c"}),
         ]
-        assert journal.completed(ACCOUNT, ROLE, "k:b") == {"Name": "b"}
+        assert journal.completed(ACCOUNT, ROLE, f"{put}:us-east-1:b") == {"Name": "b"}
 
     # memory
 

@@ -13,7 +13,6 @@ from typing import Any, ParamSpec, TypeVar
 import botocore.exceptions
 
 from lifecycle.journal.contract import (
-    CallIntent,
     Journal,
     JournalError,
     Lease,
@@ -37,12 +36,8 @@ from lifecycle.journal.dynamodb.items import (
 )
 from lifecycle.journal.dynamodb.lock import give_back, lost, role_pk, take
 from lifecycle.journal.dynamodb.memory import forget_writes, memory_writes, read_memory
-from lifecycle.journal.dynamodb.table import (
-    Table,
-    connect_table,
-    create_table,
-    describe,
-)
+from lifecycle.journal.dynamodb.table import Table, connect_table, create_table, describe
+from lifecycle.model.workflow import Call
 
 __all__ = ["DynamoJournal", "connect_table", "create_table"]
 
@@ -222,26 +217,31 @@ class DynamoJournal(Journal):
         params: dict[str, Any],
         key: str,
     ) -> int:
-        return self.intents(step_id, [CallIntent(service, operation, region, params, key)])[0]
+        return self._store(step_id, [(service, operation, region, params, key)])[0]
 
-    def intents(self, step_id: int, calls: Sequence[CallIntent]) -> list[int]:
+    def intents(self, step_id: int, calls: Sequence[Call]) -> list[int]:
+        planned = [(c.service, c.operation, c.region, dict(c.params), c.key) for c in calls]
+        return self._store(step_id, planned)
+
+    def _store(self, step_id: int, calls: list[tuple[str, str, str, Any, str]]) -> list[int]:
+        """The intents of ``calls`` (service, operation, region, params, key) stored: ids."""
         run_id, scope = self._steps.get(step_id, (None, None))
         if run_id is None or scope is None:
-            keys = ", ".join(repr(c.key) for c in calls)
+            keys = ", ".join(repr(c[-1]) for c in calls)
             raise JournalError(f"{self}: intent {keys} belongs to no run (step {step_id})")
         made: list[dict[str, Any]] = []
-        for c in calls:
+        for service, operation, region, params, key in calls:
             call_id = self._ids.next()
             made.append(
                 {
                     "call_id": call_id,
                     "run_id": run_id,
                     "step_id": step_id,
-                    "service": c.service,
-                    "operation": c.operation,
-                    "region": c.region,
-                    "params": to_json(c.params),
-                    "key": c.key,
+                    "service": service,
+                    "operation": operation,
+                    "region": region,
+                    "params": to_json(params),
+                    "key": key,
                     "created_at": time.time(),
                 }
             )

@@ -31,6 +31,7 @@ from lifecycle.aws.codes import (
 from lifecycle.aws.gateway import Gateway
 from lifecycle.aws.retry import Deadline
 from lifecycle.model.retry import RetryPolicy
+from lifecycle.model.workflow import Call
 from workflows.mediatailor import WORKFLOW
 
 NOWHERE = "http://127.0.0.1:9"
@@ -193,10 +194,10 @@ class RecordingJournal:
     def __init__(self, events: list[tuple[Any, ...]] | None = None) -> None:
         self.events: list[tuple[Any, ...]] = [] if events is None else events
 
-    def before_write(
-        self, service: str, operation: str, region: str, params: Mapping[str, Any]
-    ) -> int:
-        self.events.append(("before_write", service, operation, region, dict(params)))
+    def before_write(self, call: Call) -> int:
+        self.events.append(
+            ("before_write", call.service, call.operation, call.region, dict(call.params))
+        )
         return 41
 
     def after_write(
@@ -325,7 +326,7 @@ def test_paginate_records_each_page_as_one_call(
             "mediatailor", "ListPlaybackConfigurations", REGION, {}, items="Items", policy=QUICK
         )
     )
-    assert [(r.operation, r.parameters, r.attempts) for r in aws.records] == [
+    assert [(r.call.operation, r.call.params, r.attempts) for r in aws.records] == [
         ("ListPlaybackConfigurations", {}, 1),
         ("ListPlaybackConfigurations", {"NextToken": "t1"}, 1),
         ("ListPlaybackConfigurations", {"NextToken": "t2"}, 1),

@@ -15,16 +15,14 @@ from hypothesis import strategies as st
 
 from lifecycle.engine.ahead import IntentsAhead
 from lifecycle.engine.executors import StepJournal
-from lifecycle.journal import CallIntent, LeaseLost, open_journal
+from lifecycle.journal import LeaseLost, open_journal
 from lifecycle.model.workflow import Call
 
 ACCOUNT, ROLE = "123456789012", "AWSServiceRoleForMediaTailor"
 
 
-def calls(n: int) -> list[CallIntent]:
-    return [
-        CallIntent("mediatailor", "Op", "us-east-1", {"Name": f"c{i}"}, f"k{i}") for i in range(n)
-    ]
+def calls(n: int) -> list[Call]:
+    return [Call("mediatailor", "Op", "us-east-1", {"Name": f"c{i}"}) for i in range(n)]
 
 
 class Store:
@@ -39,7 +37,7 @@ class Store:
         self.batches = 0
         self.fail_at = fail_at
 
-    def __call__(self, batch: list[CallIntent]) -> list[int]:
+    def __call__(self, batch: list[Call]) -> list[int]:
         with self.lock:
             if self.fail_at is not None and len(self.stored) + len(batch) > self.fail_at:
                 raise LeaseLost(ACCOUNT, ROLE, "elsewhere:1", time.time() + 60)
@@ -49,7 +47,7 @@ class Store:
             self.most_waiting = max(self.most_waiting, len(self.stored) - len(self.taken))
             return list(range(first, first + len(batch)))
 
-    def take(self, ahead: IntentsAhead, call: CallIntent) -> int | None:
+    def take(self, ahead: IntentsAhead, call: Call) -> int | None:
         token = ahead.take(call)
         with self.lock:
             if token is not None:
@@ -89,7 +87,7 @@ def test_intents_are_stored_in_batches_not_one_round_trip_each() -> None:
 def test_a_call_not_planned_gets_no_intent_from_it() -> None:
     store = Store()
     ahead = IntentsAhead(store, calls(2), 2).start()
-    other = CallIntent("iam", "DeleteServiceLinkedRole", "us-east-1", {}, "other")
+    other = Call("iam", "DeleteServiceLinkedRole", "us-east-1", {})
     assert ahead.take(other) is None
     assert ahead.close() != []  # the two planned ones were stored and never taken
 
@@ -119,7 +117,7 @@ def test_intents_stored_for_writes_never_sent_get_a_result_saying_so(tmp_path: P
     writes = StepJournal(journal, step, (ACCOUNT, ROLE))
     planned = [Call("mediatailor", "Op", "us-east-1", {"Name": f"c{i}"}) for i in range(3)]
     with writes.ahead(planned, 3):
-        token = writes.before_write("mediatailor", "Op", "us-east-1", {"Name": "c0"})
+        token = writes.before_write(Call("mediatailor", "Op", "us-east-1", {"Name": "c0"}))
         writes.after_write(token, ok=True, response={}, error=None, attempts=1)
         time.sleep(0.05)  # the others' intents are stored meanwhile
     calls_made = journal.steps("run-1")[0]["calls"]

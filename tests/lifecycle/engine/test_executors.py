@@ -51,7 +51,7 @@ def test_a_write_is_journaled_with_its_key_before_it_is_sent_and_its_result_afte
 ) -> None:
     journal, step = a_step(tmp_path)
     params = {"PlaybackConfigurationName": "west-live", "PercentEnabled": 0}
-    token = step.before_write("mediatailor", CONFIGURE, "eu-west-1", params)
+    token = step.before_write(Call("mediatailor", CONFIGURE, "eu-west-1", params))
     (before,) = calls_of(journal)
     assert before["key"] == f"{CONFIGURE}:eu-west-1:west-live"
     assert before["ok"] is None  # sent and not answered yet: what a crash leaves
@@ -67,7 +67,7 @@ def test_intents_stored_ahead_and_never_sent_get_a_result_saying_so(tmp_path: Pa
         for region, name in (("us-east-1", "east-live"), ("eu-west-1", "west-live"))
     ]
     with step.ahead(planned, window=len(planned)):
-        token = step.before_write("mediatailor", CONFIGURE, "us-east-1", planned[0].params)
+        token = step.before_write(planned[0])
         step.after_write(token, ok=True, response=None, error=None, attempts=1)
     # Both intents were stored; the second write was never sent, and the journal says so.
     outcome = {c["key"]: (c["ok"], c["error"]) for c in calls_of(journal)}
@@ -82,7 +82,9 @@ def test_no_write_goes_out_once_the_lease_can_no_longer_be_counted_on(tmp_path: 
     # A lease of no length: by this machine's own clock it cannot be counted on already.
     journal.acquire(*SCOPE, holder="me", lease_seconds=0.0)
     with pytest.raises(LeaseLost):
-        step.before_write("mediatailor", CONFIGURE, "eu-west-1", {"PlaybackConfigurationName": "x"})
+        step.before_write(
+            Call("mediatailor", CONFIGURE, "eu-west-1", {"PlaybackConfigurationName": "x"})
+        )
 
 
 def test_a_real_run_journals_each_step_and_each_write_it_sent(

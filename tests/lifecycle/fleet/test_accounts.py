@@ -78,7 +78,7 @@ def test_every_page_of_the_organization_is_listed(aws: LocalAWS) -> None:
         gateway, Selection(organization=True, parent=org.ous["a"]), "us-east-1"
     )
     assert under_a == sorted(org.accounts[f"member-{n}"] for n in range(3, 10))
-    pages = [r for r in gateway.records if r.operation == "ListAccounts"]
+    pages = [r for r in gateway.records if r.call.operation == "ListAccounts"]
     assert len(pages) >= len(everything)
 
 
@@ -91,7 +91,7 @@ def test_the_runners_own_account_is_entered_without_assuming_a_role(aws: LocalAW
         session = sessions.of(account)
         identity = session.client("sts", endpoint_url=aws.endpoint_url).get_caller_identity()
         assert identity["Account"] == account
-    assert [r.operation for r in gateway.records].count("AssumeRole") == 1
+    assert [r.call.operation for r in gateway.records].count("AssumeRole") == 1
 
 
 def test_each_accounts_session_is_refreshed_before_its_credentials_expire(aws: LocalAWS) -> None:

@@ -20,7 +20,6 @@ from hypothesis import strategies as st
 from structlog.testing import capture_logs
 
 from lifecycle.journal import (
-    CallIntent,
     Journal,
     JournalError,
     LeaseLost,
@@ -31,6 +30,7 @@ from lifecycle.journal import (
 )
 from lifecycle.journal.dynamodb.journal import DynamoJournal
 from lifecycle.journal.sqlite import SqliteJournal
+from lifecycle.model.workflow import Call
 from lifecycle.testing import JournalContract
 from lifecycle.testing.records import ACCOUNT, ROLE, Opener, a_step, big_drain, drain_intent
 from localaws import Fault, LocalAWS
@@ -248,17 +248,15 @@ def dynamo(shared: Callable[[], DynamoJournal]) -> DynamoJournal:
     return shared()
 
 
+PUT = "PutPlaybackConfiguration"
+
+
 def a_drain_journaled(journal: Journal, writes: int = 12) -> list[int]:
     """A run holding the lease that stored ``writes`` intents, every second one with its
     result; their call ids."""
     journal.acquire(ACCOUNT, ROLE, holder="host-a:1")
     step = a_step(journal)
-    calls = [
-        CallIntent(
-            "mediatailor", "PutPlaybackConfiguration", "us-east-1", {"Name": f"c{n}"}, f"k:{n}"
-        )
-        for n in range(writes)
-    ]
+    calls = [Call("mediatailor", PUT, "us-east-1", {"Name": f"c{n}"}) for n in range(writes)]
     ids = journal.intents(step, calls)
     for n, call_id in enumerate(ids[::2]):
         journal.result(call_id, ok=True, response={"Name": f"c{2 * n}"})
@@ -268,8 +266,8 @@ def a_drain_journaled(journal: Journal, writes: int = 12) -> list[int]:
 def read_back(journal: Journal, ids: list[int]) -> None:
     """What ``a_drain_journaled`` stored, read back whole."""
     assert [u["call_id"] for u in journal.unfinished(ACCOUNT, ROLE)] == ids[1::2]
-    assert journal.completed(ACCOUNT, ROLE, "k:0") == {"Name": "c0"}
-    assert journal.completed(ACCOUNT, ROLE, "k:1") is None
+    assert journal.completed(ACCOUNT, ROLE, f"{PUT}:us-east-1:c0") == {"Name": "c0"}
+    assert journal.completed(ACCOUNT, ROLE, f"{PUT}:us-east-1:c1") is None
     [step] = journal.steps("run-1")
     assert [c["call_id"] for c in step["calls"]] == ids
     assert [r["run_id"] for r in journal.runs()] == ["run-1"]

@@ -8,13 +8,13 @@ from typing import Any
 
 import pytest
 
-from lifecycle.aws.calls import CallRecord
 from lifecycle.cli import exits
 from lifecycle.journal import Journal, open_journal
 from lifecycle.model.decide import PlanOptions, writes_for
 from lifecycle.model.observation import Dependent, Observation, Role
 from lifecycle.model.outcome import Outcome
 from lifecycle.model.results import RunResult, StepResult, StepStatus
+from lifecycle.model.workflow import Access, Call, CallRecord
 from workflows.mediatailor import CHANNEL, PLAYBACK_CONFIGURATION, WORKFLOW
 
 ROLE = Role(WORKFLOW.role_name, "arn:aws:iam::123456789012:role/x", WORKFLOW.role_path)
@@ -41,14 +41,11 @@ DEMO = (
 
 def _operations(trigger: str, world: Observation, reads: int) -> list[dict[str, Any]]:
     writes = [
-        CallRecord(
-            c.service, c.operation, c.region, dict(c.params), 0, "simulated", access="write"
-        ).as_dict()
+        CallRecord(c, 0, "simulated", access=Access.WRITE).as_dict()
         for c in writes_for(WORKFLOW, trigger, world, PlanOptions(), "us-east-1")
     ]
-    read = CallRecord(
-        "mediatailor", "ListPlaybackConfigurations", "us-east-1", {}, 0, "simulated"
-    ).as_dict()
+    listed = Call("mediatailor", "ListPlaybackConfigurations", "us-east-1", {})
+    read = CallRecord(listed, 0, "simulated").as_dict()
     return writes + [read] * reads
 
 
