@@ -521,10 +521,10 @@ def test_many_short_and_empty_pages_give_every_dependent_once(
 def test_the_role_we_deleted_that_iam_still_shows_is_known_as_gone(
     make_runner: RunnerFactory, account: Account, aws: LocalAWS
 ) -> None:
-    # Long enough that IAM still shows the role when status reads it, however loaded the
-    # machine: nothing here waits for it.
+    account.create_role()  # waits until IAM shows it
+    # Long enough that IAM still shows the deleted role when status reads it, however loaded
+    # the machine: nothing here waits for it.
     aws.set_settings(iam_consistency_seconds=30.0)
-    account.create_role()
     deleted = make_runner().apply("deleted")
     assert deleted.final_state == "deleted", deleted.error
     assert account.role() is not None  # IAM still shows it
