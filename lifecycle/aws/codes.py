@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import botocore.exceptions
 
-from lifecycle.errors import AwsError, ErrorKind, Refused
+from lifecycle.errors import AwsError, ErrorKind
 
 __all__ = [
     "CONNECTION_ATTEMPTS",
@@ -15,9 +15,6 @@ __all__ = [
     "THROTTLING",
     "TRANSIENT",
     "UNREACHABLE",
-    "AwsError",
-    "ErrorKind",
-    "Refused",
     "as_aws_error",
     "classify",
     "error_code",

@@ -24,8 +24,6 @@ from botocore import xform_name
 from lifecycle.aws.calls import CallPool, R, T, WriteJournal
 from lifecycle.aws.codes import (
     CONNECTION_ATTEMPTS,
-    ErrorKind,
-    Refused,
     as_aws_error,
     classify,
     error_code,
@@ -33,8 +31,9 @@ from lifecycle.aws.codes import (
     throttled,
 )
 from lifecycle.aws.pace import Pace
-from lifecycle.aws.retry import Deadline, DeadlinePassed, retried
+from lifecycle.aws.retry import Deadline, retried
 from lifecycle.aws.threads import Threads
+from lifecycle.errors import DeadlinePassed, ErrorKind, Refused
 from lifecycle.log import get_logger
 from lifecycle.model.retry import RetryPolicy
 from lifecycle.model.workflow import Access, Call, CallRecord

@@ -17,7 +17,7 @@ calls (at most :data:`GROWTH_PER_CALL` per call), and which each throttling answ
 One cut per overload: a throttling answer to a call whose slot was reserved before the last
 cut says nothing about the new rate, and a worker whose slot was reserved before a cut
 reserves again. A slot that would come after the run's deadline is not reserved: the wait
-for it is given up (:class:`~lifecycle.aws.retry.DeadlinePassed`), as a retry is that would sleep
+for it is given up (:class:`~lifecycle.errors.DeadlinePassed`), as a retry is that would sleep
 past it. botocore's adaptive mode works alike with CUBIC (a cut to 0.7x the rate
 measured, then a cubic climb), its cuts too deep for a limit that does not move; how each
 drained against the floor is in docs/performance.md (row 6, throttled drain).
@@ -35,7 +35,8 @@ from typing import TypeVar
 from structlog.typing import FilteringBoundLogger
 
 from lifecycle.aws.codes import throttled
-from lifecycle.aws.retry import Deadline, DeadlinePassed
+from lifecycle.aws.retry import Deadline
+from lifecycle.errors import DeadlinePassed
 
 __all__ = ["BETA", "GROWTH", "GROWTH_PER_CALL", "MIN_RATE", "NEAR_SAMPLES", "Pace"]
 

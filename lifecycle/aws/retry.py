@@ -8,13 +8,12 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from lifecycle.errors import DeadlinePassed
 from lifecycle.model.retry import RetryPolicy
 
 if TYPE_CHECKING:
     import tenacity
 
-__all__ = ["Deadline", "DeadlinePassed", "retried", "retrying"]
+__all__ = ["Deadline", "retried", "retrying"]
 
 T = TypeVar("T")
 

@@ -31,7 +31,6 @@ from lifecycle.errors import UnknownProfile
 from lifecycle.log import get_logger
 
 __all__ = [
-    "UnknownProfile",
     "assumed_session",
     "base_session",
     "botocore_of",

@@ -23,7 +23,6 @@ if TYPE_CHECKING:
     from lifecycle.model.workflow import Workflow
 
 __all__ = [
-    "Failure",
     "FleetOptions",
     "Settings",
     "cli",
@@ -228,7 +227,8 @@ def cli(
 
 def journal_of(settings: Settings) -> Journal:
     """The journal ``--state`` names, reached with the runner's own credentials."""
-    from lifecycle.journal import JournalError, StateUrlError, open_journal
+    from lifecycle.errors import JournalError, StateUrlError
+    from lifecycle.journal import open_journal
 
     try:
         journal = open_journal(

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from lifecycle.errors import GraphvizMissing
 from lifecycle.model.outcome import Outcome
 
 if TYPE_CHECKING:
@@ -17,17 +18,10 @@ if TYPE_CHECKING:
     from lifecycle.model.workflow import Workflow
     from lifecycle.views.diagrams import Diagram, Highlight
 
-from lifecycle.cli.base import (
-    Failure,
-    Settings,
-    cli,
-    journal_of,
-    one_line_errors,
-    runner_of,
-    workflow_of,
-)
+from lifecycle.cli.base import Settings, cli, journal_of, one_line_errors, runner_of, workflow_of
 from lifecycle.cli.ending import emit
 from lifecycle.cli.options import target_of
+from lifecycle.errors import Failure
 
 
 @cli.command("workflows")
@@ -117,7 +111,7 @@ def diagram(
         return
     try:
         data = diagrams.render(model, fmt)
-    except diagrams.GraphvizMissing as error:
+    except GraphvizMissing as error:
         raise Failure(str(error)) from None
     emit(data, out)
 
@@ -130,7 +124,7 @@ def _write_all(model: Diagram, folder: Path) -> None:
         path = folder / f"{model.name}.{diagrams.SUFFIXES[fmt]}"
         try:
             emit(diagrams.render(model, fmt), path)
-        except diagrams.GraphvizMissing as error:
+        except GraphvizMissing as error:
             click.echo(f"slr: warning: {path} not written: {error}", err=True)
             continue
         click.echo(str(path))
@@ -163,7 +157,7 @@ def _offline_highlight(
 
 
 def _run_highlight(settings: Settings, run_id: str) -> Highlight | None:
-    from lifecycle.journal import JournalError
+    from lifecycle.errors import JournalError
     from lifecycle.views.review.page import run_highlight
 
     try:
@@ -198,7 +192,8 @@ def policy(settings: Settings, scope: str, partition: str | None) -> None:
     from lifecycle.views.policy import policy_document, state_policy_document
 
     if scope == "state":
-        from lifecycle.journal import StateUrlError, table_of
+        from lifecycle.errors import StateUrlError
+        from lifecycle.journal import table_of
 
         try:
             shared = table_of(settings.state)
@@ -222,7 +217,8 @@ def policy(settings: Settings, scope: str, partition: str | None) -> None:
 
 
 def _fleet_policy(settings: Settings, partition: str) -> dict[str, Any]:
-    from lifecycle.fleet.accounts import FLEET_OPERATIONS, SelectionError, role_arn_template
+    from lifecycle.errors import SelectionError
+    from lifecycle.fleet.accounts import FLEET_OPERATIONS, role_arn_template
     from lifecycle.views.policy import fleet_policy_document
 
     options = settings.fleet

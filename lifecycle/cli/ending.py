@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from lifecycle.cli import exits
-from lifecycle.cli.base import Failure, Settings
+from lifecycle.cli.base import Settings
+from lifecycle.errors import Failure
 from lifecycle.model.outcome import Outcome
 
 if TYPE_CHECKING:

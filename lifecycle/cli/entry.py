@@ -11,8 +11,8 @@ from typing import NoReturn
 import click
 
 from lifecycle.cli import exits
-from lifecycle.cli.base import Failure, cli
-from lifecycle.model.definition import DefinitionError
+from lifecycle.cli.base import cli
+from lifecycle.errors import DefinitionError, Failure
 from lifecycle.model.outcome import Outcome
 
 __all__ = ["main", "run"]

@@ -10,8 +10,9 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from lifecycle.cli import exits
-from lifecycle.cli.base import Failure, Settings, config_of, configured, journal_of, one_line_errors
+from lifecycle.cli.base import Settings, config_of, configured, journal_of, one_line_errors
 from lifecycle.cli.ending import confirm_apply, emit, finish, print_json
+from lifecycle.errors import Failure
 from lifecycle.model.outcome import Outcome
 
 if TYPE_CHECKING:
@@ -27,12 +28,12 @@ def _fleet(settings: Settings) -> tuple[FleetRunner, list[str]]:
     from lifecycle.aws.gateway import Gateway
     from lifecycle.aws.retry import Deadline
     from lifecycle.aws.sessions import make_session
+    from lifecycle.errors import SelectionError
     from lifecycle.fleet import (
         FLEET_OPERATIONS,
         FleetConfig,
         FleetProgress,
         FleetRunner,
-        SelectionError,
         Sessions,
         organization_accounts,
         parse_accounts,
@@ -159,7 +160,7 @@ def fleet_apply(
 
     from lifecycle.cli.base import FleetOptions
     from lifecycle.cli.options import target_of
-    from lifecycle.model.plans import StalePlan
+    from lifecycle.errors import StalePlan
 
     planned: dict[str, dict[str, Any]] | None = None
     if saved is not None:
@@ -197,7 +198,7 @@ def fleet_apply(
 
 def fleet_history(settings: Settings, limit: int) -> None:
     """The journal's runs, account by account (no AWS call but the organization's listing)."""
-    from lifecycle.journal import JournalError
+    from lifecycle.errors import JournalError
     from lifecycle.model.results import SCHEMA_VERSION
     from lifecycle.views import text
 

@@ -8,10 +8,8 @@ from typing import Any
 
 import click
 
-from lifecycle.cli.base import (
-    Failure,
-    cli,
-)
+from lifecycle.cli.base import cli
+from lifecycle.errors import Failure
 
 #: The local AWS's switches by the words their users know them by (else ``--no-NAME``).
 _OFF = {"opt_in_regions_disabled": "--opt-in-regions-enabled", "short_pages": "--full-pages"}

@@ -13,7 +13,8 @@ from lifecycle.model.outcome import Outcome
 if TYPE_CHECKING:
     from lifecycle.model.decide import PlanOptions
 
-from lifecycle.cli.base import Failure, one_line_errors
+from lifecycle.cli.base import one_line_errors
+from lifecycle.errors import Failure
 
 __all__ = ["TARGETS", "options_of", "target_of", "with_activation"]
 

@@ -12,7 +12,7 @@ from lifecycle.errors import PlanFileError
 from lifecycle.model.outcome import Outcome
 from lifecycle.model.results import SCHEMA_VERSION, RunResult
 
-__all__ = ["PlanFileError", "document", "load"]
+__all__ = ["document", "load"]
 
 
 def document(

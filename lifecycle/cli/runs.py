@@ -10,14 +10,16 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from lifecycle.cli import exits
+from lifecycle.errors import GraphvizMissing, PlanFileError
 from lifecycle.model.outcome import Outcome
 
 if TYPE_CHECKING:
     from lifecycle.model.decide import PlanOptions
 
-from lifecycle.cli.base import Failure, Settings, cli, journal_of, one_line_errors, runner_of
+from lifecycle.cli.base import Settings, cli, journal_of, one_line_errors, runner_of
 from lifecycle.cli.ending import confirm_apply, emit, finish, print_json
 from lifecycle.cli.options import TARGETS, options_of, target_of, with_activation
+from lifecycle.errors import Failure
 
 
 @cli.command()
@@ -117,7 +119,7 @@ def _load_plan(path: Path) -> dict[str, Any]:
 
     try:
         return planfiles.load(path)
-    except planfiles.PlanFileError as error:
+    except PlanFileError as error:
         raise Failure(str(error), Outcome.USAGE) from None
 
 
@@ -225,7 +227,7 @@ def history(
             raise Failure("--format html and -o need --run RUN_ID", Outcome.USAGE)
         emit(_run_page(settings, run_id).encode(), out)
         return
-    from lifecycle.journal import JournalError
+    from lifecycle.errors import JournalError
     from lifecycle.model.results import SCHEMA_VERSION
     from lifecycle.views import text
 
@@ -253,7 +255,7 @@ def history(
 
 def _run_page(settings: Settings, run_id: str) -> str:
     import workflows
-    from lifecycle.journal import JournalError
+    from lifecycle.errors import JournalError
     from lifecycle.views import diagrams
     from lifecycle.views.review import run_page
     from lifecycle.views.review.page import run_highlight
@@ -271,6 +273,6 @@ def _run_page(settings: Settings, run_id: str) -> str:
     highlight = run_highlight(steps)
     try:
         svg = diagrams.to_image(diagrams.extract(workflow, highlight), "svg").decode()
-    except diagrams.GraphvizMissing:
+    except GraphvizMissing:
         svg = None  # the page says so and shows a table instead
     return str(run_page(workflow, run, steps, memory, svg if highlight else None))

@@ -8,11 +8,8 @@ from typing import Any
 
 import click
 
-from lifecycle.cli.base import (
-    Failure,
-    Settings,
-    cli,
-)
+from lifecycle.cli.base import Settings, cli
+from lifecycle.errors import Failure
 from lifecycle.model.outcome import Outcome
 
 
@@ -22,7 +19,8 @@ def state() -> None:
 
 
 def _state_table(settings: Settings) -> Any:
-    from lifecycle.journal import JournalError, StateUrlError, table_of
+    from lifecycle.errors import JournalError, StateUrlError
+    from lifecycle.journal import table_of
     from lifecycle.journal.dynamodb.journal import connect_table
 
     try:
@@ -47,7 +45,7 @@ def _state_table(settings: Settings) -> Any:
 @click.pass_obj
 def state_init(settings: Settings) -> None:
     """Create the state table: on-demand billing, server-side encryption (idempotent)."""
-    from lifecycle.journal import JournalError
+    from lifecycle.errors import JournalError
     from lifecycle.journal.dynamodb.journal import create_table
 
     table = _state_table(settings)
@@ -69,7 +67,7 @@ def state_init(settings: Settings) -> None:
 @click.pass_obj
 def state_migrate(settings: Settings, source: Path) -> None:
     """Copy a local SQLite journal (runs, steps, calls, memory) into the state table."""
-    from lifecycle.journal import JournalError
+    from lifecycle.errors import JournalError
     from lifecycle.journal.dynamodb.journal import DynamoJournal
     from lifecycle.journal.dynamodb.migrate import migrate
     from lifecycle.journal.dynamodb.table import describe

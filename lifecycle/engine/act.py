@@ -11,10 +11,10 @@ from dataclasses import dataclass, field
 from itertools import zip_longest
 from typing import TYPE_CHECKING, Any
 
-from lifecycle.aws.codes import AwsError
 from lifecycle.aws.gateway import Gateway
 from lifecycle.aws.retry import Deadline, retrying
 from lifecycle.engine.observe import Observer, role_of
+from lifecycle.errors import AwsError
 from lifecycle.journal import Journal
 from lifecycle.log import get_logger
 from lifecycle.model.decide import derive_state

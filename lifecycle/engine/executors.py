@@ -10,14 +10,14 @@ from typing import Any, Protocol
 
 import structlog
 
-from lifecycle.aws.codes import AwsError
 from lifecycle.aws.gateway import Gateway
 from lifecycle.engine.act import ACTS, Actor, Run, converge
 from lifecycle.engine.ahead import IntentsAhead
+from lifecycle.errors import AwsError, Blocked
 from lifecycle.journal import Journal
 from lifecycle.journal.contract import Scope
 from lifecycle.log import get_logger
-from lifecycle.model.decide import Blocked, derive_state
+from lifecycle.model.decide import derive_state
 from lifecycle.model.definition import Transition
 from lifecycle.model.effects import EFFECTS, RUNNING, Acting
 from lifecycle.model.observation import Intent, Observation, TaskStatus, replace

@@ -7,15 +7,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from lifecycle.aws.codes import (
-    DENIED,
-    REGION_DISABLED,
-    UNREACHABLE,
-    AwsError,
-    ErrorKind,
-)
+from lifecycle.aws.codes import DENIED, REGION_DISABLED, UNREACHABLE
 from lifecycle.aws.gateway import Gateway
 from lifecycle.aws.regions import is_opt_in
+from lifecycle.errors import AwsError, ErrorKind
 from lifecycle.log import get_logger
 from lifecycle.model.observation import (
     DeletionTask,

@@ -29,10 +29,11 @@ from lifecycle.engine.act import Run
 from lifecycle.engine.config import SIMULATED_WORLD, RunnerConfig
 from lifecycle.engine.executors import Executor, Real, Simulated, failed_deletion
 from lifecycle.engine.observe import Observer
+from lifecycle.errors import Blocked
 from lifecycle.journal import Journal, holder_id
 from lifecycle.log import get_logger
 from lifecycle.model import plans
-from lifecycle.model.decide import Blocked, PlanOptions, derive_state, next_transition
+from lifecycle.model.decide import PlanOptions, derive_state, next_transition
 from lifecycle.model.effects import deactivation_notes
 from lifecycle.model.machine import Lifecycle, build
 from lifecycle.model.observation import Intent, Observation, RoleUsage

@@ -30,7 +30,6 @@ __all__ = [
     "FLEET_OPERATIONS",
     "AccountSession",
     "Selection",
-    "SelectionError",
     "Sessions",
     "organization_accounts",
     "parse_accounts",
@@ -206,7 +205,7 @@ class Sessions:
         self.own_account = management.account_id()
 
     def of(self, account: str) -> AccountSession:
-        """A session in ``account``; :class:`~lifecycle.aws.codes.AwsError` when its role cannot
+        """A session in ``account``; :class:`~lifecycle.errors.AwsError` when its role cannot
         be assumed (the account fails, the fleet goes on)."""
         base: boto3.Session = self.management.session
         if account == self.own_account:

@@ -35,11 +35,11 @@ import structlog
 
 from lifecycle.engine.config import RunnerConfig
 from lifecycle.engine.runner import Runner
-from lifecycle.errors import LifecycleError
+from lifecycle.errors import LeaseLost, LifecycleError, LockHeld
 from lifecycle.fleet.accounts import Sessions
 from lifecycle.fleet.pool import FleetPool
 from lifecycle.fleet.results import AccountResult, Codes, FleetProgress, FleetResult, Outcome
-from lifecycle.journal import Journal, LeaseLost, LockHeld, holder_id
+from lifecycle.journal import Journal, holder_id
 from lifecycle.log import get_logger
 from lifecycle.model.outcome import Outcome as RunOutcome
 from lifecycle.model.workflow import Workflow

@@ -14,28 +14,9 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 from lifecycle.errors import StateUrlError
-from lifecycle.journal.contract import (
-    Journal,
-    JournalError,
-    Lease,
-    LeaseLost,
-    LockHeld,
-    default_state_dir,
-    holder_id,
-)
+from lifecycle.journal.contract import Journal, Lease, default_state_dir, holder_id
 
-__all__ = [
-    "Journal",
-    "JournalError",
-    "Lease",
-    "LeaseLost",
-    "LockHeld",
-    "StateUrlError",
-    "default_state_dir",
-    "holder_id",
-    "open_journal",
-    "table_of",
-]
+__all__ = ["Journal", "Lease", "default_state_dir", "holder_id", "open_journal", "table_of"]
 
 
 def table_of(url: str | None) -> tuple[str, str | None] | None:

@@ -31,18 +31,7 @@ from typing import Any
 from lifecycle.errors import JournalError, LeaseLost, LockHeld
 from lifecycle.model.workflow import Call
 
-__all__ = [
-    "Journal",
-    "JournalError",
-    "Lease",
-    "LeaseLost",
-    "LockHeld",
-    "Scope",
-    "default_state_dir",
-    "from_json",
-    "holder_id",
-    "to_json",
-]
+__all__ = ["Journal", "Lease", "Scope", "default_state_dir", "from_json", "holder_id", "to_json"]
 
 #: A lease's and a memory's key: (account, role).
 Scope = tuple[str, str]

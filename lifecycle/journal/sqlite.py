@@ -18,12 +18,10 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from lifecycle.errors import JournalError, LeaseLost, LockHeld
 from lifecycle.journal.contract import (
     Journal,
-    JournalError,
     Lease,
-    LeaseLost,
-    LockHeld,
     Scope,
     dead_here,
     default_state_dir,

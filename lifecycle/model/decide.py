@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from collections import deque
 
-from lifecycle.errors import Unreachable
+from lifecycle.errors import Blocked, Unreachable
 from lifecycle.model.definition import Definition, Guard, Transition, When
-from lifecycle.model.effects import EFFECTS, RUNNING, Blocked, Effect
+from lifecycle.model.effects import EFFECTS, RUNNING, Effect
 from lifecycle.model.guards import GUARDS
 from lifecycle.model.observation import Observation, TaskStatus
 from lifecycle.model.options import PlanOptions, Where
@@ -19,9 +19,7 @@ from lifecycle.model.workflow import Call, Workflow
 
 __all__ = [
     "RUNNING",
-    "Blocked",
     "PlanOptions",
-    "Unreachable",
     "derive_state",
     "next_transition",
     "path_to",

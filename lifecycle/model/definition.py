@@ -14,15 +14,7 @@ from typing import Literal
 
 from lifecycle.errors import DefinitionError, UnknownName
 
-__all__ = [
-    "LIFECYCLE",
-    "Definition",
-    "DefinitionError",
-    "Guard",
-    "State",
-    "Transition",
-    "When",
-]
+__all__ = ["LIFECYCLE", "Definition", "Guard", "State", "Transition", "When"]
 
 #: When a guard is judged: on the world a transition starts from, or on the one it leaves.
 When = Literal["before", "after"]

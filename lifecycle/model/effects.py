@@ -12,8 +12,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
-from lifecycle.errors import Blocked
-from lifecycle.model.definition import LIFECYCLE, Definition, DefinitionError
+from lifecycle.errors import Blocked, DefinitionError
+from lifecycle.model.definition import LIFECYCLE, Definition
 from lifecycle.model.observation import (
     RUNNING,
     DeletionTask,
@@ -30,7 +30,6 @@ __all__ = [
     "EFFECTS",
     "RUNNING",
     "Acting",
-    "Blocked",
     "Effect",
     "check_effects",
     "deactivation_notes",

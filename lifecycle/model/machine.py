@@ -12,7 +12,8 @@ from collections.abc import Callable, Mapping
 
 from transitions import EventData, Machine, MachineError
 
-from lifecycle.model.definition import Definition, DefinitionError
+from lifecycle.errors import DefinitionError
+from lifecycle.model.definition import Definition
 from lifecycle.model.guards import GUARDS, Predicate
 from lifecycle.model.observation import Observation
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from lifecycle.errors import InvalidOption
 from lifecycle.model.workflow import Activation
 
-__all__ = ["DESCRIBED", "InvalidOption", "PlanOptions", "Where", "partition_of"]
+__all__ = ["DESCRIBED", "PlanOptions", "Where", "partition_of"]
 
 
 #: The writes that carry a role's description: creating the role, converging it.

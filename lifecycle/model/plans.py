@@ -14,7 +14,7 @@ from lifecycle.model.observation import Observation
 from lifecycle.model.results import RunResult
 from lifecycle.model.workflow import Workflow
 
-__all__ = ["StalePlan", "check", "fingerprints"]
+__all__ = ["check", "fingerprints"]
 
 
 def _digest(text: str) -> str:

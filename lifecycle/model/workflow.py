@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Protocol
 
-from lifecycle.model.definition import LIFECYCLE, Definition, DefinitionError
+from lifecycle.errors import DefinitionError
+from lifecycle.model.definition import LIFECYCLE, Definition
 from lifecycle.model.observation import Dependent
 from lifecycle.model.retry import RetryPolicy
 

@@ -34,7 +34,8 @@ import time
 
 import pytest
 
-from lifecycle.journal import Journal, Lease, LeaseLost, LockHeld, holder_id
+from lifecycle.errors import LeaseLost, LockHeld
+from lifecycle.journal import Journal, Lease, holder_id
 from lifecycle.testing.records import (
     ACCOUNT,
     ROLE,

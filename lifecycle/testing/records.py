@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 
-from lifecycle.journal import Journal, JournalError
+from lifecycle.errors import JournalError
+from lifecycle.journal import Journal
 from lifecycle.model.workflow import Call
 
 __all__ = ["ACCOUNT", "ROLE", "Opener", "RecordsContract", "a_step", "big_drain", "drain_intent"]

@@ -10,15 +10,13 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from lifecycle.errors import GraphvizMissing
-from lifecycle.model.definition import DefinitionError
+from lifecycle.errors import DefinitionError, GraphvizMissing
 from lifecycle.model.workflow import Workflow
 
 __all__ = [
     "FORMATS",
     "Diagram",
     "Edge",
-    "GraphvizMissing",
     "Highlight",
     "Node",
     "extract",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import botocore.session
 import pytest
 
-from lifecycle.model.definition import DefinitionError
+from lifecycle.errors import DefinitionError
 from lifecycle.model.workflow import OBSERVE, Access, Binding, Operation, Workflow
 from workflows import WORKFLOWS
 from workflows.mediatailor import WORKFLOW

@@ -12,15 +12,8 @@ from typing import Any, ParamSpec, TypeVar
 
 import botocore.exceptions
 
-from lifecycle.journal.contract import (
-    Journal,
-    JournalError,
-    Lease,
-    LeaseLost,
-    Scope,
-    from_json,
-    to_json,
-)
+from lifecycle.errors import JournalError, LeaseLost
+from lifecycle.journal.contract import Journal, Lease, Scope, from_json, to_json
 from lifecycle.journal.dynamodb.commit import GroupCommit
 from lifecycle.journal.dynamodb.items import (
     CALL_FIELDS,

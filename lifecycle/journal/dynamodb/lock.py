@@ -12,7 +12,8 @@ from typing import Any
 import botocore.exceptions
 
 from lifecycle.aws.codes import error_code
-from lifecycle.journal.contract import Lease, LeaseLost, LockHeld, dead_here
+from lifecycle.errors import LeaseLost, LockHeld
+from lifecycle.journal.contract import Lease, dead_here
 from lifecycle.journal.dynamodb.table import Table, expression, value
 
 __all__ = ["FENCE", "fence_check", "give_back", "lock_key", "lost", "role_pk", "take"]

@@ -11,7 +11,8 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from lifecycle.journal.contract import JournalError, to_json
+from lifecycle.errors import JournalError
+from lifecycle.journal.contract import to_json
 from lifecycle.journal.dynamodb.items import delete, put
 from lifecycle.journal.dynamodb.lock import role_pk
 from lifecycle.journal.dynamodb.table import Table

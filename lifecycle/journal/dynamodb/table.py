@@ -11,13 +11,12 @@ from typing import Any
 
 import botocore.exceptions
 
-from lifecycle.aws.codes import ErrorKind, classify, error_code
+from lifecycle.aws.codes import classify, error_code
 from lifecycle.aws.gateway import CLIENT_CONFIG
 from lifecycle.aws.pace import Pace
 from lifecycle.aws.retry import retried, retrying
-from lifecycle.aws.sessions import UnknownProfile, make_session
-from lifecycle.errors import Unprocessed
-from lifecycle.journal.contract import JournalError
+from lifecycle.aws.sessions import make_session
+from lifecycle.errors import ErrorKind, JournalError, UnknownProfile, Unprocessed
 from lifecycle.log import get_logger
 from lifecycle.model.retry import RetryPolicy
 

@@ -18,18 +18,10 @@ from botocore.stub import Stubber
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lifecycle.aws.codes import (
-    FATAL,
-    THROTTLING,
-    TRANSIENT,
-    AwsError,
-    ErrorKind,
-    Refused,
-    classify,
-    error_code,
-)
+from lifecycle.aws.codes import FATAL, THROTTLING, TRANSIENT, classify, error_code
 from lifecycle.aws.gateway import Gateway
 from lifecycle.aws.retry import Deadline
+from lifecycle.errors import AwsError, ErrorKind, Refused
 from lifecycle.model.retry import RetryPolicy
 from lifecycle.model.workflow import Call
 from workflows.mediatailor import WORKFLOW

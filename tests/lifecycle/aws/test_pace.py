@@ -13,7 +13,8 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from lifecycle.aws.pace import BETA, GROWTH, GROWTH_PER_CALL, MIN_RATE, NEAR_SAMPLES, Pace
-from lifecycle.aws.retry import Deadline, DeadlinePassed
+from lifecycle.aws.retry import Deadline
+from lifecycle.errors import DeadlinePassed
 from localaws.faults import Call, Fault, FaultInjector
 
 _CALL = Call("mediatailor", "ConfigureLogsForPlaybackConfiguration", "us-east-1", "rest-json")

@@ -13,7 +13,8 @@ from structlog.testing import capture_logs
 
 from lifecycle.aws.codes import CONNECTION_ATTEMPTS
 from lifecycle.aws.gateway import Gateway
-from lifecycle.model.decide import PlanOptions, Unreachable
+from lifecycle.errors import Unreachable
+from lifecycle.model.decide import PlanOptions
 from lifecycle.model.options import Where
 from lifecycle.model.outcome import Outcome
 from lifecycle.model.retry import RetryPolicy

@@ -15,7 +15,8 @@ from hypothesis import strategies as st
 
 from lifecycle.engine.ahead import IntentsAhead
 from lifecycle.engine.executors import StepJournal
-from lifecycle.journal import LeaseLost, open_journal
+from lifecycle.errors import LeaseLost
+from lifecycle.journal import open_journal
 from lifecycle.model.workflow import Call
 
 ACCOUNT, ROLE = "123456789012", "AWSServiceRoleForMediaTailor"

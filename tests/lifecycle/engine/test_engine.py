@@ -9,9 +9,9 @@ import pytest
 from structlog.contextvars import merge_contextvars
 from structlog.testing import capture_logs
 
-from lifecycle.aws.codes import AwsError, Refused
+from lifecycle.errors import AwsError, Refused, Unreachable
 from lifecycle.log import redact
-from lifecycle.model.decide import PlanOptions, Unreachable
+from lifecycle.model.decide import PlanOptions
 from lifecycle.model.observation import TaskStatus
 from lifecycle.model.outcome import Outcome
 from lifecycle.model.results import StepStatus

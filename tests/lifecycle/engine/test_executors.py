@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from lifecycle.engine.executors import StepJournal, failed_deletion
-from lifecycle.journal import Journal, LeaseLost, open_journal
+from lifecycle.errors import LeaseLost
+from lifecycle.journal import Journal, open_journal
 from lifecycle.model.observation import Intent
 from lifecycle.model.workflow import Call
 from localaws import Fault, LocalAWS

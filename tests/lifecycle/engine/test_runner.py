@@ -7,9 +7,8 @@ import pytest
 
 from lifecycle.engine.config import SIMULATED_WORLD
 from lifecycle.engine.runner import still_in_use
-from lifecycle.journal import LockHeld
+from lifecycle.errors import LockHeld, StalePlan
 from lifecycle.model.observation import Intent, Observation, RoleUsage
-from lifecycle.model.plans import StalePlan
 from localaws.seed import Account
 from tests.lifecycle.conftest import REGIONS, RunnerFactory
 

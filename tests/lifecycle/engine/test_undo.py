@@ -12,8 +12,9 @@ from hypothesis import strategies as st
 
 from lifecycle.engine.config import RunnerConfig
 from lifecycle.engine.runner import Runner
+from lifecycle.errors import Unreachable
 from lifecycle.journal import open_journal
-from lifecycle.model.decide import PlanOptions, Unreachable
+from lifecycle.model.decide import PlanOptions
 from lifecycle.model.outcome import Outcome
 from lifecycle.model.results import RunResult
 from lifecycle.model.workflow import Activation

@@ -13,12 +13,12 @@ from lifecycle.aws.gateway import Gateway
 from lifecycle.cli import exits
 from lifecycle.engine.config import RunnerConfig
 from lifecycle.engine.runner import Runner
+from lifecycle.errors import SelectionError
 from lifecycle.fleet import (
     FLEET_OPERATIONS,
     FleetConfig,
     FleetRunner,
     Selection,
-    SelectionError,
     Sessions,
     organization_accounts,
     parse_accounts,

@@ -19,15 +19,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from structlog.testing import capture_logs
 
-from lifecycle.journal import (
-    Journal,
-    JournalError,
-    LeaseLost,
-    LockHeld,
-    default_state_dir,
-    holder_id,
-    open_journal,
-)
+from lifecycle.errors import JournalError, LeaseLost, LockHeld
+from lifecycle.journal import Journal, default_state_dir, holder_id, open_journal
 from lifecycle.journal.dynamodb.journal import DynamoJournal
 from lifecycle.journal.sqlite import SqliteJournal
 from lifecycle.model.workflow import Call

@@ -24,7 +24,8 @@ from structlog.testing import capture_logs
 from lifecycle.cli import exits
 from lifecycle.engine.config import RunnerConfig
 from lifecycle.engine.runner import Runner
-from lifecycle.journal import LeaseLost, open_journal
+from lifecycle.errors import LeaseLost
+from lifecycle.journal import open_journal
 from lifecycle.model.outcome import Outcome
 from localaws import Fault, LocalAWS
 from localaws.seed import Account

@@ -10,10 +10,9 @@ import pytest
 from hypothesis import given, note, settings
 from hypothesis import strategies as st
 
+from lifecycle.errors import Blocked, Unreachable
 from lifecycle.model.decide import (
-    Blocked,
     PlanOptions,
-    Unreachable,
     derive_state,
     next_transition,
     path_to,

@@ -8,14 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from lifecycle.model.definition import (
-    LIFECYCLE,
-    Definition,
-    DefinitionError,
-    Guard,
-    State,
-    Transition,
-)
+from lifecycle.errors import DefinitionError
+from lifecycle.model.definition import LIFECYCLE, Definition, Guard, State, Transition
 
 A, B, C = State("A", "a", initial=True), State("B", "b"), State("C", "c", final=True)
 

@@ -6,7 +6,8 @@ import dataclasses
 
 import pytest
 
-from lifecycle.model.definition import LIFECYCLE, DefinitionError, Transition
+from lifecycle.errors import DefinitionError
+from lifecycle.model.definition import LIFECYCLE, Transition
 from lifecycle.model.effects import EFFECTS, Acting, check_effects
 
 

@@ -7,7 +7,8 @@ import pytest
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
-from lifecycle.model.definition import LIFECYCLE, DefinitionError, Transition
+from lifecycle.errors import DefinitionError
+from lifecycle.model.definition import LIFECYCLE, Transition
 from lifecycle.model.guards import GUARDS
 from lifecycle.model.machine import Lifecycle, MachineError, build
 from lifecycle.model.observation import (

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from lifecycle.model.options import InvalidOption, PlanOptions
+from lifecycle.errors import InvalidOption
+from lifecycle.model.options import PlanOptions
 from lifecycle.model.parameters import refusal
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from lifecycle.model.definition import DefinitionError
+from lifecycle.errors import DefinitionError, GraphvizMissing
 from lifecycle.views import diagrams
 from lifecycle.views.diagrams import Highlight
 from workflows import WORKFLOWS
@@ -118,7 +118,7 @@ def test_highlight_refuses_a_path_that_cannot_fire() -> None:
 
 def test_svg_needs_graphviz_and_says_how_to_install_it(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PATH", "/nonexistent")
-    with pytest.raises(diagrams.GraphvizMissing, match="install it"):
+    with pytest.raises(GraphvizMissing, match="install it"):
         diagrams.render(MODELS["mediatailor"], "svg")
 
 

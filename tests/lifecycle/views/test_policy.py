@@ -23,9 +23,9 @@ import pytest
 from parliament import analyze_policy_string
 from structlog.testing import capture_logs
 
-from lifecycle.aws.codes import AwsError
 from lifecycle.engine.config import RunnerConfig
 from lifecycle.engine.runner import Runner
+from lifecycle.errors import AwsError
 from lifecycle.journal import open_journal
 from lifecycle.model.decide import PlanOptions
 from lifecycle.model.outcome import Outcome
