@@ -76,7 +76,7 @@ def _ours(bench: Bench) -> dict[str, Any]:
         "seconds": recorded["finished_at"] - recorded["started_at"],
         "writes": len(recorded["calls"]),
         "failed": sum(1 for call in recorded["calls"] if not call["ok"]),
-        "throttled": int(step.detail.get("throttled", 0)),
+        "throttled": step.detail.throttled or 0,
     }
 
 
