@@ -49,16 +49,9 @@ def seen_at(policy: RetryPolicy, completes: float) -> float:
 
 def run(bench: Bench) -> list[Row]:
     account = bench.fresh(deletion_seconds=TASK_SECONDS)
-    iam = account.client("iam")
-    iam.create_service_linked_role(AWSServiceName="mediatailor.amazonaws.com")
-    # IAM shows a new role late (iam_consistency_seconds): a run that started earlier would
-    # find it absent, which already meets deleted, and time nothing.
-    for _ in range(300):
-        try:
-            iam.get_role(RoleName=WORKFLOW.role_name)
-            break
-        except iam.exceptions.NoSuchEntityException:
-            time.sleep(0.1)
+    # IAM shows a new role late: a run that started before it does would find it absent,
+    # which already meets deleted, and time nothing. create_role waits until IAM shows it.
+    account.create_role()
     session = boto3.session.Session(region_name="us-east-1")
     deleted: list[float] = []
     polls: list[tuple[float, str]] = []
