@@ -8,7 +8,9 @@ account on one bounded pool, the accounts split among the runners that share a j
 - :mod:`~lifecycle.fleet.results`: outcomes, the summary, the fleet's run outcome, the text,
   progress (the command line numbers outcomes as exit codes).
 
-May import: every package of ``lifecycle`` but the command line.
+May import: ``lifecycle.errors``, ``lifecycle.log``, ``lifecycle.model``, ``lifecycle.aws``,
+``lifecycle.journal``, ``lifecycle.engine``, ``lifecycle.views`` and ``lifecycle.fleet``; never
+the command line.
 """
 
 from __future__ import annotations
