@@ -2,15 +2,18 @@
 
 The public Python API (``slr`` is a thin layer over it)::
 
-    from lifecycle import Runner, RunnerConfig, open_journal
-    import workflows
+    from lifecycle import Runner, RunnerConfig, open_journal, registry
 
-    runner = Runner(workflows.get("mediatailor"), open_journal(None), RunnerConfig())
+    runner = Runner(registry.get(name), open_journal(None), RunnerConfig())
     result = runner.apply("deleted")  # a RunResult; result.as_dict() is the JSON document
 
-A workflow author needs only this package too: a :class:`Workflow` declares each
-:class:`Operation` it sends, a :class:`Binding` with its :class:`RetryPolicy` per trigger, and
-its :class:`Dependents` (read through :class:`Reads`, written as :class:`Call` objects).
+A workflow author needs only this package too: a :class:`Workflow` is a role plus its
+:class:`Kind` objects, one per kind of resource that uses the role, each declaring the
+:class:`Operation` objects it sends, read through :class:`Reads` and written as :class:`Call`
+objects that name their target; the :class:`Option` objects ``activate`` takes; a
+:class:`RetryPolicy` for the service's calls. The role's own IAM operations come from the
+engine. Workflows of other packages register under the ``slr_lifecycle.workflows`` entry
+points.
 Helpers for tests of code built on it are in :mod:`lifecycle.testing`.
 
 :data:`_PUBLIC` is the one list of public names, each with the module that defines it. Names
@@ -31,15 +34,17 @@ _PUBLIC: dict[str, str] = {
     "State": "lifecycle.model.definition",
     "Transition": "lifecycle.model.definition",
     # A workflow: one service-linked role's operations, bindings and dependents.
-    "LIST_REGIONS": "lifecycle.model.workflow",
+    "LIST_REGIONS": "lifecycle.model.calls",
     "OBSERVE": "lifecycle.model.workflow",
-    "Access": "lifecycle.model.workflow",
+    "Access": "lifecycle.model.calls",
     "Activation": "lifecycle.model.workflow",
     "Binding": "lifecycle.model.workflow",
-    "Call": "lifecycle.model.workflow",
-    "Dependents": "lifecycle.model.workflow",
-    "Operation": "lifecycle.model.workflow",
-    "Reads": "lifecycle.model.workflow",
+    "Call": "lifecycle.model.calls",
+    "Kind": "lifecycle.model.kinds",
+    "Option": "lifecycle.model.kinds",
+    "integer": "lifecycle.model.kinds",
+    "Operation": "lifecycle.model.calls",
+    "Reads": "lifecycle.model.calls",
     "Workflow": "lifecycle.model.workflow",
     "RetryPolicy": "lifecycle.model.retry",
     "Dependent": "lifecycle.model.observation",
@@ -87,11 +92,19 @@ if TYPE_CHECKING:
     from lifecycle.errors import UsageError as UsageError
     from lifecycle.journal import Journal as Journal
     from lifecycle.journal import open_journal as open_journal
+    from lifecycle.model.calls import LIST_REGIONS as LIST_REGIONS
+    from lifecycle.model.calls import Access as Access
+    from lifecycle.model.calls import Call as Call
+    from lifecycle.model.calls import Operation as Operation
+    from lifecycle.model.calls import Reads as Reads
     from lifecycle.model.decide import PlanOptions as PlanOptions
     from lifecycle.model.definition import LIFECYCLE as LIFECYCLE
     from lifecycle.model.definition import Definition as Definition
     from lifecycle.model.definition import State as State
     from lifecycle.model.definition import Transition as Transition
+    from lifecycle.model.kinds import Kind as Kind
+    from lifecycle.model.kinds import Option as Option
+    from lifecycle.model.kinds import integer as integer
     from lifecycle.model.observation import Dependent as Dependent
     from lifecycle.model.observation import Observation as Observation
     from lifecycle.model.outcome import Outcome as Outcome
@@ -100,15 +113,9 @@ if TYPE_CHECKING:
     from lifecycle.model.results import StepResult as StepResult
     from lifecycle.model.results import StepStatus as StepStatus
     from lifecycle.model.retry import RetryPolicy as RetryPolicy
-    from lifecycle.model.workflow import LIST_REGIONS as LIST_REGIONS
     from lifecycle.model.workflow import OBSERVE as OBSERVE
-    from lifecycle.model.workflow import Access as Access
     from lifecycle.model.workflow import Activation as Activation
     from lifecycle.model.workflow import Binding as Binding
-    from lifecycle.model.workflow import Call as Call
-    from lifecycle.model.workflow import Dependents as Dependents
-    from lifecycle.model.workflow import Operation as Operation
-    from lifecycle.model.workflow import Reads as Reads
     from lifecycle.model.workflow import Workflow as Workflow
 
 

@@ -3,7 +3,8 @@ anything it raised on purpose. A caller branches on the few subclasses below the
 
 - :class:`UsageError`: the caller asked for what cannot be (an option, a profile, a name,
   a target, a plan file, an account selection);
-- :class:`Blocked`: the next transition cannot be decided or sent;
+- :class:`Blocked`: the next transition cannot be decided or sent (:class:`NeedsPerson`:
+  only a person can clear what still uses the role);
 - :class:`StalePlan`: a saved plan no longer holds;
 - :class:`LockHeld`: another runner holds the role (:class:`LeaseLost`: this one lost it);
 - :class:`AwsError`: an AWS call failed for good (:class:`Refused`: it was not allowed);
@@ -35,6 +36,7 @@ __all__ = [
     "LeaseLost",
     "LifecycleError",
     "LockHeld",
+    "NeedsPerson",
     "PlanFileError",
     "Refused",
     "SelectionError",
@@ -110,6 +112,13 @@ class Unreachable(Blocked, UsageError):
     """The target cannot be reached from the observed state by any allowed way."""
 
     outcome = Outcome.USAGE
+
+
+class NeedsPerson(Blocked):
+    """Only a person can clear what still uses the role (delete it, or point it at another
+    role): refused before any write; the message lists each, one line with what to do."""
+
+    outcome = Outcome.NEEDS_PERSON
 
 
 class StalePlan(LifecycleError):

@@ -1,23 +1,14 @@
-"""One module per service-linked role; :data:`WORKFLOWS` names them for the command line.
+"""The built-in workflows, one module per service-linked role, each registered under the
+``slr_lifecycle.workflows`` entry points in ``pyproject.toml`` (:mod:`lifecycle.registry`
+finds them, and any other package's, there).
 
-May import: ``lifecycle`` (its public API) and the service's own knowledge; nothing else of
-the engine.
+May import: ``lifecycle`` (its public API), ``localaws`` (each workflow's demo account) and
+the service's own knowledge; nothing else of the engine.
 """
 
 from __future__ import annotations
 
-from lifecycle import UnknownName, Workflow
-from workflows import mediatailor
+__all__ = ["DEFAULT"]
 
-__all__ = ["WORKFLOWS", "get"]
-
-WORKFLOWS: dict[str, Workflow] = {w.name: w for w in (mediatailor.WORKFLOW,)}
-
-
-def get(name: str) -> Workflow:
-    """The workflow called ``name``; :class:`~lifecycle.errors.UnknownName` (a ``KeyError``)
-    with the known names otherwise."""
-    try:
-        return WORKFLOWS[name]
-    except KeyError:
-        raise UnknownName(f"unknown workflow {name!r} (known: {', '.join(WORKFLOWS)})") from None
+#: The workflow ``slr`` works on when none is named (``--workflow``, ``SLR_WORKFLOW``).
+DEFAULT = "mediatailor"

@@ -6,22 +6,23 @@ MediaTailor uses the role to write session logs (playback configurations) and As
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from lifecycle import (
-    LIST_REGIONS,
-    OBSERVE,
     Access,
-    Binding,
     Call,
     Dependent,
+    Kind,
     Operation,
+    Option,
     Reads,
     RetryPolicy,
     Workflow,
+    integer,
 )
 
-__all__ = ["WORKFLOW", "MediaTailorDependents"]
+__all__ = ["WORKFLOW", "Channels", "PlaybackConfigurations"]
 
 PLAYBACK_CONFIGURATION = "playback-configuration"
 CHANNEL = "channel"
@@ -34,13 +35,6 @@ _CONFIGURATION_LOG_FIELDS = (
 )
 
 _R, _W = Access.READ, Access.WRITE
-
-# IAM is global: its operations are sent once, not per region.
-GET_ROLE = Operation("iam", "GetRole", _R, regional=False)
-CREATE_ROLE = Operation("iam", "CreateServiceLinkedRole", _W, regional=False)
-UPDATE_ROLE = Operation("iam", "UpdateRole", _W, regional=False)
-DELETE_ROLE = Operation("iam", "DeleteServiceLinkedRole", _W, regional=False)
-DELETION_STATUS = Operation("iam", "GetServiceLinkedRoleDeletionStatus", _R, regional=False)
 
 LIST_CONFIGURATIONS = Operation("mediatailor", "ListPlaybackConfigurations", _R)
 LIST_CHANNELS = Operation("mediatailor", "ListChannels", _R)
@@ -66,12 +60,6 @@ CONFIGURE_CHANNEL_LOGS = Operation(
     resource="arn:{partition}:mediatailor:*:*:channel/*",
 )
 
-SCAN = (LIST_CONFIGURATIONS, LIST_CHANNELS, GET_CONFIGURATION)
-
-#: Writes to IAM are retried patiently: ConcurrentModification clears in seconds.
-IAM_WRITES = RetryPolicy(
-    interval_seconds=1.0, backoff_rate=2.0, max_attempts=5, max_delay_seconds=20.0
-)
 #: MediaTailor throttles per account and region at a few calls per second.
 SERVICE_CALLS = RetryPolicy(
     interval_seconds=0.5, backoff_rate=2.0, max_attempts=6, max_delay_seconds=10.0
@@ -90,24 +78,30 @@ DELETION_POLL = RetryPolicy(
     jitter="NONE",
 )
 
+#: MediaTailor's model declares only BadRequestException; the wire code says the rest.
+_VANISHED = frozenset({"NotFoundException"})
 
-class MediaTailorDependents:
-    """Playback configurations with session logging on, and channels with an As Run log."""
 
-    activates = PLAYBACK_CONFIGURATION
+class PlaybackConfigurations(Kind):
+    """Playback configurations with session logging on (``PercentEnabled`` above 0)."""
 
-    kinds: tuple[str, ...] = (PLAYBACK_CONFIGURATION, CHANNEL)
+    name = PLAYBACK_CONFIGURATION
+    reads = (LIST_CONFIGURATIONS, GET_CONFIGURATION)
+    writes = (CONFIGURE_CONFIGURATION_LOGS,)
+    vanished = _VANISHED
 
-    def scan(self, aws: Reads, region: str, kind: str, policy: RetryPolicy) -> list[Dependent]:
-        operation, parse = _LISTS[kind]
+    def list(self, aws: Reads, region: str, policy: RetryPolicy) -> list[Dependent]:
         pages = aws.paginate(
-            "mediatailor", operation.name, region, {"MaxResults": 100}, items="Items", policy=policy
+            "mediatailor",
+            LIST_CONFIGURATIONS.name,
+            region,
+            {"MaxResults": 100},
+            items="Items",
+            policy=policy,
         )
-        return [parse(region, _complete(aws, region, kind, item, policy)) for item in pages]
+        return [_configuration(region, _complete(aws, region, item, policy)) for item in pages]
 
     def deactivate(self, dependent: Dependent) -> Call:
-        if dependent.kind == CHANNEL:
-            return _channel_logs(dependent.region, dependent.name, [])
         # PercentEnabled 0 is what AWS calls deactivating the log configuration; the
         # strategies are sent unchanged so that only the percentage differs.
         return _configuration_logs(
@@ -115,39 +109,57 @@ class MediaTailorDependents:
         )
 
     def reactivate(self, dependent: Dependent) -> Call:
-        if dependent.kind == CHANNEL:
-            return _channel_logs(
-                dependent.region, dependent.name, list(dependent.settings.get("LogTypes", []))
-            )
         return _configuration_logs(dependent.region, dependent.name, dependent.settings)
 
-    def activate(self, dependent: Dependent, level: int) -> Call:
+    def activate(self, dependent: Dependent, options: Mapping[str, Any]) -> Call:
         # ConfigureLogsForPlaybackConfiguration sets the whole log configuration: send the
         # scanned settings (strategies, interaction logs) so that only the percentage changes.
-        return _configuration_logs(
-            dependent.region, dependent.name, {**dependent.settings, "PercentEnabled": level}
-        )
-
-    #: MediaTailor's model declares only BadRequestException; the wire code says the rest.
-    vanished = frozenset({"NotFoundException"})
+        settings = {**dependent.settings, "PercentEnabled": options["percent"]}
+        return _configuration_logs(dependent.region, dependent.name, settings)
 
     def settings_of(self, call: Call) -> dict[str, Any]:
-        names = ("PlaybackConfigurationName", "ChannelName")
-        return {key: value for key, value in call.params.items() if key not in names}
+        return {k: v for k, v in call.params.items() if k != "PlaybackConfigurationName"}
 
-    def deactivation_notes(self, dependent: Dependent) -> tuple[str, ...]:
+    def notes(self, dependent: Dependent) -> tuple[str, ...]:
         # AWS: a configuration using VENDED_LOGS also stops its delivery when deactivated.
-        strategies = dependent.settings.get("EnabledLoggingStrategies") or ()
-        if dependent.kind == PLAYBACK_CONFIGURATION and "VENDED_LOGS" in strategies:
+        if "VENDED_LOGS" in (dependent.settings.get("EnabledLoggingStrategies") or ()):
             return ("a drain also stops its vended log delivery",)
         return ()
 
 
-def _complete(
-    aws: Reads, region: str, kind: str, item: dict[str, Any], policy: RetryPolicy
-) -> dict[str, Any]:
+class Channels(Kind):
+    """Channels with an As Run log."""
+
+    name = CHANNEL
+    reads = (LIST_CHANNELS,)
+    writes = (CONFIGURE_CHANNEL_LOGS,)
+    vanished = _VANISHED
+
+    def list(self, aws: Reads, region: str, policy: RetryPolicy) -> list[Dependent]:
+        pages = aws.paginate(
+            "mediatailor",
+            LIST_CHANNELS.name,
+            region,
+            {"MaxResults": 100},
+            items="Items",
+            policy=policy,
+        )
+        return [_channel(region, item) for item in pages]
+
+    def deactivate(self, dependent: Dependent) -> Call:
+        return _channel_logs(dependent.region, dependent.name, [])
+
+    def reactivate(self, dependent: Dependent) -> Call:
+        log_types = list(dependent.settings.get("LogTypes", []))
+        return _channel_logs(dependent.region, dependent.name, log_types)
+
+    def settings_of(self, call: Call) -> dict[str, Any]:
+        return {k: v for k, v in call.params.items() if k != "ChannelName"}
+
+
+def _complete(aws: Reads, region: str, item: dict[str, Any], policy: RetryPolicy) -> dict[str, Any]:
     """``item``, read again by itself when the list left out what decides its activity."""
-    if kind != PLAYBACK_CONFIGURATION or "LogConfiguration" in item:
+    if "LogConfiguration" in item:
         return item
     found: dict[str, Any] = aws.call(
         "mediatailor", GET_CONFIGURATION.name, region, {"Name": item["Name"]}, policy=policy
@@ -181,21 +193,33 @@ def _channel(region: str, item: dict[str, Any]) -> Dependent:
     )
 
 
-#: How each kind of dependent is listed, and read from the list.
-_LISTS = {
-    PLAYBACK_CONFIGURATION: (LIST_CONFIGURATIONS, _configuration),
-    CHANNEL: (LIST_CHANNELS, _channel),
-}
-
-
 def _configuration_logs(region: str, name: str, settings: Any) -> Call:
     params = {"PlaybackConfigurationName": name, **settings}
-    return Call("mediatailor", CONFIGURE_CONFIGURATION_LOGS.name, region, params)
+    return Call("mediatailor", CONFIGURE_CONFIGURATION_LOGS.name, region, params, name)
 
 
 def _channel_logs(region: str, name: str, log_types: list[str]) -> Call:
     params = {"ChannelName": name, "LogTypes": log_types}
-    return Call("mediatailor", CONFIGURE_CHANNEL_LOGS.name, region, params)
+    return Call("mediatailor", CONFIGURE_CHANNEL_LOGS.name, region, params, name)
+
+
+#: What uses the role in ``slr demo``'s account before it decommissions it.
+_DEMO_CONFIGURATIONS = {
+    "us-east-1": {"live-news": 100, "ad-test": 0},
+    "eu-west-1": {"vod-catalog": 20},
+}
+_DEMO_CHANNELS = {"us-west-2": {"linear-24x7": ["AS_RUN"]}}
+
+
+def demo(endpoint_url: str) -> str:
+    """``slr demo``'s account on the local AWS at ``endpoint_url``."""
+    from localaws.seed import seed
+
+    seed(endpoint_url, configurations=_DEMO_CONFIGURATIONS, channels=_DEMO_CHANNELS)
+    return (
+        "session logging on in us-east-1 and eu-west-1, an As Run log in us-west-2; "
+        "MediaTailor created AWSServiceRoleForMediaTailor by itself."
+    )
 
 
 WORKFLOW = Workflow(
@@ -204,18 +228,17 @@ WORKFLOW = Workflow(
     principal="mediatailor.amazonaws.com",
     role_name="AWSServiceRoleForMediaTailor",
     service="mediatailor",
-    dependents=MediaTailorDependents(),
-    poll=DELETION_POLL,
-    bindings={
-        OBSERVE: Binding((GET_ROLE, DELETION_STATUS, LIST_REGIONS, *SCAN), SERVICE_CALLS),
-        "create": Binding((CREATE_ROLE, GET_ROLE, UPDATE_ROLE), IAM_WRITES),
-        "activate": Binding((CONFIGURE_CONFIGURATION_LOGS,), SERVICE_CALLS),
-        "drain": Binding(
-            (*SCAN, CONFIGURE_CONFIGURATION_LOGS, CONFIGURE_CHANNEL_LOGS), SERVICE_CALLS
+    kinds=(PlaybackConfigurations(), Channels()),
+    activates=PLAYBACK_CONFIGURATION,
+    options=(
+        Option(
+            "percent",
+            "the session-logging percentage activate sets (1..100)",
+            100,
+            integer(1, 100),
         ),
-        "verify": Binding((GET_ROLE, LIST_REGIONS, *SCAN), SERVICE_CALLS),
-        "delete": Binding((DELETE_ROLE, DELETION_STATUS), IAM_WRITES),
-        "reject": Binding((DELETION_STATUS,), IAM_WRITES),
-        "restore": Binding((CONFIGURE_CONFIGURATION_LOGS, CONFIGURE_CHANNEL_LOGS), SERVICE_CALLS),
-    },
+    ),
+    retry=SERVICE_CALLS,
+    poll=DELETION_POLL,
+    demo=demo,
 )

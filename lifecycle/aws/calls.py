@@ -7,7 +7,7 @@ from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from typing import Any, Protocol, TypeVar
 
-from lifecycle.model.workflow import Call
+from lifecycle.model.calls import Call
 
 __all__ = ["CallPool", "WriteJournal"]
 

@@ -35,8 +35,8 @@ from lifecycle.aws.retry import Deadline, retried
 from lifecycle.aws.threads import Threads
 from lifecycle.errors import DeadlinePassed, ErrorKind, Refused
 from lifecycle.log import get_logger
+from lifecycle.model.calls import Access, Call, CallRecord
 from lifecycle.model.retry import RetryPolicy
-from lifecycle.model.workflow import Access, Call, CallRecord
 
 __all__ = ["CLIENT_CONFIG", "Gateway", "available_regions"]
 
@@ -145,13 +145,29 @@ class Gateway:
         ``expect`` names error codes that are answers, not failures (``NoSuchEntity`` when
         looking for a role), logged as such.
         """
-        writes = (service, operation) in self._writes
-        record = CallRecord(
-            Call(service, operation, region, dict(params)),
-            access=Access.WRITE if writes else Access.READ,
-        )
+        call = Call(service, operation, region, dict(params))
+        return self.send(call, policy=policy, eventual_not_found=eventual_not_found, expect=expect)
+
+    def _recorded(self, call: Call) -> CallRecord:
+        """A record of ``call``, kept in :attr:`records` from now on."""
+        writes = (call.service, call.operation) in self._writes
+        record = CallRecord(call, access=Access.WRITE if writes else Access.READ)
         with self._lock:
             self.records.append(record)
+        return record
+
+    def send(
+        self,
+        call: Call,
+        *,
+        policy: RetryPolicy,
+        eventual_not_found: bool = False,
+        expect: frozenset[str] = frozenset(),
+    ) -> dict[str, Any]:
+        """Send ``call`` as :meth:`call` does; a write is journaled under its own target."""
+        service, operation, region, params = call.service, call.operation, call.region, call.params
+        record = self._recorded(call)
+        writes = record.access is Access.WRITE
         method = getattr(self.client(service, region), xform_name(operation))
         pace = self._paces[service, region]
         log = self._log.bind(service=service, operation=operation, region=region)
@@ -270,14 +286,13 @@ class Gateway:
         view.journal = journal
         return view
 
-    def simulate(
-        self, service: str, operation: str, region: str, params: Mapping[str, Any]
-    ) -> None:
+    def simulate(self, call: Call) -> None:
         """Record the write a dry run would send, without sending it."""
-        call = Call(service, operation, region, dict(params))
         with self._lock:
             self.records.append(CallRecord(call, outcome="simulated", access=Access.WRITE))
-        self._log.info("aws.simulated", service=service, operation=operation, region=region)
+        self._log.info(
+            "aws.simulated", service=call.service, operation=call.operation, region=call.region
+        )
 
     def map(self, fn: Callable[[T], R], items: list[T], *, workers: int | None = None) -> list[R]:
         """``fn`` over ``items`` in order, at most ``workers`` at once (default:

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, cast
 
 import click
 
-from lifecycle.errors import Failure, LifecycleError
+from lifecycle.errors import DefinitionError, Failure, LifecycleError
 from lifecycle.model.outcome import Outcome
 
 if TYPE_CHECKING:
@@ -68,11 +68,17 @@ class FleetOptions:
     fleet_run: str | None = None
 
 
+def _default_workflow() -> str:
+    from lifecycle.registry import default
+
+    return default()
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--workflow",
-    default="mediatailor",
-    show_default=True,
+    default=_default_workflow,
+    show_default="the built-in default, or SLR_WORKFLOW",
     help="The service-linked role to work on (see `slr workflows`).",
 )
 @click.option(
@@ -138,7 +144,7 @@ class FleetOptions:
     default=None,
     metavar="SECONDS",
     help="How long a deletion that IAM fails while nothing is active any more is tried "
-    "again before exit 4 (default: the workflow's, 600 for mediatailor).",
+    "again before exit 4 (default: the workflow's, 600 for the built-in ones).",
 )
 @click.option(
     "--accounts",
@@ -250,12 +256,14 @@ def journal_of(settings: Settings) -> Journal:
 
 
 def workflow_of(settings: Settings) -> Workflow:
-    import workflows
+    from lifecycle import registry
 
     try:
-        return workflows.get(settings.workflow)
+        return registry.get(settings.workflow)
     except KeyError as error:
         raise Failure(str(error.args[0]), Outcome.USAGE) from None
+    except DefinitionError as error:
+        raise Failure(str(error), Outcome.ERROR) from None
 
 
 def _regions(settings: Settings, workflow: Workflow) -> tuple[str, ...] | None:

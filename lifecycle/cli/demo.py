@@ -1,7 +1,7 @@
 """``slr demo``: the whole lifecycle on the embedded local AWS, with no AWS account.
 
-A realistic account (MediaTailor's role in use in two regions and by a channel's As Run
-log), then the commands an operator would type: status, plan, a step-by-step dry run,
+A realistic account (the workflow seeds it: its role in use in a few regions), then the
+commands an operator would type: status, plan, a step-by-step dry run,
 apply, history, and the diagram of the path taken, written under ``demo-output/`` with the
 plan as a pull-request comment (``plan.md``) and the run as a page (``run.html``).
 """
@@ -16,24 +16,24 @@ from pathlib import Path
 
 import click
 
+from lifecycle.errors import Failure
+from lifecycle.model.workflow import Workflow
 from localaws.control import use_fake_credentials
 from localaws.process import LocalAWS
-from localaws.seed import seed
+from localaws.seed import Account
 
 __all__ = ["run_demo"]
 
-#: What uses the role before the demo decommissions it.
-CONFIGURATIONS = {
-    "us-east-1": {"live-news": 100, "ad-test": 0},
-    "eu-west-1": {"vod-catalog": 20},
-}
-CHANNELS = {"us-west-2": {"linear-24x7": ["AS_RUN"]}}
 EXIT_MEANINGS = {0: "done", 2: "changes pending"}
 
 
-def run_demo(main: Callable[[list[str]], int], output: Path = Path("demo-output")) -> int:
-    """Run the demo through ``main`` (the ``slr`` entry point); returns 0 when it all went
-    as the lifecycle says it should."""
+def run_demo(
+    main: Callable[[list[str]], int], workflow: Workflow, output: Path = Path("demo-output")
+) -> int:
+    """Run ``workflow``'s demo through ``main`` (the ``slr`` entry point); returns 0 when it
+    all went as the lifecycle says it should."""
+    if workflow.demo is None:
+        raise Failure(f"workflow {workflow.name!r} has no demo")
     output.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
     state_dir = Path(tempfile.mkdtemp(prefix="slr-demo-"))
@@ -43,14 +43,16 @@ def run_demo(main: Callable[[list[str]], int], output: Path = Path("demo-output"
             f"Local AWS (moto + our plug-ins) on {local.endpoint_url}, "
             f"started in {local.startup_seconds:.2f}s"
         )
-        account = seed(local.endpoint_url, configurations=CONFIGURATIONS, channels=CHANNELS)
-        account.wait_for_role()  # IAM shows a new role only after a moment, as in AWS
+        made = workflow.demo(local.endpoint_url)
+        # IAM shows a new role only after a moment, as in AWS.
+        Account(local.endpoint_url).wait_for_role(workflow.role_name)
         _say(
-            "Seeded: session logging on in us-east-1 and eu-west-1, an As Run log in "
-            "us-west-2; MediaTailor created AWSServiceRoleForMediaTailor by itself. The local "
-            "AWS is as harsh as AWS: five opt-in regions are disabled in this account."
+            f"Seeded: {made} The local AWS is as harsh as AWS: the opt-in regions are "
+            "disabled in this account."
         )
         base = [
+            "--workflow",
+            workflow.name,
             "--endpoint-url",
             local.endpoint_url,
             "--state-dir",

@@ -27,22 +27,45 @@ from lifecycle.errors import Failure
 @cli.command("workflows")
 @click.pass_obj
 def list_workflows(settings: Settings) -> None:
-    """List the known workflows."""
+    """List the known workflows: each with its role, its settings and where it came from
+    (the package that registered it under the ``slr_lifecycle.workflows`` entry points)."""
     import json
 
-    import workflows
+    from lifecycle.registry import registered
 
-    rows = [
-        {"name": w.name, "role": w.role_name, "principal": w.principal, "title": w.title}
-        for w in workflows.WORKFLOWS.values()
-    ]
+    rows: list[dict[str, Any]] = []
+    for entry in registered().values():
+        w = entry.workflow
+        rows.append(
+            {
+                "name": entry.name,
+                "role": w.role_name if w else None,
+                "principal": w.principal if w else None,
+                "title": w.title if w else None,
+                "kinds": [k.name for k in w.kinds] if w else [],
+                "by_hand": [k.name for k in w.kinds if k.person_only] if w else [],
+                "settings": [
+                    {"name": o.name, "default": o.default, "help": o.help} for o in w.options
+                ]
+                if w
+                else [],
+                "package": entry.package,
+                "source": entry.value,
+                "error": entry.error,
+            }
+        )
     if settings.output == "json":
         from lifecycle.model.results import SCHEMA_VERSION
 
         click.echo(json.dumps({"schema_version": SCHEMA_VERSION, "workflows": rows}, indent=2))
         return
     for row in rows:
-        click.echo(f"{row['name']:<14}{row['role']:<34}{row['principal']}")
+        if row["error"]:
+            click.echo(f"{row['name']:<14}does not load: {row['error']} ({row['package']})")
+            continue
+        click.echo(f"{row['name']:<14}{row['role']:<34}{row['principal']:<30}from {row['package']}")
+        for option in row["settings"]:
+            click.echo(f"{'':<14}--set {option['name']}=... {option['help']}")
 
 
 @cli.command()

@@ -15,6 +15,7 @@ __all__ = [
     "ERROR",
     "IN_USE",
     "LOCK_HELD",
+    "NEEDS_PERSON",
     "OK",
     "STALE_PLAN",
     "USAGE",
@@ -36,6 +37,9 @@ IN_USE = 4
 USAGE = 64
 #: A saved plan no longer matches the definitions or the observed world: plan again.
 STALE_PLAN = 5
+#: Only a person can clear what still uses the role (one line each says what to do); no
+#: write was sent toward it. Once cleared, the same command completes.
+NEEDS_PERSON = 6
 
 #: The exit code of each outcome: what ``exit_code`` says in every document.
 CODES: Mapping[Outcome, int] = MappingProxyType(
@@ -46,6 +50,7 @@ CODES: Mapping[Outcome, int] = MappingProxyType(
         Outcome.LOCK_HELD: LOCK_HELD,
         Outcome.IN_USE: IN_USE,
         Outcome.STALE_PLAN: STALE_PLAN,
+        Outcome.NEEDS_PERSON: NEEDS_PERSON,
         Outcome.USAGE: USAGE,
     }
 )

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import click
 
-from lifecycle.cli.base import cli
+from lifecycle.cli.base import Settings, cli
 from lifecycle.errors import Failure
 
 #: The local AWS's switches by the words their users know them by (else ``--no-NAME``).
@@ -75,7 +76,14 @@ def local_aws(port: int, **settings: Any) -> None:
     show_default=True,
     help="Where the plan and the diagrams of the path taken are written.",
 )
-def demo(output_dir: Path) -> None:
+@click.option(
+    "--workflow",
+    "name",
+    default=None,
+    help="The workflow to show (default: the global --workflow; see `slr workflows`).",
+)
+@click.pass_obj
+def demo(settings: Settings, output_dir: Path, name: str | None) -> None:
     """The main job on the embedded local AWS: a realistic account, then status, plan, a
     step-by-step dry run, apply, and the diagram of the path taken."""
     try:
@@ -84,8 +92,11 @@ def demo(output_dir: Path) -> None:
         raise Failure(
             f"the demo needs the 'local' extra: pip install 'slr-lifecycle[local]' ({error})"
         ) from None
+    from lifecycle.cli.base import workflow_of
     from lifecycle.cli.entry import main  # the entry point the demo types its commands into
 
-    code = run_demo(main, output_dir)
+    if name is not None:
+        settings = dataclasses.replace(settings, workflow=name)
+    code = run_demo(main, workflow_of(settings), output_dir)
     if code:
         raise click.exceptions.Exit(code)

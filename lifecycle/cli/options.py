@@ -1,9 +1,9 @@
 """What plan and apply are asked for beyond the global options: the target, and what to activate
-with it (resources, percentage, the role's description)."""
+with it (resources, the workflow's own settings, the role's description)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
@@ -11,12 +11,13 @@ import click
 from lifecycle.model.outcome import Outcome
 
 if TYPE_CHECKING:
+    from lifecycle.cli.base import Settings
     from lifecycle.model.decide import PlanOptions
 
 from lifecycle.cli.base import one_line_errors
 from lifecycle.errors import Failure
 
-__all__ = ["TARGETS", "options_of", "target_of", "with_activation"]
+__all__ = ["TARGETS", "options_of", "settings_given", "target_of", "with_activation"]
 
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -37,7 +38,15 @@ def target_of(target: str) -> str:
     return target
 
 
-def options_of(activate: tuple[str, ...], percent: int, description: str | None) -> PlanOptions:
+def options_of(
+    settings: Settings,
+    activate: tuple[str, ...],
+    given: Mapping[str, Any],
+    description: str | None,
+) -> PlanOptions:
+    """The plan options asked for: ``given`` are the workflow's settings (``--set`` text, or
+    a saved plan's values), parsed by the workflow the options name."""
+    from lifecycle.cli.base import workflow_of
     from lifecycle.model.decide import PlanOptions
     from lifecycle.model.workflow import Activation
 
@@ -47,9 +56,21 @@ def options_of(activate: tuple[str, ...], percent: int, description: str | None)
         if not region or not name:
             raise Failure(f"--activate takes REGION/NAME, not {item!r}", Outcome.USAGE)
         targets.append((region, name))
-    activation = Activation(tuple(targets), percent) if targets else None
-    with one_line_errors():  # a description AWS would refuse: refused before any request
+    with one_line_errors():  # refused before any request: a setting, a description
+        values = workflow_of(settings).option_values(given)
+        activation = Activation(tuple(targets), values) if targets else None
         return PlanOptions(activation=activation, description=description)
+
+
+def settings_given(pairs: tuple[str, ...]) -> dict[str, str]:
+    """``--set NAME=VALUE`` pairs as a mapping (the workflow parses the values)."""
+    given = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name:
+            raise Failure(f"--set takes NAME=VALUE, not {pair!r}", Outcome.USAGE)
+        given[name] = value
+    return given
 
 
 _activation_options = [
@@ -60,11 +81,12 @@ _activation_options = [
         help="For target in-use: a resource to turn on (repeatable).",
     ),
     click.option(
-        "--percent",
-        type=click.IntRange(1, 100),
-        default=100,
-        show_default=True,
-        help="Session-logging percentage --activate sets.",
+        "--set",
+        "sets",
+        multiple=True,
+        metavar="NAME=VALUE",
+        help="A setting of the workflow's for --activate (repeatable; `slr workflows` lists "
+        "each workflow's settings).",
     ),
     click.option("--description", default=None, help="Role description (create, converge)."),
 ]

@@ -18,7 +18,13 @@ if TYPE_CHECKING:
 
 from lifecycle.cli.base import Settings, cli, journal_of, one_line_errors, runner_of
 from lifecycle.cli.ending import confirm_apply, emit, finish, print_json
-from lifecycle.cli.options import TARGETS, options_of, target_of, with_activation
+from lifecycle.cli.options import (
+    TARGETS,
+    options_of,
+    settings_given,
+    target_of,
+    with_activation,
+)
 from lifecycle.errors import Failure
 
 
@@ -69,14 +75,14 @@ def plan(
     out: Path | None,
     fmt: str | None,
     activate: tuple[str, ...],
-    percent: int,
+    sets: tuple[str, ...],
     description: str | None,
 ) -> None:
     """Dry run of the whole way: transitions and the exact AWS calls each would make.
 
     Exits 2 when changes are pending, 0 when the world is already at the target.
     --format markdown: the plan as a pull-request comment."""
-    options = options_of(activate, percent, description)
+    options = options_of(settings, activate, settings_given(sets), description)
     if out is not None and fmt is None:
         fmt = "markdown" if out.suffix.lower() in (".md", ".markdown") else "json"
     if settings.fleet:
@@ -109,7 +115,7 @@ def _options_dict(options: PlanOptions) -> dict[str, Any]:
     activation = options.activation
     return {
         "activate": [f"{r}/{n}" for r, n in activation.targets] if activation else [],
-        "percent": activation.level if activation else 100,
+        "settings": dict(activation.options) if activation else {},
         "description": options.description,
     }
 
@@ -139,7 +145,7 @@ def apply(
     step: bool,
     yes: bool,
     activate: tuple[str, ...],
-    percent: int,
+    sets: tuple[str, ...],
     description: str | None,
 ) -> None:
     """Walk to the target; with PLAN, only if that plan still holds."""
@@ -154,14 +160,16 @@ def apply(
         target = saved["target"]
         settings = _with_plan_regions(settings, saved)
         opts = saved["options"]
-        activate, percent, description = (
-            tuple(opts.get("activate", ())),
-            int(opts.get("percent", 100)),
-            opts.get("description"),
-        )
+        activate, description = tuple(opts.get("activate", ())), opts.get("description")
+        # The workflow's settings, kept opaquely (a plan before them kept them beside these).
+        given = opts.get("settings") or {
+            k: v for k, v in opts.items() if k not in ("activate", "description")
+        }
+    else:
+        given = settings_given(sets)
     if target is None:
         raise Failure("apply needs --target STATE or a PLAN file", Outcome.USAGE)
-    options = options_of(activate, percent, description)
+    options = options_of(settings, activate, given, description)
     if settings.fleet or (saved and "accounts" in saved):
         from lifecycle.cli.fleet import fleet_apply
 
@@ -254,7 +262,7 @@ def history(
 
 
 def _run_page(settings: Settings, run_id: str) -> str:
-    import workflows
+    from lifecycle import registry
     from lifecycle.errors import JournalError
     from lifecycle.views import diagrams
     from lifecycle.views.review import run_page
@@ -269,7 +277,7 @@ def _run_page(settings: Settings, run_id: str) -> str:
         memory = journal.memory(run["account"], run["role"])
     except JournalError as error:
         raise Failure(str(error)) from None
-    workflow = workflows.get(run["workflow"])
+    workflow = registry.get(run["workflow"])
     highlight = run_highlight(steps)
     try:
         svg = diagrams.to_image(diagrams.extract(workflow, highlight), "svg").decode()

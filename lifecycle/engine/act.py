@@ -17,6 +17,7 @@ from lifecycle.engine.observe import Observer, role_of
 from lifecycle.errors import AwsError
 from lifecycle.journal import Journal
 from lifecycle.log import get_logger
+from lifecycle.model.calls import Call
 from lifecycle.model.decide import derive_state
 from lifecycle.model.effects import RUNNING, Acting, Effect, found_deletable
 from lifecycle.model.guards import GUARDS
@@ -30,9 +31,10 @@ from lifecycle.model.observation import (
     replace,
 )
 from lifecycle.model.options import PlanOptions, Where
+from lifecycle.model.person import by_hand
 from lifecycle.model.results import StepDetail, StepResult, StepStatus, usage_as_dicts
 from lifecycle.model.retry import RetryPolicy
-from lifecycle.model.workflow import Call, Workflow
+from lifecycle.model.workflow import Workflow
 
 if TYPE_CHECKING:
     import tenacity
@@ -74,7 +76,7 @@ class Actor:
 
     def send(self, call: Call, trigger: str) -> dict[str, Any]:
         policy = self.run.workflow.binding(trigger).retry
-        return self.aws.call(call.service, call.operation, call.region, call.params, policy=policy)
+        return self.aws.send(call, policy=policy)
 
 
 Act = Callable[[Actor, Effect, Observation, StepResult], Observation]
@@ -112,7 +114,6 @@ def _send(actor: Actor, effect: Effect, world: Observation, step: StepResult) ->
         actor.remember(intended)
     assert effect.changes is not None, f"{trigger} sends one write per dependent"
     pairs = _interleaved(effect.changes(workflow, world, actor.run.options))
-    vanished = workflow.dependents.vanished if workflow.dependents else frozenset()
     gone: list[Dependent] = []
     done = [0]
 
@@ -121,7 +122,7 @@ def _send(actor: Actor, effect: Effect, world: Observation, step: StepResult) ->
         try:
             actor.send(call, trigger)
         except AwsError as error:
-            if error.code not in vanished:
+            if error.code not in workflow.kind(dependent.kind).vanished:
                 raise
             get_logger().warning(
                 "dependent.gone", region=dependent.region, kind=dependent.kind, name=dependent.name
@@ -252,7 +253,10 @@ class _Deletion:
             return False
         run.observer.include(self.last.usage)
         seen = replace(self.world, deletion_task=self.last)
-        return GUARDS["nothing_active"](run.observer.observe(self.actor.aws, Intent.of(seen)))
+        now = run.observer.observe(self.actor.aws, Intent.of(seen))
+        # What IAM names that only a person can clear does not clear by waiting.
+        held = by_hand(run.workflow, replace(now, deletion_task=self.last))
+        return GUARDS["nothing_active"](now) and not held
 
     def log_wait(self, state: tenacity.RetryCallState) -> None:
         seconds = state.upcoming_sleep
@@ -362,12 +366,13 @@ def converge(actor: Actor, world: Observation) -> StepResult | None:
     )
     first = len(actor.aws.records)
     params = {"RoleName": role.name, "Description": description}
+    update = Call("iam", "UpdateRole", actor.run.where.home, params, role.name)
     if actor.aws.dry_run:
-        actor.aws.simulate("iam", "UpdateRole", actor.run.where.home, params)
+        actor.aws.simulate(update)
         step.status = StepStatus.SIMULATED
     else:
         try:
-            actor.send(Call("iam", "UpdateRole", actor.run.where.home, params), "create")
+            actor.send(update, "create")
         except AwsError as error:
             step.status, step.error = StepStatus.FAILED, str(error)
     step.operations = actor.aws.operations()[first:]

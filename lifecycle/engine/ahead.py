@@ -15,7 +15,7 @@ import threading
 from collections import deque
 from collections.abc import Callable, Sequence
 
-from lifecycle.model.workflow import Call
+from lifecycle.model.calls import Call
 
 __all__ = ["IntentsAhead"]
 

@@ -29,7 +29,8 @@ class RunnerConfig:
     concurrency: int = 8
     #: Bound of the pool that scans, one worker per (region, kind of dependent) up to it: each
     #: region is its own endpoint and throttling bucket, and a region sees one list request
-    #: per kind at once, so a scan takes about one list's time (MediaTailor: 21 x 2 lists).
+    #: per kind at once, so a scan takes about one list's time (21 regions and 2 kinds: 42
+    #: lists).
     scan_concurrency: int = 64
     #: One time limit over a whole run, retries and polls included.
     deadline_seconds: float | None = 3600.0

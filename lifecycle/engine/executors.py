@@ -17,12 +17,12 @@ from lifecycle.errors import AwsError, Blocked
 from lifecycle.journal import Journal
 from lifecycle.journal.contract import Scope
 from lifecycle.log import get_logger
+from lifecycle.model.calls import Call, CallRecord
 from lifecycle.model.decide import derive_state
 from lifecycle.model.definition import Transition
 from lifecycle.model.effects import EFFECTS, RUNNING, Acting
 from lifecycle.model.observation import Intent, Observation, TaskStatus, replace
 from lifecycle.model.results import Outcome, RunResult, StepResult, StepStatus
-from lifecycle.model.workflow import Call, CallRecord
 
 __all__ = ["Executor", "Real", "Run", "Simulated", "StepJournal", "failed_deletion"]
 
@@ -201,7 +201,7 @@ class Simulated:
             return StepResult(trigger, here, here, StepStatus.BLOCKED, error=str(blocked)), world
         first = len(self.aws.records)
         for call in calls:
-            self.aws.simulate(call.service, call.operation, call.region, call.params)
+            self.aws.simulate(call)
         operations = self.aws.operations()[first:] + self._reads(transition, effect.acting, world)
         if not run.machine.fire(trigger, after, world):
             blocked_step = StepResult(

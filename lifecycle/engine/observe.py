@@ -12,6 +12,7 @@ from lifecycle.aws.gateway import Gateway
 from lifecycle.aws.regions import is_opt_in
 from lifecycle.errors import AwsError, ErrorKind
 from lifecycle.log import get_logger
+from lifecycle.model.calls import LIST_REGIONS
 from lifecycle.model.observation import (
     DeletionTask,
     Dependent,
@@ -22,7 +23,7 @@ from lifecycle.model.observation import (
     TaskStatus,
 )
 from lifecycle.model.retry import RetryPolicy
-from lifecycle.model.workflow import LIST_REGIONS, OBSERVE, Workflow
+from lifecycle.model.workflow import OBSERVE, Workflow
 
 __all__ = ["Observer", "role_of"]
 
@@ -191,8 +192,7 @@ class Observer:
         no region, is the runner's own policy lacking the action; that, and any other error
         (a request AWS finds malformed, credentials it does not know, a call the workflow did
         not declare), says our own run is wrong and stops it."""
-        dependents = self.workflow.dependents
-        assert dependents is not None
+        kinds = {kind.name: kind for kind in self.workflow.kinds}
         scanned: dict[tuple[str, str], list[Dependent]] = {}
         unscanned: dict[str, str] = {}
         skipped: dict[str, str] = {}
@@ -201,7 +201,7 @@ class Observer:
         def scan(where: tuple[str, str]) -> None:
             region, kind = where
             try:
-                scanned[where] = dependents.scan(aws, region, kind, self.policy)
+                scanned[where] = kinds[kind].list(aws, region, self.policy)
             except AwsError as error:
                 if error.code in REGION_DISABLED and is_opt_in(region):
                     skipped[region] = f"opt-in region not enabled in this account ({error.code})"
@@ -221,7 +221,7 @@ class Observer:
 
         # One worker per (region, kind): each list is its own request, and each region its
         # own endpoint and throttling bucket, so the scan takes about one list's time.
-        work = [(region, kind) for region in regions for kind in dependents.kinds]
+        work = [(region, kind) for region in regions for kind in kinds]
         first = len(aws.records)
         aws.map(scan, work, workers=self.scan_concurrency)
         # A denial is the region's (a policy that denies regions) only when AWS answered the

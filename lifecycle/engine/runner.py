@@ -4,9 +4,9 @@ machine per run. A step = decide (pure) -> act (declared AWS operations) -> fire
 This is the documented Python API; ``slr`` is a thin layer over it::
 
     from lifecycle import Journal, Runner, RunnerConfig
-    import workflows
+    from lifecycle import registry
 
-    runner = Runner(workflows.get("mediatailor"), open_journal(None), RunnerConfig())
+    runner = Runner(registry.get(name), open_journal(None), RunnerConfig())
     result = runner.apply("deleted")          # a RunResult; result.outcome says how it ended
 """
 
@@ -38,6 +38,7 @@ from lifecycle.model.effects import deactivation_notes
 from lifecycle.model.machine import Lifecycle, build
 from lifecycle.model.observation import Intent, Observation, RoleUsage
 from lifecycle.model.options import Where
+from lifecycle.model.person import by_hand, by_hand_lines
 from lifecycle.model.results import Outcome, RunResult, StepResult, StepStatus
 from lifecycle.model.workflow import Workflow
 
@@ -134,9 +135,13 @@ class Runner:
 
     def dependents_of(self, world: Observation) -> list[dict[str, Any]]:
         """``world``'s dependents as ``status`` and plans show them, each with its notes."""
-        known = self.workflow.dependents
+        held = {d.key for d in by_hand(self.workflow, world)}
         return [
-            {**asdict(d), "notes": list(known.deactivation_notes(d)) if known and d.active else []}
+            {
+                **asdict(d),
+                "notes": list(self.workflow.kind(d.kind).notes(d)) if d.active else [],
+                "by_hand": self.workflow.kind(d.kind).by_hand if d.key in held else None,
+            }
             for d in world.dependents
         ]
 
@@ -303,7 +308,7 @@ class Runner:
             try:
                 transition = next_transition(self.workflow, world, goal, run.options)
             except Blocked as blocked:
-                result.error, result.outcome = str(blocked), Outcome.ERROR
+                result.error, result.outcome = str(blocked), blocked.outcome or Outcome.ERROR
                 break
             if transition is None:
                 if not result.steps and not result.dry_run:
@@ -323,6 +328,13 @@ class Runner:
                 result.outcome = (
                     Outcome.PENDING if outcome.status is StepStatus.RETRIABLE else Outcome.ERROR
                 )
+                break
+            held = by_hand(self.workflow, world) if failed_deletion(world) else ()
+            if held:
+                # IAM names what a drain already turned off: only a person can clear it.
+                lines = by_hand_lines(self.workflow, held)
+                result.error = "\n".join(["IAM still names what only a person can clear:", *lines])
+                result.outcome = Outcome.NEEDS_PERSON
                 break
             rejects = world.intent.rejects
             spent = rejects >= self.workflow.max_deletion_attempts

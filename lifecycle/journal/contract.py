@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from lifecycle.errors import JournalError, LeaseLost, LockHeld
-from lifecycle.model.workflow import Call
+from lifecycle.model.calls import Call
 
 __all__ = ["Journal", "Lease", "Scope", "default_state_dir", "from_json", "holder_id", "to_json"]
 

@@ -9,13 +9,15 @@ from __future__ import annotations
 
 from collections import deque
 
-from lifecycle.errors import Blocked, Unreachable
+from lifecycle.errors import Blocked, NeedsPerson, Unreachable
+from lifecycle.model.calls import Call
 from lifecycle.model.definition import Definition, Guard, Transition, When
 from lifecycle.model.effects import EFFECTS, RUNNING, Effect
 from lifecycle.model.guards import GUARDS
-from lifecycle.model.observation import Observation, TaskStatus
+from lifecycle.model.observation import Observation, TaskStatus, replace
 from lifecycle.model.options import PlanOptions, Where
-from lifecycle.model.workflow import Call, Workflow
+from lifecycle.model.person import by_hand, by_hand_lines
+from lifecycle.model.workflow import Workflow
 
 __all__ = [
     "RUNNING",
@@ -142,12 +144,28 @@ def next_transition(
             return transition
     path, missing = _search(workflow, world, goal, options)
     if path is None:
+        _refuse_if_held(workflow, world, goal, options)
         why = f": {'; '.join(dict.fromkeys(missing))}" if missing else ""
         raise Unreachable(
             f"{definition.state(goal).label} cannot be reached from "
             f"{definition.state(state).label}{why}"
         )
     return path[0]
+
+
+def _refuse_if_held(
+    workflow: Workflow, world: Observation, goal: str, options: PlanOptions
+) -> None:
+    """:class:`NeedsPerson` when what only a person can clear is all that stands in the way:
+    the goal is reachable once those dependents are gone."""
+    held = by_hand(workflow, world)
+    if not held:
+        return
+    cleared = replace(world, dependents=tuple(d for d in world.dependents if d not in held))
+    if _search(workflow, cleared, goal, options)[0] is None:
+        return
+    lines = by_hand_lines(workflow, held)
+    raise NeedsPerson("\n".join(["only a person can clear what still uses the role:", *lines]))
 
 
 def writes_for(

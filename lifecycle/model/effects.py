@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from lifecycle.errors import Blocked, DefinitionError
+from lifecycle.model.calls import Call
 from lifecycle.model.definition import LIFECYCLE, Definition
 from lifecycle.model.observation import (
     RUNNING,
@@ -24,7 +25,7 @@ from lifecycle.model.observation import (
     replace,
 )
 from lifecycle.model.options import PlanOptions, Where
-from lifecycle.model.workflow import Call, Dependents, Workflow
+from lifecycle.model.workflow import Workflow
 
 __all__ = [
     "EFFECTS",
@@ -88,12 +89,6 @@ class Effect:
     changes: Changes | None = None
 
 
-def _dependents(workflow: Workflow) -> Dependents:
-    if workflow.dependents is None:
-        raise Blocked(f"workflow {workflow.name!r} declares no dependents")
-    return workflow.dependents
-
-
 def _guard_failure(trigger: str) -> Why:
     return lambda _world: f"guard of {trigger} does not hold"
 
@@ -111,7 +106,7 @@ def _create_writes(
         params["Description"] = options.description
     if options.custom_suffix:
         params["CustomSuffix"] = options.custom_suffix
-    return [Call("iam", "CreateServiceLinkedRole", where.home, params)]
+    return [Call("iam", "CreateServiceLinkedRole", where.home, params, workflow.principal)]
 
 
 def role_arn(workflow: Workflow, where: Where) -> str:
@@ -140,29 +135,32 @@ def _create_simulate(
 def _drain_changes(
     workflow: Workflow, world: Observation, _options: PlanOptions
 ) -> list[tuple[Dependent, Call]]:
-    deactivate = _dependents(workflow).deactivate
-    return [(d, deactivate(d)) for d in world.active]
+    # What only a person can clear stays active: the way through it is refused (NeedsPerson).
+    kinds = {d.key: workflow.kind(d.kind) for d in world.active}
+    return [(d, kinds[d.key].deactivate(d)) for d in world.active if not kinds[d.key].person_only]
 
 
 def _restore_changes(
     workflow: Workflow, world: Observation, _options: PlanOptions
 ) -> list[tuple[Dependent, Call]]:
-    reactivate = _dependents(workflow).reactivate
-    return [(d, reactivate(d)) for d in world.intent.drained]
+    return [(d, workflow.kind(d.kind).reactivate(d)) for d in world.intent.drained]
 
 
 def _activate_changes(
     workflow: Workflow, world: Observation, options: PlanOptions
 ) -> list[tuple[Dependent, Call]]:
-    dependents = _dependents(workflow)
+    kind = workflow.activating
+    if kind is None:
+        raise Blocked(f"workflow {workflow.name!r} has nothing to activate")
     if options.activation is None:
         raise Blocked("activate needs resources to activate")
-    found = {(d.region, d.name): d for d in world.dependents if d.kind == dependents.activates}
+    found = {(d.region, d.name): d for d in world.dependents if d.kind == kind.name}
     missing = [f"{r}/{n}" for r, n in options.activation.targets if (r, n) not in found]
     if missing:
-        raise Blocked(f"activate: no such {dependents.activates}: {', '.join(missing)}")
-    level = options.activation.level
-    return [(found[t], dependents.activate(found[t], level)) for t in options.activation.targets]
+        raise Blocked(f"activate: no such {kind.name}: {', '.join(missing)}")
+    # The engine carries the workflow's settings opaquely; those not given take defaults.
+    values = {**workflow.option_values({}), **options.activation.options}
+    return [(found[t], kind.activate(found[t], values)) for t in options.activation.targets]
 
 
 def _per_dependent(
@@ -190,9 +188,8 @@ def _changed(
     workflow: Workflow, changes: Changes, world: Observation, options: PlanOptions, *, active: bool
 ) -> tuple[Dependent, ...]:
     """``world``'s dependents once ``changes`` took effect (each then ``active`` or not)."""
-    settings_of = _dependents(workflow).settings_of
     changed = {
-        d.key: replace(d, active=active, settings=settings_of(call))
+        d.key: replace(d, active=active, settings=workflow.kind(d.kind).settings_of(call))
         for d, call in changes(workflow, world, options)
     }
     return tuple(changed.get(d.key, d) for d in world.dependents)
@@ -272,7 +269,8 @@ def _delete_writes(
 ) -> list[Call]:
     if world.deletion_task is not None and world.deletion_task.status in RUNNING:
         return []  # a task already runs: poll it, send nothing
-    return [Call("iam", "DeleteServiceLinkedRole", where.home, {"RoleName": workflow.role_name})]
+    params = {"RoleName": workflow.role_name}
+    return [Call("iam", "DeleteServiceLinkedRole", where.home, params, workflow.role_name)]
 
 
 def _delete_simulate(
@@ -349,11 +347,9 @@ def deactivation_notes(
     workflow: Workflow, before: Observation, after: Observation
 ) -> dict[str, tuple[str, ...]]:
     """What a person should know of each dependent a step turns off ("region/name": notes)."""
-    if workflow.dependents is None:
-        return {}
     still = {d.key for d in after.active}
     found = {
-        f"{d.region}/{d.name}": tuple(workflow.dependents.deactivation_notes(d))
+        f"{d.region}/{d.name}": tuple(workflow.kind(d.kind).notes(d))
         for d in before.active
         if d.key not in still
     }

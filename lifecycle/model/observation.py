@@ -50,7 +50,7 @@ class Role:
 
 @dataclass(frozen=True)
 class Dependent:
-    """A resource in one region that may use the role (a playback configuration, a channel)."""
+    """A resource in one region that may use the role (a widget of an example service)."""
 
     region: str
     kind: str

@@ -21,6 +21,9 @@ class Outcome(StrEnum):
     LOCK_HELD = "lock-held"
     #: The role is still in use after the allowed deletion retries.
     IN_USE = "in-use"
+    #: What still uses the role only a person can clear (delete it, or point it at another
+    #: role); nothing was sent toward it. Once cleared, the same command completes.
+    NEEDS_PERSON = "needs-person"
     #: A saved plan no longer matches the definitions or the observed world: plan again.
     STALE_PLAN = "stale-plan"
     #: The caller asked for what cannot be: an unknown option, target, profile or plan file.

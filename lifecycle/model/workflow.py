@@ -1,77 +1,67 @@
-"""A workflow binds one service-linked role to the lifecycle: which AWS operations each
-transition may call, read or write, and how patiently they are retried.
+"""A workflow binds one service-linked role to the lifecycle: the role, the kinds of resource
+that use it, and the options ``activate`` takes. The engine adds the rest: the role's own IAM
+operations, which operations each transition may call, and how patiently.
 
-The engine reads these bindings and knows no service; a service's knowledge lives in
-``workflows/``.
+The engine reads a workflow and knows no service; a service's knowledge lives in
+``workflows/`` (or in another package, through the ``slr_lifecycle.workflows`` entry points).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from enum import StrEnum
-from typing import Any, Protocol
+from typing import Any
 
-from lifecycle.errors import DefinitionError
+from lifecycle.errors import DefinitionError, InvalidOption
+from lifecycle.model.calls import LIST_REGIONS, Access, Operation
 from lifecycle.model.definition import LIFECYCLE, Definition
-from lifecycle.model.observation import Dependent
+from lifecycle.model.kinds import Kind, Option, parse_options
 from lifecycle.model.retry import RetryPolicy
 
 __all__ = [
-    "LIST_REGIONS",
+    "IAM_WRITES",
     "OBSERVE",
-    "Access",
+    "ROLE_OPERATIONS",
     "Activation",
     "Binding",
-    "Call",
-    "CallRecord",
-    "Dependents",
-    "Operation",
-    "Reads",
     "Workflow",
 ]
 
-#: The pseudo-trigger under which a workflow declares the reads that observation makes.
+#: The pseudo-trigger under which observation's reads are bound.
 OBSERVE = "observe"
 
+_R, _W = Access.READ, Access.WRITE
+# IAM is global: its operations are sent once, not per region.
+GET_ROLE = Operation("iam", "GetRole", _R, regional=False)
+CREATE_ROLE = Operation("iam", "CreateServiceLinkedRole", _W, regional=False)
+UPDATE_ROLE = Operation("iam", "UpdateRole", _W, regional=False)
+DELETE_ROLE = Operation("iam", "DeleteServiceLinkedRole", _W, regional=False)
+DELETION_STATUS = Operation("iam", "GetServiceLinkedRoleDeletionStatus", _R, regional=False)
 
-class Access(StrEnum):
-    """Whether an operation only reads or may change something (dry run refuses writes)."""
+#: The role's own operations, per trigger: the engine sends them for every workflow.
+ROLE_OPERATIONS: Mapping[str, tuple[Operation, ...]] = {
+    OBSERVE: (GET_ROLE, DELETION_STATUS, LIST_REGIONS),
+    "create": (CREATE_ROLE, GET_ROLE, UPDATE_ROLE),
+    "verify": (GET_ROLE, LIST_REGIONS),
+    "delete": (DELETE_ROLE, DELETION_STATUS),
+    "reject": (DELETION_STATUS,),
+}
+#: Which of the kinds' operations each trigger sends: their lists (``reads``), the writes
+#: that deactivate and reactivate them (``writes``), the activating kind's (``activation``).
+_KIND_USES: Mapping[str, tuple[str, ...]] = {
+    OBSERVE: ("reads",),
+    "activate": ("activation",),
+    "drain": ("reads", "writes"),
+    "verify": ("reads",),
+    "restore": ("writes",),
+}
+#: The triggers that only talk to IAM, retried with the workflow's ``role_retry``.
+_ROLE_TRIGGERS = frozenset({"create", "delete", "reject"})
 
-    READ = "read"
-    WRITE = "write"
-
-
-@dataclass(frozen=True, order=True)
-class Operation:
-    """One AWS API operation, as botocore's service model names it."""
-
-    #: The boto3 client name (``iam``, ``mediatailor``).
-    service: str
-    #: The operation's name in the service model (``CreateServiceLinkedRole``).
-    name: str
-    access: Access = Access.READ
-    #: Global services (IAM) are called once; regional ones in every region of the workflow.
-    regional: bool = True
-    #: ARN pattern the IAM policy grants it on; IAM's role operations get the role's own.
-    resource: str = "*"
-    #: Called only when an answer leaves out what decides (a list item without its settings),
-    #: so a plan does not count it among the reads it expects.
-    conditional: bool = False
-
-    @property
-    def action(self) -> str:
-        """The IAM action that authorises the call (``iam:CreateServiceLinkedRole``)."""
-        return f"{self.service}:{self.name}"
-
-    @property
-    def writes(self) -> bool:
-        return self.access is Access.WRITE
-
-
-#: The Account API's list of regions and their opt-in status: a workflow that declares it in
-#: its observation learns in one call which regions the account has enabled.
-LIST_REGIONS = Operation("account", "ListRegions", Access.READ, regional=False)
+#: Writes to IAM are retried patiently: ConcurrentModification clears in seconds.
+IAM_WRITES = RetryPolicy(
+    interval_seconds=1.0, backoff_rate=2.0, max_attempts=5, max_delay_seconds=20.0
+)
 
 
 @dataclass(frozen=True)
@@ -83,148 +73,40 @@ class Binding:
 
 
 @dataclass(frozen=True)
-class Call:
-    """One AWS call as it will be sent: a write decided purely, then sent (or, in a dry run,
-    shown) and journaled under its :attr:`key`; or a read, as a :class:`CallRecord` holds it."""
-
-    service: str
-    operation: str
-    region: str
-    params: Mapping[str, Any]
-
-    @property
-    def key(self) -> str:
-        """What the call does to what (``operation:region:name``, the name the value of the
-        first parameter ending in ``Name``): the journal's key, how a later run finds it."""
-        name = next((str(v) for k, v in self.params.items() if k.endswith("Name")), "")
-        return f"{self.operation}:{self.region}:{name}"
-
-
-@dataclass
-class CallRecord:
-    """One call as a step's result reports it: the call sent (a read, or a write) and how
-    it went, kept up to date by the gateway while it is tried."""
-
-    call: Call
-    #: HTTP attempts, the first included.
-    attempts: int = 0
-    #: ``ok``, ``error``, ``answered`` (an expected error code), ``refused`` or ``simulated``
-    #: (a dry run's stand-in for a write).
-    outcome: str = "ok"
-    error_code: str | None = None
-    latency_ms: float = 0.0
-    #: As the workflow declares the operation.
-    access: Access = Access.READ
-    #: Attempts AWS answered with throttling (any 429 included).
-    throttled: int = 0
-
-    def as_dict(self) -> dict[str, Any]:
-        """The call as a step's ``operations`` list holds it."""
-        return {
-            "service": self.call.service,
-            "operation": self.call.operation,
-            "region": self.call.region,
-            "parameters": dict(self.call.params),
-            "access": str(self.access),
-            "attempts": self.attempts,
-            "outcome": self.outcome,
-            "error_code": self.error_code,
-        }
-
-
-@dataclass(frozen=True)
 class Activation:
-    """What ``activate`` turns on: named resources per region, at a level (a percentage for
-    MediaTailor's session logs)."""
+    """What ``activate`` turns on: named resources per region, with the workflow's options
+    (parsed, opaque to the engine)."""
 
     #: (region, resource name) pairs.
     targets: tuple[tuple[str, str], ...]
-    level: int = 100
-
-
-class Reads(Protocol):
-    """What a workflow's :meth:`Dependents.scan` may do with AWS: retried reads, one call or
-    every item of a paginated list (:class:`lifecycle.aws.gateway.Gateway` keeps it)."""
-
-    def call(
-        self,
-        service: str,
-        operation: str,
-        region: str,
-        params: Mapping[str, Any],
-        *,
-        policy: RetryPolicy,
-        eventual_not_found: bool = False,
-        expect: frozenset[str] = frozenset(),
-    ) -> dict[str, Any]: ...
-
-    def paginate(
-        self,
-        service: str,
-        operation: str,
-        region: str,
-        params: Mapping[str, Any],
-        *,
-        items: str,
-        policy: RetryPolicy,
-    ) -> Iterator[dict[str, Any]]: ...
-
-
-class Dependents(Protocol):
-    """A service's knowledge of what uses its role: how to list, deactivate and restore it.
-
-    Only :meth:`scan` talks to AWS (reads); the others decide the writes, purely.
-    """
-
-    #: The kinds of resource that can use the role; each is listed on its own.
-    kinds: tuple[str, ...]
-
-    def scan(self, aws: Reads, region: str, kind: str, policy: RetryPolicy) -> list[Dependent]:
-        """Every resource of ``kind`` in ``region`` that can use the role, active or not."""
-        ...
-
-    def deactivate(self, dependent: Dependent) -> Call:
-        """The write that stops ``dependent`` from using the role."""
-        ...
-
-    def reactivate(self, dependent: Dependent) -> Call:
-        """The write that puts ``dependent.settings`` back (a drain's undo)."""
-        ...
-
-    #: The kind of dependent that ``activate`` turns on (its names are what users give).
-    activates: str
-
-    def activate(self, dependent: Dependent, level: int) -> Call:
-        """The write that makes ``dependent`` use the role at ``level``, its other settings
-        as scanned (a write that sets a whole configuration must carry what it keeps)."""
-        ...
-
-    #: Error codes that say a dependent no longer exists (deleted since it was scanned).
-    vanished: frozenset[str]
-
-    def settings_of(self, call: Call) -> Mapping[str, Any]:
-        """The settings a dependent has once ``call`` (one of the writes above) took effect."""
-        ...
-
-    def deactivation_notes(self, dependent: Dependent) -> tuple[str, ...]:
-        """What deactivating ``dependent`` also stops, beyond its use of the role, for a
-        reviewer to know before a drain (empty when nothing else stops)."""
-        ...
+    options: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
 class Workflow:
-    """A service-linked role's declarative side: identity, regions, and per-transition bindings."""
+    """A service-linked role's declarative side: identity, regions, kinds and options."""
 
-    #: Short name used on the command line (``mediatailor``).
+    #: Short name used on the command line (``example``).
     name: str
-    #: The service principal that trusts the role (``mediatailor.amazonaws.com``).
+    #: The service principal that trusts the role (``example.amazonaws.com``).
     principal: str
     role_name: str
-    #: boto3 client name of the service whose resources use the role.
+    #: boto3 client name of the service whose resources use the role; its regions (as
+    #: botocore lists them) are the ones scanned unless :attr:`regions` says otherwise.
     service: str
-    #: Bindings per trigger of the definition, plus :data:`OBSERVE`.
-    bindings: Mapping[str, Binding]
+    #: The kinds of resource that can use the role, each listed on its own.
+    kinds: tuple[Kind, ...] = ()
+    #: The kind ``activate`` turns on (its names are what users give), if any.
+    activates: str | None = None
+    #: The settings ``activate`` takes (``--set NAME=VALUE``).
+    options: tuple[Option, ...] = ()
+    #: How the service's own calls are retried (its throttling, its 5xx).
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    #: How the role's IAM writes are retried.
+    role_retry: RetryPolicy = IAM_WRITES
+    #: Bindings per trigger of the definition, plus :data:`OBSERVE`; derived from the kinds
+    #: and the role's operations when not given.
+    bindings: Mapping[str, Binding] = field(default_factory=dict)
     #: How the deletion task is polled (interval grows from about 1 s up to 10 s).
     poll: RetryPolicy = field(
         default_factory=lambda: RetryPolicy(1.0, 1.5, 30, max_delay_seconds=10.0, jitter="NONE")
@@ -233,8 +115,6 @@ class Workflow:
     regions: tuple[str, ...] | None = None
     definition: Definition = LIFECYCLE
     title: str = ""
-    #: The service's behaviour; ``None`` for a workflow that is only drawn.
-    dependents: Dependents | None = None
     #: Deletion attempts (each a drain, verify, delete) before giving up as "still in use".
     max_deletion_attempts: int = 3
     #: Seconds to wait after a failed deletion task before draining again (AWS: "wait a few
@@ -246,8 +126,21 @@ class Workflow:
     #: Seconds a deletion task we started may stay unknown to IAM's status call before it
     #: counts as lost and is started again: IAM shows a new task late (ekristen/aws-nuke#639).
     task_visibility_seconds: float = 30.0
+    #: ``slr demo``'s account: seeds the local AWS at the endpoint URL it is given with
+    #: resources that use the role, and says what it made in a sentence.
+    demo: Callable[[str], str] | None = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
+        names = [kind.name for kind in self.kinds]
+        if len(set(names)) != len(names) or not all(names):
+            raise DefinitionError(f"workflow {self.name!r}: kinds need distinct names: {names}")
+        if self.activates is not None and self.activates not in names:
+            raise DefinitionError(
+                f"workflow {self.name!r} activates {self.activates!r}, which is not one of "
+                f"its kinds ({', '.join(names)})"
+            )
+        if not self.bindings:
+            object.__setattr__(self, "bindings", self._derived_bindings())
         triggers = {t.trigger for t in self.definition.transitions}
         for trigger in self.bindings:
             if trigger != OBSERVE and trigger not in triggers:
@@ -260,9 +153,46 @@ class Workflow:
                     f"workflow {self.name!r}: transition {trigger!r} has no binding"
                 )
 
+    def _derived_bindings(self) -> dict[str, Binding]:
+        """The role's operations and the kinds' own, per trigger of the lifecycle."""
+        drained = [k for k in self.kinds if not k.person_only]
+        activating = [k for k in self.kinds if k.name == self.activates]
+        uses = {
+            "reads": [op for k in self.kinds for op in k.reads],
+            "writes": [op for k in drained for op in k.writes],
+            "activation": [op for k in activating for op in k.writes],
+        }
+        triggers = [OBSERVE, *(t.trigger for t in self.definition.transitions)]
+        bindings = {}
+        for trigger in dict.fromkeys(triggers):
+            ops = [*ROLE_OPERATIONS.get(trigger, ())]
+            ops += [op for use in _KIND_USES.get(trigger, ()) for op in uses[use]]
+            retry = self.role_retry if trigger in _ROLE_TRIGGERS else self.retry
+            bindings[trigger] = Binding(tuple(dict.fromkeys(ops)), retry)
+        return bindings
+
     @property
     def role_path(self) -> str:
         return f"/aws-service-role/{self.principal}/"
+
+    def kind(self, name: str) -> Kind:
+        """The kind called ``name`` (a dependent's ``kind``)."""
+        for kind in self.kinds:
+            if kind.name == name:
+                return kind
+        raise DefinitionError(f"workflow {self.name!r} has no kind {name!r}")
+
+    @property
+    def activating(self) -> Kind | None:
+        """The kind ``activate`` turns on, if the workflow has one."""
+        return self.kind(self.activates) if self.activates else None
+
+    def option_values(self, given: Mapping[str, Any]) -> dict[str, Any]:
+        """The workflow's options, ``given`` parsed and the rest at their defaults;
+        :class:`~lifecycle.errors.InvalidOption` names what is refused."""
+        if given and not self.options:
+            raise InvalidOption(f"--set: workflow {self.name!r} takes no options")
+        return parse_options(self.options, given, workflow=self.name)
 
     def binding(self, trigger: str) -> Binding:
         return self.bindings[trigger]

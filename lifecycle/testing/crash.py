@@ -64,7 +64,7 @@ def crash_at(when: When, operation: str, nth: int = 1) -> Iterator[CrashPoint]:
     botocore client created while the context is active (``before`` the request is sent or
     ``after`` its response arrives), logging ``crash.injected`` first::
 
-        with crash_at("after", "ConfigureLogsForChannel", 2):
+        with crash_at("after", "PutWidget", 2):
             runner.apply("deleted")  # in a child process: its parent then resumes
 
     It works by wrapping ``botocore.client.ClientCreator.create_client``: clients created

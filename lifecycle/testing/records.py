@@ -11,11 +11,11 @@ import pytest
 
 from lifecycle.errors import JournalError
 from lifecycle.journal import Journal
-from lifecycle.model.workflow import Call
+from lifecycle.model.calls import Call
 
 __all__ = ["ACCOUNT", "ROLE", "Opener", "RecordsContract", "a_step", "big_drain", "drain_intent"]
 
-ACCOUNT, ROLE = "123456789012", "AWSServiceRoleForMediaTailor"
+ACCOUNT, ROLE = "123456789012", "AWSServiceRoleForExample"
 
 #: Opens one more journal on the same state (another runner, another machine).
 Opener = Callable[[], Journal]
@@ -25,7 +25,7 @@ def a_step(journal: Journal, run_id: str = "run-1", account: str = ACCOUNT) -> i
     """A new run ``run_id`` of ``account``'s role with one step started: its id."""
     journal.start_run(
         run_id,
-        workflow="mediatailor",
+        workflow="example",
         account=account,
         role=ROLE,
         command="apply",
@@ -35,25 +35,25 @@ def a_step(journal: Journal, run_id: str = "run-1", account: str = ACCOUNT) -> i
     return journal.start_step(run_id, transition="drain", from_state="in-use")
 
 
-def drain_intent(journal: Journal, step_id: int, key: str = "drain:us-east-1:config-a") -> int:
+def drain_intent(journal: Journal, step_id: int, key: str = "drain:us-east-1:widget-a") -> int:
     """The intent of one drain write in ``step_id``: its call id."""
     return journal.intent(
         step_id,
-        service="mediatailor",
-        operation="PutPlaybackConfiguration",
+        service="example",
+        operation="PutWidget",
         region="us-east-1",
-        params={"Name": "config-a"},
+        params={"Name": "widget-a"},
         key=key,
     )
 
 
 def big_drain(n: int) -> dict[str, Any]:
     """The memory of a drain of ``n`` dependents (``n`` in thousands: over 400 KB)."""
-    settings = {"PercentEnabled": 100, "EnabledLoggingStrategies": ["VENDED_LOGS"]}
-    kind = "playback-configuration"
+    settings = {"Level": 100, "Delivery": ["LOGS"]}
+    kind = "widget"
     return {
         "drained": [
-            {"region": "eu-west-1", "kind": kind, "name": f"config-{i:05d}", "settings": settings}
+            {"region": "eu-west-1", "kind": kind, "name": f"widget-{i:05d}", "settings": settings}
             for i in range(n)
         ]
     }
@@ -69,36 +69,36 @@ class RecordsContract:
 
     def test_reopening_keeps_the_data(self, opener: Opener) -> None:
         first = opener()
-        first.remember(ACCOUNT, ROLE, {"drain": ["config-a"]})
+        first.remember(ACCOUNT, ROLE, {"drain": ["widget-a"]})
         first.close()
-        assert opener().memory(ACCOUNT, ROLE) == {"drain": ["config-a"]}
+        assert opener().memory(ACCOUNT, ROLE) == {"drain": ["widget-a"]}
 
     # write calls
 
     def test_a_recorded_result_is_completed(self, journal: Journal) -> None:
         call = drain_intent(journal, a_step(journal))
-        journal.result(call, ok=True, response={"Name": "config-a"}, attempts=2)
-        assert journal.completed(ACCOUNT, ROLE, "drain:us-east-1:config-a") == {"Name": "config-a"}
+        journal.result(call, ok=True, response={"Name": "widget-a"}, attempts=2)
+        assert journal.completed(ACCOUNT, ROLE, "drain:us-east-1:widget-a") == {"Name": "widget-a"}
         assert journal.unfinished(ACCOUNT, ROLE) == []
 
     def test_an_intent_without_result_is_unfinished_not_completed(self, journal: Journal) -> None:
         call = drain_intent(journal, a_step(journal))
-        assert journal.completed(ACCOUNT, ROLE, "drain:us-east-1:config-a") is None
+        assert journal.completed(ACCOUNT, ROLE, "drain:us-east-1:widget-a") is None
         [pending] = journal.unfinished(ACCOUNT, ROLE)
         assert pending["call_id"] == call
         assert pending["run_id"] == "run-1"
-        assert pending["params"] == {"Name": "config-a"}
-        assert pending["key"] == "drain:us-east-1:config-a"
+        assert pending["params"] == {"Name": "widget-a"}
+        assert pending["key"] == "drain:us-east-1:widget-a"
 
     def test_a_failed_call_is_not_completed(self, journal: Journal) -> None:
         call = drain_intent(journal, a_step(journal))
         journal.result(call, ok=False, error="ThrottlingException")
-        assert journal.completed(ACCOUNT, ROLE, "drain:us-east-1:config-a") is None
+        assert journal.completed(ACCOUNT, ROLE, "drain:us-east-1:widget-a") is None
 
     def test_completed_since_a_run_ignores_earlier_runs(self, journal: Journal) -> None:
         journal.result(drain_intent(journal, a_step(journal, "run-1")), ok=True, response={})
         a_step(journal, "run-2")
-        key = "drain:us-east-1:config-a"
+        key = "drain:us-east-1:widget-a"
         assert journal.completed(ACCOUNT, ROLE, key, since_run="run-1") == {}
         assert journal.completed(ACCOUNT, ROLE, key, since_run="run-2") is None
 
@@ -121,8 +121,8 @@ class RecordsContract:
     def test_intents_stored_together_are_each_a_call_of_their_own(self, journal: Journal) -> None:
         step = a_step(journal)
         journal.acquire(ACCOUNT, ROLE, holder="host-a:1")
-        put = "PutPlaybackConfiguration"
-        calls = [Call("mediatailor", put, "us-east-1", {"Name": n}) for n in ("a", "b", "c")]
+        put = "PutWidget"
+        calls = [Call("example", put, "us-east-1", {"Name": n}, n) for n in ("a", "b", "c")]
         ids = journal.intents(step, calls)
         assert len(set(ids)) == 3
         journal.result(ids[1], ok=True, response={"Name": "b"})
@@ -182,8 +182,8 @@ class RecordsContract:
         assert (recorded["transition"], recorded["from_state"]) == ("drain", "in-use")
         assert (recorded["to_state"], recorded["status"]) == ("draining", "done")
         [call] = recorded["calls"]
-        assert call["operation"] == "PutPlaybackConfiguration"
-        assert call["params"] == {"Name": "config-a"}
+        assert call["operation"] == "PutWidget"
+        assert call["params"] == {"Name": "widget-a"}
         assert (call["ok"], call["attempts"], call["error"]) == (True, 3, None)
 
     def test_runs_filter_by_role_and_limit(self, journal: Journal) -> None:

@@ -22,8 +22,9 @@ from collections.abc import Iterable
 from typing import Any
 
 from lifecycle.errors import UnknownName
+from lifecycle.model.calls import Operation
 from lifecycle.model.definition import LIFECYCLE, Definition
-from lifecycle.model.workflow import OBSERVE, Operation, Workflow
+from lifecycle.model.workflow import OBSERVE, Workflow
 
 __all__ = [
     "SCOPES",
@@ -74,7 +75,7 @@ def _sid(*words: str) -> str:
 
 
 def _resource_kind(arn: str) -> str:
-    """``channel`` of ``arn:aws:mediatailor:*:*:channel/*``; ``dependent`` for ``*``."""
+    """``widget`` of ``arn:aws:example:*:*:widget/*``; ``dependent`` for ``*``."""
     parts = arn.split(":", 5)
     return parts[5].split("/", 1)[0] if len(parts) == 6 and parts[5] != "*" else "dependent"
 
@@ -159,6 +160,8 @@ def operations_policy(
                 kind = _resource_kind(arn)
                 if arn != "*":
                     sid = _sid(verb, service, kind + "s")
+                elif writes:  # a service whose writes take no resource-level permission
+                    sid = _sid(verb, service, "Dependents")
                 elif service == workflow.service:
                     sid = _sid("List", service, "Dependents")
                 else:

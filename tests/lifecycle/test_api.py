@@ -19,17 +19,15 @@ HEAVY = ("boto3", "botocore", "graphviz", "moto")
 #: What a workflow author writes a workflow with.
 AUTHORING = (
     "Access",
-    "Activation",
-    "Binding",
     "Call",
     "Dependent",
-    "Dependents",
-    "LIST_REGIONS",
-    "OBSERVE",
+    "Kind",
     "Operation",
+    "Option",
     "Reads",
     "RetryPolicy",
     "Workflow",
+    "integer",
 )
 
 

@@ -52,16 +52,16 @@ def test_every_exception_class_is_defined_in_the_one_module() -> None:
 
 
 def test_a_library_failure_is_caught_as_a_lifecycle_error() -> None:
-    import workflows
+    from lifecycle import registry
     from lifecycle.model.decide import next_transition
     from lifecycle.model.observation import Observation
     from lifecycle.model.options import PlanOptions
 
-    workflow = workflows.get("mediatailor")
+    workflow = registry.get("mediatailor")
     with pytest.raises(LifecycleError, match="unknown state 'nowhere'"):
         next_transition(workflow, Observation(role=None), "nowhere", PlanOptions())
     with pytest.raises(KeyError):  # as the callers that catch a KeyError expect
-        workflows.get("no-such-workflow")
+        registry.get("no-such-workflow")
     for error in (StalePlan("plan is stale"), LockHeld("1", "r", "someone", 0.0)):
         with pytest.raises(LifecycleError):
             raise error

@@ -6,9 +6,12 @@ import botocore.session
 import pytest
 
 from lifecycle.errors import DefinitionError
-from lifecycle.model.workflow import OBSERVE, Access, Binding, Operation, Workflow
-from workflows import WORKFLOWS
+from lifecycle.model.calls import Access, Operation
+from lifecycle.model.workflow import OBSERVE, Binding, Workflow
+from lifecycle.registry import workflows
 from workflows.mediatailor import WORKFLOW
+
+WORKFLOWS = workflows()
 
 
 def model_operations(*services: str) -> dict[str, frozenset[str]]:
@@ -31,13 +34,13 @@ def test_every_transition_needs_a_binding() -> None:
     bindings = dict(WORKFLOW.bindings)
     del bindings["drain"]
     with pytest.raises(DefinitionError, match="transition 'drain' has no binding"):
-        Workflow("x", "p", "r", "s", bindings)
+        Workflow("x", "p", "r", "s", bindings=bindings)
 
 
 def test_a_binding_for_an_unknown_transition_is_refused() -> None:
     bindings = {**WORKFLOW.bindings, "purge": Binding(())}
     with pytest.raises(DefinitionError, match="binds unknown transition 'purge'"):
-        Workflow("x", "p", "r", "s", bindings)
+        Workflow("x", "p", "r", "s", bindings=bindings)
 
 
 def test_iam_is_called_globally_and_mediatailor_per_region() -> None:

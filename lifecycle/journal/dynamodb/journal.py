@@ -30,7 +30,7 @@ from lifecycle.journal.dynamodb.items import (
 from lifecycle.journal.dynamodb.lock import give_back, lost, role_pk, take
 from lifecycle.journal.dynamodb.memory import forget_writes, memory_writes, read_memory
 from lifecycle.journal.dynamodb.table import Table, connect_table, create_table, describe
-from lifecycle.model.workflow import Call
+from lifecycle.model.calls import Call
 
 __all__ = ["DynamoJournal", "connect_table", "create_table"]
 

@@ -2,8 +2,8 @@
 
 The writes are matched to the dependents known before them (observed by a plan, kept in the
 journal's drain record for a run) through the workflow's own decisions: a write acts on the
-dependent whose ``deactivate``, ``reactivate`` or ``activate`` sends the same operation to the
-same region and names the same resource. The engine knows no service; neither does this.
+dependent whose kind's ``deactivate``, ``reactivate`` or ``activate`` sends the same operation
+to the same region with the same target. The engine knows no service; neither does this.
 """
 
 from __future__ import annotations
@@ -12,8 +12,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from lifecycle.model.calls import Call
 from lifecycle.model.observation import Dependent
-from lifecycle.model.workflow import Call, Workflow
+from lifecycle.model.workflow import Workflow
 
 __all__ = ["Change", "dependent_changes", "dependent_of"]
 
@@ -34,15 +35,21 @@ class Change:
     extra: Mapping[str, Any] = field(default_factory=dict)
 
 
-def _identity(workflow: Workflow, call: Call) -> _Identity | None:
-    """(service, operation, region, resource name) of a write on a dependent; the name is the
-    one parameter that is not a setting."""
-    assert workflow.dependents is not None
-    settings = workflow.dependents.settings_of(call)
-    names = [v for k, v in call.params.items() if k not in settings and isinstance(v, str)]
-    if len(names) != 1:
-        return None
-    return (call.service, call.operation, call.region, names[0])
+def _identity(call: Call) -> _Identity:
+    """(service, operation, region, target): what a write does to which resource."""
+    return (call.service, call.operation, call.region, call.target)
+
+
+def _decisions(workflow: Workflow, dependent: Dependent) -> list[Call]:
+    """Every write the workflow decides for ``dependent`` (none of a kind only a person can
+    clear)."""
+    kind = workflow.kind(dependent.kind)
+    if kind.person_only:
+        return []
+    calls = [kind.deactivate(dependent), kind.reactivate(dependent)]
+    if kind.name == workflow.activates:
+        calls.append(kind.activate(dependent, workflow.option_values({})))
+    return calls
 
 
 def dependent_changes(
@@ -53,27 +60,19 @@ def dependent_changes(
     """The dependents ``writes`` change (each write with what the caller attaches to it), in
     the order first written; a dependent written twice shows its last write. Writes on
     nothing in ``before`` (IAM's) are left out."""
-    dependents = workflow.dependents
-    if dependents is None:
-        return []
-    known: dict[_Identity | None, Dependent] = {}
+    known: dict[_Identity, Dependent] = {}
     for earlier in before:
-        calls = [dependents.deactivate(earlier), dependents.reactivate(earlier)]
-        if earlier.kind == dependents.activates:
-            calls.append(dependents.activate(earlier, 100))
-        for call in calls:
-            identity = _identity(workflow, call)
-            if identity is not None:
-                known.setdefault(identity, earlier)
+        for call in _decisions(workflow, earlier):
+            known.setdefault(_identity(call), earlier)
     changes: dict[_Identity, Change] = {}
     for call, extra in writes:
-        identity = _identity(workflow, call)
-        dependent = known.get(identity) if identity else None
-        if identity is None or dependent is None:
+        dependent = known.get(_identity(call))
+        if dependent is None:
             continue
-        deactivates = dict(dependents.deactivate(dependent).params) == dict(call.params)
-        notes = dependents.deactivation_notes(dependent) if deactivates else ()
-        changes[identity] = Change(dependent, dependents.settings_of(call), notes, extra)
+        kind = workflow.kind(dependent.kind)
+        deactivates = dict(kind.deactivate(dependent).params) == dict(call.params)
+        notes = kind.notes(dependent) if deactivates else ()
+        changes[_identity(call)] = Change(dependent, kind.settings_of(call), notes, extra)
     return list(changes.values())
 
 

@@ -18,7 +18,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from lifecycle.model.workflow import OBSERVE, Call, Workflow
+from lifecycle.model.calls import Call
+from lifecycle.model.workflow import OBSERVE, Workflow
 from lifecycle.views import diagrams
 from lifecycle.views.policy import operations_policy
 from lifecycle.views.review.changes import dependent_changes, dependent_of
@@ -60,7 +61,7 @@ def _writes(step: Mapping[str, Any]) -> list[Mapping[str, Any]]:
 
 
 def _call(op: Mapping[str, Any]) -> Call:
-    return Call(op["service"], op["operation"], op["region"], op.get("parameters") or {})
+    return Call.from_dict(op)
 
 
 def _plural(count: int, noun: str) -> str:

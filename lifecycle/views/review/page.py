@@ -17,7 +17,8 @@ from collections.abc import Mapping, Sequence
 from html import escape
 from typing import Any
 
-from lifecycle.model.workflow import Call, Workflow
+from lifecycle.model.calls import Call
+from lifecycle.model.workflow import Workflow
 from lifecycle.views import diagrams
 from lifecycle.views.review.changes import dependent_changes, dependent_of
 from lifecycle.views.text import settings_text
@@ -224,7 +225,7 @@ def _dependents(
     head = ["<h2>Dependents before and after</h2>"]
     writes = [
         (
-            Call(c["service"], c["operation"], c["region"], c.get("params") or {}),
+            Call.from_dict(c),
             {"outcome": _call_outcome(c)},
         )
         for s in steps

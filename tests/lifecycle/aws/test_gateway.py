@@ -22,8 +22,8 @@ from lifecycle.aws.codes import FATAL, THROTTLING, TRANSIENT, classify, error_co
 from lifecycle.aws.gateway import Gateway
 from lifecycle.aws.retry import Deadline
 from lifecycle.errors import AwsError, ErrorKind, Refused
+from lifecycle.model.calls import Call
 from lifecycle.model.retry import RetryPolicy
-from lifecycle.model.workflow import Call
 from workflows.mediatailor import WORKFLOW
 
 NOWHERE = "http://127.0.0.1:9"

@@ -293,7 +293,7 @@ def test_activate_carries_the_scanned_settings_and_changes_only_the_percentage(
 ) -> None:
     account.configuration("eu-west-1", "vod", 0)
     account.log_configuration("eu-west-1", "vod", 0)  # VENDED_LOGS, off
-    options = PlanOptions(activation=Activation((("eu-west-1", "vod"),), 30))
+    options = PlanOptions(activation=Activation((("eu-west-1", "vod"),), {"percent": 30}))
     result = make_runner().apply("in-use", options)
     assert result.outcome == Outcome.DONE, result.error
     sent = next(op for op in result.steps[-1].operations if op["access"] == "write")

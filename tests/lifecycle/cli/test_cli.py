@@ -481,10 +481,11 @@ def slr_in_process(
     """``run(*args)`` -> (exit code, stdout, stderr) of `slr` in this process, 4 regions."""
     import structlog
 
-    import workflows
+    from lifecycle import registry
     from lifecycle.cli import main
 
-    monkeypatch.setitem(workflows.WORKFLOWS, "mediatailor", FAST)
+    fast = registry.Registered(FAST.name, "tests", "tests.lifecycle.conftest:FAST", FAST)
+    monkeypatch.setitem(registry.registered(), FAST.name, fast)
     logging = structlog.get_config()  # the command configures logging onto capsys's stderr
 
     def run(*args: str) -> tuple[int, str, str]:

@@ -10,7 +10,9 @@ from pathlib import Path
 import pytest
 
 from lifecycle.cli import exits, main
-from workflows import WORKFLOWS
+from lifecycle.registry import workflows
+
+WORKFLOWS = workflows()
 
 
 def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:

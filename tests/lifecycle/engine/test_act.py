@@ -8,8 +8,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from lifecycle.engine.act import _interleaved
+from lifecycle.model.calls import Call
 from lifecycle.model.observation import Dependent
-from lifecycle.model.workflow import Call
 
 regions = st.sampled_from(["us-east-1", "eu-west-1", "us-west-2", "ap-south-1"])
 

@@ -17,7 +17,7 @@ from lifecycle.engine.ahead import IntentsAhead
 from lifecycle.engine.executors import StepJournal
 from lifecycle.errors import LeaseLost
 from lifecycle.journal import open_journal
-from lifecycle.model.workflow import Call
+from lifecycle.model.calls import Call
 
 ACCOUNT, ROLE = "123456789012", "AWSServiceRoleForMediaTailor"
 

@@ -76,7 +76,7 @@ def test_create_converges_the_description_of_an_adopted_role(
 def test_activate_turns_session_logging_on(make_runner: RunnerFactory, account: Account) -> None:
     account.configuration("eu-west-1", "west-live", 0)
     make_runner().apply("created")
-    options = PlanOptions(activation=Activation((("eu-west-1", "west-live"),), 40))
+    options = PlanOptions(activation=Activation((("eu-west-1", "west-live"),), {"percent": 40}))
     result = make_runner().apply("in-use", options)
     assert walk(result) == [("activate", "succeeded")]
     assert account.configurations("eu-west-1")["west-live"]["PercentEnabled"] == 40
@@ -86,7 +86,7 @@ def test_activate_refuses_an_unknown_configuration(
     make_runner: RunnerFactory, account: Account
 ) -> None:
     make_runner().apply("created")
-    options = PlanOptions(activation=Activation((("eu-west-1", "nowhere"),), 40))
+    options = PlanOptions(activation=Activation((("eu-west-1", "nowhere"),), {"percent": 40}))
     # The whole way is decided before any write (issue 16): refused up front, nothing sent.
     with pytest.raises(
         Unreachable, match="activate: no such playback-configuration: eu-west-1/nowhere"

@@ -10,8 +10,8 @@ import pytest
 from lifecycle.engine.executors import StepJournal, failed_deletion
 from lifecycle.errors import LeaseLost
 from lifecycle.journal import Journal, open_journal
+from lifecycle.model.calls import Call
 from lifecycle.model.observation import Intent
-from lifecycle.model.workflow import Call
 from localaws import Fault, LocalAWS
 from localaws.seed import Account
 from tests.lifecycle.conftest import RunnerFactory

@@ -124,8 +124,8 @@ START = {
 TARGETS = ("created", "in-use", "deletable", "deleted")
 ACTIVATIONS: dict[str, PlanOptions] = {
     "none": PlanOptions(),
-    "known": PlanOptions(activation=Activation((("us-east-1", "east-idle"),), 50)),
-    "unknown": PlanOptions(activation=Activation((("us-east-1", "nowhere"),), 50)),
+    "known": PlanOptions(activation=Activation((("us-east-1", "east-idle"),), {"percent": 50})),
+    "unknown": PlanOptions(activation=Activation((("us-east-1", "nowhere"),), {"percent": 50})),
 }
 
 

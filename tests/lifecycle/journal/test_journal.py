@@ -23,7 +23,7 @@ from lifecycle.errors import JournalError, LeaseLost, LockHeld
 from lifecycle.journal import Journal, default_state_dir, holder_id, open_journal
 from lifecycle.journal.dynamodb.journal import DynamoJournal
 from lifecycle.journal.sqlite import SqliteJournal
-from lifecycle.model.workflow import Call
+from lifecycle.model.calls import Call
 from lifecycle.testing import JournalContract
 from lifecycle.testing.records import ACCOUNT, ROLE, Opener, a_step, big_drain, drain_intent
 from localaws import Fault, LocalAWS

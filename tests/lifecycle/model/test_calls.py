@@ -2,22 +2,33 @@
 
 from __future__ import annotations
 
-from lifecycle.model.workflow import Access, Call, CallRecord
+from lifecycle.model.calls import Access, Call, CallRecord
 
 
-def test_a_calls_key_is_its_operation_region_and_first_name() -> None:
-    params = {"Percent": 100, "PlaybackConfigurationName": "live", "ChannelName": "other"}
-    call = Call("mediatailor", "ConfigureLogsForPlaybackConfiguration", "eu-west-1", params)
-    assert call.key == "ConfigureLogsForPlaybackConfiguration:eu-west-1:live"
+def test_a_calls_key_is_its_operation_region_and_the_target_it_names() -> None:
+    params = {"AWSServiceName": "example.amazonaws.com", "WidgetName": "live"}
+    call = Call("example", "ConfigureWidget", "eu-west-1", params, "live")
+    assert call.key == "ConfigureWidget:eu-west-1:live"
 
 
-def test_a_call_naming_nothing_has_an_empty_name_in_its_key() -> None:
-    assert Call("iam", "CreateServiceLinkedRole", "us-east-1", {}).key == (
+def test_a_key_is_never_guessed_from_the_parameters() -> None:
+    # AWSServiceName ends in "Name" too: the key is the target the write names, nothing else.
+    params = {"AWSServiceName": "example.amazonaws.com"}
+    assert Call("iam", "CreateServiceLinkedRole", "us-east-1", params).key == (
         "CreateServiceLinkedRole:us-east-1:"
     )
-    assert Call("iam", "DeleteServiceLinkedRole", "us-east-1", {"RoleName": 7}).key == (
-        "DeleteServiceLinkedRole:us-east-1:7"
+    assert Call("iam", "DeleteServiceLinkedRole", "us-east-1", {"RoleName": "r"}, "r").key == (
+        "DeleteServiceLinkedRole:us-east-1:r"
     )
+
+
+def test_a_call_read_back_keeps_its_target_from_a_document_or_the_journals_key() -> None:
+    call = Call("example", "ConfigureWidget", "eu-west-1", {"WidgetName": "w"}, "w")
+    document = CallRecord(call, access=Access.WRITE).as_dict()
+    assert Call.from_dict(document) == call
+    journaled = {"service": "example", "operation": "ConfigureWidget", "region": "eu-west-1"}
+    row = {**journaled, "params": {"WidgetName": "w"}, "key": call.key}
+    assert Call.from_dict(row) == call
 
 
 def test_a_records_dict_is_the_flat_operation_a_steps_result_lists() -> None:
@@ -30,6 +41,7 @@ def test_a_records_dict_is_the_flat_operation_a_steps_result_lists() -> None:
         "operation": "ConfigureLogsForPlaybackConfiguration",
         "region": "us-east-1",
         "parameters": params,
+        "target": "",
         "access": "write",
         "attempts": 3,
         "outcome": "error",
@@ -41,6 +53,7 @@ def test_a_records_dict_is_the_flat_operation_a_steps_result_lists() -> None:
         "operation",
         "region",
         "parameters",
+        "target",
         "access",
         "attempts",
         "outcome",

@@ -11,6 +11,7 @@ from hypothesis import given, note, settings
 from hypothesis import strategies as st
 
 from lifecycle.errors import Blocked, Unreachable
+from lifecycle.model.calls import Call
 from lifecycle.model.decide import (
     PlanOptions,
     derive_state,
@@ -29,7 +30,7 @@ from lifecycle.model.observation import (
     TaskStatus,
     replace,
 )
-from lifecycle.model.workflow import Activation, Call
+from lifecycle.model.workflow import Activation
 from workflows.mediatailor import CHANNEL, PLAYBACK_CONFIGURATION, WORKFLOW
 
 ACCOUNT = "123456789012"
@@ -204,7 +205,7 @@ def options_for(observation: Observation, target: str) -> PlanOptions:
     if target != "in-use" or not configurations:
         return NONE
     first = configurations[0]
-    return PlanOptions(activation=Activation(((first.region, first.name),), 60))
+    return PlanOptions(activation=Activation(((first.region, first.name),), {"percent": 60}))
 
 
 def walk(
@@ -398,11 +399,10 @@ def test_without_a_recorded_drain_in_use_cannot_be_reached_from_draining() -> No
 def deactivated(dep: Dependent) -> Call:
     """The write that turns ``dep`` off, as MediaTailor's API takes it."""
     if dep.kind == CHANNEL:
-        return Call(
-            "mediatailor", CONFIGURE_CHANNEL, dep.region, {"ChannelName": dep.name, "LogTypes": []}
-        )
+        params = {"ChannelName": dep.name, "LogTypes": []}
+        return Call("mediatailor", CONFIGURE_CHANNEL, dep.region, params, dep.name)
     params = {"PlaybackConfigurationName": dep.name, **dep.settings, "PercentEnabled": 0}
-    return Call("mediatailor", CONFIGURE, dep.region, params)
+    return Call("mediatailor", CONFIGURE, dep.region, params, dep.name)
 
 
 def test_drain_deactivates_each_active_dependent_and_nothing_else() -> None:
@@ -464,7 +464,8 @@ def test_delete_sends_nothing_while_a_deletion_task_runs(status: TaskStatus) -> 
 )
 def test_delete_starts_a_deletion_task_when_none_runs(task: DeletionTask | None) -> None:
     calls = writes_for(WORKFLOW, "delete", world(deletion_task=task), NONE, HOME)
-    assert calls == [Call("iam", "DeleteServiceLinkedRole", HOME, {"RoleName": WORKFLOW.role_name})]
+    role = WORKFLOW.role_name
+    assert calls == [Call("iam", "DeleteServiceLinkedRole", HOME, {"RoleName": role}, role)]
 
 
 @pytest.mark.parametrize("trigger", ["verify", "reject"])

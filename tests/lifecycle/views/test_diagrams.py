@@ -10,9 +10,11 @@ from pathlib import Path
 import pytest
 
 from lifecycle.errors import DefinitionError, GraphvizMissing
+from lifecycle.registry import workflows
 from lifecycle.views import diagrams
 from lifecycle.views.diagrams import Highlight
-from workflows import WORKFLOWS
+
+WORKFLOWS = workflows()
 
 DIAGRAMS = Path(__file__).parents[3] / "diagrams"
 MODELS = {name: diagrams.extract(workflow) for name, workflow in WORKFLOWS.items()}

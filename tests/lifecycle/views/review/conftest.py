@@ -10,11 +10,11 @@ import pytest
 
 from lifecycle.cli import exits
 from lifecycle.journal import Journal, open_journal
+from lifecycle.model.calls import Access, Call, CallRecord
 from lifecycle.model.decide import PlanOptions, writes_for
 from lifecycle.model.observation import Dependent, Observation, Role
 from lifecycle.model.outcome import Outcome
 from lifecycle.model.results import RunResult, StepResult, StepStatus
-from lifecycle.model.workflow import Access, Call, CallRecord
 from workflows.mediatailor import CHANNEL, PLAYBACK_CONFIGURATION, WORKFLOW
 
 ROLE = Role(WORKFLOW.role_name, "arn:aws:iam::123456789012:role/x", WORKFLOW.role_path)
