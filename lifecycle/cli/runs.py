@@ -162,9 +162,11 @@ def apply(
         opts = saved["options"]
         activate, description = tuple(opts.get("activate", ())), opts.get("description")
         # The workflow's settings, kept opaquely (a plan before them kept them beside these).
-        given = opts.get("settings") or {
-            k: v for k, v in opts.items() if k not in ("activate", "description")
-        }
+        given = (
+            opts["settings"]
+            if "settings" in opts
+            else {k: v for k, v in opts.items() if k not in ("activate", "description")}
+        )
     else:
         given = settings_given(sets)
     if target is None:

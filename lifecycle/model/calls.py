@@ -77,7 +77,8 @@ class Call:
         ``params``; ``target``, or the journal's ``key``)."""
         target = data.get("target")
         if target is None:
-            target = str(data.get("key", "")).split(":", 2)[-1] if data.get("key") else ""
+            parts = str(data.get("key") or "").split(":", 2)
+            target = parts[2] if len(parts) == 3 else ""
         params = data.get("parameters", data.get("params")) or {}
         return cls(data["service"], data["operation"], data["region"], params, target)
 

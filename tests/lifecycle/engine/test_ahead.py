@@ -23,7 +23,7 @@ ACCOUNT, ROLE = "123456789012", "AWSServiceRoleForMediaTailor"
 
 
 def calls(n: int) -> list[Call]:
-    return [Call("mediatailor", "Op", "us-east-1", {"Name": f"c{i}"}) for i in range(n)]
+    return [Call("example", "Op", "us-east-1", {"Name": f"c{i}"}, f"c{i}") for i in range(n)]
 
 
 class Store:
@@ -116,9 +116,9 @@ def test_intents_stored_for_writes_never_sent_get_a_result_saying_so(tmp_path: P
     )
     step = journal.start_step("run-1", transition="drain", from_state="in-use")
     writes = StepJournal(journal, step, (ACCOUNT, ROLE))
-    planned = [Call("mediatailor", "Op", "us-east-1", {"Name": f"c{i}"}) for i in range(3)]
+    planned = [Call("mediatailor", "Op", "us-east-1", {"Name": f"c{i}"}, f"c{i}") for i in range(3)]
     with writes.ahead(planned, 3):
-        token = writes.before_write(Call("mediatailor", "Op", "us-east-1", {"Name": "c0"}))
+        token = writes.before_write(Call("mediatailor", "Op", "us-east-1", {"Name": "c0"}, "c0"))
         writes.after_write(token, ok=True, response={}, error=None, attempts=1)
         time.sleep(0.05)  # the others' intents are stored meanwhile
     calls_made = journal.steps("run-1")[0]["calls"]

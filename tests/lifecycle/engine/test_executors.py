@@ -52,7 +52,7 @@ def test_a_write_is_journaled_with_its_key_before_it_is_sent_and_its_result_afte
 ) -> None:
     journal, step = a_step(tmp_path)
     params = {"PlaybackConfigurationName": "west-live", "PercentEnabled": 0}
-    token = step.before_write(Call("mediatailor", CONFIGURE, "eu-west-1", params))
+    token = step.before_write(Call("mediatailor", CONFIGURE, "eu-west-1", params, "west-live"))
     (before,) = calls_of(journal)
     assert before["key"] == f"{CONFIGURE}:eu-west-1:west-live"
     assert before["ok"] is None  # sent and not answered yet: what a crash leaves
@@ -64,7 +64,7 @@ def test_a_write_is_journaled_with_its_key_before_it_is_sent_and_its_result_afte
 def test_intents_stored_ahead_and_never_sent_get_a_result_saying_so(tmp_path: Path) -> None:
     journal, step = a_step(tmp_path)
     planned = [
-        Call("mediatailor", CONFIGURE, region, {"PlaybackConfigurationName": name})
+        Call("mediatailor", CONFIGURE, region, {"PlaybackConfigurationName": name}, name)
         for region, name in (("us-east-1", "east-live"), ("eu-west-1", "west-live"))
     ]
     with step.ahead(planned, window=len(planned)):

@@ -249,7 +249,7 @@ def a_drain_journaled(journal: Journal, writes: int = 12) -> list[int]:
     result; their call ids."""
     journal.acquire(ACCOUNT, ROLE, holder="host-a:1")
     step = a_step(journal)
-    calls = [Call("mediatailor", PUT, "us-east-1", {"Name": f"c{n}"}) for n in range(writes)]
+    calls = [Call("example", PUT, "us-east-1", {"Name": f"c{n}"}, f"c{n}") for n in range(writes)]
     ids = journal.intents(step, calls)
     for n, call_id in enumerate(ids[::2]):
         journal.result(call_id, ok=True, response={"Name": f"c{2 * n}"})

@@ -418,9 +418,14 @@ def test_drain_deactivates_each_active_dependent_and_nothing_else() -> None:
                 "PercentEnabled": 0,
                 "EnabledLoggingStrategies": ["VENDED_LOGS"],
             },
+            "east-live",
         ),
         Call(
-            "mediatailor", CONFIGURE_CHANNEL, "us-west-2", {"ChannelName": "linear", "LogTypes": []}
+            "mediatailor",
+            CONFIGURE_CHANNEL,
+            "us-west-2",
+            {"ChannelName": "linear", "LogTypes": []},
+            "linear",
         ),
         Call(
             "mediatailor",
@@ -431,6 +436,7 @@ def test_drain_deactivates_each_active_dependent_and_nothing_else() -> None:
                 "PercentEnabled": 0,
                 "EnabledLoggingStrategies": ["VENDED_LOGS"],
             },
+            "west-live",
         ),
     ]
 

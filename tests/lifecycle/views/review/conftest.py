@@ -130,7 +130,10 @@ def run_of(journal: Journal) -> RunOf:
         )
         step = journal.start_step(run_id, transition="drain", from_state="IN_USE")
         for operation, region, params, ok, attempts, error in calls:
-            key = f"{operation}:{region}"
+            # As the workflow names each write's target: the configuration or the channel.
+            names = ("PlaybackConfigurationName", "ChannelName")
+            target = next((str(v) for k, v in params.items() if k in names), "")
+            key = f"{operation}:{region}:{target}"
             call = journal.intent(
                 step,
                 service="mediatailor",

@@ -74,7 +74,7 @@ def test_a_json_plan_is_still_saved_and_applied(slr: Slr, tmp_path: Path, args: 
     saved = tmp_path / args[-1]
     args[-1] = str(saved)
     assert slr("plan", "--target", "deleted", *args)[0] == exits.CHANGES_PENDING
-    assert json.loads(saved.read_text())["options"]["percent"] == 100
+    assert json.loads(saved.read_text())["options"]["settings"] == {}  # nothing to activate
     code, out, err = slr("apply", str(saved), "--yes")
     assert code == exits.OK, err
     assert "final state: deleted" in out
