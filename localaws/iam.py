@@ -74,6 +74,7 @@ __all__ = [
     "ensure_service_linked_role",
     "forget_stopped_users",
     "register_role_user",
+    "register_role_user_by_role",
     "role_user_stopped",
     "service_linked_role_name",
     "world_lock",
@@ -86,23 +87,36 @@ world_lock = threading.RLock()
 
 #: A service's answer to "what uses this role in the account?": {region: [resource ARN, ...]}.
 RoleUsage = Callable[[str], Mapping[str, list[str]]]
-_role_users: dict[str, RoleUsage] = {}
+#: The same for one of a principal's roles (several, with a CustomSuffix): (account, role name).
+RoleUsageByRole = Callable[[str, str], Mapping[str, list[str]]]
+_role_users: dict[str, RoleUsageByRole] = {}
 
 
 def register_role_user(principal: str, usage: RoleUsage) -> None:
     """Let a service's backend report which of its resources use its service-linked role."""
+    _role_users[principal] = lambda account_id, _role_name: usage(account_id)
+
+
+def register_role_user_by_role(principal: str, usage: RoleUsageByRole) -> None:
+    """The same for a service whose roles take a CustomSuffix: ``usage(account, role name)``
+    names what uses that one role."""
     _role_users[principal] = usage
 
 
-#: (account, principal) -> {resource ARN: (region, when it stopped using the role)}.
-_stopped: dict[tuple[str, str], dict[str, tuple[str, float]]] = {}
+#: (account, principal) -> {(resource ARN, role name or None for any of the principal's):
+#: (region, when it stopped using the role)}.
+_stopped: dict[tuple[str, str], dict[tuple[str, str | None], tuple[str, float]]] = {}
 
 
-def role_user_stopped(account_id: str, principal: str, region: str, arn: str) -> None:
-    """A service's resource stopped using the role (turned off or deleted): for
-    ``usage_lag_seconds`` more, a deletion task still finds it using the role, as AWS's do."""
+def role_user_stopped(
+    account_id: str, principal: str, region: str, arn: str, role_name: str | None = None
+) -> None:
+    """A service's resource stopped using the role (turned off or deleted; ``role_name`` when
+    the principal has several): for ``usage_lag_seconds`` more, a deletion task of that role
+    still finds it using the role, as AWS's do."""
     with world_lock:
-        _stopped.setdefault((account_id, principal), {})[arn] = (region, time.monotonic())
+        stopped = _stopped.setdefault((account_id, principal), {})
+        stopped[arn, role_name] = (region, time.monotonic())
 
 
 def forget_stopped_users() -> None:
@@ -111,12 +125,12 @@ def forget_stopped_users() -> None:
         _stopped.clear()
 
 
-def _lagging(account_id: str, principal: str, at: float) -> dict[str, list[str]]:
-    """{region: [ARN, ...]} of resources that stopped less than the lag before ``at``."""
+def _lagging(account_id: str, principal: str, role: str, at: float) -> dict[str, list[str]]:
+    """{region: [ARN, ...]} of the role's users that stopped less than the lag before ``at``."""
     lag = settings.current().usage_lag_seconds
     found: dict[str, list[str]] = {}
-    for arn, (region, when) in _stopped.get((account_id, principal), {}).items():
-        if at - when < lag:
+    for (arn, of), (region, when) in _stopped.get((account_id, principal), {}).items():
+        if of in (None, role) and at - when < lag:
             found.setdefault(region, []).append(arn)
     return found
 
@@ -331,8 +345,8 @@ class RealisticIAMBackend(IAMBackend):
         usage = {
             region: list(dict.fromkeys(arns))
             for region, arns in _merged(
-                usage_of(self.account_id) if usage_of else {},
-                _lagging(self.account_id, task.principal, task.finished),
+                usage_of(self.account_id, task.role_name) if usage_of else {},
+                _lagging(self.account_id, task.principal, task.role_name, task.finished),
             ).items()
         }
         if usage:

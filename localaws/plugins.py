@@ -1,5 +1,5 @@
-"""Our plug-ins into moto: IAM's service-linked roles and deletion tasks, MediaTailor, the
-regions, STS and DynamoDB as harsh as AWS, installed once per process."""
+"""Our plug-ins into moto: IAM's service-linked roles and deletion tasks, MediaTailor, Auto
+Scaling, the regions, STS and DynamoDB as harsh as AWS, installed once per process."""
 
 from __future__ import annotations
 
@@ -25,8 +25,9 @@ def install() -> None:
     import moto.core.responses
     import moto.core.utils
 
-    from localaws import dynamodb, iam_responses, mediatailor_responses, regions, sts
+    from localaws import autoscaling, dynamodb, iam_responses, mediatailor_responses, regions, sts
 
+    autoscaling.install()
     dynamodb.install()
     iam_responses.install()
     mediatailor_responses.install()

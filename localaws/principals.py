@@ -45,6 +45,13 @@ SERVICE_LINKED_ROLES: dict[str, ServiceLinkedRole] = {
         role_name="AWSServiceRoleForMediaTailor",
         managed_policy="AWSMediaTailorServiceRolePolicy",
     ),
+    # moto's own naming matches; listed for the policy and the suffix, which Auto Scaling takes
+    # (AWSServiceRoleForAutoScaling_<suffix>: "Service-linked roles for Amazon EC2 Auto Scaling").
+    "autoscaling.amazonaws.com": ServiceLinkedRole(
+        role_name="AWSServiceRoleForAutoScaling",
+        managed_policy="AutoScalingServiceRolePolicy",
+        takes_custom_suffix=True,
+    ),
 }
 
 
