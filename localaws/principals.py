@@ -45,6 +45,11 @@ SERVICE_LINKED_ROLES: dict[str, ServiceLinkedRole] = {
         role_name="AWSServiceRoleForMediaTailor",
         managed_policy="AWSMediaTailorServiceRolePolicy",
     ),
+    # moto alone: AWSServiceRoleForconfig. Config takes no CustomSuffix.
+    "config.amazonaws.com": ServiceLinkedRole(
+        role_name="AWSServiceRoleForConfig",
+        managed_policy="AWSConfigServiceRolePolicy",
+    ),
 }
 
 
