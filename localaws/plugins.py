@@ -25,8 +25,9 @@ def install() -> None:
     import moto.core.responses
     import moto.core.utils
 
-    from localaws import dynamodb, iam_responses, mediatailor_responses, regions, sts
+    from localaws import config, dynamodb, iam_responses, mediatailor_responses, regions, sts
 
+    config.install()
     dynamodb.install()
     iam_responses.install()
     mediatailor_responses.install()
