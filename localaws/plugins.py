@@ -25,9 +25,18 @@ def install() -> None:
     import moto.core.responses
     import moto.core.utils
 
-    from localaws import autoscaling, dynamodb, iam_responses, mediatailor_responses, regions, sts
+    from localaws import (
+        autoscaling,
+        config,
+        dynamodb,
+        iam_responses,
+        mediatailor_responses,
+        regions,
+        sts,
+    )
 
     autoscaling.install()
+    config.install()
     dynamodb.install()
     iam_responses.install()
     mediatailor_responses.install()

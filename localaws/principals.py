@@ -52,6 +52,11 @@ SERVICE_LINKED_ROLES: dict[str, ServiceLinkedRole] = {
         managed_policy="AutoScalingServiceRolePolicy",
         takes_custom_suffix=True,
     ),
+    # moto alone: AWSServiceRoleForconfig. Config takes no CustomSuffix.
+    "config.amazonaws.com": ServiceLinkedRole(
+        role_name="AWSServiceRoleForConfig",
+        managed_policy="AWSConfigServiceRolePolicy",
+    ),
 }
 
 

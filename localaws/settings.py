@@ -88,6 +88,12 @@ class Settings:
         "(AWS: one hour); then every call signed with them is refused with ExpiredToken "
         "(ExpiredTokenException in json and rest-json services)",
     )
+    config_stopped_recorder_blocks: bool = _setting(
+        False,
+        "a stopped AWS Config configuration recorder that names AWSServiceRoleForConfig still "
+        "uses the role: a deletion task fails with a RoleUsageList naming it (AWS does not "
+        "document whether it does; off: only recording ones do)",
+    )
 
     def __post_init__(self) -> None:
         for spec in fields(self):

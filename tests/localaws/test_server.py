@@ -160,6 +160,7 @@ def test_the_session_server_is_as_harsh_as_aws_only_faster(aws: LocalAWS) -> Non
         "dynamodb_short_pages": True,
         "list_omits_log_configuration": False,
         "credential_seconds": 3600.0,
+        "config_stopped_recorder_blocks": False,
     }
 
 
@@ -176,6 +177,7 @@ def test_every_setting_can_be_changed_over_http(aws: LocalAWS) -> None:
         "dynamodb_short_pages": False,
         "list_omits_log_configuration": True,
         "credential_seconds": 900,
+        "config_stopped_recorder_blocks": True,
     }
     status, answer = put_settings(aws, changes)
     assert status == 200
@@ -235,6 +237,7 @@ def test_a_local_aws_starts_as_harsh_as_aws_by_default() -> None:
         "dynamodb_short_pages": True,
         "list_omits_log_configuration": False,
         "credential_seconds": 3600.0,
+        "config_stopped_recorder_blocks": False,
     }
 
 
