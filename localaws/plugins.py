@@ -25,6 +25,7 @@ def install() -> None:
     import moto.core.responses
     import moto.core.utils
 
+    import localaws.cloudtrail_responses
     from localaws import (
         autoscaling,
         config,
@@ -42,6 +43,7 @@ def install() -> None:
     mediatailor_responses.install()
     regions.install()
     sts.install()
+    localaws.cloudtrail_responses.install()
     # moto's server lists its package folder on every request to route it (the figures:
     # docs/performance.md, "The local AWS"); the folders do not change while it runs, so
     # list them once.

@@ -57,6 +57,11 @@ SERVICE_LINKED_ROLES: dict[str, ServiceLinkedRole] = {
         role_name="AWSServiceRoleForConfig",
         managed_policy="AWSConfigServiceRolePolicy",
     ),
+    # moto alone: AWSServiceRoleForcloudtrail.
+    "cloudtrail.amazonaws.com": ServiceLinkedRole(
+        role_name="AWSServiceRoleForCloudTrail",
+        managed_policy="CloudTrailServiceRolePolicy",
+    ),
 }
 
 
