@@ -45,6 +45,7 @@ _PUBLIC: dict[str, str] = {
     "integer": "lifecycle.model.kinds",
     "Operation": "lifecycle.model.calls",
     "Reads": "lifecycle.model.calls",
+    "Demo": "lifecycle.model.workflow",
     "Workflow": "lifecycle.model.workflow",
     "RetryPolicy": "lifecycle.model.retry",
     "Dependent": "lifecycle.model.observation",
@@ -116,6 +117,7 @@ if TYPE_CHECKING:
     from lifecycle.model.workflow import OBSERVE as OBSERVE
     from lifecycle.model.workflow import Activation as Activation
     from lifecycle.model.workflow import Binding as Binding
+    from lifecycle.model.workflow import Demo as Demo
     from lifecycle.model.workflow import Workflow as Workflow
 
 

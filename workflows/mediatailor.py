@@ -12,6 +12,7 @@ from typing import Any
 from lifecycle import (
     Access,
     Call,
+    Demo,
     Dependent,
     Kind,
     Operation,
@@ -211,7 +212,7 @@ _DEMO_CONFIGURATIONS = {
 _DEMO_CHANNELS = {"us-west-2": {"linear-24x7": ["AS_RUN"]}}
 
 
-def demo(endpoint_url: str) -> str:
+def _seed(endpoint_url: str) -> str:
     """``slr demo``'s account on the local AWS at ``endpoint_url``."""
     from localaws.seed import seed
 
@@ -240,5 +241,5 @@ WORKFLOW = Workflow(
     ),
     retry=SERVICE_CALLS,
     poll=DELETION_POLL,
-    demo=demo,
+    demo=Demo(_seed),
 )

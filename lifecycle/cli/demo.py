@@ -8,6 +8,7 @@ plan as a pull-request comment (``plan.md``) and the run as a page (``run.html``
 
 from __future__ import annotations
 
+import os
 import shlex
 import tempfile
 import time
@@ -16,6 +17,7 @@ from pathlib import Path
 
 import click
 
+from lifecycle.cli.exits import NEEDS_PERSON
 from lifecycle.errors import Failure
 from lifecycle.model.workflow import Workflow
 from localaws.control import use_fake_credentials
@@ -24,7 +26,7 @@ from localaws.seed import Account
 
 __all__ = ["run_demo"]
 
-EXIT_MEANINGS = {0: "done", 2: "changes pending"}
+EXIT_MEANINGS = {0: "done", 2: "changes pending", NEEDS_PERSON: "needs a person"}
 
 
 def run_demo(
@@ -32,18 +34,22 @@ def run_demo(
 ) -> int:
     """Run ``workflow``'s demo through ``main`` (the ``slr`` entry point); returns 0 when it
     all went as the lifecycle says it should."""
-    if workflow.demo is None:
+    demo = workflow.demo
+    if demo is None:
         raise Failure(f"workflow {workflow.name!r} has no demo")
     output.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
     state_dir = Path(tempfile.mkdtemp(prefix="slr-demo-"))
     use_fake_credentials("demo")  # the local AWS takes any; never send real ones to it
+    # A service reports what stopped using the role for seconds here (AWS: minutes), so a
+    # deletion that fails meanwhile is tried again after as many seconds, not AWS's minute.
+    os.environ.setdefault("SLR_REJECT_WAIT_SECONDS", "3")
     with LocalAWS(port=0, deletion_seconds=2.0) as local:
         _say(
             f"Local AWS (moto + our plug-ins) on {local.endpoint_url}, "
             f"started in {local.startup_seconds:.2f}s"
         )
-        made = workflow.demo(local.endpoint_url)
+        made = demo.seed(local.endpoint_url)
         # IAM shows a new role only after a moment, as in AWS.
         Account(local.endpoint_url).wait_for_role(workflow.role_name)
         _say(
@@ -71,6 +77,13 @@ def run_demo(
             return code
 
         slr("status")
+        if demo.by_hand is not None:
+            slr("plan", "--target", "deleted", expect=(NEEDS_PERSON,))
+            _say(
+                "Only a person can clear what uses the role: the plan stopped before any "
+                "write and said what to do. A person does it now: "
+                f"{demo.by_hand(local.endpoint_url)}"
+            )
         slr("plan", "--target", "deleted", "-o", str(plan), expect=(2,))
         slr("plan", "--target", "deleted", "-o", str(output / "plan.md"), expect=(2,))
         _say(

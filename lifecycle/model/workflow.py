@@ -24,6 +24,7 @@ __all__ = [
     "ROLE_OPERATIONS",
     "Activation",
     "Binding",
+    "Demo",
     "Workflow",
 ]
 
@@ -83,6 +84,19 @@ class Activation:
 
 
 @dataclass(frozen=True)
+class Demo:
+    """``slr demo``'s account for a workflow, on the local AWS at the endpoint URL each is
+    given."""
+
+    #: Seeds resources that use the role; says what it made, in a sentence.
+    seed: Callable[[str], str]
+    #: What a person does where only a person can clear what uses the role (deletes the
+    #: groups): the demo shows the refusal, calls this, and shows the run then completing.
+    #: Says what was done, in a sentence.
+    by_hand: Callable[[str], str] | None = None
+
+
+@dataclass(frozen=True)
 class Workflow:
     """A service-linked role's declarative side: identity, regions, kinds and options."""
 
@@ -126,9 +140,8 @@ class Workflow:
     #: Seconds a deletion task we started may stay unknown to IAM's status call before it
     #: counts as lost and is started again: IAM shows a new task late (ekristen/aws-nuke#639).
     task_visibility_seconds: float = 30.0
-    #: ``slr demo``'s account: seeds the local AWS at the endpoint URL it is given with
-    #: resources that use the role, and says what it made in a sentence.
-    demo: Callable[[str], str] | None = field(default=None, compare=False, repr=False)
+    #: ``slr demo``'s account, if the workflow has one.
+    demo: Demo | None = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         names = [kind.name for kind in self.kinds]
