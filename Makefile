@@ -23,8 +23,11 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 
+# Every registered workflow's diagrams, one set of files each.
 diagrams: $(STAMP)
-	$(VENV)/bin/slr diagram --format all -o diagrams
+	for workflow in $$($(PY) -c "from lifecycle.registry import workflows; print(*workflows())"); do \
+		$(VENV)/bin/slr --workflow $$workflow diagram --format all -o diagrams || exit 1; \
+	done
 
 bench: $(STAMP)
 	$(PY) -m benchmarks
