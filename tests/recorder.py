@@ -27,6 +27,10 @@ def requests(aws: LocalAWS) -> list[tuple[str, str, dict[str, Any], str]]:
     for entry in Recorder(aws.endpoint_url).entries():
         body = body_of(entry)
         action = parse_qs(body).get("Action", [""])[0]
+        if not action:
+            # A JSON-protocol service (Config, CloudTrail, DynamoDB) names it in a header.
+            target = str(entry.get("headers", {}).get("X-Amz-Target", ""))
+            action = target.rsplit(".", 1)[-1]
         if not action and entry["method"] == "POST":
             # A REST service that reads with POST (the Account API's listRegions) names the
             # operation in its path.
@@ -36,10 +40,11 @@ def requests(aws: LocalAWS) -> list[tuple[str, str, dict[str, Any], str]]:
 
 
 def is_write(method: str, action: str) -> bool:
-    """IAM and STS name the operation in the body; MediaTailor (REST) reads with GET; a REST
-    read sent with POST is named for what it does (``listRegions``)."""
+    """IAM and STS name the operation in the body, JSON-protocol services in a header;
+    MediaTailor (REST) reads with GET; a REST read sent with POST is named for what it does
+    (``listRegions``)."""
     if action:
-        return not action.lower().startswith(("get", "list"))
+        return not action.lower().startswith(("get", "list", "describe"))
     return method != "GET"
 
 
