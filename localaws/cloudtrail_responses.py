@@ -14,13 +14,31 @@ from moto.organizations.models import FakeDelegatedAdministrator
 from localaws import iam
 from localaws.cloudtrail import PRINCIPAL, OrganizationTrailBackend, role_usage
 from localaws.cloudtrail_organizations import management_account_of
+from localaws.restjson import JsonAuthorization
 
 __all__ = ["OrganizationTrailResponse", "install"]
 
 
-class OrganizationTrailResponse(CloudTrailResponse):
+#: CloudTrail's operations IAM authorizes against the trail they name (the Service
+#: Authorization Reference's ``trail`` resource); the rest against ``*``.
+_ON_TRAIL = frozenset(
+    {"UpdateTrail", "DeleteTrail", "StartLogging", "StopLogging", "PutEventSelectors"}
+)
+
+
+class OrganizationTrailResponse(JsonAuthorization, CloudTrailResponse):
     """moto's CloudTrail responses; a request's changes and the deletion tasks they decide
-    are serialized under :data:`localaws.iam.world_lock`."""
+    are serialized under :data:`localaws.iam.world_lock`, and authorized as AWS does
+    (:class:`~localaws.restjson.JsonAuthorization`)."""
+
+    def _determine_resource(self) -> str:
+        """The trail a change names, by ARN (moto authorizes every call against ``*``)."""
+        if self._get_action() not in _ON_TRAIL:
+            return "*"
+        name = str(self._get_param("Name") or self._get_param("TrailName") or "")
+        if name.startswith("arn:"):
+            return name
+        return f"arn:{self.partition}:cloudtrail:{self.region}:{self.current_account}:trail/{name}"
 
     def call_action(self) -> TYPE_RESPONSE:
         with iam.world_lock:

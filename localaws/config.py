@@ -40,6 +40,7 @@ from moto.core.exceptions import JsonRESTError
 
 from localaws import iam, settings
 from localaws.principals import service_linked_role_name
+from localaws.restjson import JsonAuthorization
 from localaws.seed import Account
 
 __all__ = [
@@ -152,14 +153,45 @@ class RealisticConfigBackend(ConfigBackend):
         return [{"arn": self.recorder_arn(item["name"]), **item} for item in described]
 
 
-class RealisticConfigResponse(ConfigResponse):
-    """moto's Config responses, each under IAM's world lock after due deletion tasks."""
+#: Config's operations IAM authorizes against the recorder they name (the Service
+#: Authorization Reference's ``ConfigurationRecorder`` resource); the rest against ``*``.
+_ON_RECORDER = frozenset(
+    {
+        "StartConfigurationRecorder",
+        "StopConfigurationRecorder",
+        "DeleteConfigurationRecorder",
+        "PutConfigurationRecorder",
+    }
+)
+
+
+class RealisticConfigResponse(JsonAuthorization, ConfigResponse):
+    """moto's Config responses, each under IAM's world lock after due deletion tasks, and
+    authorized as AWS does (:class:`~localaws.restjson.JsonAuthorization`)."""
 
     def call_action(self) -> TYPE_RESPONSE:
         with iam.world_lock:
             # Deletion tasks due before this call must see the usage before it.
             iam.advance_deletion_tasks(self.current_account, self.partition)
             return super().call_action()
+
+    def _determine_resource(self) -> str:
+        """The recorder a change names (moto authorizes every Config call against ``*``)."""
+        if self._get_action() not in _ON_RECORDER:
+            return "*"
+        recorder = self._get_param("ConfigurationRecorder")
+        name = str(
+            recorder.get("name")
+            if isinstance(recorder, dict)
+            else self._get_param("ConfigurationRecorderName") or ""
+        )
+        backend = dict.get(dict.get(config_backends, self.current_account) or {}, self.region)
+        if isinstance(backend, RealisticConfigBackend) and name in backend.recorder_ids:
+            return backend.recorder_arn(name)
+        return (
+            f"arn:{self.partition}:config:{self.region}:{self.current_account}:"
+            f"configuration-recorder/{name}/*"
+        )
 
 
 def role_usage(account_id: str) -> dict[str, list[str]]:

@@ -1,10 +1,11 @@
-"""What the rest-json plug-ins (MediaTailor, the Account API's regions) share: errors in
-rest-json form, and moto's refusals under IAM enforcement turned into that form.
+"""What the JSON plug-ins share (rest-json: MediaTailor, the Account API's regions; the JSON
+protocol: Config, CloudTrail): errors in JSON form, and moto's refusals under IAM enforcement
+turned into that form.
 
-moto's refusals are query-protocol XML (``AccessDenied``...), which boto3 cannot read as a
-rest-json service's error. Here, as in AWS, a rest-json service answers ``AccessDeniedException``
-(403), ``UnrecognizedClientException`` for an unknown key and ``InvalidSignatureException``, with
-the code in ``x-amzn-ErrorType`` and ``__type``.
+moto's refusals are query-protocol XML (``AccessDenied``...) whatever the service's protocol,
+which boto3 cannot read as a JSON service's error. Here, as in AWS, such a service answers
+``AccessDeniedException`` (403), ``UnrecognizedClientException`` for an unknown key and
+``InvalidSignatureException``, with the code in ``x-amzn-ErrorType`` and ``__type``.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from localaws.authorization import AuthorizedRequest
 __all__ = [
     "AccessDeniedException",
     "InvalidSignatureException",
+    "JsonAuthorization",
     "RestJsonAuthorization",
     "RestJsonError",
     "UnrecognizedClientException",
@@ -81,3 +83,14 @@ class RestJsonAuthorization(BaseResponse):
             code = str(getattr(refused, "error_type", ""))
             error = _REFUSALS.get(code, AccessDeniedException)
             raise error(str(getattr(refused, "message", refused.description))) from None
+
+
+class JsonAuthorization(RestJsonAuthorization):
+    """For a JSON-protocol service's responses, first in their bases: its requests authorized
+    as AWS does, against the resource ``_determine_resource`` names, and refused in JSON."""
+
+    def call_action(self) -> TYPE_RESPONSE:
+        try:
+            return super().call_action()
+        except RestJsonError as error:
+            return error.response()

@@ -18,6 +18,8 @@ from localaws import LocalAWS
 from localaws.control import use_fake_credentials
 
 use_fake_credentials()
+# The policy proofs' local AWS with IAM enforcement, and its administrator (tests/enforcement).
+pytest_plugins = ["tests.enforcement"]
 # The journal's contract suite is shipped in lifecycle.testing: its assertions explain
 # themselves as a test module's do.
 pytest.register_assert_rewrite("lifecycle.testing.journal", "lifecycle.testing.records")

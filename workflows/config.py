@@ -50,6 +50,8 @@ class Recorders(Kind):
     name = RECORDER
     reads = (DESCRIBE_RECORDERS, DESCRIBE_STATUS)
     writes = (STOP_RECORDER, START_RECORDER)
+    deactivates = (STOP_RECORDER,)
+    reactivates = (START_RECORDER,)
     vanished = frozenset({"NoSuchConfigurationRecorderException"})
     by_hand = (
         "delete the recorder (DeleteConfigurationRecorder), or point its roleARN at another role"

@@ -42,6 +42,11 @@ class Kind:
     reads: tuple[Operation, ...] = ()
     #: The operations :meth:`deactivate`, :meth:`reactivate` and :meth:`activate` send.
     writes: tuple[Operation, ...] = ()
+    #: Which of :attr:`writes` :meth:`deactivate` sends, when not all of them: a drain (and
+    #: its policy) then needs only these.
+    deactivates: tuple[Operation, ...] | None = None
+    #: Which of :attr:`writes` :meth:`reactivate` sends, when not all of them.
+    reactivates: tuple[Operation, ...] | None = None
     #: Error codes that say a dependent no longer exists (deleted since it was listed).
     vanished: frozenset[str] = frozenset()
     #: One line for a person: what clears a dependent by hand ("delete the widget, or point

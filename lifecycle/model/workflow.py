@@ -48,13 +48,13 @@ ROLE_OPERATIONS: Mapping[str, tuple[Operation, ...]] = {
     "reject": (DELETION_STATUS,),
 }
 #: Which of the kinds' operations each trigger sends: their lists (``reads``), the writes
-#: that deactivate and reactivate them (``writes``), the activating kind's (``activation``).
+#: that deactivate and reactivate them, the activating kind's (``activation``).
 _KIND_USES: Mapping[str, tuple[str, ...]] = {
     OBSERVE: ("reads",),
     "activate": ("activation",),
-    "drain": ("reads", "writes"),
+    "drain": ("reads", "deactivates"),
     "verify": ("reads",),
-    "restore": ("writes",),
+    "restore": ("reactivates",),
 }
 #: The triggers that only talk to IAM, retried with the workflow's ``role_retry``.
 _ROLE_TRIGGERS = frozenset({"create", "delete", "reject"})
@@ -147,6 +147,13 @@ class Workflow:
         names = [kind.name for kind in self.kinds]
         if len(set(names)) != len(names) or not all(names):
             raise DefinitionError(f"workflow {self.name!r}: kinds need distinct names: {names}")
+        for kind in self.kinds:
+            declared = {*(kind.deactivates or ()), *(kind.reactivates or ())}
+            if not declared <= set(kind.writes):
+                raise DefinitionError(
+                    f"workflow {self.name!r}, kind {kind.name!r}: what it deactivates and "
+                    "reactivates with must be among its writes"
+                )
         if self.activates is not None and self.activates not in names:
             raise DefinitionError(
                 f"workflow {self.name!r} activates {self.activates!r}, which is not one of "
@@ -172,7 +179,8 @@ class Workflow:
         activating = [k for k in self.kinds if k.name == self.activates]
         uses = {
             "reads": [op for k in self.kinds for op in k.reads],
-            "writes": [op for k in drained for op in k.writes],
+            "deactivates": [op for k in drained for op in _or_all(k.deactivates, k)],
+            "reactivates": [op for k in drained for op in _or_all(k.reactivates, k)],
             "activation": [op for k in activating for op in k.writes],
         }
         triggers = [OBSERVE, *(t.trigger for t in self.definition.transitions)]
@@ -233,3 +241,8 @@ class Workflow:
                     f"workflow {self.name!r}, transition {trigger!r}: {op.action} is not an "
                     f"operation of the {op.service} service model"
                 )
+
+
+def _or_all(chosen: tuple[Operation, ...] | None, kind: Kind) -> tuple[Operation, ...]:
+    """The kind's writes ``chosen`` for one use, or all of them when it does not say."""
+    return kind.writes if chosen is None else chosen

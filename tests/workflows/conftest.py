@@ -65,8 +65,7 @@ def services_of(account: Account) -> dict[str, Any]:
     """What each service's resources do with their roles, region by region."""
     return {
         "mediatailor": {
-            region: (account.configurations(region), account.channels(region))
-            for region in REGIONS
+            region: (account.configurations(region), account.channels(region)) for region in REGIONS
         },
         "config": {region: config.recorders(account, region) for region in REGIONS},
         "cloudtrail": {region: cloudtrail.trails(account, region) for region in REGIONS},

@@ -1,4 +1,5 @@
-"""The MediaTailor workflow's declarations, checked against botocore's service models."""
+"""The MediaTailor workflow's own declarations (tests/workflows/test_workflows.py checks what
+every workflow must)."""
 
 from __future__ import annotations
 
@@ -6,8 +7,8 @@ import botocore.session
 import pytest
 
 from lifecycle.errors import DefinitionError
-from lifecycle.model.calls import Access, Operation
-from lifecycle.model.workflow import OBSERVE, Binding, Workflow
+from lifecycle.model.calls import Operation
+from lifecycle.model.workflow import Binding, Workflow
 from lifecycle.registry import workflows
 from workflows.mediatailor import WORKFLOW
 
@@ -17,10 +18,6 @@ WORKFLOWS = workflows()
 def model_operations(*services: str) -> dict[str, frozenset[str]]:
     session = botocore.session.get_session()
     return {s: frozenset(session.get_service_model(s).operation_names) for s in services}
-
-
-def test_every_declared_operation_exists_in_its_service_model() -> None:
-    WORKFLOW.check_operations(model_operations(*{op.service for op in WORKFLOW.operations()}))
 
 
 def test_an_operation_missing_from_the_model_is_named() -> None:
@@ -41,16 +38,6 @@ def test_a_binding_for_an_unknown_transition_is_refused() -> None:
     bindings = {**WORKFLOW.bindings, "purge": Binding(())}
     with pytest.raises(DefinitionError, match="binds unknown transition 'purge'"):
         Workflow("x", "p", "r", "s", bindings=bindings)
-
-
-def test_iam_is_called_globally_and_mediatailor_per_region() -> None:
-    for _, op in WORKFLOW.all_operations():
-        assert op.regional is (op.service == "mediatailor"), op
-
-
-def test_reads_only_transitions_declare_no_write() -> None:
-    for trigger in (OBSERVE, "verify", "reject"):
-        assert all(op.access is Access.READ for op in WORKFLOW.binding(trigger).operations)
 
 
 def test_dry_run_allow_list_holds_reads_only() -> None:
