@@ -21,11 +21,6 @@ GROUP = "auto-scaling-group"
 
 DESCRIBE_GROUPS = Operation("autoscaling", "DescribeAutoScalingGroups", Access.READ)
 
-#: Auto Scaling's describe calls throttle at a few a second per account and region.
-SERVICE_CALLS = RetryPolicy(
-    interval_seconds=0.5, backoff_rate=2.0, max_attempts=6, max_delay_seconds=10.0
-)
-
 
 class Groups(Kind):
     """Auto Scaling groups whose ``ServiceLinkedRoleARN`` is the role: each uses it."""
@@ -104,6 +99,5 @@ WORKFLOW = Workflow(
     role_name=ROLE,
     service="autoscaling",
     kinds=(Groups(),),
-    retry=SERVICE_CALLS,
     demo=Demo(_seed, by_hand=_delete_groups),
 )

@@ -37,11 +37,6 @@ UPDATE_TRAIL = Operation(
     resource="arn:{partition}:cloudtrail:*:*:trail/*",
 )
 
-#: CloudTrail's control plane throttles at a few calls per second per account and region.
-SERVICE_CALLS = RetryPolicy(
-    interval_seconds=0.5, backoff_rate=2.0, max_attempts=6, max_delay_seconds=10.0
-)
-
 
 class Trails(Kind):
     """Trails, each in its home region; an organization trail uses the role."""
@@ -125,6 +120,5 @@ WORKFLOW = Workflow(
     role_name=ROLE,
     service="cloudtrail",
     kinds=(Trails(),),
-    retry=SERVICE_CALLS,
     demo=Demo(_seed),
 )

@@ -38,11 +38,6 @@ DESCRIBE_STATUS = Operation("config", "DescribeConfigurationRecorderStatus", _R)
 STOP_RECORDER = Operation("config", "StopConfigurationRecorder", _W, resource=_RECORDERS)
 START_RECORDER = Operation("config", "StartConfigurationRecorder", _W, resource=_RECORDERS)
 
-#: Config throttles per account and region at a few calls per second.
-SERVICE_CALLS = RetryPolicy(
-    interval_seconds=0.5, backoff_rate=2.0, max_attempts=6, max_delay_seconds=10.0
-)
-
 
 class Recorders(Kind):
     """Configuration recorders whose ``roleARN`` is the role; active while recording."""
@@ -134,6 +129,5 @@ WORKFLOW = Workflow(
     role_name=ROLE,
     service="config",
     kinds=(Recorders(),),
-    retry=SERVICE_CALLS,
     demo=Demo(_seed),
 )

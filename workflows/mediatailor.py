@@ -61,10 +61,6 @@ CONFIGURE_CHANNEL_LOGS = Operation(
     resource="arn:{partition}:mediatailor:*:*:channel/*",
 )
 
-#: MediaTailor throttles per account and region at a few calls per second.
-SERVICE_CALLS = RetryPolicy(
-    interval_seconds=0.5, backoff_rate=2.0, max_attempts=6, max_delay_seconds=10.0
-)
 
 #: Deletion-status polls. Each runner polls its own task, so there is no crowd to spread (no
 #: jitter). The interval grows slowly (x1.25 from 1 s) so that a task of a few seconds is seen
@@ -239,7 +235,6 @@ WORKFLOW = Workflow(
             integer(1, 100),
         ),
     ),
-    retry=SERVICE_CALLS,
     poll=DELETION_POLL,
     demo=Demo(_seed),
 )

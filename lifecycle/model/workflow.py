@@ -22,6 +22,7 @@ __all__ = [
     "IAM_WRITES",
     "OBSERVE",
     "ROLE_OPERATIONS",
+    "SERVICE_CALLS",
     "Activation",
     "Binding",
     "Demo",
@@ -59,6 +60,11 @@ _KIND_USES: Mapping[str, tuple[str, ...]] = {
 #: The triggers that only talk to IAM, retried with the workflow's ``role_retry``.
 _ROLE_TRIGGERS = frozenset({"create", "delete", "reject"})
 
+#: A service's own calls: its control plane throttles at a few calls a second per account
+#: and region, so a throttled call waits from half a second up to ten, six times.
+SERVICE_CALLS = RetryPolicy(
+    interval_seconds=0.5, backoff_rate=2.0, max_attempts=6, max_delay_seconds=10.0
+)
 #: Writes to IAM are retried patiently: ConcurrentModification clears in seconds.
 IAM_WRITES = RetryPolicy(
     interval_seconds=1.0, backoff_rate=2.0, max_attempts=5, max_delay_seconds=20.0
@@ -115,7 +121,7 @@ class Workflow:
     #: The settings ``activate`` takes (``--set NAME=VALUE``).
     options: tuple[Option, ...] = ()
     #: How the service's own calls are retried (its throttling, its 5xx).
-    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    retry: RetryPolicy = SERVICE_CALLS
     #: How the role's IAM writes are retried.
     role_retry: RetryPolicy = IAM_WRITES
     #: Bindings per trigger of the definition, plus :data:`OBSERVE`; derived from the kinds
