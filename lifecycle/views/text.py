@@ -96,8 +96,11 @@ def status_text(document: dict[str, Any], world: Observation) -> str:
     )
     lines += dependents_table(world)
     for dependent in document["dependents"]:
+        where = f"{dependent['region']}/{dependent['name']}"
         for note in dependent.get("notes", ()):
-            lines.append(f"note        {dependent['region']}/{dependent['name']}: {note}")
+            lines.append(f"note        {where}: {note}")
+        if dependent.get("by_hand"):
+            lines.append(f"by hand     {where} ({dependent['kind']}): {dependent['by_hand']}")
     for region, why in sorted(world.unscanned_regions.items()):
         lines.append(f"not scanned {region}: {why}")
     skipped = skipped_line(world.skipped_regions)

@@ -4,6 +4,9 @@ a person can clear stops it before any write, until a person has."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 from structlog.testing import capture_logs
 
@@ -15,7 +18,7 @@ from localaws import LocalAWS, autoscaling
 from localaws.seed import Account
 from tests import recorder
 from tests.recorder import is_write
-from tests.workflows.conftest import RunnerOf, services_of
+from tests.workflows.conftest import REGIONS, RunnerOf, services_of
 
 #: The workflows a write can drain.
 DRAINED = ("mediatailor", "config", "cloudtrail")
@@ -127,3 +130,30 @@ def test_a_stopped_recorder_iam_still_names_after_the_patience_needs_a_person(
         "us-west-2/default",
     ]
     assert four_services.role(get("config").role_name) is not None
+
+
+def test_status_says_what_a_person_must_do_for_each_group(
+    aws: LocalAWS, four_services: Account
+) -> None:
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "lifecycle.cli",
+            "--workflow",
+            "autoscaling",
+            "--endpoint-url",
+            aws.endpoint_url,
+            "--regions",
+            ",".join(REGIONS),
+            "status",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    lines = [line for line in done.stdout.splitlines() if line.startswith("by hand ")]
+    assert sorted(line.split()[2] for line in lines) == ["eu-west-1/batch", "us-east-1/web"]
+    assert all("(auto-scaling-group): delete the group" in line for line in lines)
