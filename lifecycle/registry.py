@@ -22,7 +22,7 @@ from importlib.metadata import EntryPoint, entry_points
 from lifecycle.errors import DefinitionError, UnknownName
 from lifecycle.model.workflow import Workflow
 
-__all__ = ["GROUP", "Registered", "default", "get", "registered", "workflows"]
+__all__ = ["GROUP", "Registered", "default", "get", "knowing", "registered", "workflows"]
 
 #: The entry-point group that registers workflows.
 GROUP = "slr_lifecycle.workflows"
@@ -94,3 +94,11 @@ def default() -> str:
     import workflows
 
     return workflows.DEFAULT
+
+
+def knowing(principal: str) -> Workflow | None:
+    """The workflow whose role ``principal``'s is; else the one for any service's role
+    (:attr:`~lifecycle.model.workflow.Workflow.for_service`); else ``None``."""
+    loaded = workflows().values()
+    found = next((w for w in loaded if w.principal == principal), None)
+    return found or next((w for w in loaded if w.for_service is not None), None)

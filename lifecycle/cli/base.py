@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, cast
@@ -55,6 +56,10 @@ class Settings:
     fleet: FleetOptions | None = None
     #: ``--deletion-patience``: seconds a deletion failing while nothing is active is retried.
     deletion_patience: float | None = None
+    #: ``--service-name``: the service (principal or role name) of a workflow of any service's.
+    service_name: str | None = None
+    #: ``--custom-suffix``: the role's ``CustomSuffix`` (with ``--service-name``).
+    custom_suffix: str | None = None
 
 
 @dataclass(frozen=True)
@@ -180,6 +185,18 @@ def _default_workflow() -> str:
     help="With --accounts: the fleet run's id, shared by runners that split it "
     "(default: derived from the command).",
 )
+@click.option(
+    "--service-name",
+    metavar="PRINCIPAL|ROLE",
+    default=None,
+    help="With a workflow of any service's role (generic): the service principal "
+    "(NAME.amazonaws.com) or the role's name.",
+)
+@click.option(
+    "--custom-suffix",
+    default=None,
+    help="With --service-name: the role's CustomSuffix (for a service that takes one).",
+)
 @click.pass_context
 def cli(
     ctx: click.Context,
@@ -200,11 +217,15 @@ def cli(
     max_concurrent_accounts: int,
     failure_tolerance: int | None,
     fleet_run: str | None,
+    service_name: str | None,
+    custom_suffix: str | None,
 ) -> None:
     """Create, watch, drain and delete AWS service-linked roles, safely."""
     import logging
 
     level = logging.getLevelName(log_level.upper())
+    if custom_suffix is not None and service_name is None:
+        raise Failure("--custom-suffix needs --service-name", Outcome.USAGE)
     if accounts is None and role_name is not None:
         raise Failure("--role-name needs --accounts", Outcome.USAGE)
     if accounts is None and assume_role and "{account}" in assume_role:
@@ -228,6 +249,8 @@ def cli(
         state or (str(state_dir) if state_dir else None),
         fleet,
         deletion_patience,
+        service_name=service_name,
+        custom_suffix=custom_suffix,
     )
 
 
@@ -256,14 +279,63 @@ def journal_of(settings: Settings) -> Journal:
 
 
 def workflow_of(settings: Settings) -> Workflow:
+    """The workflow ``--workflow`` names; one of any service's made that service's by
+    ``--service-name``."""
     from lifecycle import registry
 
     try:
-        return registry.get(settings.workflow)
+        workflow = registry.get(settings.workflow)
     except KeyError as error:
         raise Failure(str(error.args[0]), Outcome.USAGE) from None
     except DefinitionError as error:
         raise Failure(str(error), Outcome.ERROR) from None
+    if workflow.for_service is None:
+        if settings.service_name is not None:
+            raise Failure(
+                f"--service-name: workflow {workflow.name!r} is one service's; it takes none",
+                Outcome.USAGE,
+            )
+        return workflow
+    if settings.service_name is None:
+        raise Failure(
+            f"workflow {workflow.name!r} needs --service-name PRINCIPAL|ROLE", Outcome.USAGE
+        )
+    return _of_service(settings)
+
+
+@cache
+def _of_service(settings: Settings) -> Workflow:
+    """The workflow of ``--service-name``'s role: from the name alone when it says enough,
+    else from the account's service-linked roles (one listing)."""
+    from lifecycle import registry
+    from lifecycle.errors import UnknownName
+
+    make = registry.get(settings.workflow).for_service
+    assert make is not None and settings.service_name is not None
+    try:
+        return make(settings.service_name, {}, settings.custom_suffix)
+    except UnknownName:
+        pass
+    from lifecycle.aws.sessions import make_session
+    from lifecycle.engine.inventory import inventory_gateway, read_service_roles
+
+    config = config_of(settings, registry.get(settings.workflow))
+    with one_line_errors():
+        session = make_session(
+            profile=settings.profile,
+            region=config.home_region,
+            assume_role_arn=config.assume_role_arn,
+            external_id=settings.external_id,
+            endpoint_url=settings.endpoint_url,
+        )
+        aws = inventory_gateway(session, config)
+        roles = read_service_roles(aws, session.region_name or "us-east-1")
+        try:
+            return make(
+                settings.service_name, {r.name: r.principal for r in roles}, settings.custom_suffix
+            )
+        except UnknownName as error:
+            raise Failure(str(error), Outcome.USAGE) from None
 
 
 def _regions(settings: Settings, workflow: Workflow) -> tuple[str, ...] | None:
