@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, cast
@@ -300,42 +299,17 @@ def workflow_of(settings: Settings) -> Workflow:
         raise Failure(
             f"workflow {workflow.name!r} needs --service-name PRINCIPAL|ROLE", Outcome.USAGE
         )
-    return _of_service(settings)
+    from lifecycle.cli.service import of_service
 
-
-@cache
-def _of_service(settings: Settings) -> Workflow:
-    """The workflow of ``--service-name``'s role: from the name alone when it says enough,
-    else from the account's service-linked roles (one listing)."""
-    from lifecycle import registry
-    from lifecycle.errors import UnknownName
-
-    make = registry.get(settings.workflow).for_service
-    assert make is not None and settings.service_name is not None
-    try:
-        return make(settings.service_name, {}, settings.custom_suffix)
-    except UnknownName:
-        pass
-    from lifecycle.aws.sessions import make_session
-    from lifecycle.engine.inventory import inventory_gateway, read_service_roles
-
-    config = config_of(settings, registry.get(settings.workflow))
-    with one_line_errors():
-        session = make_session(
-            profile=settings.profile,
-            region=config.home_region,
-            assume_role_arn=config.assume_role_arn,
-            external_id=settings.external_id,
-            endpoint_url=settings.endpoint_url,
-        )
-        aws = inventory_gateway(session, config)
-        roles = read_service_roles(aws, session.region_name or "us-east-1")
-        try:
-            return make(
-                settings.service_name, {r.name: r.principal for r in roles}, settings.custom_suffix
-            )
-        except UnknownName as error:
-            raise Failure(str(error), Outcome.USAGE) from None
+    return of_service(
+        settings.workflow,
+        settings.service_name,
+        settings.custom_suffix,
+        profile=settings.profile,
+        endpoint_url=settings.endpoint_url,
+        assume_role=None if settings.fleet else settings.assume_role,
+        external_id=settings.external_id,
+    )
 
 
 def _regions(settings: Settings, workflow: Workflow) -> tuple[str, ...] | None:

@@ -146,12 +146,12 @@ def next_transition(
         if not transition.planned and all(GUARDS[name](world) for name in transition.guards):
             return transition
     path, missing = _search(workflow, world, goal, options)
-    if path is not None and not workflow.dependents_known and not options.accept_unknown_dependents:
-        if any(t.trigger == "delete" for t in path):
-            raise UnknownDependents(
-                f"workflow {workflow.name!r} cannot know what uses {workflow.role_name}: a "
-                "decommission needs --accept-unknown-dependents"
-            )
+    accepted = workflow.dependents_known or options.accept_unknown_dependents
+    if path is not None and not accepted and any(t.trigger == "delete" for t in path):
+        raise UnknownDependents(
+            f"workflow {workflow.name!r} cannot know what uses {workflow.role_name}: a "
+            "decommission needs --accept-unknown-dependents"
+        )
     if path is None:
         _refuse_if_held(workflow, world, goal, options)
         why = f": {'; '.join(dict.fromkeys(missing))}" if missing else ""

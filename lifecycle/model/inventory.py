@@ -93,11 +93,14 @@ def is_service_linked(role: Mapping[str, Any]) -> bool:
 class Known:
     """What the registered workflows know of a principal."""
 
-    #: The workflow that knows the principal's role, or the one for any service's.
-    workflow: str
-    #: Whether that workflow knows what uses the role (else: unknown, a person must look).
+    #: The workflow that knows the principal's role; ``None`` when none does.
+    workflow: str | None
+    #: The workflow that runs the role's lifecycle: ``workflow``, else the one for any
+    #: service's role (``None`` when neither is registered).
+    lifecycle: str | None
+    #: Whether ``workflow`` knows what uses the role (else a person must look).
     knows_dependents: bool
-    #: Whether it deactivates what uses the role (a drain); else a person clears it.
+    #: Whether ``workflow`` deactivates what uses the role (a drain); else a person clears it.
     drains: bool
 
 
@@ -111,6 +114,9 @@ class Entry:
     unused: bool
     #: The workflow that knows the role, by its principal; ``None`` when none does.
     workflow: str | None = None
+    #: The workflow that can create and delete it: ``workflow``, else the one for any
+    #: service's role.
+    lifecycle: str | None = None
     #: ``workflow`` (its drain) or ``person``: who clears what uses the role.
     cleared_by: str = "person"
     knows_dependents: bool = False
@@ -136,6 +142,7 @@ class Entry:
             "last_use": str(self.last_use),
             "unused": self.unused,
             "workflow": self.workflow,
+            "lifecycle_workflow": self.lifecycle,
             "cleared_by": self.cleared_by,
             "dependents_known": self.knows_dependents,
             "state": self.state,
@@ -178,6 +185,7 @@ def entries(
             last_use=last_use(role, now),
             unused=unused(role, now, days),
             workflow=knower.workflow if knower else None,
+            lifecycle=knower.lifecycle if knower else None,
             cleared_by="workflow" if knower and knower.drains else "person",
             knows_dependents=bool(knower and knower.knows_dependents),
             account=account,
