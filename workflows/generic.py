@@ -15,8 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from lifecycle import RetryPolicy, Workflow
-from lifecycle.errors import UnknownName
+from lifecycle import RetryPolicy, UnknownName, Workflow
 
 __all__ = ["KNOWN_NAMES", "WORKFLOW", "for_service"]
 
@@ -103,10 +102,11 @@ def for_service(name: str, roles: Mapping[str, str], suffix: str | None = None) 
 WORKFLOW = Workflow(
     name="generic",
     title="Any service's service-linked role (--service-name)",
-    principal="",
-    role_name="",
+    principal="<service>.amazonaws.com",
+    role_name="AWSServiceRoleFor<Service>",
     service="iam",
     regions=("us-east-1",),
+    poll=DELETION_POLL,
     dependents_known=False,
     for_service=for_service,
 )

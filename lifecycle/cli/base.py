@@ -277,9 +277,9 @@ def journal_of(settings: Settings) -> Journal:
     return journal
 
 
-def workflow_of(settings: Settings) -> Workflow:
+def workflow_of(settings: Settings, *, template: bool = False) -> Workflow:
     """The workflow ``--workflow`` names; one of any service's made that service's by
-    ``--service-name``."""
+    ``--service-name`` (``template``: or itself, when none is given)."""
     from lifecycle import registry
 
     try:
@@ -296,6 +296,8 @@ def workflow_of(settings: Settings) -> Workflow:
             )
         return workflow
     if settings.service_name is None:
+        if template:
+            return workflow
         raise Failure(
             f"workflow {workflow.name!r} needs --service-name PRINCIPAL|ROLE", Outcome.USAGE
         )

@@ -114,7 +114,7 @@ def diagram(
     the path a journaled run took; --state marks a state without asking AWS."""
     from lifecycle.views import diagrams
 
-    workflow = workflow_of(settings)
+    workflow = workflow_of(settings, template=not highlight_observed)
     highlight = None
     if run_id:
         highlight = _run_highlight(settings, run_id)

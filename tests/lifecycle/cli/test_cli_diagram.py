@@ -85,7 +85,8 @@ def test_workflows_json_names_the_role(capsys: pytest.CaptureFixture[str]) -> No
     assert code == exits.OK
     document = json.loads(out)
     assert document["schema_version"] == 1
-    assert document["workflows"][0]["role"] == "AWSServiceRoleForMediaTailor"
+    by_name = {w["name"]: w for w in document["workflows"]}
+    assert by_name["mediatailor"]["role"] == "AWSServiceRoleForMediaTailor"
 
 
 def test_dot_diagram_path_does_not_import_boto3() -> None:
