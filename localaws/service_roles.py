@@ -43,7 +43,7 @@ ACCOUNT_ROLES: tuple[SeededRole, ...] = (
     SeededRole("access-analyzer.amazonaws.com", 300, 2, "us-east-1"),
     SeededRole("ecs.amazonaws.com", 400, 9, "us-west-2"),
     SeededRole("elasticloadbalancing.amazonaws.com", 800, 200, "eu-west-1"),
-    SeededRole("autoscaling.amazonaws.com", 30, None),
+    SeededRole("autoscaling.amazonaws.com", 20, None),
     SeededRole("rds.amazonaws.com", 120, None),
     SeededRole("elasticbeanstalk.amazonaws.com", 1100, 700, "us-west-2"),
     SeededRole("mediatailor.amazonaws.com", 150, 140, "us-east-1"),
