@@ -90,7 +90,11 @@ def _date(text: str) -> datetime:
 def shown(role: MotoRole) -> dict[str, Any]:
     """``RoleLastUsed`` as IAM shows it: empty when never used or not within 400 days."""
     when = role.last_used
-    if when is None or datetime.now(UTC) - when > timedelta(days=TRACKED_DAYS):
+    if when is None:
+        return {}
+    # moto marks a role its own STS assumed with a naive UTC time.
+    when = when if when.tzinfo else when.replace(tzinfo=UTC)
+    if datetime.now(UTC) - when > timedelta(days=TRACKED_DAYS):
         return {}
     return {"LastUsedDate": when, "Region": role.last_used_region}
 
