@@ -33,12 +33,12 @@ from lifecycle.model.workflow import OBSERVE, Workflow
 
 __all__ = [
     "SCOPES",
+    "inventory_policy_document",
     "operations_policy",
     "policy_document",
     "role_arn_pattern",
     "scope_operations",
     "scopes",
-    "inventory_policy_document",
     "state_policy_document",
 ]
 
