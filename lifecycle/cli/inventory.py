@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import threading
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import click
 
@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from lifecycle.aws.calls import CallPool
     from lifecycle.engine.config import RunnerConfig
     from lifecycle.journal import Journal
+    from lifecycle.log import Format
 
 __all__ = ["inventory"]
 
@@ -43,7 +44,7 @@ def known(principal: str) -> Known | None:
 def account_inventory(
     session: Any,
     config: RunnerConfig,
-    journal: Journal,
+    journal: Journal | None,
     *,
     now: datetime,
     days: int,
@@ -52,7 +53,7 @@ def account_inventory(
     pool: CallPool | None = None,
 ) -> list[Entry]:
     """One account's roles as entries; with ``scan``, each known role's state, each
-    workflow's runner observing in that account (``pool``: a fleet's)."""
+    workflow's runner observing in that account with ``journal`` (``pool``: a fleet's)."""
     from lifecycle import registry
     from lifecycle.engine.inventory import inventory_gateway, read_service_roles
     from lifecycle.engine.inventory import scan as scanned
@@ -62,7 +63,7 @@ def account_inventory(
     aws = inventory_gateway(session, config, pool=pool)
     home = config.home_region or session.region_name or "us-east-1"
     found = entries(read_service_roles(aws, home), now, days, known, account)
-    if not scan:
+    if not scan or journal is None:
         return found
     loaded = registry.workflows()
     runners = {
@@ -102,7 +103,7 @@ def inventory(settings: Settings, unused_days: int, scan: bool, fmt: str | None)
 
     if fmt is not None and settings.output == "json":
         raise Failure("--format and --output json: choose one", Outcome.USAGE)
-    configure(settings.log_format, level=settings.log_level)  # type: ignore[arg-type]
+    configure(cast("Format", settings.log_format), level=settings.log_level)
     now = datetime.now(UTC)
     if settings.fleet:
         found, accounts, failed, outcome = _fleet(settings, now, unused_days, scan)
@@ -126,7 +127,7 @@ def _one(settings: Settings, now: datetime, days: int, scan: bool) -> list[Entry
             external_id=settings.external_id,
             endpoint_url=settings.endpoint_url,
         )
-        journal = journal_of(settings) if scan else _NO_JOURNAL
+        journal = journal_of(settings) if scan else None  # only a scan reads intent
         return account_inventory(session, config, journal, now=now, days=days, scan=scan)
 
 
@@ -196,10 +197,3 @@ def _print(
         emit(views.inventory_csv(found, scanned=scan).encode(), None)
     else:
         click.echo(views.inventory_text(found, days, scanned=scan, failed=failed), nl=False)
-
-
-class _NoJournal:
-    """Without ``--scan`` nothing reads the journal: none is opened."""
-
-
-_NO_JOURNAL: Any = _NoJournal()
