@@ -1,8 +1,8 @@
 """``python -m benchmarks [TARGET ...]`` (``make bench``): run the targets, print one table.
 
 Targets: overhead, region_scan, drain, shared_state, deletion, startup, throttled_drain,
-scan_scale, fleet_status (all by default). Exit status 0 when every target passed, 1 when
-one did not.
+scan_scale, fleet_status, fleet_inventory (all by default). Exit status 0 when every target
+passed, 1 when one did not.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ def targets() -> dict[str, Target]:
     from benchmarks import (
         deletion,
         drain,
+        fleet_inventory,
         fleet_status,
         overhead,
         region_scan,
@@ -44,6 +45,7 @@ def targets() -> dict[str, Target]:
         "throttled_drain": throttled_drain.run,
         "scan_scale": scan_scale.run,
         "fleet_status": fleet_status.run,
+        "fleet_inventory": fleet_inventory.run,
     }
 
 

@@ -42,6 +42,7 @@ __all__ = [
     "SelectionError",
     "StalePlan",
     "StateUrlError",
+    "UnknownDependents",
     "UnknownName",
     "UnknownProfile",
     "Unprocessed",
@@ -110,6 +111,14 @@ class Blocked(LifecycleError):
 
 class Unreachable(Blocked, UsageError):
     """The target cannot be reached from the observed state by any allowed way."""
+
+    outcome = Outcome.USAGE
+
+
+class UnknownDependents(Blocked, UsageError):
+    """A decommission of a role whose dependents nobody knows (a workflow of any service's
+    role), not accepted by the caller (``accept_unknown_dependents``): refused before any
+    write."""
 
     outcome = Outcome.USAGE
 

@@ -22,7 +22,16 @@ from importlib.metadata import EntryPoint, entry_points
 from lifecycle.errors import DefinitionError, UnknownName
 from lifecycle.model.workflow import Workflow
 
-__all__ = ["GROUP", "Registered", "default", "get", "registered", "workflows"]
+__all__ = [
+    "GROUP",
+    "Registered",
+    "any_service",
+    "default",
+    "get",
+    "knowing",
+    "registered",
+    "workflows",
+]
 
 #: The entry-point group that registers workflows.
 GROUP = "slr_lifecycle.workflows"
@@ -94,3 +103,14 @@ def default() -> str:
     import workflows
 
     return workflows.DEFAULT
+
+
+def knowing(principal: str) -> Workflow | None:
+    """The workflow whose role ``principal``'s is (the first by name), else ``None``."""
+    return next((w for w in workflows().values() if w.principal == principal), None)
+
+
+def any_service() -> Workflow | None:
+    """The workflow of any service's role (one with
+    :attr:`~lifecycle.model.workflow.Workflow.for_service`), if one is registered."""
+    return next((w for w in workflows().values() if w.for_service is not None), None)

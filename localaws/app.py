@@ -16,6 +16,10 @@ Control endpoints (JSON, unsigned; never faulted, never recorded):
     every setting of :class:`localaws.settings.Settings` (``{"deletion_seconds": float,
     "short_pages": bool, ...}``); PUT changes the ones it names, and an unknown name or a bad
     value changes nothing (400)
+``PUT /_localaws/role-last-used``
+    body ``{"role_name": str, "account_id": str?, "last_used": ISO date|null, "region": str?,
+    "created": ISO date?}``: when IAM last saw the role used (null: never), and when it was
+    created; answers its ``RoleLastUsed`` as IAM shows it (:mod:`localaws.last_used`)
 ``POST /_localaws/reset``
     moto's ``/moto-api/reset`` plus: faults cleared, settings back to their start values,
     moto's IAM-enforcement request count back to 0, assumed roles' sessions forgotten
@@ -310,6 +314,15 @@ class LocalAWSApp:
             return self._faults(method, request)
         if endpoint == "settings":
             return self._settings(method, request)
+        if endpoint == "role-last-used" and method == "PUT":
+            from localaws.last_used import set_role_last_used
+
+            body = _json_body(
+                request,
+                allowed={"role_name", "account_id", "partition", "last_used", "region", "created"},
+            )
+            shown = set_role_last_used(body)
+            return {k: v.isoformat() if hasattr(v, "isoformat") else v for k, v in shown.items()}
         if endpoint == "reset" and method == "POST":
             self.reset()
             return {"status": "ok"}

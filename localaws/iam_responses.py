@@ -13,6 +13,8 @@ from moto.iam.responses import IamResponse
 
 from localaws.authorization import AuthorizedRequest
 from localaws.iam import RealisticIAMBackend
+from localaws.last_used import Role as ShownRole
+from localaws.last_used import authorization_details
 from localaws.principals import (
     principal_of,
     service_linked_role_name,
@@ -36,8 +38,17 @@ class RealisticIamResponse(IamResponse):
         return super().call_action()
 
     def get_role(self) -> ActionResult:
+        role = self.realistic_backend.visible_role(self._get_param("RoleName"))
+        return ActionResult({"Role": ShownRole(role)})
+
+    def get_account_authorization_details(self) -> ActionResult:
         return ActionResult(
-            {"Role": self.realistic_backend.visible_role(self._get_param("RoleName"))}
+            authorization_details(
+                self.realistic_backend,
+                self._get_param("Filter", []),
+                self._get_param("Marker"),
+                self._get_param("MaxItems"),
+            )
         )
 
     def get_service_linked_role_deletion_status(self) -> ActionResult:

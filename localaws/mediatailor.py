@@ -34,6 +34,8 @@ from moto.core.base_backend import BackendDict, BaseBackend
 from moto.utilities.utils import get_partition
 
 from localaws import iam
+from localaws.last_used import role_used
+from localaws.principals import service_linked_role_name
 from localaws.restjson import RestJsonError
 
 __all__ = [
@@ -209,7 +211,11 @@ class MediaTailorBackend(BaseBackend):
         return f"arn:{partition}:mediatailor:{self.region_name}:{self.account_id}:{resource}"
 
     def _ensure_role(self) -> None:
-        iam.ensure_service_linked_role(self.account_id, PRINCIPAL, get_partition(self.region_name))
+        """Logging is on: the role exists, and MediaTailor writes logs with it (IAM's
+        RoleLastUsed reads this region, now)."""
+        partition = get_partition(self.region_name)
+        iam.ensure_service_linked_role(self.account_id, PRINCIPAL, partition)
+        role_used(self.account_id, service_linked_role_name(PRINCIPAL), self.region_name, partition)
 
     def _stopped(self, arn: str) -> None:
         """A resource stopped using the role: IAM's deletion still sees it for a while."""

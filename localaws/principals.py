@@ -62,6 +62,69 @@ SERVICE_LINKED_ROLES: dict[str, ServiceLinkedRole] = {
         role_name="AWSServiceRoleForCloudTrail",
         managed_policy="CloudTrailServiceRolePolicy",
     ),
+    # The rest, each as its service's guide names it ("Using service-linked roles for ...",
+    # docs.aws.amazon.com/<service>/.../using-service-linked-roles.html); moto alone
+    # lower-cases the service (AWSServiceRoleForrds, AWSServiceRoleForguardduty).
+    "organizations.amazonaws.com": ServiceLinkedRole(
+        role_name="AWSServiceRoleForOrganizations",
+        managed_policy="AWSOrganizationsServiceTrustPolicy",
+    ),
+    "sso.amazonaws.com": ServiceLinkedRole(
+        role_name="AWSServiceRoleForSSO",
+        managed_policy="AWSSSOServiceRolePolicy",
+    ),
+    "support.amazonaws.com": ServiceLinkedRole(
+        role_name="AWSServiceRoleForSupport",
+        managed_policy="AWSSupportServiceRolePolicy",
+    ),
+    "trustedadvisor.amazonaws.com": ServiceLinkedRole(
+        role_name="AWSServiceRoleForTrustedAdvisor",
+        managed_policy="AWSTrustedAdvisorServiceRolePolicy",
+    ),
+    "elasticloadbalancing.amazonaws.com": ServiceLinkedRole(
+        role_name="AWSServiceRoleForElasticLoadBalancing",
+        managed_policy="AWSElasticLoadBalancingServiceRolePolicy",
+    ),
+    "rds.amazonaws.com": ServiceLinkedRole(
+        role_name="AWSServiceRoleForRDS",
+        managed_policy="AmazonRDSServiceRolePolicy",
+    ),
+    "ecs.amazonaws.com": ServiceLinkedRole(
+        role_name="AWSServiceRoleForECS",
+        managed_policy="AmazonECSServiceRolePolicy",
+    ),
+    "elasticbeanstalk.amazonaws.com": ServiceLinkedRole(
+        role_name="AWSServiceRoleForElasticBeanstalk",
+        managed_policy="AWSElasticBeanstalkServiceRolePolicy",
+    ),
+    "guardduty.amazonaws.com": ServiceLinkedRole(
+        role_name="AWSServiceRoleForAmazonGuardDuty",
+        managed_policy="AmazonGuardDutyServiceRolePolicy",
+    ),
+    "securityhub.amazonaws.com": ServiceLinkedRole(
+        role_name="AWSServiceRoleForSecurityHub",
+        managed_policy="AWSSecurityHubServiceRolePolicy",
+    ),
+    "inspector2.amazonaws.com": ServiceLinkedRole(
+        role_name="AWSServiceRoleForAmazonInspector2",
+        managed_policy="AmazonInspector2ServiceRolePolicy",
+    ),
+    "macie.amazonaws.com": ServiceLinkedRole(
+        role_name="AWSServiceRoleForAmazonMacie",
+        managed_policy="AmazonMacieServiceRolePolicy",
+    ),
+    "access-analyzer.amazonaws.com": ServiceLinkedRole(
+        role_name="AWSServiceRoleForAccessAnalyzer",
+        managed_policy="AccessAnalyzerServiceRolePolicy",
+    ),
+    "ssm.amazonaws.com": ServiceLinkedRole(
+        role_name="AWSServiceRoleForAmazonSSM",
+        managed_policy="AmazonSSMServiceRolePolicy",
+    ),
+    "elasticache.amazonaws.com": ServiceLinkedRole(
+        role_name="AWSServiceRoleForElastiCache",
+        managed_policy="ElastiCacheServiceRolePolicy",
+    ),
 }
 
 

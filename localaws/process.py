@@ -19,6 +19,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterable, Mapping
+from datetime import datetime
 from pathlib import Path
 from types import TracebackType
 from typing import IO, Any, Self
@@ -200,6 +201,29 @@ class LocalAWS:
         """The settings in force."""
         settings: dict[str, Any] = self._call("GET", "settings")
         return settings
+
+    def set_role_last_used(
+        self,
+        role_name: str,
+        last_used: datetime | None,
+        region: str | None = None,
+        *,
+        created: datetime | None = None,
+        account_id: str = "123456789012",
+    ) -> dict[str, Any]:
+        """Make IAM show ``role_name`` as last used at ``last_used`` in ``region`` (``None``:
+        never), and created at ``created`` when given; returns its ``RoleLastUsed`` as IAM
+        shows it (empty when older than the 400 days IAM tracks)."""
+        body: dict[str, Any] = {
+            "role_name": role_name,
+            "account_id": account_id,
+            "last_used": last_used.isoformat() if last_used else None,
+            "region": region,
+        }
+        if created is not None:
+            body["created"] = created.isoformat()
+        shown: dict[str, Any] = self._call("PUT", "role-last-used", body)
+        return shown
 
     def client(self, service_name: str, region_name: str = "us-east-1", **kwargs: Any) -> Any:
         """A boto3 client for this endpoint with fake credentials."""

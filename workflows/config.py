@@ -34,7 +34,8 @@ RECORDER = "configuration-recorder"
 _R, _W = Access.READ, Access.WRITE
 _RECORDERS = "arn:{partition}:config:*:*:configuration-recorder/*"
 DESCRIBE_RECORDERS = Operation("config", "DescribeConfigurationRecorders", _R)
-DESCRIBE_STATUS = Operation("config", "DescribeConfigurationRecorderStatus", _R)
+#: Read only when a recorder names the role: whether it records.
+DESCRIBE_STATUS = Operation("config", "DescribeConfigurationRecorderStatus", _R, conditional=True)
 STOP_RECORDER = Operation("config", "StopConfigurationRecorder", _W, resource=_RECORDERS)
 START_RECORDER = Operation("config", "StartConfigurationRecorder", _W, resource=_RECORDERS)
 

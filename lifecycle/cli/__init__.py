@@ -9,11 +9,11 @@ reads plan files and arms crash points.
 
 from __future__ import annotations
 
-from lifecycle.cli import describe, local, runs, state
+from lifecycle.cli import describe, inventory, local, runs, state
 from lifecycle.cli.base import cli
 from lifecycle.cli.entry import main, run
 
 __all__ = ["cli", "main", "run"]
 
 #: The modules whose commands join the group when imported.
-COMMANDS = (describe, local, runs, state)
+COMMANDS = (describe, inventory, local, runs, state)

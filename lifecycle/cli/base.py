@@ -55,6 +55,10 @@ class Settings:
     fleet: FleetOptions | None = None
     #: ``--deletion-patience``: seconds a deletion failing while nothing is active is retried.
     deletion_patience: float | None = None
+    #: ``--service-name``: the service (principal or role name) of a workflow of any service's.
+    service_name: str | None = None
+    #: ``--custom-suffix``: the role's ``CustomSuffix`` (with ``--service-name``).
+    custom_suffix: str | None = None
 
 
 @dataclass(frozen=True)
@@ -180,6 +184,18 @@ def _default_workflow() -> str:
     help="With --accounts: the fleet run's id, shared by runners that split it "
     "(default: derived from the command).",
 )
+@click.option(
+    "--service-name",
+    metavar="PRINCIPAL|ROLE",
+    default=None,
+    help="With a workflow of any service's role (generic): the service principal "
+    "(NAME.amazonaws.com) or the role's name.",
+)
+@click.option(
+    "--custom-suffix",
+    default=None,
+    help="With --service-name: the role's CustomSuffix (for a service that takes one).",
+)
 @click.pass_context
 def cli(
     ctx: click.Context,
@@ -200,11 +216,15 @@ def cli(
     max_concurrent_accounts: int,
     failure_tolerance: int | None,
     fleet_run: str | None,
+    service_name: str | None,
+    custom_suffix: str | None,
 ) -> None:
     """Create, watch, drain and delete AWS service-linked roles, safely."""
     import logging
 
     level = logging.getLevelName(log_level.upper())
+    if custom_suffix is not None and service_name is None:
+        raise Failure("--custom-suffix needs --service-name", Outcome.USAGE)
     if accounts is None and role_name is not None:
         raise Failure("--role-name needs --accounts", Outcome.USAGE)
     if accounts is None and assume_role and "{account}" in assume_role:
@@ -228,6 +248,8 @@ def cli(
         state or (str(state_dir) if state_dir else None),
         fleet,
         deletion_patience,
+        service_name=service_name,
+        custom_suffix=custom_suffix,
     )
 
 
@@ -255,15 +277,41 @@ def journal_of(settings: Settings) -> Journal:
     return journal
 
 
-def workflow_of(settings: Settings) -> Workflow:
+def workflow_of(settings: Settings, *, template: bool = False) -> Workflow:
+    """The workflow ``--workflow`` names; one of any service's made that service's by
+    ``--service-name`` (``template``: or itself, when none is given)."""
     from lifecycle import registry
 
     try:
-        return registry.get(settings.workflow)
+        workflow = registry.get(settings.workflow)
     except KeyError as error:
         raise Failure(str(error.args[0]), Outcome.USAGE) from None
     except DefinitionError as error:
         raise Failure(str(error), Outcome.ERROR) from None
+    if workflow.for_service is None:
+        if settings.service_name is not None:
+            raise Failure(
+                f"--service-name: workflow {workflow.name!r} is one service's; it takes none",
+                Outcome.USAGE,
+            )
+        return workflow
+    if settings.service_name is None:
+        if template:
+            return workflow
+        raise Failure(
+            f"workflow {workflow.name!r} needs --service-name PRINCIPAL|ROLE", Outcome.USAGE
+        )
+    from lifecycle.cli.service import of_service
+
+    return of_service(
+        settings.workflow,
+        settings.service_name,
+        settings.custom_suffix,
+        profile=settings.profile,
+        endpoint_url=settings.endpoint_url,
+        assume_role=None if settings.fleet else settings.assume_role,
+        external_id=settings.external_id,
+    )
 
 
 def _regions(settings: Settings, workflow: Workflow) -> tuple[str, ...] | None:

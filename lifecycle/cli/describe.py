@@ -114,7 +114,7 @@ def diagram(
     the path a journaled run took; --state marks a state without asking AWS."""
     from lifecycle.views import diagrams
 
-    workflow = workflow_of(settings)
+    workflow = workflow_of(settings, template=not highlight_observed)
     highlight = None
     if run_id:
         highlight = _run_highlight(settings, run_id)
@@ -195,11 +195,14 @@ def _run_highlight(settings: Settings, run_id: str) -> Highlight | None:
 @cli.command()
 @click.option(
     "--scope",
-    type=click.Choice(["provision", "decommission", "state", "fleet", "all"]),
+    type=click.Choice(
+        ["provision", "decommission", "state", "fleet", "inventory", "inventory-scan", "all"]
+    ),
     default="all",
     show_default=True,
     help="state: the shared state table of --state dynamodb://TABLE; fleet: the management "
-    "account's (listing the organization, assuming the role) next to each member's (all).",
+    "account's (listing the organization, assuming the role) next to each member's (all); "
+    "inventory: `slr inventory`'s (inventory-scan: with --scan, every workflow's status).",
 )
 @click.option(
     "--partition",
@@ -227,6 +230,17 @@ def policy(settings: Settings, scope: str, partition: str | None) -> None:
         click.echo(json.dumps(state_policy_document(*shared), indent=2))
         return
     region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or ""
+    if scope.startswith("inventory"):
+        from lifecycle import registry
+        from lifecycle.views.policy import inventory_policy_document
+
+        scanned = [w for w in registry.workflows().values() if w.dependents_known]
+        document = inventory_policy_document(
+            scanned if scope == "inventory-scan" else (),
+            partition=partition or partition_of(region),
+        )
+        click.echo(json.dumps(document, indent=2))
+        return
     if scope == "fleet":
         click.echo(json.dumps(_fleet_policy(settings, partition or partition_of(region)), indent=2))
         return

@@ -43,6 +43,8 @@ def options_of(
     activate: tuple[str, ...],
     given: Mapping[str, Any],
     description: str | None,
+    *,
+    accept_unknown_dependents: bool = False,
 ) -> PlanOptions:
     """The plan options asked for: ``given`` are the workflow's settings (``--set`` text, or
     a saved plan's values), parsed by the workflow the options name."""
@@ -59,7 +61,12 @@ def options_of(
     with one_line_errors():  # refused before any request: a setting, a description
         values = workflow_of(settings).option_values(given)
         activation = Activation(tuple(targets), values) if targets else None
-        return PlanOptions(activation=activation, description=description)
+        return PlanOptions(
+            activation=activation,
+            description=description,
+            custom_suffix=settings.custom_suffix,
+            accept_unknown_dependents=accept_unknown_dependents,
+        )
 
 
 def settings_given(pairs: tuple[str, ...]) -> dict[str, str]:
@@ -89,6 +96,11 @@ _activation_options = [
         "each workflow's settings).",
     ),
     click.option("--description", default=None, help="Role description (create, converge)."),
+    click.option(
+        "--accept-unknown-dependents",
+        is_flag=True,
+        help="Decommission a role whose dependents the workflow cannot know (generic).",
+    ),
 ]
 
 

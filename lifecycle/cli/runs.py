@@ -77,12 +77,19 @@ def plan(
     activate: tuple[str, ...],
     sets: tuple[str, ...],
     description: str | None,
+    accept_unknown_dependents: bool,
 ) -> None:
     """Dry run of the whole way: transitions and the exact AWS calls each would make.
 
     Exits 2 when changes are pending, 0 when the world is already at the target.
     --format markdown: the plan as a pull-request comment."""
-    options = options_of(settings, activate, settings_given(sets), description)
+    options = options_of(
+        settings,
+        activate,
+        settings_given(sets),
+        description,
+        accept_unknown_dependents=accept_unknown_dependents,
+    )
     if out is not None and fmt is None:
         fmt = "markdown" if out.suffix.lower() in (".md", ".markdown") else "json"
     if settings.fleet:
@@ -147,6 +154,7 @@ def apply(
     activate: tuple[str, ...],
     sets: tuple[str, ...],
     description: str | None,
+    accept_unknown_dependents: bool,
 ) -> None:
     """Walk to the target; with PLAN, only if that plan still holds."""
     saved = _load_plan(plan_file) if plan_file else None
@@ -171,7 +179,9 @@ def apply(
         given = settings_given(sets)
     if target is None:
         raise Failure("apply needs --target STATE or a PLAN file", Outcome.USAGE)
-    options = options_of(settings, activate, given, description)
+    options = options_of(
+        settings, activate, given, description, accept_unknown_dependents=accept_unknown_dependents
+    )
     if settings.fleet or (saved and "accounts" in saved):
         from lifecycle.cli.fleet import fleet_apply
 

@@ -155,8 +155,10 @@ class Runner:
     # -- plan and apply ----------------------------------------------------------------------
 
     def plan(self, target: str, options: PlanOptions | None = None) -> RunResult:
-        """A dry run of the whole way from the observed world: transitions and exact writes."""
-        return self.apply(target, options, dry_run=True, command="plan")
+        """A dry run of the whole way from the observed world: transitions and exact writes
+        (a way through dependents nobody knows is shown: applying it is the caller's word)."""
+        shown = replace(options or PlanOptions(), accept_unknown_dependents=True)
+        return self.apply(target, shown, dry_run=True, command="plan")
 
     def apply(
         self,
@@ -239,6 +241,7 @@ class Runner:
         # The whole way is decided before any write: a target it cannot reach is refused
         # now, with what is missing, and nothing is sent.
         next_transition(self.workflow, world, goal, options)
+        result.dependents_known = self.workflow.dependents_known
         log.info(
             "run.start",
             command=command,
@@ -374,6 +377,8 @@ def still_in_use(world: Observation, usage: tuple[RoleUsage, ...]) -> str:
     lines += [f"  {u.region}: {arn}" for u in usage for arn in u.resources]
     if len(lines) == 1:
         lines.append("  (IAM named no resource)")
+    else:
+        lines.append("  (IAM's list may be partial, and a region it names may be wrong)")
     return "\n".join(lines)
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import deque
 
-from lifecycle.errors import Blocked, NeedsPerson, Unreachable
+from lifecycle.errors import Blocked, NeedsPerson, UnknownDependents, Unreachable
 from lifecycle.model.calls import Call
 from lifecycle.model.definition import Definition, Guard, Transition, When
 from lifecycle.model.effects import EFFECTS, RUNNING, Effect
@@ -132,7 +132,10 @@ def path_to(
 def next_transition(
     workflow: Workflow, world: Observation, target: str, options: PlanOptions
 ) -> Transition | None:
-    """The transition to fire now; ``None`` when ``world`` is already at ``target``."""
+    """The transition to fire now; ``None`` when ``world`` is already at ``target``.
+
+    A way that deletes a role whose dependents the workflow cannot know is refused
+    (:class:`UnknownDependents`) unless the options accept that."""
     state = derive_state(world)
     definition = workflow.definition
     goal = definition.state(target).id
@@ -143,6 +146,12 @@ def next_transition(
         if not transition.planned and all(GUARDS[name](world) for name in transition.guards):
             return transition
     path, missing = _search(workflow, world, goal, options)
+    accepted = workflow.dependents_known or options.accept_unknown_dependents
+    if path is not None and not accepted and any(t.trigger == "delete" for t in path):
+        raise UnknownDependents(
+            f"workflow {workflow.name!r} cannot know what uses {workflow.role_name}: a "
+            "decommission needs --accept-unknown-dependents"
+        )
     if path is None:
         _refuse_if_held(workflow, world, goal, options)
         why = f": {'; '.join(dict.fromkeys(missing))}" if missing else ""

@@ -25,6 +25,9 @@ class PlanOptions:
     #: A description to create the role with (or converge an adopted role to).
     description: str | None = None
     custom_suffix: str | None = None
+    #: The caller accepts to decommission a role whose dependents the workflow cannot know
+    #: (:attr:`~lifecycle.model.workflow.Workflow.dependents_known` false).
+    accept_unknown_dependents: bool = False
 
     def __post_init__(self) -> None:
         if self.description is None:

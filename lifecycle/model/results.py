@@ -155,6 +155,8 @@ class RunResult:
     regions: tuple[str, ...] = ()
     #: The workflow's regions that ``--regions`` left out: nobody scanned them.
     regions_left_out: tuple[str, ...] = ()
+    #: ``False`` when the workflow cannot know what uses the role (any service's role).
+    dependents_known: bool = True
 
     def as_dict(self, codes: Mapping[Outcome, int] | None = None) -> dict[str, Any]:
         """The JSON document; with ``codes`` (the command line's numbering of outcomes) it
@@ -178,6 +180,7 @@ class RunResult:
             "dependents": self.dependents,
             "regions": list(self.regions),
             "regions_left_out": list(self.regions_left_out),
+            "dependents_known": self.dependents_known,
         }
         if codes is None:
             del document["exit_code"]

@@ -26,6 +26,7 @@ __all__ = [
     "Activation",
     "Binding",
     "Demo",
+    "ForService",
     "Workflow",
 ]
 
@@ -69,6 +70,10 @@ SERVICE_CALLS = RetryPolicy(
 IAM_WRITES = RetryPolicy(
     interval_seconds=1.0, backoff_rate=2.0, max_attempts=5, max_delay_seconds=20.0
 )
+
+
+#: ``Workflow.for_service``: (name, the account's roles by name -> principal, suffix).
+ForService = Callable[[str, Mapping[str, str], str | None], "Workflow"]
 
 
 @dataclass(frozen=True)
@@ -148,6 +153,15 @@ class Workflow:
     task_visibility_seconds: float = 30.0
     #: ``slr demo``'s account, if the workflow has one.
     demo: Demo | None = field(default=None, compare=False, repr=False)
+    #: Whether :attr:`kinds` are every kind of resource that can use the role. ``False`` for
+    #: a workflow of any service's role: plans say so, and a decommission needs the caller's
+    #: word (``PlanOptions.accept_unknown_dependents``).
+    dependents_known: bool = True
+    #: For a workflow of any service's role: the workflow of one, from the name given at run
+    #: time (a principal or a role name), the account's service-linked roles (name ->
+    #: principal) and a custom suffix; :class:`~lifecycle.errors.UnknownName` when the name
+    #: says too little.
+    for_service: ForService | None = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         names = [kind.name for kind in self.kinds]

@@ -11,6 +11,11 @@ pattern and each operation's own. One statement per purpose, each with a ``Sid``
 - ``Configure<Service><Kind>s``: the service's writes, one statement per resource kind;
 - ``AssumeRunnerRole``: ``sts:AssumeRole`` on the one role, when cross-account use is set.
 
+An inventory's policy (``--scope inventory``) is apart too: ``ReadServiceLinkedRoles``
+(``iam:GetAccountAuthorizationDetails``, which takes no resource-level permission), and
+with ``inventory-scan`` each workflow's observation, its statements' ids prefixed with
+``Scan<Workflow>``.
+
 The shared state table's policy (``--scope state``) is apart: it belongs to the runner's own
 account, not to the accounts it works on.
 """
@@ -28,6 +33,7 @@ from lifecycle.model.workflow import OBSERVE, Workflow
 
 __all__ = [
     "SCOPES",
+    "inventory_policy_document",
     "operations_policy",
     "policy_document",
     "role_arn_pattern",
@@ -169,6 +175,22 @@ def operations_policy(
                 statements.append(_statement(sid, actions, [arn]))
     if cross_account:
         statements.append(_statement("AssumeRunnerRole", ["sts:AssumeRole"], [cross_account]))
+    return {"Version": "2012-10-17", "Statement": statements}
+
+
+def inventory_policy_document(
+    scanned: Iterable[Workflow] = (), *, partition: str = "aws"
+) -> dict[str, Any]:
+    """What ``slr inventory`` calls; with ``scanned``, what ``--scan`` adds: each of those
+    workflows' observation (its ``status``)."""
+    from lifecycle.model.inventory import INVENTORY_OPERATIONS
+
+    reads = [op.action for op in INVENTORY_OPERATIONS]
+    statements = [_statement("ReadServiceLinkedRoles", reads, ["*"])]
+    for workflow in scanned:
+        observed = operations_policy(workflow, workflow.operations(OBSERVE), partition=partition)
+        for statement in observed["Statement"]:
+            statements.append({**statement, "Sid": _sid("Scan", workflow.name, statement["Sid"])})
     return {"Version": "2012-10-17", "Statement": statements}
 
 

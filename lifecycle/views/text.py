@@ -73,6 +73,7 @@ def status_document(runner: Runner, account: str, world: Observation, state: str
         "account": account,
         "state": runner.workflow.definition.state(state).label,
         **{key: facts[key] for key in keys},
+        "dependents_known": runner.workflow.dependents_known,
     }
 
 
@@ -89,6 +90,9 @@ def status_text(document: dict[str, Any], world: Observation) -> str:
     task = document.get("deletion_task")
     if task:
         lines.append(f"deletion    {task['status']} {task['id']}")
+    if document.get("dependents_known") is False:
+        lines.append("dependents  unknown: no workflow knows what uses this role")
+        return "\n".join(lines) + "\n"
     active = sum(1 for d in world.dependents if d.active)
     lines.append(
         f"dependents  {len(world.dependents)} found, {active} active, "
@@ -136,6 +140,11 @@ def run_text(document: dict[str, Any]) -> str:
         lines.append(
             f"regions left out by --regions, not scanned: {len(left_out)} of {every} "
             f"({', '.join(left_out)})"
+        )
+    if document.get("dependents_known") is False:
+        lines.append(
+            "dependents: unknown (no workflow knows what uses this role; IAM's failed deletion "
+            "may name some); a decommission needs --accept-unknown-dependents"
         )
     if not document["steps"] and not document.get("error"):
         lines.append(_nothing_to_do(document["final_state"], document["target"]))

@@ -30,10 +30,16 @@ def first_sentence(module: str) -> str:
 
 
 def kinds(workflow: Workflow) -> str:
+    if not workflow.dependents_known:
+        return "unknown: IAM's failed deletion names them, a person clears them"
     return "<br>".join(
         f"{kind.name}: {'a person clears it' if kind.person_only else 'drained, restored'}"
         for kind in workflow.kinds
     )
+
+
+def demo(name: str, workflow: Workflow) -> str:
+    return f"`slr demo --workflow {name}`" if workflow.demo is not None else "-"
 
 
 def table() -> str:
@@ -49,7 +55,7 @@ def table() -> str:
             f"| `{name}` ({workflow.title}) | `{workflow.role_name}` "
             f"| {first_sentence(entry.value.split(':')[0])} "
             f"| {kinds(workflow)} | [table](diagrams/{name}.md), [picture](diagrams/{name}.svg) "
-            f"| `slr demo --workflow {name}` |"
+            f"| {demo(name, workflow)} |"
         )
     return "\n".join(rows) + "\n"
 

@@ -13,6 +13,8 @@ from lifecycle.model.workflow import OBSERVE, Workflow
 from lifecycle.registry import workflows
 
 WORKFLOWS = workflows()
+#: The workflows of one service's resources (``generic`` knows no service's).
+OF_A_SERVICE = [name for name, workflow in WORKFLOWS.items() if workflow.dependents_known]
 SESSION = botocore.session.get_session()
 
 
@@ -21,7 +23,8 @@ def model_operations(*services: str) -> dict[str, frozenset[str]]:
 
 
 def test_the_built_in_workflows_are_registered() -> None:
-    assert {"mediatailor", "config", "cloudtrail", "autoscaling"} <= set(WORKFLOWS)
+    assert {"mediatailor", "config", "cloudtrail", "autoscaling", "generic"} <= set(WORKFLOWS)
+    assert set(OF_A_SERVICE) >= {"mediatailor", "config", "cloudtrail", "autoscaling"}
 
 
 @pytest.mark.parametrize("name", list(WORKFLOWS))
@@ -30,7 +33,7 @@ def test_every_declared_operation_exists_in_its_service_model(name: str) -> None
     workflow.check_operations(model_operations(*{op.service for op in workflow.operations()}))
 
 
-@pytest.mark.parametrize("name", list(WORKFLOWS))
+@pytest.mark.parametrize("name", OF_A_SERVICE)
 def test_its_service_and_principal_are_botocores(name: str) -> None:
     workflow = WORKFLOWS[name]
     assert SESSION.get_available_regions(workflow.service), workflow.service
@@ -38,7 +41,7 @@ def test_its_service_and_principal_are_botocores(name: str) -> None:
     assert workflow.role_path == f"/aws-service-role/{workflow.principal}/"
 
 
-@pytest.mark.parametrize("name", list(WORKFLOWS))
+@pytest.mark.parametrize("name", OF_A_SERVICE)
 def test_iam_and_the_account_api_are_called_globally_the_service_per_region(name: str) -> None:
     for _, op in WORKFLOWS[name].all_operations():
         assert op.regional is (op.service == WORKFLOWS[name].service), op

@@ -140,6 +140,7 @@ def test_still_in_use_names_each_resource_iam_reported_one_a_line() -> None:
         "role still in use after 2 deletion attempts",
         "  eu-west-1: arn:a",
         "  eu-west-1: arn:b",
+        "  (IAM's list may be partial, and a region it names may be wrong)",
     ]
     assert still_in_use(Observation(role=None), ()).splitlines() == [
         "role still in use after 1 deletion attempt",
