@@ -204,3 +204,107 @@ def test_an_unprocessed_fault_writes_half_a_batch_and_answers_the_rest(
     again = dynamodb.batch_write_item(RequestItems=answer["UnprocessedItems"])
     assert again["UnprocessedItems"] == {}
     assert set(items(dynamodb)) == {"old", *(f"b{n}" for n in range(5))}
+
+
+#: Writers racing for one item, and how many times they race.
+RACERS, ROUNDS = 16, 20
+
+
+def race(aws: LocalAWS, write: Any) -> list[int]:
+    """Winners of each round in which every racer calls ``write(ddb, racer, round)`` at once
+    (each racer with its own client and connection): a count of the calls that succeeded."""
+    import boto3
+    from botocore.config import Config
+
+    config = Config(retries={"total_max_attempts": 1}, max_pool_connections=1)
+    clients = [
+        boto3.session.Session().client(
+            "dynamodb", region_name="us-east-1", endpoint_url=aws.endpoint_url, config=config
+        )
+        for _ in range(RACERS)
+    ]
+    start = threading.Barrier(RACERS)
+    wins = [[0] * RACERS for _ in range(ROUNDS)]
+
+    def racer(n: int) -> None:
+        for r in range(ROUNDS):
+            start.wait()
+            try:
+                write(clients[n], n, r)
+            except ClientError as e:
+                if e.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                    raise
+            else:
+                wins[r][n] = 1
+            start.wait()  # the round is over for everyone before the next begins
+
+    threads = [threading.Thread(target=racer, args=(n,)) for n in range(RACERS)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return [sum(w) for w in wins]
+
+
+def test_racing_version_checked_updates_of_one_item_have_exactly_one_winner(
+    dynamodb: Any, aws: LocalAWS
+) -> None:
+    key = {"pk": {"S": "p"}, "sk": {"S": "old"}}  # its v is 1 before round 0
+    # A record of some size, as a journal's is: the more an update writes, the longer a store
+    # that checks, then writes, leaves between the two.
+    fields = ", ".join(f"f{i} = :me" for i in range(40))
+
+    def update(ddb: Any, n: int, r: int) -> None:
+        ddb.update_item(
+            TableName="t",
+            Key=key,
+            UpdateExpression=f"SET v = :next, winner = :me, {fields}",
+            ConditionExpression="v = :seen",
+            ExpressionAttributeValues={
+                ":seen": {"N": str(r + 1)},
+                ":next": {"N": str(r + 2)},
+                ":me": {"N": str(n)},
+            },
+        )
+
+    assert race(aws, update) == [1] * ROUNDS
+    assert dynamodb.get_item(TableName="t", Key=key)["Item"]["v"] == {"N": str(ROUNDS + 1)}
+
+
+def test_racing_puts_of_an_absent_item_have_exactly_one_winner(
+    dynamodb: Any, aws: LocalAWS
+) -> None:
+    absent = " AND ".join(f"attribute_not_exists(f{i})" for i in range(40))
+
+    def claim(ddb: Any, n: int, r: int) -> None:
+        ddb.put_item(
+            TableName="t",
+            Item={"pk": {"S": "claims"}, "sk": {"S": f"round{r}"}}
+            | {f"f{i}": {"N": str(n)} for i in range(40)},
+            ConditionExpression=f"attribute_not_exists(pk) AND {absent}",
+        )
+
+    assert race(aws, claim) == [1] * ROUNDS
+
+
+def test_racing_version_checked_deletes_of_one_item_have_exactly_one_winner(
+    dynamodb: Any, aws: LocalAWS
+) -> None:
+    for r in range(ROUNDS):
+        dynamodb.put_item(
+            TableName="t", Item={"pk": {"S": "gone"}, "sk": {"S": f"round{r}"}, "v": {"N": "1"}}
+        )
+
+    # A condition of some length: the longer a check, the wider a store's gap between it and
+    # the write that follows.
+    absent = " AND ".join(f"attribute_not_exists(f{i})" for i in range(40))
+
+    def delete(ddb: Any, n: int, r: int) -> None:
+        ddb.delete_item(
+            TableName="t",
+            Key={"pk": {"S": "gone"}, "sk": {"S": f"round{r}"}},
+            ConditionExpression=f"v = :one AND {absent}",
+            ExpressionAttributeValues={":one": {"N": "1"}},
+        )
+
+    assert race(aws, delete) == [1] * ROUNDS
