@@ -25,9 +25,10 @@ requests: two version-checked updates of one item could both pass their check an
 In DynamoDB an item's condition and its write are one atomic step. Here every request that
 reads or writes items runs under one lock (``_items``), from its check to its answer, and a
 transaction's checks and writes too; a transaction then holds its items
-(``dynamodb_transaction_seconds``) outside the lock, as in DynamoDB, where other writes of them
-are refused and writes of other items go on. One lock for every table is stronger than
-DynamoDB's per-item isolation, and costs nothing that matters here: each step is in memory.
+(``dynamodb_transaction_seconds``, or at an applied ``hold`` fault's gate) outside the lock, as
+in DynamoDB, where other writes of them are refused and writes of other items go on. One lock
+for every table is stronger than DynamoDB's per-item isolation, and costs nothing that matters
+here: each step is in memory.
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ from typing import Any
 from moto.dynamodb.exceptions import DynamodbException
 
 from localaws import settings
+from localaws.gates import wait_after_effect
 from localaws.pages import short_size
 
 __all__ = ["install", "leaving_unprocessed"]
@@ -332,9 +334,11 @@ def install() -> None:
                     raise
                 finally:
                     _transaction.active = False
+            # AWS's transaction takes its time, or a test holds it: its items stay held.
+            wait_after_effect()
             hold = settings.current().dynamodb_transaction_seconds
             if hold:
-                time.sleep(hold)  # AWS's transaction takes its time; its items stay held
+                time.sleep(hold)
         finally:
             _conflicts.give_back(keys)
 

@@ -4,7 +4,6 @@ as DynamoDB's: short Query pages, batches left unprocessed."""
 from __future__ import annotations
 
 import threading
-import time
 from typing import Any
 
 import pytest
@@ -108,7 +107,19 @@ def test_the_same_condition_is_judged_by_each_requests_own_values_and_names(
 def test_an_item_a_transaction_holds_refuses_other_writes_until_it_ends(
     dynamodb: Any, aws: LocalAWS
 ) -> None:
-    aws.set_settings(dynamodb_transaction_seconds=0.5)
+    # The transaction, once written, waits at a gate holding its item until the test opens it.
+    aws.set_faults(
+        [
+            Fault(
+                service="dynamodb",
+                operation="TransactWriteItems",
+                kind="hold",
+                gate="held",
+                applied=True,
+                count=1,
+            )
+        ]
+    )
     update = {
         "TableName": "t",
         "Key": {"pk": {"S": "p"}, "sk": {"S": "old"}},
@@ -119,7 +130,7 @@ def test_an_item_a_transaction_holds_refuses_other_writes_until_it_ends(
         target=dynamodb.transact_write_items, kwargs={"TransactItems": [put("old", "3")]}
     )
     holding.start()
-    time.sleep(0.2)  # the transaction holds the item now
+    aws.wait_for_gate("held")  # the transaction holds the item now
     with pytest.raises(ClientError, match="TransactionConflictException") as refused:
         dynamodb.update_item(**update)
     assert "Transaction is ongoing for the item" in str(refused.value)
@@ -127,6 +138,7 @@ def test_an_item_a_transaction_holds_refuses_other_writes_until_it_ends(
         dynamodb.transact_write_items(TransactItems=[put("other", "4"), put("old", "5")])
     reasons = [r["Code"] for r in cancelled.value.response["CancellationReasons"]]
     assert reasons == ["None", "TransactionConflict"]
+    aws.open_gate("held")
     holding.join()
     dynamodb.update_item(**update)  # the transaction is over: its item is free again
     assert items(dynamodb) == {"old": "2"}
