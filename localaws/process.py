@@ -30,7 +30,14 @@ from localaws.settings import Settings
 __all__ = ["LocalAWS", "LocalAWSError"]
 
 # Settings that would make the child's botocore read real configuration.
-_DROPPED_ENV = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_ENDPOINT_URL")
+_DROPPED_ENV = (
+    "AWS_PROFILE",
+    "AWS_DEFAULT_PROFILE",
+    "AWS_ENDPOINT_URL",
+    # A test suite measuring its coverage measures its own processes, not the local AWS.
+    "COVERAGE_PROCESS_CONFIG",
+    "COVERAGE_PROCESS_START",
+)
 
 
 class LocalAWSError(RuntimeError):
