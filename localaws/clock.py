@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 import time
 
-__all__ = ["advance", "now"]
+__all__ = ["advance", "ahead", "now"]
 
 _lock = threading.Lock()
 _ahead = 0.0
@@ -19,6 +19,11 @@ _ahead = 0.0
 def now() -> float:
     """``time.monotonic()``, plus how far tests moved the clock forward."""
     return time.monotonic() + _ahead
+
+
+def ahead() -> float:
+    """How far tests moved the clock forward (wall-clock deadlines add it too)."""
+    return _ahead
 
 
 def advance(seconds: float) -> float:

@@ -3,7 +3,6 @@ boto3 clients over HTTP to the local AWS."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -14,6 +13,9 @@ from localaws.config import recorder, recorders, role_arn
 from localaws.seed import Account
 from tests.localaws.answers import error_of
 from tests.localaws.test_service_linked_roles import wait_for_deletion
+
+#: AWS's lag or window, longer than any test: a test ends it by moving the local AWS's clock.
+LAG = 600.0
 
 ClientFactory = Callable[..., Any]
 
@@ -129,14 +131,14 @@ def test_a_stopped_recorder_blocks_the_deletion_when_the_setting_says_so(
 def test_a_recorder_that_just_stopped_using_the_role_still_fails_the_deletion(
     aws: LocalAWS, account: Account, stop: Callable[[Any], object]
 ) -> None:
-    aws.set_settings(usage_lag_seconds=1.0, deletion_seconds=0.1)
+    aws.set_settings(usage_lag_seconds=LAG, deletion_seconds=0.1)
     recorder(account, "us-east-1")
     arn = recorder_arn(account, "us-east-1")
     stop(account.client("config"))
     failed = delete_role(account)
     assert failed["Status"] == "FAILED"
     assert failed["Reason"]["RoleUsageList"] == [{"Region": "us-east-1", "Resources": [arn]}]
-    time.sleep(1.0)  # the lag has passed: the same deletion succeeds
+    aws.advance_clock(LAG)  # the lag has passed: the same deletion succeeds
     assert delete_role(account) == {"Status": "SUCCEEDED"}
 
 
