@@ -696,3 +696,28 @@ def test_a_description_iam_would_refuse_is_refused_before_any_request(
     assert done.returncode == exits.USAGE
     assert one_line_error(done) == f"slr: error: --description: {why}"
     assert recorder.requests(aws) == []
+
+
+@pytest.mark.parametrize(
+    ("args", "error"),
+    [
+        (("--activate", "east-live"), "--activate takes REGION/NAME, not 'east-live'"),
+        (
+            ("--activate", "us-east-1/east-live", "--set", "percent"),
+            "--set takes NAME=VALUE, not 'percent'",
+        ),
+    ],
+    ids=["activate-without-region", "set-without-value"],
+)
+def test_a_malformed_activation_is_a_usage_error_and_writes_nothing(
+    slr_in_process: InProcess, account: Account, aws: LocalAWS, args: tuple[str, ...], error: str
+) -> None:
+    account.configuration("us-east-1", "east-live", 0)
+    record(aws)
+    code, out, err = slr_in_process("apply", "--target", "in-use", "--yes", *args)
+    assert code == exits.USAGE
+    assert (out, [line for line in err.splitlines() if line.startswith("slr:")]) == (
+        "",
+        [f"slr: error: {error}"],
+    )
+    assert writes(aws) == []
