@@ -37,7 +37,13 @@ NO_SUCH_ROLE = ("ValidationError", 400, "ARN specified for Service-Linked Role d
 def account(aws: LocalAWS) -> Account:
     # These tests pin what uses a role, not when IAM shows it: the lag and IAM's eventual
     # consistency are on only where a test is about them.
-    aws.set_settings(iam_consistency_seconds=0, task_visibility_seconds=0, usage_lag_seconds=0)
+    # IAM keeps a finished task however late a loaded machine reads it (forgetting: its own tests).
+    aws.set_settings(
+        iam_consistency_seconds=0,
+        task_visibility_seconds=0,
+        usage_lag_seconds=0,
+        task_retention_seconds=LAG,
+    )
     return Account(aws.endpoint_url)
 
 

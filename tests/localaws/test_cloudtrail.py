@@ -25,7 +25,13 @@ MANAGEMENT = "123456789012"
 def account(aws: LocalAWS) -> Account:
     # These tests pin what CloudTrail does, not when IAM shows it: IAM's eventual consistency,
     # a new task's late visibility and the usage lag are set where a test is about them.
-    aws.set_settings(iam_consistency_seconds=0, task_visibility_seconds=0, usage_lag_seconds=0)
+    # IAM keeps a finished task however late a loaded machine reads it (forgetting: its own tests).
+    aws.set_settings(
+        iam_consistency_seconds=0,
+        task_visibility_seconds=0,
+        usage_lag_seconds=0,
+        task_retention_seconds=LAG,
+    )
     return Account(aws.endpoint_url)
 
 

@@ -27,7 +27,13 @@ ROLE_ARN = f"arn:aws:iam::123456789012:role/aws-service-role/config.amazonaws.co
 def account(aws: LocalAWS) -> Account:
     # These tests pin what Config and IAM do, not when IAM shows it or how long a stopped
     # recorder lingers: the lag has its own tests below.
-    aws.set_settings(iam_consistency_seconds=0, task_visibility_seconds=0, usage_lag_seconds=0)
+    # IAM keeps a finished task however late a loaded machine reads it (forgetting: its own tests).
+    aws.set_settings(
+        iam_consistency_seconds=0,
+        task_visibility_seconds=0,
+        usage_lag_seconds=0,
+        task_retention_seconds=LAG,
+    )
     return Account(aws.endpoint_url)
 
 
