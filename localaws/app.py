@@ -22,7 +22,11 @@ Control endpoints (JSON, unsigned; never faulted, never recorded):
     created; answers its ``RoleLastUsed`` as IAM shows it (:mod:`localaws.last_used`)
 ``POST /_localaws/reset``
     moto's ``/moto-api/reset`` plus: faults cleared, settings back to their start values,
-    moto's IAM-enforcement request count back to 0, assumed roles' sessions forgotten
+    moto's IAM-enforcement request count back to 0, assumed roles' sessions forgotten, gates
+    closed (the calls waiting at them let go)
+``GET /_localaws/gates/<name>?calls=N&timeout=S``, ``POST /_localaws/gates/<name>/open``,
+``POST /_localaws/clock`` (body ``{"advance": seconds}``)
+    handshakes for tests: :mod:`localaws.gates`, :mod:`localaws.clock`
 
 A fault is a JSON object with the fields of :class:`localaws.faults.Fault`, e.g.
 ``{"service": "iam", "operation": "GetRole", "kind": "throttle", "count": 2}``.
@@ -56,6 +60,7 @@ from werkzeug.wrappers import Request, Response
 from localaws import dynamodb, regions, settings, sts
 from localaws.control import CONTROL_PREFIX
 from localaws.faults import Call, Fault, FaultInjector, render_error
+from localaws.gates import gates, handshake, wait_after_effect, waiting_after_effect
 from localaws.plugins import install
 from localaws.settings import Settings
 
@@ -259,9 +264,29 @@ class LocalAWSApp:
             outcome = self.faults.decide(call)
             if outcome.delay_seconds:
                 time.sleep(outcome.delay_seconds)
+            if outcome.hold is not None:
+                return self._held(outcome.hold, outcome.error, call, environ, start_response)
             if outcome.error is not None:
                 return self._faulted(outcome.error, call, environ, start_response)
         return self.moto_app(environ, start_response)
+
+    def _held(
+        self, hold: Fault, error: Fault | None, call: Call, environ: Environ, respond: StartResponse
+    ) -> Iterable[bytes]:
+        """The call waits at its hold's gate: before it runs, or after it took effect (a
+        DynamoDB transaction inside, still holding its items) and before it answers."""
+        waiting_after_effect(hold.gate if hold.takes_effect else None)
+        try:
+            if not hold.takes_effect:
+                gates.pass_through(hold.gate or "")
+            if error is not None:
+                answer = self._faulted(error, call, environ, respond)
+            else:
+                answer = self.moto_app(environ, respond)
+            wait_after_effect()  # unless the call waited already, inside
+        finally:
+            waiting_after_effect(None)
+        return answer
 
     def _faulted(
         self, fault: Fault, call: Call, environ: Environ, start_response: StartResponse
@@ -293,6 +318,7 @@ class LocalAWSApp:
         sts.forget_credentials()
         self.faults.clear()
         settings.use(self.start_settings)
+        gates.reset()
         moto_settings.INITIAL_NO_AUTH_ACTION_COUNT = self.start_no_auth_count
         ActionAuthenticatorMixin.request_count = 0
 
@@ -323,6 +349,8 @@ class LocalAWSApp:
             )
             shown = set_role_last_used(body)
             return {k: v.isoformat() if hasattr(v, "isoformat") else v for k, v in shown.items()}
+        if endpoint == "clock" or endpoint.startswith("gates/"):
+            return handshake(method, endpoint, request)
         if endpoint == "reset" and method == "POST":
             self.reset()
             return {"status": "ok"}

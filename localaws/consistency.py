@@ -23,7 +23,8 @@ R = TypeVar("R")
 
 @dataclass
 class RoleVisibility(Generic[R]):
-    """What the read calls of one account still see wrong, by role name, on the monotonic clock."""
+    """What the read calls of one account still see wrong, by role name, on the local AWS's
+    clock (:mod:`localaws.clock`)."""
 
     #: a new role's name -> when GetRole first finds it
     appears_at: dict[str, float] = field(default_factory=dict)

@@ -28,7 +28,7 @@ class DeletionTask:
     task_id: str
     role_name: str
     principal: str
-    #: ``time.monotonic()`` at DeleteServiceLinkedRole
+    #: :func:`localaws.clock.now` at DeleteServiceLinkedRole
     started: float
     #: seconds the task runs (the timing when it started)
     duration: float
@@ -41,7 +41,7 @@ class DeletionTask:
 
     @property
     def finished(self) -> float:
-        """When the task completes (or completed), on the monotonic clock."""
+        """When the task completes (or completed), on the local AWS's clock."""
         return self.started + self.duration
 
     def is_visible(self, now: float) -> bool:

@@ -19,6 +19,16 @@ setting (on by default), a Query page evaluates 1 to 4 items (drawn from a hash 
 so a test sees the same pages every run; a FilterExpression may leave none of them), and a
 BatchWriteItem answered by an ``unprocessed`` fault writes the first half of each table's items
 and answers the rest as ``UnprocessedItems``.
+
+moto checks a write's condition, then writes, unlocked, while the server's threads serve other
+requests: two version-checked updates of one item could both pass their check and both write.
+In DynamoDB an item's condition and its write are one atomic step. Here every request that
+reads or writes items runs under one lock (``_items``), from its check to its answer, and a
+transaction's checks and writes too; a transaction then holds its items
+(``dynamodb_transaction_seconds``, or at an applied ``hold`` fault's gate) outside the lock, as
+in DynamoDB, where other writes of them are refused and writes of other items go on. One lock
+for every table is stronger than DynamoDB's per-item isolation, and costs nothing that matters
+here: each step is in memory.
 """
 
 from __future__ import annotations
@@ -34,10 +44,29 @@ from typing import Any
 from moto.dynamodb.exceptions import DynamodbException
 
 from localaws import settings
+from localaws.gates import wait_after_effect
 from localaws.pages import short_size
 
 __all__ = ["install", "leaving_unprocessed"]
 
+#: Held by every request that reads or writes items, for the whole request (see above).
+_items = threading.RLock()
+#: The requests of moto's DynamoHandler that read or write items, each atomic under ``_items``
+#: (TransactWriteItems is locked in the backend, so that its hold is not: see install).
+_ITEM_REQUESTS = (
+    "put_item",
+    "update_item",
+    "delete_item",
+    "get_item",
+    "batch_get_item",
+    "batch_write_item",
+    "query",
+    "scan",
+    "transact_get_items",
+    "execute_statement",
+    "execute_transaction",
+    "batch_execute_statement",
+)
 _transaction = threading.local()
 #: ``leave`` is true while a BatchWriteItem of this thread is to leave items unprocessed.
 _batch = threading.local()
@@ -265,9 +294,20 @@ def _short_pages(query: Any) -> Any:
     return short
 
 
+def _atomic(request: Any) -> Any:
+    """``request`` (a handler's method), served under ``_items`` from its check to its answer."""
+
+    def atomic(self: Any) -> Any:
+        with _items:
+            return request(self)
+
+    return atomic
+
+
 def install() -> None:
-    """Make moto's ``TransactWriteItems`` keep copies of the touched items only, its items
-    measured once, its Query pages short and its batches partial on demand (idempotent)."""
+    """Make moto's item requests atomic, its ``TransactWriteItems`` keep copies of the touched
+    items only, its items measured once, its Query pages short and its batches partial on
+    demand (idempotent)."""
     import moto.dynamodb.models as models
     from moto.dynamodb import comparisons
     from moto.dynamodb.models.dynamo_type import Item
@@ -284,18 +324,21 @@ def install() -> None:
         keys = [_conflicts.key(name, key) for _, name, _, key in targets]
         _conflicts.take(keys)
         try:
-            saved = _touched(targets)
-            _transaction.active = True
-            try:
-                whole_table_copies(self, transact_items)
-            except Exception:
-                _restore(saved)
-                raise
-            finally:
-                _transaction.active = False
+            with _items:
+                saved = _touched(targets)
+                _transaction.active = True
+                try:
+                    whole_table_copies(self, transact_items)
+                except Exception:
+                    _restore(saved)
+                    raise
+                finally:
+                    _transaction.active = False
+            # AWS's transaction takes its time, or a test holds it: its items stay held.
+            wait_after_effect()
             hold = settings.current().dynamodb_transaction_seconds
             if hold:
-                time.sleep(hold)  # AWS's transaction takes its time; its items stay held
+                time.sleep(hold)
         finally:
             _conflicts.give_back(keys)
 
@@ -308,3 +351,5 @@ def install() -> None:
     backend.delete_item = _single_write_checked(backend.delete_item, _key_given)  # type: ignore[method-assign]
     backend.query = _short_pages(backend.query)  # type: ignore[method-assign]
     DynamoHandler.batch_write_item = _partly_processed(DynamoHandler.batch_write_item)  # type: ignore[method-assign]
+    for name in _ITEM_REQUESTS:
+        setattr(DynamoHandler, name, _atomic(getattr(DynamoHandler, name)))

@@ -16,6 +16,8 @@ kind               IAM (query XML)                             MediaTailor (rest
 ``error``          ``error_code`` / ``http_status`` as given   the same
 ``latency``        ``latency_ms`` added before the call runs   the same
 ``drop``           the connection closed, nothing answered     the same
+``hold``           the call waits at a gate until a test opens  the same
+                   it (:mod:`localaws.gates`)
 =================  ==========================================  ===================================
 
 ``unprocessed`` is DynamoDB's ``BatchWriteItem``'s (its service and operation named): the first
@@ -48,7 +50,7 @@ from xml.sax.saxutils import escape
 __all__ = ["Call", "Fault", "FaultInjector", "FaultKind", "Outcome", "render_error"]
 
 FaultKind = Literal[
-    "throttle", "rate_limit", "server_error", "error", "latency", "drop", "unprocessed"
+    "throttle", "rate_limit", "server_error", "error", "latency", "drop", "unprocessed", "hold"
 ]
 FAULT_KINDS: tuple[str, ...] = get_args(FaultKind)
 
@@ -77,8 +79,8 @@ class Fault:
     #: SigV4 signing name (``iam``, ``mediatailor``...) or ``"*"``
     service: str
     #: ``throttle``, ``rate_limit`` (with rate_per_second and burst), ``server_error``,
-    #: ``error`` (with error_code and http_status), ``latency``, ``drop`` or ``unprocessed``
-    #: (DynamoDB's BatchWriteItem)
+    #: ``error`` (with error_code and http_status), ``latency``, ``drop``, ``unprocessed``
+    #: (DynamoDB's BatchWriteItem) or ``hold`` (with gate)
     kind: FaultKind
     #: operation name as in botocore's model (``GetRole``) or ``"*"``
     operation: str = "*"
@@ -102,8 +104,11 @@ class Fault:
     burst: int | None = None
     #: whether the call reaches the service (and takes effect) before the fault answers in its
     #: place; None: the kind's way (a drop does, the others do not). Not for ``latency``,
-    #: ``rate_limit`` or ``unprocessed``
+    #: ``rate_limit`` or ``unprocessed``. For ``hold``: whether the call waits at its gate
+    #: after it took effect (and before it answers) rather than before it runs
     applied: bool | None = None
+    #: for ``hold``: the gate the call waits at until a test opens it (:mod:`localaws.gates`)
+    gate: str | None = None
 
     def __post_init__(self) -> None:
         if self.kind not in FAULT_KINDS:
@@ -120,6 +125,8 @@ class Fault:
             raise ValueError("an error fault needs error_code and http_status")
         if self.http_status is not None and not 400 <= self.http_status <= 599:
             raise ValueError(f"http_status must be an error status; got {self.http_status}")
+        if (self.kind == "hold") != (self.gate is not None):
+            raise ValueError("a hold fault, and only a hold fault, names a gate")
         self._check_rate()
         self._check_applied()
 
@@ -223,6 +230,8 @@ class Outcome:
 
     delay_seconds: float = 0.0
     error: Fault | None = None
+    #: the hold fault that fired, if any (the call waits at its gate)
+    hold: Fault | None = None
 
 
 class FaultInjector:
@@ -272,20 +281,24 @@ class FaultInjector:
             ]
 
     def decide(self, call: Call) -> Outcome:
-        """Latency of every matching latency fault, and the first error fault that fires.
+        """Latency of every matching latency fault, the first hold fault and the first error
+        fault that fire.
 
         A fault is consumed only when it fires: a count fault behind an error that already
         fired keeps its count for a later call.
         """
         delay = 0.0
         error: Fault | None = None
+        hold: Fault | None = None
         now = self._clock()
         with self._lock:
             for armed in self._armed:
                 fault = armed.fault
                 if armed.remaining == 0 or not fault.matches(call):
                     continue
-                if fault.kind != "latency" and error is not None:
+                if fault.kind == "hold" and hold is not None:
+                    continue
+                if fault.kind not in ("latency", "hold") and error is not None:
                     continue
                 if fault.probability is not None and self._random.random() >= fault.probability:
                     continue
@@ -294,9 +307,11 @@ class FaultInjector:
                 armed.fire()
                 if fault.kind == "latency":
                     delay += fault.latency_ms / 1000.0
+                elif fault.kind == "hold":
+                    hold = fault
                 else:
                     error = fault
-        return Outcome(delay, error)
+        return Outcome(delay, error, hold)
 
 
 # (code, status) per service, then per protocol for services without an entry.

@@ -38,7 +38,6 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 import uuid
 from collections.abc import Callable, Mapping
 from typing import Any, cast
@@ -54,7 +53,7 @@ from moto.iam.models import (
     iam_backends,
 )
 
-from localaws import settings
+from localaws import clock, settings
 from localaws.consistency import RoleVisibility
 from localaws.deletion_tasks import DeletionTask
 from localaws.principals import (
@@ -116,7 +115,7 @@ def role_user_stopped(
     still finds it using the role, as AWS's do."""
     with world_lock:
         stopped = _stopped.setdefault((account_id, principal), {})
-        stopped[arn, role_name] = (region, time.monotonic())
+        stopped[arn, role_name] = (region, clock.now())
 
 
 def forget_stopped_users() -> None:
@@ -213,12 +212,12 @@ class RealisticIAMBackend(IAMBackend):
                 if policy is not None:
                     policy.attach_to(role)
             delay = settings.current().iam_consistency_seconds
-            self.visibility.created(role_name, time.monotonic(), delay)
+            self.visibility.created(role_name, clock.now(), delay)
             return role
 
     def visible_role(self, role_name: str) -> Role:
         """GetRole's answer: as eventually consistent as IAM's."""
-        now = time.monotonic()
+        now = clock.now()
         role = next((r for r in self.get_roles() if r.name == role_name), None)
         if role is not None and self.visibility.hides(role_name, now):
             role = None  # created, not shown yet
@@ -235,7 +234,7 @@ class RealisticIAMBackend(IAMBackend):
         max_items: int | None = None,
     ) -> tuple[list[Role], str | None]:
         """moto's ListRoles (pages by position in id order) over the roles IAM shows now."""
-        seen = self.visibility.seen({r.name: r for r in self.get_roles()}, time.monotonic())
+        seen = self.visibility.seen({r.name: r for r in self.get_roles()}, clock.now())
         roles = sorted(filter_items_with_path_prefix(path_prefix or "/", seen), key=lambda r: r.id)
         start, count = int(marker or 0), int(max_items or 100)
         more = len(roles) > start + count
@@ -310,7 +309,7 @@ class RealisticIAMBackend(IAMBackend):
                 task_id=task_id,
                 role_name=role_name,
                 principal=principal,
-                started=time.monotonic(),
+                started=clock.now(),
                 duration=settings.current().deletion_seconds,
                 hidden=settings.current().task_visibility_seconds,
             )
@@ -321,9 +320,9 @@ class RealisticIAMBackend(IAMBackend):
         with world_lock:
             self.advance_deletion_tasks()
             task = self.deletion_tasks.get(task_id)
-            if task is None or not task.is_visible(time.monotonic()):
+            if task is None or not task.is_visible(clock.now()):
                 raise NotFoundException(f"Deletion task {task_id} cannot be found.")
-            result: dict[str, Any] = {"Status": task.status(time.monotonic())}
+            result: dict[str, Any] = {"Status": task.status(clock.now())}
             if task.reason is not None:
                 result["Reason"] = task.reason
             return result
@@ -332,7 +331,7 @@ class RealisticIAMBackend(IAMBackend):
         """Complete every task whose time has come, deciding its outcome now; forget those
         finished longer ago than ``task_retention_seconds``."""
         with world_lock:
-            now = time.monotonic()
+            now = clock.now()
             retention = settings.current().task_retention_seconds
             for task_id, task in list(self.deletion_tasks.items()):
                 if task.is_due(now):

@@ -31,7 +31,14 @@ from localaws.settings import Settings
 __all__ = ["LocalAWS", "LocalAWSError"]
 
 # Settings that would make the child's botocore read real configuration.
-_DROPPED_ENV = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_ENDPOINT_URL")
+_DROPPED_ENV = (
+    "AWS_PROFILE",
+    "AWS_DEFAULT_PROFILE",
+    "AWS_ENDPOINT_URL",
+    # A test suite measuring its coverage measures its own processes, not the local AWS.
+    "COVERAGE_PROCESS_CONFIG",
+    "COVERAGE_PROCESS_START",
+)
 
 
 class LocalAWSError(RuntimeError):
@@ -185,6 +192,21 @@ class LocalAWS:
         """The armed faults, each with ``fired`` and ``remaining``."""
         faults: list[dict[str, Any]] = self._call("GET", "faults")["faults"]
         return faults
+
+    def wait_for_gate(self, gate: str, calls: int = 1, timeout: float = 20.0) -> None:
+        """Until ``calls`` calls have arrived at ``gate`` (held there by a ``hold`` fault until
+        :meth:`open_gate`); LocalAWSError if they have not within ``timeout`` seconds."""
+        arrived = self._call("GET", f"gates/{gate}?calls={calls}&timeout={timeout}")["arrived"]
+        if arrived < calls:
+            raise LocalAWSError(f"{arrived} of {calls} calls arrived at gate {gate!r}")
+
+    def open_gate(self, gate: str) -> None:
+        """Let the calls waiting at ``gate`` go on, and later ones pass, until reset()."""
+        self._call("POST", f"gates/{gate}/open")
+
+    def advance_clock(self, seconds: float) -> None:
+        """Move the clock AWS's delays run on ``seconds`` forward (:mod:`localaws.clock`)."""
+        self._call("POST", "clock", {"advance": seconds})
 
     def set_deletion_seconds(self, seconds: float) -> None:
         """How long deletion tasks started from now on run."""

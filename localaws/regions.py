@@ -28,7 +28,6 @@ Under moto's IAM enforcement the operations are authorized as the other plug-ins
 from __future__ import annotations
 
 import re
-import time
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -44,7 +43,7 @@ from lifecycle.aws.regions import (
     commercial_regions,
     opt_in_regions,
 )
-from localaws import settings
+from localaws import clock, settings
 from localaws.pages import InvalidPageRequest, page
 from localaws.restjson import RestJsonAuthorization, RestJsonError
 
@@ -113,7 +112,7 @@ class OptInAccountBackend(AccountBackend):
             return "ENABLED_BY_DEFAULT"
         change = self.changes.get(region)
         if change is not None:
-            return change.status(time.monotonic())
+            return change.status(clock.now())
         return "DISABLED" if settings.current().opt_in_regions_disabled else "ENABLED"
 
     def set_status(self, region: str, status: str) -> None:
@@ -135,7 +134,7 @@ class OptInAccountBackend(AccountBackend):
             )
         if current in (status, under_way):
             return
-        done_at = time.monotonic() + settings.current().region_change_seconds
+        done_at = clock.now() + settings.current().region_change_seconds
         self.changes[region] = _Change(status, done_at)
 
 

@@ -29,21 +29,22 @@ from moto.sts.exceptions import STSValidationError
 from moto.sts.models import AssumedRole, STSBackend, sts_backends
 from moto.sts.responses import TokenResponse
 
-from localaws import settings
+from localaws import clock, settings
 
 __all__ = ["ExpiringTokenResponse", "StrictSTSBackend", "expired", "forget_credentials", "install"]
 
 #: AWS's bounds of ``DurationSeconds``, and the longest session of a chained role.
 _SHORTEST, _LONGEST, _CHAINED = 900, 43200, 3600
 
-#: When the session of each key AssumeRole issued here ends (``time.time()``), by access key.
+#: When the session of each key AssumeRole issued here ends (``time.time()`` plus how far tests
+#: had moved the local AWS's clock: :mod:`localaws.clock`), by access key.
 _ends: dict[str, float] = {}
 
 
 def expired(access_key: str) -> bool:
     """Whether ``access_key`` is an assumed role's whose session is over."""
     end = _ends.get(access_key)
-    return end is not None and time.time() >= end
+    return end is not None and time.time() + clock.ahead() >= end
 
 
 def forget_credentials() -> None:
@@ -108,7 +109,8 @@ class StrictSTSBackend(STSBackend):
             region_name, role_session_name, role_arn, policy, duration, external_id
         )
         # moto's expiration is naive UTC; the key ends exactly when AssumeRole says it does.
-        _ends[assumed.access_key_id] = assumed.expiration.replace(tzinfo=UTC).timestamp()
+        ends = assumed.expiration.replace(tzinfo=UTC).timestamp()
+        _ends[assumed.access_key_id] = ends + clock.ahead()
         return assumed
 
 

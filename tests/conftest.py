@@ -6,6 +6,8 @@ boto3 session exists, and every client is pointed at the local endpoint.
 
 from __future__ import annotations
 
+import sys
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -37,6 +39,31 @@ USAGE_LAG_SECONDS = 0.3
 REGION_CHANGE_SECONDS = 0.3
 
 ClientFactory = Callable[..., Any]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def measured_worker_threads() -> Iterator[None]:
+    """While coverage measures the suite, the engine's worker threads are measured too.
+
+    coverage follows the threads ``threading`` starts; ``lifecycle.aws.threads`` starts its
+    own with ``_thread`` (a run does not wait for them to start), which no tracer follows:
+    each gets the trace hook here, as a ``threading`` thread would.
+    """
+    hook = threading.gettrace()
+    if hook is None:
+        yield
+        return
+    from lifecycle.aws import threads
+
+    work = threads._work
+
+    def traced(*args: Any) -> None:
+        sys.settrace(hook)
+        work(*args)
+
+    threads._work = traced
+    yield
+    threads._work = work
 
 
 @pytest.fixture(scope="session")

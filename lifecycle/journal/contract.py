@@ -22,7 +22,7 @@ import os
 import socket
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -92,6 +92,10 @@ class Lease:
 TRUSTED_PART = 2 / 3
 
 
+def _wait(stop: threading.Event, seconds: float) -> bool:
+    return stop.wait(seconds)
+
+
 class Journal(abc.ABC):
     """Runs, steps, write calls, per-role memory and leases: the contract of every backend.
 
@@ -101,9 +105,14 @@ class Journal(abc.ABC):
     def __init__(self) -> None:
         #: The leases this journal holds, by scope: the writes about a scope it holds are fenced.
         self._held: dict[Scope, Lease] = {}
-        #: Until when (``time.monotonic``) this journal counts on each lease it holds.
+        #: Until when (by ``clock``) this journal counts on each lease it holds.
         self._trusted: dict[Scope, float] = {}
         self._held_lock = threading.Lock()
+        #: The clock this journal counts its leases by; a test may drive one of its own.
+        self.clock: Callable[[], float] = time.monotonic
+        #: How a heartbeat waits between renewals: ``(stop, seconds)``, true once ``stop`` is
+        #: set (the block is over); a test may beat on its own signal instead of the clock's.
+        self.heartbeat_pause: Callable[[threading.Event, float], bool] = _wait
 
     @abc.abstractmethod
     def close(self) -> None: ...
@@ -246,7 +255,7 @@ class Journal(abc.ABC):
         self, account: str, role: str, *, holder: str, lease_seconds: float = 60.0
     ) -> Lease:
         """Take the lock if it is free, expired or already ``holder``'s; else raise LockHeld."""
-        started = time.monotonic()
+        started = self.clock()
         taken = self._take(Lease(account, role, holder, 0.0), lease_seconds, renewing=False)
         with self._held_lock:
             self._held[(account, role)] = taken
@@ -255,7 +264,7 @@ class Journal(abc.ABC):
 
     def renew(self, lease: Lease, lease_seconds: float = 60.0) -> Lease:
         """Extend a lease; raise LockHeld if another holder took it meanwhile."""
-        started = time.monotonic()
+        started = self.clock()
         renewed = self._take(lease, lease_seconds, renewing=True)
         scope = (lease.account, lease.role)
         with self._held_lock:
@@ -278,7 +287,7 @@ class Journal(abc.ABC):
         clock, can no longer count on it (see the module's docstring); else nothing."""
         with self._held_lock:
             lease, until = self._held.get(scope), self._trusted.get(scope)
-        if lease is not None and until is not None and time.monotonic() >= until:
+        if lease is not None and until is not None and self.clock() >= until:
             raise self._lost(lease)
 
     @contextmanager
@@ -292,7 +301,7 @@ class Journal(abc.ABC):
 
         def keep() -> None:
             current = held
-            while not stop.wait(lease_seconds / 3):
+            while not self.heartbeat_pause(stop, lease_seconds / 3):
                 try:
                     current = self.renew(current, lease_seconds)
                 except (LockHeld, JournalError):

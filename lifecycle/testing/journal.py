@@ -27,9 +27,11 @@ backends (SQLite, DynamoDB) run the same class in ``tests/``.
 from __future__ import annotations
 
 import os
+import queue
 import socket
 import subprocess
 import sys
+import threading
 import time
 
 import pytest
@@ -94,8 +96,8 @@ class JournalContract(RecordsContract):
             journal.renew(lost)
 
     def test_renew_extends_the_lease(self, journal: Journal) -> None:
-        lease = journal.acquire(ACCOUNT, ROLE, holder="host-a:1", lease_seconds=0.05)
-        assert journal.renew(lease, 60).expires_at > lease.expires_at + 50
+        lease = journal.acquire(ACCOUNT, ROLE, holder="host-a:1", lease_seconds=60)
+        assert journal.renew(lease, 600).expires_at > lease.expires_at + 500
 
     def test_locks_are_per_role(self, journal: Journal) -> None:
         journal.acquire(ACCOUNT, ROLE, holder="host-a:1")
@@ -104,11 +106,30 @@ class JournalContract(RecordsContract):
     def test_a_held_lease_is_renewed_in_the_background_and_released_after(
         self, journal: Journal
     ) -> None:
-        with journal.lease(ACCOUNT, ROLE, holder="host-a:1", lease_seconds=0.09) as lease:
+        # The heartbeat beats when the test says (not when a clock does), and says when it
+        # waits again, its renewal done: no timing of a loaded machine decides the outcome.
+        paused: queue.Queue[float] = queue.Queue()
+        beats: queue.Queue[bool] = queue.Queue()
+
+        def pause(stop: threading.Event, seconds: float) -> bool:
+            paused.put(seconds)
+            return beats.get(timeout=60)  # True: the block is over
+
+        journal.heartbeat_pause = pause
+        with journal.lease(ACCOUNT, ROLE, holder="host-a:1", lease_seconds=600) as lease:
             assert isinstance(lease, Lease)
-            time.sleep(0.2)  # two lease lengths: only the renewals keep it
-            with pytest.raises(LockHeld):
-                journal.acquire(ACCOUNT, ROLE, holder="host-b:2")
+            expiries = [lease.expires_at]
+            try:
+                assert paused.get(timeout=60) == 200  # a third of the lease
+                for _ in range(2):
+                    beats.put(False)
+                    assert paused.get(timeout=60) == 200  # renewed, and waiting again
+                    with pytest.raises(LockHeld) as held:
+                        journal.acquire(ACCOUNT, ROLE, holder="host-b:2")
+                    expiries.append(held.value.expires_at)
+            finally:
+                beats.put(True)
+        assert expiries == sorted(set(expiries)), "each heartbeat extends the lease"
         assert journal.acquire(ACCOUNT, ROLE, holder="host-b:2").holder == "host-b:2"
 
     def test_a_lease_of_a_dead_process_on_this_host_is_taken_at_once(
@@ -165,13 +186,15 @@ class JournalContract(RecordsContract):
     def test_a_holder_counts_on_two_thirds_of_its_lease_by_its_own_clock(
         self, journal: Journal
     ) -> None:
-        lease = journal.acquire(ACCOUNT, ROLE, holder="host-a:1", lease_seconds=0.6)
+        now = [1000.0]
+        journal.clock = lambda: now[0]  # the test's clock: no renewal can come late
+        lease = journal.acquire(ACCOUNT, ROLE, holder="host-a:1", lease_seconds=60)
         journal.still_held((ACCOUNT, ROLE))  # just taken
-        time.sleep(0.3)
-        journal.renew(lease, 0.6)  # a heartbeat: counted on afresh
-        time.sleep(0.2)  # past two thirds of the first taking, not of the heartbeat
+        now[0] += 30
+        journal.renew(lease, 60)  # a heartbeat: counted on afresh
+        now[0] += 20  # past two thirds of the first taking, not of the heartbeat
         journal.still_held((ACCOUNT, ROLE))
-        time.sleep(0.25)  # past two thirds of a lease since the heartbeat
+        now[0] += 20  # at two thirds of a lease since the heartbeat
         with pytest.raises(LeaseLost, match=f"lease on {ACCOUNT}/{ROLE} lost"):
             journal.still_held((ACCOUNT, ROLE))
         journal.still_held((ACCOUNT, "OtherRole"))  # no lease held there: nothing to lose

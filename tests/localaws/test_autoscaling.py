@@ -27,6 +27,9 @@ TRUST = json.dumps(
         ],
     }
 )
+
+#: AWS's lag or window, longer than any test: a test ends it by moving the local AWS's clock.
+LAG = 600.0
 NO_SUCH_ROLE = ("ValidationError", 400, "ARN specified for Service-Linked Role does not exist.")
 
 
@@ -34,7 +37,13 @@ NO_SUCH_ROLE = ("ValidationError", 400, "ARN specified for Service-Linked Role d
 def account(aws: LocalAWS) -> Account:
     # These tests pin what uses a role, not when IAM shows it: the lag and IAM's eventual
     # consistency are on only where a test is about them.
-    aws.set_settings(iam_consistency_seconds=0, task_visibility_seconds=0, usage_lag_seconds=0)
+    # IAM keeps a finished task however late a loaded machine reads it (forgetting: its own tests).
+    aws.set_settings(
+        iam_consistency_seconds=0,
+        task_visibility_seconds=0,
+        usage_lag_seconds=0,
+        task_retention_seconds=LAG,
+    )
     return Account(aws.endpoint_url)
 
 
@@ -98,11 +107,12 @@ def test_a_role_that_is_not_an_auto_scaling_role_here_is_refused(
 
 
 def test_a_role_iam_does_not_show_yet_is_refused(aws: LocalAWS, account: Account) -> None:
-    aws.set_settings(iam_consistency_seconds=0.5)
+    aws.set_settings(iam_consistency_seconds=LAG)
     account.client("iam").create_service_linked_role(AWSServiceName=PRINCIPAL, CustomSuffix="blue")
     assert error_of(
         lambda: autoscaling.group(account, "us-east-1", "web", role_arn=SUFFIXED_ARN)
     ) == (NO_SUCH_ROLE)
+    aws.advance_clock(LAG)  # IAM shows the role now
     account.wait_for_role(SUFFIXED)  # as Terraform users do: once IAM shows it, it works
     assert autoscaling.group(account, "us-east-1", "web", role_arn=SUFFIXED_ARN)
 
@@ -175,7 +185,7 @@ def test_an_update_naming_a_missing_role_changes_nothing(account: Account) -> No
 def test_a_group_that_stopped_using_the_role_just_before_fails_the_deletion(
     aws: LocalAWS, account: Account, stop: str
 ) -> None:
-    aws.set_settings(usage_lag_seconds=1.0, deletion_seconds=0.1)
+    aws.set_settings(usage_lag_seconds=LAG, deletion_seconds=0.1)
     web = autoscaling.group(account, "eu-west-1", "web")
     if stop == "deleted":
         autoscaling.delete_group(account, "eu-west-1", "web")
@@ -186,14 +196,15 @@ def test_a_group_that_stopped_using_the_role_just_before_fails_the_deletion(
     failed = delete_role(account)
     assert failed["Status"] == "FAILED"
     assert failed["Reason"]["RoleUsageList"] == [{"Region": "eu-west-1", "Resources": [web]}]
-    time.sleep(1.0)  # the lag has passed: the same deletion succeeds
+    aws.advance_clock(LAG)  # the lag has passed: the same deletion succeeds
     assert delete_role(account) == {"Status": "SUCCEEDED"}
 
 
 def test_a_deletion_due_before_a_group_is_created_completes_first(
     aws: LocalAWS, account: Account
 ) -> None:
-    aws.set_settings(deletion_seconds=0.2)
+    # IAM keeps the finished task however slow the requests below come.
+    aws.set_settings(deletion_seconds=0.2, task_retention_seconds=LAG)
     autoscaling.group(account, "us-east-1", "web")
     autoscaling.delete_group(account, "us-east-1", "web")
     iam = account.client("iam")

@@ -13,6 +13,9 @@ from localaws.cloudtrail import management_account, organization_trail, trails
 from localaws.seed import Account
 from tests.localaws.answers import error_of
 
+#: AWS's lag or window, longer than any test: a test ends it by moving the local AWS's clock.
+LAG = 600.0
+
 PRINCIPAL = "cloudtrail.amazonaws.com"
 ROLE = "AWSServiceRoleForCloudTrail"
 MANAGEMENT = "123456789012"
@@ -22,7 +25,13 @@ MANAGEMENT = "123456789012"
 def account(aws: LocalAWS) -> Account:
     # These tests pin what CloudTrail does, not when IAM shows it: IAM's eventual consistency,
     # a new task's late visibility and the usage lag are set where a test is about them.
-    aws.set_settings(iam_consistency_seconds=0, task_visibility_seconds=0, usage_lag_seconds=0)
+    # IAM keeps a finished task however late a loaded machine reads it (forgetting: its own tests).
+    aws.set_settings(
+        iam_consistency_seconds=0,
+        task_visibility_seconds=0,
+        usage_lag_seconds=0,
+        task_retention_seconds=LAG,
+    )
     return Account(aws.endpoint_url)
 
 
@@ -185,12 +194,12 @@ def test_a_deleted_organization_trail_frees_the_role(management: Account) -> Non
 def test_an_organization_trail_stopped_just_before_still_fails_the_deletion(
     aws: LocalAWS, management: Account
 ) -> None:
-    aws.set_settings(usage_lag_seconds=1.0, deletion_seconds=0.1)
+    aws.set_settings(usage_lag_seconds=LAG, deletion_seconds=0.1)
     arn = organization_trail(management, "us-east-1", "org-trail")
     management.client("cloudtrail").update_trail(Name=arn, IsOrganizationTrail=False)
     failed = delete_role(management)
     assert failed["Reason"]["RoleUsageList"] == [{"Region": "us-east-1", "Resources": [arn]}]
-    time.sleep(1.0)  # the lag has passed: the same deletion succeeds
+    aws.advance_clock(LAG)  # the lag has passed: the same deletion succeeds
     assert delete_role(management) == {"Status": "SUCCEEDED"}
 
 
@@ -207,7 +216,8 @@ def test_an_organization_trail_deleted_just_before_still_fails_the_deletion(
 def test_a_deletion_due_before_a_cloudtrail_request_completes_before_it(
     aws: LocalAWS, management: Account
 ) -> None:
-    aws.set_settings(deletion_seconds=0.2)
+    # IAM keeps the finished task however slow the requests below come.
+    aws.set_settings(deletion_seconds=0.2, task_retention_seconds=LAG)
     management.create_role(PRINCIPAL)
     iam = management.client("iam")
     task_id = iam.delete_service_linked_role(RoleName=ROLE)["DeletionTaskId"]

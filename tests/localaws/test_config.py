@@ -3,7 +3,6 @@ boto3 clients over HTTP to the local AWS."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -15,6 +14,9 @@ from localaws.seed import Account
 from tests.localaws.answers import error_of
 from tests.localaws.test_service_linked_roles import wait_for_deletion
 
+#: AWS's lag or window, longer than any test: a test ends it by moving the local AWS's clock.
+LAG = 600.0
+
 ClientFactory = Callable[..., Any]
 
 ROLE = "AWSServiceRoleForConfig"
@@ -25,7 +27,13 @@ ROLE_ARN = f"arn:aws:iam::123456789012:role/aws-service-role/config.amazonaws.co
 def account(aws: LocalAWS) -> Account:
     # These tests pin what Config and IAM do, not when IAM shows it or how long a stopped
     # recorder lingers: the lag has its own tests below.
-    aws.set_settings(iam_consistency_seconds=0, task_visibility_seconds=0, usage_lag_seconds=0)
+    # IAM keeps a finished task however late a loaded machine reads it (forgetting: its own tests).
+    aws.set_settings(
+        iam_consistency_seconds=0,
+        task_visibility_seconds=0,
+        usage_lag_seconds=0,
+        task_retention_seconds=LAG,
+    )
     return Account(aws.endpoint_url)
 
 
@@ -129,14 +137,14 @@ def test_a_stopped_recorder_blocks_the_deletion_when_the_setting_says_so(
 def test_a_recorder_that_just_stopped_using_the_role_still_fails_the_deletion(
     aws: LocalAWS, account: Account, stop: Callable[[Any], object]
 ) -> None:
-    aws.set_settings(usage_lag_seconds=1.0, deletion_seconds=0.1)
+    aws.set_settings(usage_lag_seconds=LAG, deletion_seconds=0.1)
     recorder(account, "us-east-1")
     arn = recorder_arn(account, "us-east-1")
     stop(account.client("config"))
     failed = delete_role(account)
     assert failed["Status"] == "FAILED"
     assert failed["Reason"]["RoleUsageList"] == [{"Region": "us-east-1", "Resources": [arn]}]
-    time.sleep(1.0)  # the lag has passed: the same deletion succeeds
+    aws.advance_clock(LAG)  # the lag has passed: the same deletion succeeds
     assert delete_role(account) == {"Status": "SUCCEEDED"}
 
 

@@ -4,7 +4,6 @@ as DynamoDB's: short Query pages, batches left unprocessed."""
 from __future__ import annotations
 
 import threading
-import time
 from typing import Any
 
 import pytest
@@ -108,7 +107,19 @@ def test_the_same_condition_is_judged_by_each_requests_own_values_and_names(
 def test_an_item_a_transaction_holds_refuses_other_writes_until_it_ends(
     dynamodb: Any, aws: LocalAWS
 ) -> None:
-    aws.set_settings(dynamodb_transaction_seconds=0.5)
+    # The transaction, once written, waits at a gate holding its item until the test opens it.
+    aws.set_faults(
+        [
+            Fault(
+                service="dynamodb",
+                operation="TransactWriteItems",
+                kind="hold",
+                gate="held",
+                applied=True,
+                count=1,
+            )
+        ]
+    )
     update = {
         "TableName": "t",
         "Key": {"pk": {"S": "p"}, "sk": {"S": "old"}},
@@ -119,7 +130,7 @@ def test_an_item_a_transaction_holds_refuses_other_writes_until_it_ends(
         target=dynamodb.transact_write_items, kwargs={"TransactItems": [put("old", "3")]}
     )
     holding.start()
-    time.sleep(0.2)  # the transaction holds the item now
+    aws.wait_for_gate("held")  # the transaction holds the item now
     with pytest.raises(ClientError, match="TransactionConflictException") as refused:
         dynamodb.update_item(**update)
     assert "Transaction is ongoing for the item" in str(refused.value)
@@ -127,6 +138,7 @@ def test_an_item_a_transaction_holds_refuses_other_writes_until_it_ends(
         dynamodb.transact_write_items(TransactItems=[put("other", "4"), put("old", "5")])
     reasons = [r["Code"] for r in cancelled.value.response["CancellationReasons"]]
     assert reasons == ["None", "TransactionConflict"]
+    aws.open_gate("held")
     holding.join()
     dynamodb.update_item(**update)  # the transaction is over: its item is free again
     assert items(dynamodb) == {"old": "2"}
@@ -204,3 +216,107 @@ def test_an_unprocessed_fault_writes_half_a_batch_and_answers_the_rest(
     again = dynamodb.batch_write_item(RequestItems=answer["UnprocessedItems"])
     assert again["UnprocessedItems"] == {}
     assert set(items(dynamodb)) == {"old", *(f"b{n}" for n in range(5))}
+
+
+#: Writers racing for one item, and how many times they race.
+RACERS, ROUNDS = 16, 20
+
+
+def race(aws: LocalAWS, write: Any) -> list[int]:
+    """Winners of each round in which every racer calls ``write(ddb, racer, round)`` at once
+    (each racer with its own client and connection): a count of the calls that succeeded."""
+    import boto3
+    from botocore.config import Config
+
+    config = Config(retries={"total_max_attempts": 1}, max_pool_connections=1)
+    clients = [
+        boto3.session.Session().client(
+            "dynamodb", region_name="us-east-1", endpoint_url=aws.endpoint_url, config=config
+        )
+        for _ in range(RACERS)
+    ]
+    start = threading.Barrier(RACERS)
+    wins = [[0] * RACERS for _ in range(ROUNDS)]
+
+    def racer(n: int) -> None:
+        for r in range(ROUNDS):
+            start.wait()
+            try:
+                write(clients[n], n, r)
+            except ClientError as e:
+                if e.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                    raise
+            else:
+                wins[r][n] = 1
+            start.wait()  # the round is over for everyone before the next begins
+
+    threads = [threading.Thread(target=racer, args=(n,)) for n in range(RACERS)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return [sum(w) for w in wins]
+
+
+def test_racing_version_checked_updates_of_one_item_have_exactly_one_winner(
+    dynamodb: Any, aws: LocalAWS
+) -> None:
+    key = {"pk": {"S": "p"}, "sk": {"S": "old"}}  # its v is 1 before round 0
+    # A record of some size, as a journal's is: the more an update writes, the longer a store
+    # that checks, then writes, leaves between the two.
+    fields = ", ".join(f"f{i} = :me" for i in range(40))
+
+    def update(ddb: Any, n: int, r: int) -> None:
+        ddb.update_item(
+            TableName="t",
+            Key=key,
+            UpdateExpression=f"SET v = :next, winner = :me, {fields}",
+            ConditionExpression="v = :seen",
+            ExpressionAttributeValues={
+                ":seen": {"N": str(r + 1)},
+                ":next": {"N": str(r + 2)},
+                ":me": {"N": str(n)},
+            },
+        )
+
+    assert race(aws, update) == [1] * ROUNDS
+    assert dynamodb.get_item(TableName="t", Key=key)["Item"]["v"] == {"N": str(ROUNDS + 1)}
+
+
+def test_racing_puts_of_an_absent_item_have_exactly_one_winner(
+    dynamodb: Any, aws: LocalAWS
+) -> None:
+    absent = " AND ".join(f"attribute_not_exists(f{i})" for i in range(40))
+
+    def claim(ddb: Any, n: int, r: int) -> None:
+        ddb.put_item(
+            TableName="t",
+            Item={"pk": {"S": "claims"}, "sk": {"S": f"round{r}"}}
+            | {f"f{i}": {"N": str(n)} for i in range(40)},
+            ConditionExpression=f"attribute_not_exists(pk) AND {absent}",
+        )
+
+    assert race(aws, claim) == [1] * ROUNDS
+
+
+def test_racing_version_checked_deletes_of_one_item_have_exactly_one_winner(
+    dynamodb: Any, aws: LocalAWS
+) -> None:
+    for r in range(ROUNDS):
+        dynamodb.put_item(
+            TableName="t", Item={"pk": {"S": "gone"}, "sk": {"S": f"round{r}"}, "v": {"N": "1"}}
+        )
+
+    # A condition of some length: the longer a check, the wider a store's gap between it and
+    # the write that follows.
+    absent = " AND ".join(f"attribute_not_exists(f{i})" for i in range(40))
+
+    def delete(ddb: Any, n: int, r: int) -> None:
+        ddb.delete_item(
+            TableName="t",
+            Key={"pk": {"S": "gone"}, "sk": {"S": f"round{r}"}},
+            ConditionExpression=f"v = :one AND {absent}",
+            ExpressionAttributeValues={":one": {"N": "1"}},
+        )
+
+    assert race(aws, delete) == [1] * ROUNDS

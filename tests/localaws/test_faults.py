@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -13,7 +14,7 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError, ConnectionClosedError
 
-from localaws import Fault, LocalAWS
+from localaws import Fault, LocalAWS, LocalAWSError
 
 ClientFactory = Callable[..., Any]
 
@@ -192,6 +193,64 @@ def test_a_drop_not_applied_changes_nothing(aws: LocalAWS, mediatailor: Any) -> 
         mediatailor.get_playback_configuration(Name="pc-1")
 
 
+def held(call: Callable[[], object]) -> tuple[threading.Thread, list[tuple[str, int]]]:
+    """``call`` started in a thread of its own; the list gets its outcome when it answers."""
+    answered: list[tuple[str, int]] = []
+    thread = threading.Thread(target=lambda: answered.append(outcome(call)))
+    thread.start()
+    return thread, answered
+
+
+def test_a_held_call_runs_only_once_its_gate_opens(aws: LocalAWS, mediatailor: Any) -> None:
+    aws.set_faults([Fault(service="mediatailor", kind="hold", gate="g", count=1)])
+    thread, answered = held(lambda: mediatailor.put_playback_configuration(Name="pc-1"))
+    aws.wait_for_gate("g")
+    assert mediatailor.list_playback_configurations()["Items"] == []  # not run yet
+    assert answered == []
+    aws.open_gate("g")
+    thread.join()
+    assert answered == [("OK", 200)]
+    assert mediatailor.get_playback_configuration(Name="pc-1")["Name"] == "pc-1"
+
+
+def test_an_applied_hold_waits_after_the_call_took_effect_before_it_answers(
+    aws: LocalAWS, mediatailor: Any
+) -> None:
+    aws.set_faults([Fault(service="mediatailor", kind="hold", gate="g", applied=True, count=1)])
+    thread, answered = held(lambda: mediatailor.put_playback_configuration(Name="pc-1"))
+    aws.wait_for_gate("g")
+    assert mediatailor.get_playback_configuration(Name="pc-1")["Name"] == "pc-1"
+    assert answered == []
+    aws.open_gate("g")
+    thread.join()
+    assert answered == [("OK", 200)]
+
+
+def test_a_gate_counts_the_calls_that_arrived_and_an_open_one_lets_later_calls_pass(
+    aws: LocalAWS, mediatailor: Any
+) -> None:
+    aws.set_faults([Fault(service="mediatailor", kind="hold", gate="g")])
+    threads = [held(mediatailor.list_channels)[0] for _ in range(3)]
+    aws.wait_for_gate("g", calls=3)
+    with pytest.raises(LocalAWSError, match="3 of 4 calls arrived at gate 'g'"):
+        aws.wait_for_gate("g", calls=4, timeout=0.0)
+    aws.open_gate("g")
+    for thread in threads:
+        thread.join()
+    assert outcome(mediatailor.list_channels) == ("OK", 200)  # passes the open gate
+
+
+def test_reset_lets_the_held_calls_go_and_closes_the_gates(aws: LocalAWS, mediatailor: Any) -> None:
+    aws.set_faults([Fault(service="mediatailor", kind="hold", gate="g", count=1)])
+    thread, answered = held(mediatailor.list_channels)
+    aws.wait_for_gate("g")
+    aws.reset()
+    thread.join()
+    assert answered == [("OK", 200)]
+    with pytest.raises(LocalAWSError, match="0 of 1 calls arrived"):
+        aws.wait_for_gate("g", timeout=0.0)  # arrivals forgotten
+
+
 def test_clear_faults_disarms_them(aws: LocalAWS, iam: Any) -> None:
     aws.set_faults([Fault(service="iam", kind="throttle")])
     aws.clear_faults()
@@ -281,6 +340,8 @@ def test_http_server_error_fault(aws: LocalAWS, mediatailor: Any) -> None:
         {"fault": [{"service": "iam", "kind": "throttle"}]},
         {"faults": {"service": "iam", "kind": "throttle"}},
         {"faults": [{"service": "iam", "kind": "latency", "latency_ms": 9, "applied": True}]},
+        {"faults": [{"service": "iam", "kind": "hold"}]},
+        {"faults": [{"service": "iam", "kind": "throttle", "gate": "g"}]},
     ],
     ids=[
         "unknown kind",
@@ -290,6 +351,8 @@ def test_http_server_error_fault(aws: LocalAWS, mediatailor: Any) -> None:
         "misspelt key",
         "not a list",
         "applied latency",
+        "hold without a gate",
+        "gate without a hold",
     ],
 )
 def test_http_refuses_a_malformed_fault_and_keeps_the_armed_ones(aws: LocalAWS, body: Any) -> None:

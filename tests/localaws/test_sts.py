@@ -3,7 +3,6 @@ once they are over."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -13,6 +12,9 @@ from botocore.config import Config
 
 from localaws import LocalAWS
 from tests.localaws.answers import error_of
+
+#: A session no test outlives: it ends when the test moves the local AWS's clock past it.
+SESSION = 600
 
 ClientFactory = Callable[..., Any]
 ROLE = "arn:aws:iam::123456789012:role/runner"
@@ -56,11 +58,13 @@ def lasting(seconds: float, assume: Callable[[], dict[str, Any]]) -> dict[str, A
 def test_an_assumed_roles_keys_are_refused_once_its_session_is_over_in_each_protocols_words(
     aws: LocalAWS, client: ClientFactory
 ) -> None:
-    aws.set_settings(credential_seconds=1)
+    # The session ends when the test moves the local AWS's clock past it, not after a sleep
+    # that a slow first call could outlast.
+    aws.set_settings(credential_seconds=SESSION)
     credentials = assumed(client("sts"))
     clients = with_keys(aws, credentials)
     clients("iam").list_roles()  # in its session: served
-    time.sleep(1.2)
+    aws.advance_clock(SESSION)
     assert error_of(lambda: clients("iam").list_roles()) == ("ExpiredToken", 403, EXPIRED)
     assert error_of(lambda: clients("sts").get_caller_identity()) == ("ExpiredToken", 403, EXPIRED)
     assert error_of(lambda: clients("dynamodb").list_tables()) == (

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-import time
+import threading
 from typing import Any
 
 import pytest
@@ -22,7 +22,11 @@ from lifecycle.model.workflow import Activation
 from localaws import Fault, LocalAWS
 from localaws.seed import Account
 from tests import recorder
+from tests.handshake import until
 from tests.lifecycle.conftest import FAST, REGIONS, RunnerFactory
+
+#: A lag longer than any test: a test ends it by moving the local AWS's clock.
+LAG = 600.0
 
 
 def in_use(account: Account) -> None:
@@ -105,10 +109,10 @@ def test_a_task_iam_forgot_after_the_role_went_counts_as_succeeded(
             )
         ]
     )
-    started = time.monotonic()
     result = make_runner().apply("deleted")
     assert (result.outcome, result.final_state) == (Outcome.DONE, "deleted"), result.error
-    assert time.monotonic() - started < 10  # not the poll's whole patience
+    [forgotten] = aws.armed_faults()
+    assert 0 < forgotten["fired"] < FAST.poll.max_attempts  # not the poll's whole patience
     assert make_runner().status()[2] == "DELETED"
 
 
@@ -116,13 +120,23 @@ def test_a_task_iam_does_not_show_yet_is_waited_for_not_started_again(
     make_runner: RunnerFactory, account: Account, aws: LocalAWS
 ) -> None:
     account.create_role()
-    aws.set_settings(task_visibility_seconds=0.3, deletion_seconds=0.6)
+    # IAM shows the task, done, only once the test moves the local AWS's clock: the runner
+    # polls while it is hidden however slow the machine, and its patience outlasts the test's.
+    aws.set_settings(task_visibility_seconds=300.0, deletion_seconds=600.0)
+    runner = make_runner(dataclasses.replace(FAST, task_visibility_seconds=600.0))
+    applied: list[Any] = []
     recorder.start(aws)
     with capture_logs() as logs:
-        result = make_runner().apply("deleted")
+        applying = threading.Thread(target=lambda: applied.append(runner.apply("deleted")))
+        applying.start()
+        try:
+            assert until(lambda: events(list(logs), "delete.task_not_visible_yet"))
+        finally:
+            aws.advance_clock(600.0)  # the task shows, and has ended
+            applying.join()
     recorder.stop(aws)
+    [result] = applied
     assert (result.outcome, result.final_state) == (Outcome.DONE, "deleted"), result.error
-    assert events(logs, "delete.task_not_visible_yet")
     assert events(logs, "delete.task_lost") == []
     assert sent(aws, "DeleteServiceLinkedRole") == 1
 
@@ -167,10 +181,20 @@ def test_a_deletion_failing_while_nothing_is_active_is_waited_out_and_succeeds(
     make_runner: RunnerFactory, account: Account, aws: LocalAWS
 ) -> None:
     # MediaTailor's guide: the deletion "might fail ... wait for a few minutes and try again".
+    # MediaTailor stops naming the drained dependents once the test, having seen the runner
+    # wait, moves the local AWS's clock past their lag (a minute of sleep before).
     in_use(account)
-    aws.set_settings(usage_lag_seconds=60)
+    aws.set_settings(usage_lag_seconds=LAG)
+    runner, applied = make_runner(reject_wait_seconds=0.5), []
     with capture_logs() as logs:
-        result = make_runner(reject_wait_seconds=5.0).apply("deleted")
+        applying = threading.Thread(target=lambda: applied.append(runner.apply("deleted")))
+        applying.start()
+        try:
+            assert until(lambda: events(list(logs), "delete.still_reported"))
+        finally:
+            aws.advance_clock(LAG)
+            applying.join()
+    [result] = applied
     assert (result.outcome, result.final_state) == (Outcome.DONE, "deleted"), result.error
     waits = events(logs, "delete.still_reported")
     assert waits
@@ -537,9 +561,22 @@ def test_the_role_we_deleted_that_iam_still_shows_is_known_as_gone(
 def test_a_role_a_service_created_a_moment_ago_is_waited_for(
     make_runner: RunnerFactory, account: Account, aws: LocalAWS
 ) -> None:
-    aws.set_settings(iam_consistency_seconds=0.5)
+    # IAM shows the new role only once the test moves the local AWS's clock past its
+    # consistency window: the runner's first look misses it however slow the machine.
+    aws.set_settings(iam_consistency_seconds=600.0)
     account.configuration("us-east-1", "east-live", 100)  # MediaTailor creates the role
     assert account.role() is None  # not shown yet
-    _, world, state = make_runner().status()
+    runner, looked = make_runner(), []
+    recorder.start(aws)
+    looking = threading.Thread(target=lambda: looked.append(runner.status()))
+    looking.start()
+    try:
+        # The first GetRole answered that there is no role, and the runner asks again.
+        assert until(lambda: sent(aws, "GetRole") >= 2)
+    finally:
+        aws.advance_clock(600.0)  # IAM shows the role now
+        looking.join()
+    recorder.stop(aws)
+    [(_, world, state)] = looked
     assert state == "IN_USE"
     assert world.role is not None

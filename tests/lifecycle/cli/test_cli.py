@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import json
 import os
-import sqlite3
 import subprocess
 import sys
-import time
 import urllib.request
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -376,23 +374,44 @@ WRITES = [
 BOUNDARIES = [f"{when}:{write}" for write in WRITES for when in ("before", "after")]
 
 
+def hold_after(service: str, operation: str, gate: str) -> Fault:
+    """The next ``operation`` takes effect, then waits at ``gate`` before it answers."""
+    return Fault(
+        service=service, operation=operation, kind="hold", gate=gate, applied=True, count=1
+    )
+
+
 @pytest.mark.parametrize("crash_at", BOUNDARIES)
 def test_kill_at_a_write_boundary_then_apply_resumes_without_repeating(
     slr: Slr, account: Account, aws: LocalAWS, crash_at: str
 ) -> None:
     in_use(account)
-    if crash_at == "after:DeleteServiceLinkedRole:1":
-        aws.set_deletion_seconds(2.0)  # still running when the next run looks
+    task_outlives_the_crash = crash_at == "after:DeleteServiceLinkedRole:1"
+    if task_outlives_the_crash:
+        # The task runs until the test moves the local AWS's clock past it: it is still
+        # running when the next run looks, however long that run takes to start.
+        aws.set_deletion_seconds(600.0)
     record(aws)
     crashed = slr("apply", "--target", "deleted", "--yes", env=slr.env | {"SLR_CRASH_AT": crash_at})
     assert crashed.returncode == -9, crashed.stderr
-    resumed = slr("--output", "json", "apply", "--target", "deleted", "--yes")
+    if task_outlives_the_crash:
+        aws.set_faults([hold_after("iam", "DeleteServiceLinkedRole", "resubmitted")])
+        running = slr.start("--output", "json", "apply", "--target", "deleted", "--yes")
+        try:
+            aws.wait_for_gate("resubmitted")  # sent again while the task runs
+            aws.advance_clock(600.0)  # the task is done
+        finally:
+            aws.open_gate("resubmitted")
+        stdout, stderr = running.communicate(timeout=120)
+        resumed = subprocess.CompletedProcess(running.args, running.returncode, stdout, stderr)
+    else:
+        resumed = slr("--output", "json", "apply", "--target", "deleted", "--yes")
     assert resumed.returncode == exits.OK, resumed.stdout + resumed.stderr
     assert json.loads(resumed.stdout)["final_state"] == "deleted"
     account.wait_for_no_role()
     sent = Counter(writes(aws))
     repeated = {write: n for write, n in sent.items() if n > 1}
-    if crash_at == "after:DeleteServiceLinkedRole:1":
+    if task_outlives_the_crash:
         # The task id never reached the journal: AWS's idempotent re-submit returns it.
         assert repeated == {("DeleteServiceLinkedRole", "AWSServiceRoleForMediaTailor"): 2}
         assert "delete.resubmit" in resumed.stderr
@@ -404,43 +423,29 @@ def test_kill_at_a_write_boundary_then_apply_resumes_without_repeating(
 # -- two runners ----------------------------------------------------------------------------
 
 
-def wait_for_lock(journal: Path, holder: str, timeout: float = 20.0) -> None:
-    """Until the journal shows ``holder`` holding a lease (read-only: takes nothing)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if journal.exists():
-            with sqlite3.connect(f"file:{journal}?mode=ro", uri=True) as db:
-                try:
-                    rows = db.execute("SELECT holder FROM locks").fetchall()
-                except sqlite3.OperationalError:
-                    rows = []
-            if any(holder in row[0] for row in rows):
-                return
-        time.sleep(0.05)
-    raise AssertionError(f"{holder} never took the lock")
-
-
 def test_a_second_runner_exits_lock_held_naming_the_first(
     slr: Slr, account: Account, aws: LocalAWS
 ) -> None:
     in_use(account)
+    # The first runner's drain waits at a gate, holding the lock, until the second is done.
     aws.set_faults(
         [
             Fault(
                 service="mediatailor",
                 operation="ConfigureLogsForChannel",
-                kind="latency",
-                latency_ms=3000,
+                kind="hold",
+                gate="drain",
             )
         ]
     )
     first = slr.start("apply", "--target", "deleted", "--yes")
     try:
-        wait_for_lock(slr.state_dir / "journal.sqlite3", f":{first.pid}")
+        aws.wait_for_gate("drain")  # the first holds the lock, mid-drain
         second = slr("apply", "--target", "deleted", "--yes")
         assert second.returncode == exits.LOCK_HELD, second.stderr
         assert f":{first.pid} until" in one_line_error(second)
     finally:
+        aws.open_gate("drain")
         first.wait(timeout=60)
     assert first.returncode == exits.OK
     account.wait_for_no_role()
@@ -691,3 +696,28 @@ def test_a_description_iam_would_refuse_is_refused_before_any_request(
     assert done.returncode == exits.USAGE
     assert one_line_error(done) == f"slr: error: --description: {why}"
     assert recorder.requests(aws) == []
+
+
+@pytest.mark.parametrize(
+    ("args", "error"),
+    [
+        (("--activate", "east-live"), "--activate takes REGION/NAME, not 'east-live'"),
+        (
+            ("--activate", "us-east-1/east-live", "--set", "percent"),
+            "--set takes NAME=VALUE, not 'percent'",
+        ),
+    ],
+    ids=["activate-without-region", "set-without-value"],
+)
+def test_a_malformed_activation_is_a_usage_error_and_writes_nothing(
+    slr_in_process: InProcess, account: Account, aws: LocalAWS, args: tuple[str, ...], error: str
+) -> None:
+    account.configuration("us-east-1", "east-live", 0)
+    record(aws)
+    code, out, err = slr_in_process("apply", "--target", "in-use", "--yes", *args)
+    assert code == exits.USAGE
+    assert (out, [line for line in err.splitlines() if line.startswith("slr:")]) == (
+        "",
+        [f"slr: error: {error}"],
+    )
+    assert writes(aws) == []

@@ -22,6 +22,9 @@ from tests import recorder
 from tests.lifecycle.conftest import FAST, REGIONS, RunnerFactory
 from tests.recorder import is_write
 
+#: A deletion task's time: it ends when the test moves the local AWS's clock past it.
+LAG = 600.0
+
 ROLE = "AWSServiceRoleForMediaTailor"
 
 
@@ -229,12 +232,14 @@ def test_a_role_still_used_after_the_allowed_attempts_exits_in_use(
     make_runner: RunnerFactory, account: Account, aws: LocalAWS
 ) -> None:
     in_use(account)
-    aws.set_deletion_seconds(0.2)
+    # Each deletion task runs until the test moves the local AWS's clock past it.
+    aws.set_deletion_seconds(LAG)
 
     def keep_re_enabling(message: str) -> None:
-        # While each deletion task runs (however fast the polls come), logging comes back.
+        # While each deletion task runs, logging comes back; then the task ends.
         if message.startswith(("deletion task NOT_STARTED", "deletion task IN_PROGRESS")):
             account.log_configuration("eu-west-1", "west-idle", 10)
+            aws.advance_clock(LAG)
 
     workflow = dataclass_replace(FAST, max_deletion_attempts=2)
     result = make_runner(workflow, progress=keep_re_enabling).apply("deleted")
@@ -552,13 +557,16 @@ def test_a_world_that_differs_from_the_machine_is_logged_and_followed(
     # Someone turns logging on while the deletion task runs (it fails: reject, in-use), then
     # off again before the rescan: the world is draining, not in-use as the machine says.
     in_use(account)
-    aws.set_deletion_seconds(0.2)
+    # Each deletion task runs until the test moves the local AWS's clock past it.
+    aws.set_deletion_seconds(LAG)
     changed: list[str] = []
 
     def someone(message: str) -> None:
-        if message.startswith("deletion task") and not changed:
-            account.log_configuration("eu-west-1", "west-idle", 10)
-            changed.append("on")
+        if message.startswith("deletion task"):
+            if not changed:
+                account.log_configuration("eu-west-1", "west-idle", 10)
+                changed.append("on")
+            aws.advance_clock(LAG)  # the task ends (a failure first, while logging is on)
         elif message.startswith("deletion failed") and changed == ["on"]:
             account.log_configuration("eu-west-1", "west-idle", 0)
             changed.append("off")

@@ -146,8 +146,10 @@ JOURNAL_WRITES = sorted(
 #: The lease's writes are single conditional updates of the lock item; every other journal
 #: write is a fenced transaction.
 LEASE_WRITES = frozenset({"acquire", "renew", "release"})
-#: A lease short enough that a run renews it (every third of it), long enough not to lose it.
-LEASE_SECONDS = 3.0
+#: A lease no run outlives, however slow the machine (the renew case beats on its own).
+LEASE_SECONDS = 600.0
+#: A deletion task's time: it ends when the test moves the local AWS's clock past it.
+LAG = 600.0
 
 
 @pytest.fixture
@@ -192,7 +194,19 @@ def test_a_journal_write_whose_answer_was_lost_is_sent_again_and_the_run_ends_ri
     operation = "UpdateItem" if write in LEASE_WRITES else "TransactWriteItems"
     arm_at_first(journal, write, aws, LOST[lost]("dynamodb", operation))
     if write == "renew":
-        aws.set_deletion_seconds(1.5)  # the run lasts past its first renewal
+        # The run lasts past its first renewal: its deletion task ends once the heartbeat,
+        # beating every 50 ms, has renewed the lease.
+        aws.set_deletion_seconds(LAG)
+        journal.heartbeat_pause = lambda stop, _seconds: stop.wait(0.05)
+        renew = journal.renew
+
+        def renew_then_end_the_task(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return renew(*args, **kwargs)
+            finally:
+                aws.advance_clock(LAG)
+
+        journal.renew = renew_then_end_the_task  # type: ignore[method-assign]
     settings = RunnerConfig(
         endpoint_url=aws.endpoint_url,
         regions=REGIONS,

@@ -77,18 +77,24 @@ def fleet_command(org: Organization) -> tuple[str, ...]:
 def test_two_runners_on_one_table_split_the_fleet_and_do_no_account_twice(
     aws: LocalAWS, org: Organization, machines: tuple[Slr, Slr]
 ) -> None:
+    # Each runner's drains wait at a gate: once four have arrived, each runner holds two
+    # accounts (its limit), so both take part, however far apart they started.
     aws.set_faults(
         [
             Fault(
                 service="mediatailor",
                 operation="ConfigureLogsForChannel",
-                kind="latency",
-                latency_ms=300,
+                kind="hold",
+                gate="drain",
             )
         ]
     )
     record(aws)
     running = [started(slr, *fleet_command(org)) for slr in machines]
+    try:
+        aws.wait_for_gate("drain", calls=4)
+    finally:
+        aws.open_gate("drain")
     outputs = [finished(process) for process in running]
     assert [p.returncode for p, _ in running] == [exits.OK, exits.OK], outputs[0][1][-2000:]
     documents = [json.loads(out) for out, _ in outputs]
@@ -113,13 +119,15 @@ def test_a_dead_runners_accounts_are_taken_by_the_other(
     aws: LocalAWS, org: Organization, machines: tuple[Slr, Slr]
 ) -> None:
     first, second = machines
+    # As above, both runners hold two accounts each before any drain goes on: the first
+    # dies holding claims, whichever of them started first.
     aws.set_faults(
         [
             Fault(
                 service="mediatailor",
                 operation="ConfigureLogsForChannel",
-                kind="latency",
-                latency_ms=300,
+                kind="hold",
+                gate="drain",
             )
         ]
     )
@@ -127,6 +135,10 @@ def test_a_dead_runners_accounts_are_taken_by_the_other(
     crash = {"SLR_CRASH_AT": "after:ConfigureLogsForChannel:2"}
     dying = started(first, *fleet_command(org), env=first.env | crash)
     survivor = started(second, *fleet_command(org))
+    try:
+        aws.wait_for_gate("drain", calls=4)
+    finally:
+        aws.open_gate("drain")
     finished(dying)
     out, err = finished(survivor)
     assert dying[0].returncode == -9

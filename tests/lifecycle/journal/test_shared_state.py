@@ -29,6 +29,7 @@ from lifecycle.journal import open_journal
 from lifecycle.model.outcome import Outcome
 from localaws import Fault, LocalAWS
 from localaws.seed import Account
+from tests.handshake import until
 from tests.lifecycle.cli.test_cli import (
     Slr,
     aws_region_alone,
@@ -161,38 +162,29 @@ def test_the_state_policy_names_the_table_and_what_the_journal_calls(
 # -- runners on two machines --------------------------------------------------------------------
 
 
-def wait_for_holder(aws: LocalAWS, table: str, holder: str, timeout: float = 20.0) -> None:
-    """Until the table's lock item names ``holder`` (read-only: takes nothing)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        for item in dynamodb(aws).scan(TableName=table)["Items"]:
-            if item["sk"]["S"] == "lock" and holder in item["holder"]["S"]:
-                return
-        time.sleep(0.05)
-    raise AssertionError(f"{holder} never took the lock")
-
-
 def test_while_one_machine_holds_the_lease_another_exits_3_naming_it(
     first: Slr, second: Slr, account: Account, aws: LocalAWS, table: str
 ) -> None:
     in_use(account)
+    # The first runner's drain waits at a gate, holding the lock, until the second is done.
     aws.set_faults(
         [
             Fault(
                 service="mediatailor",
                 operation="ConfigureLogsForChannel",
-                kind="latency",
-                latency_ms=3000,
+                kind="hold",
+                gate="drain",
             )
         ]
     )
     running = first.start("apply", "--target", "deleted", "--yes")
     try:
-        wait_for_holder(aws, table, f":{running.pid}")
+        aws.wait_for_gate("drain")  # the first holds the lock, mid-drain
         refused = second("apply", "--target", "deleted", "--yes")
         assert refused.returncode == exits.LOCK_HELD, refused.stderr
         assert f":{running.pid} until" in one_line_error(refused)
     finally:
+        aws.open_gate("drain")
         running.wait(timeout=60)
     assert running.returncode == exits.OK
     account.wait_for_no_role()
@@ -408,21 +400,41 @@ def test_a_heartbeat_that_meets_a_journal_transaction_is_retried_and_both_land(
     # DynamoDB refuses a write of an item that a transaction in progress holds: a lease
     # renewal (an update of the lock item) meets every fenced journal write (a condition
     # check on it). The renewal waits its turn; neither is lost.
-    aws.set_settings(dynamodb_transaction_seconds=0.4)
     journal = open_journal(f"dynamodb://{table}?region=us-east-1", endpoint_url=aws.endpoint_url)
     lease = journal.acquire(ACCOUNT, ROLE, holder="host-a:1")
+    # The fenced write's transaction, once written, holds its items at a gate until opened.
+    aws.set_faults(
+        [
+            Fault(
+                service="dynamodb",
+                operation="TransactWriteItems",
+                kind="hold",
+                gate="fenced",
+                applied=True,
+                count=1,
+            )
+        ]
+    )
     writing = threading.Thread(target=journal.remember, args=(ACCOUNT, ROLE, {"drained": ["a"]}))
+    renewed: list[Any] = []
+    renewing = threading.Thread(target=lambda: renewed.append(journal.renew(lease, 600)))
     with capture_logs() as logs:
         writing.start()
-        time.sleep(0.15)  # the fenced write's transaction holds the lock item now
-        renewed = journal.renew(lease, 600)
-        writing.join()
-    conflicts = [
-        e
-        for e in logs
-        if e["event"] == "state.retry" and e["error_code"] == "TransactionConflictException"
-    ]
-    assert conflicts, "the renewal met no transaction: the test proves nothing"
-    assert renewed.expires_at > time.time() + 500
+        aws.wait_for_gate("fenced")  # the fenced write's transaction holds the lock item now
+        renewing.start()
+        try:
+            met = until(lambda: any(conflict(e) for e in list(logs)))
+        finally:
+            aws.open_gate("fenced")
+            writing.join()
+            renewing.join()
+    assert met, "the renewal met no transaction: the test proves nothing"
+    assert renewed[0].expires_at > time.time() + 500
     assert journal.memory(ACCOUNT, ROLE) == {"drained": ["a"]}
     journal.close()
+
+
+def conflict(event: dict[str, Any]) -> bool:
+    return event["event"] == "state.retry" and event["error_code"] == (
+        "TransactionConflictException"
+    )

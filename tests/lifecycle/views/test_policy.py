@@ -12,7 +12,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -196,12 +195,15 @@ def decommission_left_polling(enforcing: LocalAWS, admin: Admin, state_dir: Path
     """An earlier decommission stopped while its deletion task ran (exit 2: run apply again);
     the task has succeeded since, and only the journal knows about it."""
     admin.account.create_role()
-    # The task's status must be readable by then: it is what the provision run reads.
-    enforcing.set_settings(deletion_seconds=0.2, task_visibility_seconds=0)
+    # The task runs until the local AWS's clock moves past it, and stays readable for as long
+    # after: its status is what the provision run reads.
+    enforcing.set_settings(
+        deletion_seconds=600.0, task_visibility_seconds=0, task_retention_seconds=600.0
+    )
     impatient = dataclasses.replace(FAST, poll=RetryPolicy(0.0, 1.0, 0, jitter="NONE"))
     result = runner(enforcing, admin.session, state_dir, impatient).apply("deleted")
     assert result.outcome == Outcome.PENDING, result.error
-    time.sleep(0.25)
+    enforcing.advance_clock(600.0)  # the task has succeeded since
 
 
 def created_by_mediatailor(enforcing: LocalAWS, admin: Admin, state_dir: Path) -> None:
