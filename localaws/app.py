@@ -36,201 +36,29 @@ Malformed bodies get 400 ``{"error": "..."}``.
 from __future__ import annotations
 
 import errno
-import io
 import json
-import os
 import time
 from collections.abc import Callable, Iterable, Sequence
-from functools import cache, lru_cache
 from importlib.metadata import version
 from typing import Any
 
-from botocore.exceptions import DataNotFoundError
 from moto import settings as moto_settings
 from moto.core.authorization import ActionAuthenticatorMixin
-from moto.core.request import Request as MotoRequest
-from moto.core.routing import get_service_router
-from moto.core.utils import get_service_model
-from moto.iam.models import get_account_id_from
 from moto.moto_api._internal.models import moto_api_backend
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.wrappers import Request, Response
 
-from localaws import dynamodb, regions, settings, sts
+from localaws import dynamodb, settings, sts
+from localaws.calls import Environ, StartResponse, identify
 from localaws.control import CONTROL_PREFIX
 from localaws.faults import Call, Fault, FaultInjector, render_error
 from localaws.gates import gates, handshake, wait_after_effect, waiting_after_effect
 from localaws.plugins import install
+from localaws.refusals import refusal
 from localaws.settings import Settings
 
-__all__ = ["Dropped", "LocalAWSApp", "identify"]
-
-StartResponse = Callable[..., Any]
-Environ = dict[str, Any]
-
-
-@cache
-def _protocol(service: str) -> str | None:
-    try:
-        return str(get_service_model(service).protocol)
-    except DataNotFoundError:  # a signing name that is no botocore service name
-        return None
-
-
-def _read_body(environ: Environ) -> bytes:
-    """The request body, put back so that moto reads it again."""
-    try:
-        length = int(environ.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        length = 0
-    body: bytes = environ["wsgi.input"].read(length) if length > 0 else b""
-    environ["wsgi.input"] = io.BytesIO(body)
-    return body
-
-
-def _credential_scope(environ: Environ) -> tuple[str, str, str] | None:
-    """(access key, region, service) of a SigV4-signed request, None when unsigned."""
-    auth = environ.get("HTTP_AUTHORIZATION", "")
-    try:
-        # "AWS4-HMAC-SHA256 Credential=AKID/20240101/us-east-1/iam/aws4_request, ..."
-        scope = auth.split("Credential=", 1)[1].split(",", 1)[0]
-        key, _, region, service, _ = scope.split("/")
-    except (IndexError, ValueError):
-        return None
-    return key, region, service
-
-
-def _account(environ: Environ, access_key: str) -> str:
-    """The caller's account, as moto decides it (its BaseResponse.get_current_account)."""
-    return str(
-        os.environ.get("MOTO_ACCOUNT_ID")
-        or environ.get("HTTP_X_MOTO_ACCOUNT_ID")
-        or get_account_id_from(access_key)
-    )
-
-
-def identify(environ: Environ) -> Call:
-    """Service, region and account from the SigV4 credential scope; operation from botocore's
-    model."""
-    scope = _credential_scope(environ)
-    if scope is None:
-        return Call(service=None)
-    key, region, service = scope
-    account = _account(environ, key)
-    protocol = _protocol(service)
-    if protocol is None:
-        return Call(service, None, region, _guess_protocol(environ), account)
-    if protocol in _ROUTED_WITHOUT_BODY:
-        route = tuple(str(environ.get(k, "")) for k in _ROUTE)
-        return Call(service, _routed(service, *route), region, protocol, account)
-    body = _read_body(environ)
-    return Call(service, _operation(service, environ, body), region, protocol, account)
-
-
-def _operation(service: str, environ: Environ, body: bytes) -> str | None:
-    probe = MotoRequest(dict(environ, **{"wsgi.input": io.BytesIO(body)}))
-    try:
-        operation, _ = get_service_router(service).match(probe)
-        return str(operation.name)
-    except Exception:  # an unrecognised call is still served (and faulted by "*"), unnamed
-        return None
-
-
-#: Protocols whose operation is named by the method, path, query and target header alone (a
-#: query protocol's is in its body): matched once per route, not on every request.
-_ROUTED_WITHOUT_BODY = frozenset({"json", "rest-json", "rest-xml"})
-_ROUTE = ("REQUEST_METHOD", "PATH_INFO", "QUERY_STRING", "HTTP_X_AMZ_TARGET")
-
-
-@lru_cache(maxsize=4096)
-def _routed(service: str, method: str, path: str, query: str, target: str) -> str | None:
-    environ = {
-        "REQUEST_METHOD": method,
-        "PATH_INFO": path,
-        "QUERY_STRING": query,
-        "wsgi.url_scheme": "http",
-        "SERVER_NAME": "localhost",
-        "SERVER_PORT": "80",
-        "HTTP_HOST": "localhost",
-    }
-    if target:
-        environ["HTTP_X_AMZ_TARGET"] = target
-    return _operation(service, environ, b"")
-
-
-def _disabled_region(environ: Environ) -> Call | None:
-    """The call, when it goes to an opt-in region its account has not enabled."""
-    scope = _credential_scope(environ)
-    if scope is None:
-        return None
-    key, region, service = scope
-    if region not in regions.opt_in_regions():  # the cheap test first: most calls stop here
-        return None
-    if not regions.refuses(_account(environ, key), region, service):
-        return None
-    return Call(service, None, region, _protocol(service) or _guess_protocol(environ))
-
-
-#: AWS's answer in a disabled region, per protocol family: json services' message has no full
-#: stop (nccgroup/ScoutSuite#1389), query services' has (STS, IAM).
-_DISABLED_REGION = {
-    True: ("UnrecognizedClientException", "The security token included in the request is invalid"),
-    False: ("InvalidClientTokenId", "The security token included in the request is invalid."),
-}
-
-
-def _refusal_in_disabled_region(call: Call) -> Fault:
-    code, message = _DISABLED_REGION[call.protocol in ("json", "rest-json")]
-    return Fault(service="*", kind="error", error_code=code, http_status=403, message=message)
-
-
-def _expired_credentials(environ: Environ) -> Call | None:
-    """The call, when it is signed with an assumed role's keys whose session is over."""
-    scope = _credential_scope(environ)
-    if scope is None or not sts.expired(scope[0]):
-        return None
-    _, region, service = scope
-    return Call(service, None, region, _protocol(service) or _guess_protocol(environ))
-
-
-#: AWS's answer to a call signed with expired credentials, per protocol: the common errors of
-#: AWS's API references (``ExpiredTokenException`` 403); query services (IAM, STS) name it
-#: ``ExpiredToken``; DynamoDB answers its authentication failures with 400; S3 words it its way.
-_EXPIRED = {
-    "query": ("ExpiredToken", 403, "The security token included in the request is expired"),
-    "json": ("ExpiredTokenException", 400, "The security token included in the request is expired"),
-    "rest-json": (
-        "ExpiredTokenException",
-        403,
-        "The security token included in the request is expired",
-    ),
-    "rest-xml": ("ExpiredToken", 400, "The provided token has expired."),
-}
-
-
-def _refusal_of_expired_credentials(call: Call) -> Fault:
-    code, status, message = _EXPIRED.get(call.protocol, _EXPIRED["query"])
-    return Fault(service="*", kind="error", error_code=code, http_status=status, message=message)
-
-
-def _refusal(environ: Environ) -> tuple[Fault, Call] | None:
-    """AWS's refusal of a call before it runs: expired credentials, then a disabled region."""
-    expired = _expired_credentials(environ)
-    if expired is not None:
-        return _refusal_of_expired_credentials(expired), expired
-    disabled = _disabled_region(environ)
-    if disabled is not None:
-        return _refusal_in_disabled_region(disabled), disabled
-    return None
-
-
-def _guess_protocol(environ: Environ) -> str:
-    if environ.get("HTTP_X_AMZ_TARGET"):
-        return "json"
-    if str(environ.get("CONTENT_TYPE", "")).startswith("application/x-www-form-urlencoded"):
-        return "query"
-    return "rest-json"
+__all__ = ["Dropped", "LocalAWSApp"]
 
 
 class LocalAWSApp:
@@ -255,7 +83,7 @@ class LocalAWSApp:
             return self._control(Request(environ))(environ, start_response)
         # AWS refuses expired credentials and a disabled region before anything else (no
         # throttling, no latency).
-        refused = _refusal(environ)
+        refused = refusal(environ)
         if refused is not None:
             status, headers, body = render_error(*refused)
             return Response(body, status=status, headers=headers)(environ, start_response)

@@ -18,13 +18,14 @@ on one page, whatever ``MaxItems`` says. Here, as in AWS:
 
 from __future__ import annotations
 
-import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from moto.iam.exceptions import ValidationError
 from moto.iam.models import Role as MotoRole
 from moto.iam.models import iam_backends
+
+from localaws import clock
 
 __all__ = [
     "TRACKED_DAYS",
@@ -119,7 +120,7 @@ def authorization_details(
     details = backend.get_account_authorization_details(filters)
     roles: list[Any] = []
     if not filters or "Role" in filters:
-        seen = backend.visibility.seen({r.name: r for r in backend.get_roles()}, time.monotonic())
+        seen = backend.visibility.seen({r.name: r for r in backend.get_roles()}, clock.now())
         roles = [Role(r) for r in sorted(seen, key=lambda r: r.name)]
     entities: list[tuple[str, Any]] = [
         *(("UserDetailList", u) for u in details["users"]),

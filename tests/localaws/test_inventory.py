@@ -162,3 +162,17 @@ def test_the_seeded_account_has_fifteen_roles_some_never_used(
         for r in _all_pages(iam.get_account_authorization_details, "RoleDetailList")
     }
     assert sum(1 for name in seeded if shown[name] == {}) == 4  # never, or beyond 400 days
+
+
+def test_authorization_details_show_a_role_by_the_clock_tests_move(
+    aws: LocalAWS, client: ClientFactory
+) -> None:
+    # IAM's consistency window runs on the local AWS's clock: once a test has moved it past a
+    # new role's window, GetRole and the bulk read both show the role, never one alone.
+    aws.set_settings(iam_consistency_seconds=30)
+    iam = client("iam")
+    name = iam.create_service_linked_role(AWSServiceName="rds.amazonaws.com")["Role"]["RoleName"]
+    aws.advance_clock(31.0)
+    assert iam.get_role(RoleName=name)["Role"]["RoleName"] == name
+    details = iam.get_account_authorization_details(Filter=["Role"])["RoleDetailList"]
+    assert name in [role["RoleName"] for role in details]
