@@ -40,7 +40,7 @@ from benchmarks.report import Row
 from localaws import Fault
 from localaws.seed import Account
 
-__all__ = ["accounts_wanted", "run"]
+__all__ = ["accounts_wanted", "grow", "measure", "organization", "run"]
 
 #: The scaling row's base, and the size the first round is measured at.
 BASE = 100
@@ -75,7 +75,7 @@ class _Org:
     members: int = 0
 
 
-def _organization(bench: Bench) -> _Org:
+def organization(bench: Bench) -> _Org:
     bench.fresh()
     orgs = boto3.client("organizations", region_name="us-east-1", endpoint_url=bench.endpoint_url)
     orgs.create_organization(FeatureSet="ALL")
@@ -87,7 +87,7 @@ def _organization(bench: Bench) -> _Org:
     return _Org(root, ous)
 
 
-def _grow(bench: Bench, org: _Org, members: int) -> None:
+def grow(bench: Bench, org: _Org, members: int, latency_ms: int = LATENCY_MS) -> None:
     """Members up to ``members`` in 4 OUs, 3 configurations each (one logging); no latency
     while seeding, 20 ms on every call after."""
     bench.local.clear_faults()
@@ -111,7 +111,7 @@ def _grow(bench: Bench, org: _Org, members: int) -> None:
     with ThreadPoolExecutor(max_workers=4) as pool:
         list(pool.map(member, range(org.members, members)))
     org.members = members
-    bench.local.set_faults([Fault(service="*", kind="latency", latency_ms=LATENCY_MS)])
+    bench.local.set_faults([Fault(service="*", kind="latency", latency_ms=latency_ms)])
 
 
 @dataclass
@@ -129,17 +129,21 @@ class _Run:
         return sum(self.calls.values())
 
 
-def _once(bench: Bench, side: str, n: int, server: int) -> _Run:
+def _argv(bench: Bench, side: str) -> list[str]:
     if side == "slr":
-        argv = [
+        return [
             *slr_argv(),
             *("--endpoint-url", bench.endpoint_url, "--output", "json", "--accounts", "org"),
             "status",
         ]
-    else:
-        argv = [sys.executable, str(_SCRIPTS[side]), "--endpoint-url", bench.endpoint_url]
-        argv += ["--workers", str(IN_FLIGHT)]
-    state = bench.state_dir(f"fleet-{side}-{n}")
+    script = [sys.executable, str(_SCRIPTS[side]), "--endpoint-url", bench.endpoint_url]
+    return [*script, "--workers", str(IN_FLIGHT)]
+
+
+def measure(bench: Bench, side: str, argv: list[str], server: int) -> _Run:
+    """One side's process, run to its end: its wall time, CPU and peak RSS, the local AWS's
+    CPU meanwhile, the calls moto's recorder saw, the JSON document it printed."""
+    state = bench.state_dir(f"fleet-{side}")
     env = os.environ | {"SLR_STATE": str(state)}
     bench.record()
     served = process_cpu(server)
@@ -164,9 +168,9 @@ def _once(bench: Bench, side: str, n: int, server: int) -> _Run:
 def _round(bench: Bench, runs: int, server: int) -> dict[str, list[_Run]]:
     """Every side ``runs`` times, alternating (script, floor, slr, ...)."""
     done: dict[str, list[_Run]] = {"script": [], "floor": [], "slr": []}
-    for n in range(runs):
+    for _ in range(runs):
         for side in done:
-            done[side].append(_once(bench, side, n, server))
+            done[side].append(measure(bench, side, _argv(bench, side), server))
     return done
 
 
@@ -267,15 +271,15 @@ def _scaling(small: dict[str, list[_Run]], large: dict[str, list[_Run]]) -> Row:
 
 def run(bench: Bench) -> list[Row]:
     server = local_aws_pid()
-    org = _organization(bench)
-    _grow(bench, org, BASE)
+    org = organization(bench)
+    grow(bench, org, BASE)
     loop_client = Account(bench.endpoint_url).client("mediatailor", "us-east-1")
     loop = tight_loop(loop_client, LOOP_CALLS)
     small = _round(bench, RUNS, server)
     rows = _rows(BASE, small, loop)
     wanted = accounts_wanted()
     if wanted > BASE:
-        _grow(bench, org, wanted)
+        grow(bench, org, wanted)
         large = _round(bench, 1, server)
         rows += _rows(wanted, large, loop)
         rows.append(_scaling(small, large))
