@@ -5,12 +5,12 @@ engine; as a careful user writes it (a client per call, from one shared session)
 account and region with the account's credentials, then shared by the threads): the floor.
 
 In each account (8 at once), the calls of ``boto3_decommission.py``: assume its
-``OrganizationAccountAccessRole`` (not in its own account), who am I, does the role exist,
-the regions the account enabled, both MediaTailor lists in each (every page), deactivate what
-uses the role, the role and the lists again to verify, ``DeleteServiceLinkedRole``, then the
-deletion status at once and every second until it ends. Scans and writes of every account go
-through one pool of ``--workers`` threads less the 8 accounts'. No journal, no retries, no
-logs.
+``OrganizationAccountAccessRole`` (not in its own account), who am I, does the role exist and
+(whatever the answer, as ``slr`` looks at both) the regions the account enabled, both
+MediaTailor lists in each (every page), deactivate what uses the role, the role and the lists
+again to verify, ``DeleteServiceLinkedRole``, then the deletion status at once and every
+second until it ends. Scans and writes of every account go through one pool of ``--workers``
+threads less the 8 accounts'. No journal, no retries, no logs.
 
 It imports nothing from this project and prints one JSON document: the accounts, how their
 deletions ended, the calls sent per ``service:Operation``.
@@ -90,9 +90,11 @@ class Fleet:
             creds = sts.assume_role(RoleArn=arn, RoleSessionName="script")["Credentials"]
         client = self.clients(creds)
         client("sts").get_caller_identity()
-        if not self.role_exists(client):
+        # The role and what uses it are looked up together, as slr does: a dependent while
+        # IAM shows no role yet is a role made a moment ago.
+        exists, active = self.role_exists(client), self.scan(client)
+        if not exists and not active:
             return "NO_ROLE"
-        active = self.scan(client)
         self.each(lambda d: self.deactivate(client, d), active)
         if not self.role_exists(client):
             return "GONE"
