@@ -1,13 +1,14 @@
 """Clients shared by the accounts of a fleet: each request signed as the account whose call it
 is, and checked against that account's run.
 
-A botocore client costs about 2 ms of CPU to make, and its first call as much again (its
-endpoint rules resolved, a connection opened): an account's status makes about 20 clients
-and calls each once or twice, so a fleet that made clients per account spent most of its CPU
-making them. Nothing in a client belongs to an account but the credentials it signs with and
-the gateway that checks its operations: here one client per (service, region, endpoint)
-serves every account, and the gateway sending a call binds both for that call
-(:func:`calling_as`), in the calling thread's context.
+Making a botocore client costs about as much CPU as a few calls, and so does its first call
+(its endpoint rules resolved, a connection opened): an account's status makes about 20
+clients and calls each once or twice, so a fleet that made clients per account spent most of
+its CPU making them (docs/performance.md, "The runner's CPU per call"). Nothing in a client
+belongs to an account but the credentials it signs with and the gateway that checks its
+operations: here one client per (service, region, endpoint) serves every account, and the
+gateway sending a call binds both for that call (:func:`calling_as`), in the calling thread's
+context.
 
 Fail closed: a shared client used outside :func:`calling_as` is refused before it signs
 anything, and would find no credentials to sign with.
