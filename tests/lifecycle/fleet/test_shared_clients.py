@@ -9,21 +9,23 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+import botocore.credentials
 import botocore.exceptions
 import pytest
 import structlog
 
-from lifecycle.aws.gateway import CLIENT_CONFIG
+from lifecycle.aws.gateway import CLIENT_CONFIG, Gateway
 from lifecycle.aws.sessions import assumed_session, botocore_of
-from lifecycle.aws.signing import CallerCredentials, SharedClients
+from lifecycle.aws.signing import CallerCredentials, SharedClients, Signing
 from lifecycle.cli import exits
 from lifecycle.engine.config import RunnerConfig
 from lifecycle.engine.runner import Runner
-from lifecycle.errors import Refused
+from lifecycle.errors import AwsError, Refused
 from lifecycle.fleet import FleetConfig, FleetRunner, Sessions, role_arn_template
 from lifecycle.fleet.accounts import AccountSession
 from lifecycle.journal import open_journal
 from lifecycle.model.outcome import Outcome
+from lifecycle.model.retry import RetryPolicy
 from localaws import Fault, LocalAWS
 from tests import recorder
 from tests.lifecycle.conftest import FAST, REGIONS
@@ -137,3 +139,46 @@ def test_a_shared_client_refuses_a_call_made_outside_an_accounts_run(aws: LocalA
 def test_caller_credentials_are_none_outside_an_accounts_call() -> None:
     with pytest.raises(botocore.exceptions.NoCredentialsError):
         CallerCredentials().get_frozen_credentials()
+
+
+def test_an_accounts_dry_run_refuses_a_write_through_a_shared_client(aws: LocalAWS) -> None:
+    base = boto3.session.Session(region_name="us-east-1")
+    clients = SharedClients(
+        assumed_session(CallerCredentials(), like=botocore_of(base)), CLIENT_CONFIG
+    )
+
+    class AccountSide:
+        """What a gateway reads of a fleet account's session."""
+
+        region_name = "us-east-1"
+        signing = Signing(clients, botocore.credentials.Credentials("testing", "testing"))
+
+    def gateway(dry_run: bool) -> Gateway:
+        return Gateway(
+            AccountSide(),
+            declared=frozenset((op.service, op.name) for op in FAST.operations()),
+            read_only=FAST.read_only_operations(),
+            dry_run=dry_run,
+            endpoint_url=aws.endpoint_url,
+        )
+
+    write = {"PlaybackConfigurationName": "live", "PercentEnabled": 0}
+    policy = RetryPolicy(0.001, 1, 0)
+    with pytest.raises(Refused, match="a dry run sends no write"):
+        gateway(True).call(
+            "mediatailor",
+            "ConfigureLogsForPlaybackConfiguration",
+            "us-east-1",
+            write,
+            policy=policy,
+        )
+    # The same shared client, in a run that may write: sent (there is no such configuration).
+    with pytest.raises(AwsError) as sent:
+        gateway(False).call(
+            "mediatailor",
+            "ConfigureLogsForPlaybackConfiguration",
+            "us-east-1",
+            write,
+            policy=policy,
+        )
+    assert not isinstance(sent.value, Refused)
