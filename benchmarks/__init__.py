@@ -13,6 +13,13 @@ target:
 ``deletion``                  how soon a finished deletion task is seen
 ``startup``                   ``slr --help`` and ``slr diagram`` against ``python -c pass``
 ``boto3_decommission``        the overhead target's baseline: a user's own boto3 script
+``fleet_status``              ``slr --accounts org status`` against a plain boto3 script
+                              (``boto3_fleet_status``) and its floor
+                              (``floor_fleet_status``), at 100 accounts and 1,000
+``fleet_decommission``        a fleet's decommission against a plain script and its floor
+                              (``boto3_fleet_decommission``, ``--reuse-clients``)
+``cpu``                       the runner's own CPU: per process, in process, and
+                              botocore's tight loop
 ``local``                     the shared local AWS, its request recorder, the environment
 ``report``                    the rows and the table
 ============================  =============================================================

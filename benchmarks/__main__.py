@@ -1,8 +1,10 @@
 """``python -m benchmarks [TARGET ...]`` (``make bench``): run the targets, print one table.
 
 Targets: overhead, region_scan, drain, shared_state, deletion, startup, throttled_drain,
-scan_scale, fleet_status, fleet_inventory (all by default). Exit status 0 when every target
-passed, 1 when one did not.
+scan_scale, fleet_status, fleet_decommission, fleet_inventory (all by default). The fleet
+rows' sizes: SLR_BENCH_ACCOUNTS (status, default 1,000) and
+SLR_BENCH_DECOMMISSION_ACCOUNTS (default 200). Exit status 0 when every target passed, 1
+when one did not.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ def targets() -> dict[str, Target]:
     from benchmarks import (
         deletion,
         drain,
+        fleet_decommission,
         fleet_inventory,
         fleet_status,
         overhead,
@@ -45,6 +48,7 @@ def targets() -> dict[str, Target]:
         "throttled_drain": throttled_drain.run,
         "scan_scale": scan_scale.run,
         "fleet_status": fleet_status.run,
+        "fleet_decommission": fleet_decommission.run,
         "fleet_inventory": fleet_inventory.run,
     }
 

@@ -78,10 +78,17 @@ def compile_bytecode() -> None:
 
 
 class LogSink(io.StringIO):
-    """A log stream that keeps nothing; not a terminal, so a runner renders JSON lines as
+    """A log stream that keeps nothing but the count of ``aws.call`` events (the calls a run
+    made, one per call, its retries in it); not a terminal, so a runner renders JSON lines as
     ``slr`` does in a pipeline (rendering is part of what a call costs)."""
 
+    def __init__(self) -> None:
+        super().__init__()
+        self.calls = 0
+
     def write(self, text: str, /) -> int:
+        if '"event": "aws.call"' in text:
+            self.calls += 1
         return len(text)
 
 

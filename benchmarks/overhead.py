@@ -14,6 +14,7 @@ pooled script, slr, ...) so that a busy machine slows all alike.
 from __future__ import annotations
 
 import json
+import resource
 import statistics
 import subprocess
 import sys
@@ -21,6 +22,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
+from benchmarks.cpu import ms
 from benchmarks.local import Bench, slr_argv
 from benchmarks.report import Row
 
@@ -39,12 +41,18 @@ CONFIGURATIONS = {
 #: 2 channels with an As Run log.
 CHANNELS = {"us-east-1": {"linear-1": ["AS_RUN"]}, "eu-west-1": {"linear-2": ["AS_RUN"]}}
 _SCRIPT = Path(__file__).with_name("boto3_decommission.py")
+#: The CPU seconds of each process :func:`_timed` ran, in turn.
+_cpu: list[float] = []
 
 
 def _timed(argv: list[str]) -> tuple[float, subprocess.CompletedProcess[str]]:
-    started = time.perf_counter()
+    """Wall seconds and the finished process; its own CPU goes to :data:`_cpu`."""
+    started, children = time.perf_counter(), resource.getrusage(resource.RUSAGE_CHILDREN)
     done = subprocess.run(argv, capture_output=True, text=True, timeout=120, check=False)
     elapsed = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    # The only child reaped meanwhile is this one (the local AWS runs on).
+    _cpu.append(after.ru_utime + after.ru_stime - children.ru_utime - children.ru_stime)
     if done.returncode != 0:
         raise RuntimeError(f"{argv[:2]} exited {done.returncode}: {done.stderr[-2000:]}")
     return elapsed, done
@@ -75,6 +83,7 @@ def run(bench: Bench) -> list[Row]:
     script = [sys.executable, str(_SCRIPT), "--endpoint-url", bench.endpoint_url]
     sides = {"script": script, "script x8": [*script, "--workers", str(WORKERS)], "slr": []}
     times: dict[str, list[float]] = {side: [] for side in sides}
+    cpu: dict[str, list[float]] = {side: [] for side in sides}
     recorded: dict[str, Counter[str]] = {}
     own: dict[str, Counter[str]] = {}
     for _ in range(RUNS):
@@ -104,6 +113,7 @@ def run(bench: Bench) -> list[Row]:
                 own[side] = Counter(json.loads(done.stdout)["calls"])
             times[side].append(elapsed)
             recorded[side] = bench.recorded()
+            cpu[side].append(_cpu[-1] / sum(recorded[side].values()))
     medians = {side: statistics.median(t) for side, t in times.items()}
     baseline_side = min(("script", "script x8"), key=lambda side: medians[side])
     baseline, slr = medians[baseline_side], medians["slr"]
@@ -113,6 +123,7 @@ def run(bench: Bench) -> list[Row]:
         for side in ("script", "script x8")
     )
     consistent = all(recorded[side] == own[side] for side in sides)
+    per_call = {side: statistics.median(c) for side, c in cpu.items()}
     notes = [
         "wall times (s), runs alternating: "
         + "; ".join(f"{side} " + ", ".join(f"{t:.2f}" for t in times[side]) for side in sides)
@@ -124,6 +135,10 @@ def run(bench: Bench) -> list[Row]:
         + ("the same calls" if same_calls else "DIFFERENT calls"),
         f"slr: {_describe(recorded['slr'])}",
         f"script: {_describe(recorded['script'])}",
+        "runner CPU per call (the process's user+sys over the calls the recorder saw, "
+        "start-up and imports included; medians): "
+        + ", ".join(f"{side} {ms(c, 1)} ms" for side, c in per_call.items())
+        + " (the script already reuses a client per service and region: it is the floor)",
         "each side's own count (slr: its aws.call log events, attempts included; script: a "
         "botocore before-call counter) "
         + ("matches the recorder" if consistent else f"DIFFERS from the recorder: {own}"),
@@ -141,5 +156,6 @@ def run(bench: Bench) -> list[Row]:
             f"<= {LIMIT:.2f}, same calls",
             ratio <= LIMIT and same_calls,
             notes,
+            cpu=f"slr {ms(per_call['slr'], 1)} / floor {ms(per_call[baseline_side], 1)} ms",
         )
     ]

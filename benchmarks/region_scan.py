@@ -18,6 +18,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from benchmarks.cpu import cpu_of, ms, self_cpu
 from benchmarks.local import Bench, median_seconds
 from benchmarks.report import Row
 from lifecycle.aws.gateway import available_regions
@@ -33,6 +34,8 @@ LIMIT = 2.5
 LATENCY_MS = 50
 RUNS = 21
 LISTS = ("list_playback_configurations", "list_channels")
+#: The CPU seconds per call of each warm scan, in turn.
+_scan_cpu: list[float] = []
 
 
 def _runner(bench: Bench, **config: Any) -> Runner:
@@ -51,11 +54,14 @@ def _warm_scan(
 
     def scan() -> None:
         between()
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), self_cpu()
         runner.observe(aws, account)
         times.append(time.perf_counter() - started)
+        _scan_cpu.append((self_cpu() - cpu).total / (len(aws.records) - calls[0]))
+        calls[0] = len(aws.records)
 
     times: list[float] = []
+    calls = [len(aws.records)]
     for _ in range(runs):
         scan()
     return statistics.median(times), times, len(world.scanned_regions)
@@ -82,6 +88,7 @@ def run(bench: Bench) -> list[Row]:
         calls.append(time.perf_counter() - started)
 
     concurrent, times, scanned = _warm_scan(_runner(bench), RUNS, between=one_call)
+    ours_cpu = statistics.median(_scan_cpu[-RUNS:])
     one = statistics.median(calls)
     sequential, _, _ = _warm_scan(_runner(bench, scan_concurrency=1), 1)
     at_eight, _, _ = _warm_scan(_runner(bench, scan_concurrency=8), 3)
@@ -94,7 +101,8 @@ def run(bench: Bench) -> list[Row]:
         with ThreadPoolExecutor(max_workers=len(calls)) as pool:
             list(pool.map(lambda c: getattr(c[0], c[1])(MaxResults=100), calls))
 
-    floor, _ = median_seconds(floor_once, 5)
+    (floor, _), floor_cpu = cpu_of(lambda: median_seconds(floor_once, 5))
+    plain_cpu = floor_cpu.total / (5 * 2 * len(regions))
     bench.local.clear_faults()
     ratio = concurrent / one
     notes = [
@@ -110,6 +118,8 @@ def run(bench: Bench) -> list[Row]:
         f"floor, plain boto3 with all {2 * len(regions)} calls in flight at once: "
         f"{floor * 1000:.0f} ms = {floor / one:.2f}x one call (the local AWS spends a few ms "
         "of CPU per request, and this machine has 2 cores)",
+        f"runner CPU per call (user+sys): warm scan {ms(ours_cpu, 1)} ms (median of {RUNS}), "
+        f"plain boto3 floor {ms(plain_cpu, 1)} ms (its threads started for each of 5 rounds)",
         f"cold `status()` of a new runner (a new session and 23 new clients, what `slr status` "
         f"pays after its imports): {cold:.2f} s",
     ]
@@ -122,5 +132,6 @@ def run(bench: Bench) -> list[Row]:
             f"<= {LIMIT:.1f}",
             ratio <= LIMIT,
             notes,
+            cpu=f"slr {ms(ours_cpu, 1)} / floor {ms(plain_cpu, 1)} ms",
         )
     ]

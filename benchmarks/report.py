@@ -24,6 +24,9 @@ class Row:
     passed: bool
     #: Lines printed under the table: how the figure was counted, what else was seen.
     notes: list[str] = field(default_factory=list)
+    #: The runner's own CPU per AWS call, beside its floor's (``slr 1.9 / floor 1.6 ms``);
+    #: ``-`` for a row that makes no call.
+    cpu: str = "-"
 
 
 def _result(row: Row) -> str:
@@ -32,9 +35,10 @@ def _result(row: Row) -> str:
 
 def table(rows: list[Row]) -> str:
     """A plain-text table (Markdown-compatible), then each row's notes."""
-    header = ("target", "baseline", "measured", "ratio", "limit", "result")
+    header = ("target", "baseline", "measured", "ratio", "limit", "result", "CPU per call")
     cells = [
-        (r.target, r.baseline, r.measured, f"{r.ratio:.2f}", r.limit, _result(r)) for r in rows
+        (r.target, r.baseline, r.measured, f"{r.ratio:.2f}", r.limit, _result(r), r.cpu)
+        for r in rows
     ]
     widths = [max(len(line[i]) for line in [header, *cells]) for i in range(len(header))]
 

@@ -13,7 +13,7 @@ import copy
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import nullcontext
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
 import boto3
@@ -32,6 +32,7 @@ from lifecycle.aws.codes import (
 )
 from lifecycle.aws.pace import Pace
 from lifecycle.aws.retry import Deadline, retried
+from lifecycle.aws.signing import Signing, calling_as
 from lifecycle.aws.threads import Threads
 from lifecycle.errors import DeadlinePassed, ErrorKind, Refused
 from lifecycle.log import get_logger
@@ -93,6 +94,8 @@ class Gateway:
         self._account: str | None = None
         #: Threads kept for the run's parallel work (a scan, a drain, the scan after it).
         self._threads = Threads()
+        #: A fleet account's session calls through the fleet's shared clients, as itself.
+        self._signing: Signing | None = getattr(session, "signing", None)
 
     # -- clients ---------------------------------------------------------------------------
 
@@ -101,16 +104,27 @@ class Gateway:
         key = (service, region)
         with self._lock:
             if key not in self._clients:
-                client = self.session.client(
-                    service,
-                    region_name=region,
-                    endpoint_url=self.endpoint_url,
-                    config=CLIENT_CONFIG,
-                )
-                client.meta.events.register("before-call.*.*", self._refuse_unallowed)
+                if self._signing is not None:
+                    # Checked by this gateway, as this account, in each call (see send).
+                    client = self._signing.clients.client(service, region, self.endpoint_url)
+                else:
+                    client = self.session.client(
+                        service,
+                        region_name=region,
+                        endpoint_url=self.endpoint_url,
+                        config=CLIENT_CONFIG,
+                    )
+                    client.meta.events.register("before-call.*.*", self._refuse_unallowed)
                 self._clients[key] = client
                 self._paces[key] = Pace()
             return self._clients[key]
+
+    def _as_caller(self) -> AbstractContextManager[None]:
+        """Around each attempt: a shared client signs as this gateway's account and is
+        checked by this gateway."""
+        if self._signing is None:
+            return nullcontext()
+        return calling_as(self._signing.credentials, self._refuse_unallowed)
 
     def _refuse_unallowed(self, model: Any, **_: Any) -> None:
         service = model.service_model.service_name
@@ -198,7 +212,7 @@ class Gateway:
             record.attempts += 1
             started = time.perf_counter()
             try:
-                with self.pool.slot(region) if self.pool else nullcontext():
+                with self.pool.slot(region) if self.pool else nullcontext(), self._as_caller():
                     response: dict[str, Any] = method(**params)
             except Exception as error:
                 record.latency_ms = round((time.perf_counter() - started) * 1000, 1)

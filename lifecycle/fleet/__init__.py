@@ -2,7 +2,7 @@
 account on one bounded pool, the accounts split among the runners that share a journal.
 
 - :mod:`~lifecycle.fleet.accounts`: ``--accounts``, the organization's listing, a session in
-  each account;
+  each account (its credentials, and clients shared by every account);
 - :mod:`~lifecycle.fleet.pool`: the one pool and the bounds on calls in flight;
 - :mod:`~lifecycle.fleet.runner`: the fleet run (claims, completion records, StackSets' knobs);
 - :mod:`~lifecycle.fleet.results`: outcomes, the summary, the fleet's run outcome, the text,

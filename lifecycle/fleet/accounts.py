@@ -17,10 +17,13 @@ from dataclasses import dataclass
 from typing import Any
 
 import boto3
+import botocore.config
 import botocore.credentials
+import botocore.session
 
-from lifecycle.aws.gateway import Gateway
+from lifecycle.aws.gateway import CLIENT_CONFIG, Gateway
 from lifecycle.aws.sessions import assumed_session, botocore_of, refreshing
+from lifecycle.aws.signing import CallerCredentials, SharedClients, Signing
 from lifecycle.errors import SelectionError
 from lifecycle.model.options import partition_of
 from lifecycle.model.retry import RetryPolicy
@@ -58,6 +61,9 @@ _ORGANIZATIONS_REGION = {
     "aws-cn": "cn-northwest-1",
     "aws-us-gov": "us-gov-west-1",
 }
+#: A shared client's connections: as many as the fleet's calls in flight (FleetConfig's
+#: default), which may all go to one region (urllib3 opens more and drops them after).
+SHARED_CLIENT_CONFIG = CLIENT_CONFIG.merge(botocore.config.Config(max_pool_connections=64))
 _LISTS = RetryPolicy(interval_seconds=0.5, max_attempts=5, max_delay_seconds=5.0)
 
 
@@ -153,21 +159,24 @@ def active(account: Mapping[str, Any]) -> bool:
 
 
 class AccountSession:
-    """One account's session in a fleet: the fleet's loaded botocore data (models, endpoints)
-    with that account's own credentials, refreshed before they expire. A fleet loads that data
-    once, not once per account."""
+    """One account's session in a fleet: its credentials (an assumed role's refreshed before
+    they expire) and the fleet's shared clients, which its runner's gateway calls through as
+    this account (:mod:`lifecycle.aws.signing`). A fleet loads botocore's data once, and
+    makes each client once, not once per account."""
 
     def __init__(
         self,
         base: boto3.Session,
         credentials: botocore.credentials.Credentials | None,
         lock: threading.Lock,
+        shared: SharedClients | None = None,
     ) -> None:
         """``credentials``: ``None`` for the fleet's own (its own account's)."""
-        self._base, self._lock = base, lock
-        self._assumed = (
-            None if credentials is None else assumed_session(credentials, like=botocore_of(base))
-        )
+        self._base, self._lock, self._credentials = base, lock, credentials
+        own = base.get_credentials() if credentials is None else credentials
+        #: What the account's gateway calls with: the shared clients, as this account.
+        self.signing = None if shared is None or own is None else Signing(shared, own)
+        self._assumed: botocore.session.Session | None = None
 
     @property
     def region_name(self) -> str | None:
@@ -179,11 +188,14 @@ class AccountSession:
         return regions
 
     def client(self, service_name: str, **kwargs: Any) -> Any:
+        """A client of this account's own, as a session makes it."""
         # Sessions are not thread-safe, and the accounts' share one loader: clients are, once
         # made.
         with self._lock:
-            if self._assumed is None:
+            if self._credentials is None:
                 return self._base.client(service_name, **kwargs)
+            if self._assumed is None:
+                self._assumed = assumed_session(self._credentials, like=botocore_of(self._base))
             return self._assumed.create_client(service_name, **kwargs)
 
 
@@ -203,13 +215,18 @@ class Sessions:
         self.external_id = external_id
         self._lock = threading.Lock()
         self.own_account = management.account_id()
+        #: Every account's clients: one per service and region, signing as the caller.
+        self.shared = SharedClients(
+            assumed_session(CallerCredentials(), like=botocore_of(management.session)),
+            SHARED_CLIENT_CONFIG,
+        )
 
     def of(self, account: str) -> AccountSession:
         """A session in ``account``; :class:`~lifecycle.errors.AwsError` when its role cannot
         be assumed (the account fails, the fleet goes on)."""
         base: boto3.Session = self.management.session
         if account == self.own_account:
-            return AccountSession(base, None, self._lock)
+            return AccountSession(base, None, self._lock, self.shared)
         role_arn = self.role_arn(account)
         params = {"RoleArn": role_arn, "RoleSessionName": "slr-lifecycle"}
         if self.external_id:
@@ -222,7 +239,7 @@ class Sessions:
             return again
 
         credentials = refreshing(role_arn, answer["Credentials"], assume)
-        return AccountSession(base, credentials, self._lock)
+        return AccountSession(base, credentials, self._lock, self.shared)
 
     def role_arn(self, account: str) -> str:
         return self.template.replace("{account}", account)
