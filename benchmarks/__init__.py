@@ -14,8 +14,8 @@ target:
 ``startup``                   ``slr --help`` and ``slr diagram`` against ``python -c pass``
 ``boto3_decommission``        the overhead target's baseline: a user's own boto3 script
 ``fleet_status``              ``slr --accounts org status`` against a plain boto3 script
-                              (``boto3_fleet_status``) and its floor
-                              (``floor_fleet_status``), at 100 accounts and 1,000
+                              and its floor (``boto3_fleet_status``,
+                              ``--reuse-clients``), at 100 accounts and 1,000
 ``fleet_decommission``        a fleet's decommission against a plain script and its floor
                               (``boto3_fleet_decommission``, ``--reuse-clients``)
 ``cpu``                       the runner's own CPU: per process, in process, and

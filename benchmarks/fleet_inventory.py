@@ -12,7 +12,9 @@ recorder checks they made the same calls; peak RSS is each process's ``VmHWM``.
 from __future__ import annotations
 
 import json
+import os
 import statistics
+import subprocess
 import sys
 import time
 from collections import Counter
@@ -22,7 +24,8 @@ from typing import Any
 
 import boto3
 
-from benchmarks.fleet_status import _list, _timed
+from benchmarks.cpu import ms, run_measured
+from benchmarks.fleet_status import _list
 from benchmarks.local import Bench, slr_argv
 from benchmarks.report import Row
 from localaws import Fault
@@ -118,21 +121,35 @@ def run(bench: Bench) -> list[Row]:
     ]
     times: dict[str, list[float]] = {"script": [], "slr": []}
     rss: dict[str, list[float]] = {"script": [], "slr": []}
+    cpu: dict[str, list[float]] = {"script": [], "slr": []}
     calls: dict[str, Counter[str]] = {}
     found: dict[str, Any] = {}
     for n in range(RUNS):
         for side, argv in (("script", script), ("slr", fleet)):
             bench.record()
-            elapsed, peak, stdout = _timed(argv, bench.state_dir(f"inventory-{side}-{n}"))
+            state = bench.state_dir(f"inventory-{side}-{n}")
+            with open(state.with_suffix(".out"), "w+") as out:
+                measured = run_measured(
+                    argv,
+                    env=os.environ | {"SLR_STATE": str(state)},
+                    stdout=out,
+                    stderr=subprocess.DEVNULL,
+                )
+                out.seek(0)
+                stdout = out.read()
+            if measured.returncode not in (0, 2):
+                raise RuntimeError(f"{argv[:3]} exited {measured.returncode}: {stdout[-2000:]}")
             calls[side] = bench.recorded()
-            times[side].append(elapsed)
-            rss[side].append(peak)
+            times[side].append(measured.wall)
+            rss[side].append(measured.peak_mb)
+            cpu[side].append(measured.cpu.total)
             found[side] = json.loads(stdout)
     ours, plain = statistics.median(times["slr"]), statistics.median(times["script"])
     ratio = ours / plain
     peak = max(rss["slr"])
     document = found["slr"]
     same = calls["slr"] == calls["script"]
+    sent = sum(calls["slr"].values())
     seen = "the same from both" if same else f"differ: slr {calls['slr']}; script {calls['script']}"
     notes = [
         f"{ACCOUNTS} member accounts + the management account, 15 service-linked and "
@@ -158,5 +175,7 @@ def run(bench: Bench) -> list[Row]:
             f"<= {LIMIT}, <= {RSS_LIMIT_MB:.0f} MB",
             ratio <= LIMIT and peak <= RSS_LIMIT_MB and same,
             notes,
+            cpu=f"slr {ms(statistics.median(cpu['slr']), sent)} / "
+            f"script {ms(statistics.median(cpu['script']), sent)} ms",
         )
     ]

@@ -5,9 +5,9 @@ concurrency (64 calls in flight, 8 accounts at once):
 
 - ``boto3_fleet_status.py``, the plain boto3 script a user writes (a client per call, from one
   shared session): the baseline of the wall time;
-- ``floor_fleet_status.py``, the same calls the cheapest documented way (clients made once per
-  account and region with explicit credentials, reused by the threads, no logs): the baseline
-  of the runner's CPU;
+- ``boto3_fleet_status.py --reuse-clients``, the same calls the cheapest documented way
+  (clients made once per account and region with explicit credentials, reused by the threads,
+  no logs): the baseline of the runner's CPU;
 
 and, as the floor of one call, botocore's tight loop (one client, one operation, one thread).
 
@@ -57,10 +57,9 @@ LATENCY_MS = 20
 IN_FLIGHT = 64
 #: Calls of botocore's tight loop.
 LOOP_CALLS = 300
-_SCRIPTS = {
-    "script": Path(__file__).with_name("boto3_fleet_status.py"),
-    "floor": Path(__file__).with_name("floor_fleet_status.py"),
-}
+_SCRIPT = Path(__file__).with_name("boto3_fleet_status.py")
+#: Each script side's own arguments: the plain script, and the floor (clients reused).
+_SCRIPTS = {"script": (), "floor": ("--reuse-clients",)}
 
 
 def accounts_wanted() -> int:
@@ -136,8 +135,8 @@ def _argv(bench: Bench, side: str) -> list[str]:
             *("--endpoint-url", bench.endpoint_url, "--output", "json", "--accounts", "org"),
             "status",
         ]
-    script = [sys.executable, str(_SCRIPTS[side]), "--endpoint-url", bench.endpoint_url]
-    return [*script, "--workers", str(IN_FLIGHT)]
+    script = [sys.executable, str(_SCRIPT), "--endpoint-url", bench.endpoint_url]
+    return [*script, "--workers", str(IN_FLIGHT), *_SCRIPTS[side]]
 
 
 def measure(bench: Bench, side: str, argv: list[str], server: int) -> _Run:
