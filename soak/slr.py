@@ -21,8 +21,12 @@ __all__ = ["DRY", "Command", "Ran", "Slr", "soak_environment"]
 
 #: Commands that must send no write: they read, or simulate.
 DRY = frozenset({"status", "history", "plan", "save-plan", "dry-run", "step-dry-run"})
-#: A run that did not end by itself within this many seconds is hung.
-TIMEOUT_SECONDS = 120.0
+#: A run whose log shows nothing new for this many seconds is hung: every call, retry, sleep
+#: and pace a run makes is a log event, so a run that only goes slowly (a state table paced
+#: down to its floor by throttling) keeps logging.
+SILENT_SECONDS = 60.0
+#: And one that has not ended within this many seconds, however busy its log.
+TIMEOUT_SECONDS = 900.0
 
 
 @dataclass(frozen=True)
@@ -209,11 +213,9 @@ class Slr:
             except subprocess.TimeoutExpired:
                 process.send_signal(signal.SIGKILL)
                 killed = True
-        try:
-            process.wait(timeout=max(TIMEOUT_SECONDS - (time.monotonic() - started), 1))
-        except subprocess.TimeoutExpired:
+        hung = not _ends_or_logs(process, Path(f"{base}.err"), started)
+        if hung:
             process.send_signal(signal.SIGKILL)
-            hung = True
         process.wait()
         return Ran(
             command,
@@ -239,3 +241,21 @@ def soak_environment(reject_wait: float, deletion_patience: float) -> dict[str, 
         }
     )
     return env
+
+
+def _ends_or_logs(process: subprocess.Popen[bytes], log: Path, started: float) -> bool:
+    """Wait for ``process`` to end; False when its ``log`` stayed silent for
+    :data:`SILENT_SECONDS`, or it ran past :data:`TIMEOUT_SECONDS`."""
+    size, last_news = -1, time.monotonic()
+    while time.monotonic() - started < TIMEOUT_SECONDS:
+        try:
+            process.wait(timeout=1.0)
+            return True
+        except subprocess.TimeoutExpired:
+            pass
+        now_size = log.stat().st_size if log.exists() else 0
+        if now_size != size:
+            size, last_news = now_size, time.monotonic()
+        elif time.monotonic() - last_news > SILENT_SECONDS:
+            return False
+    return process.poll() is not None
