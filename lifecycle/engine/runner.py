@@ -351,8 +351,11 @@ class Runner:
                 break
         result.final_state = self._label(derive_state(world))
         reached = self.workflow.definition.reached(derive_state(world), goal)
+        # A whole dry run (``plan`` or ``apply --dry-run``) that found steps leaves them
+        # pending in the real world; a ``--step`` dry run is pending while its own simulated
+        # world has steps left.
         if result.outcome is Outcome.DONE and (
-            not reached or (result.dry_run and result.steps and result.command == "plan")
+            not reached or (result.dry_run and result.steps and not step)
         ):
             result.outcome = Outcome.PENDING
         return world

@@ -228,6 +228,19 @@ def test_dry_run_steps_walk_a_simulated_world_and_write_nothing(
     assert (code, result["start_state"]) == (exits.CHANGES_PENDING, "in-use")
 
 
+def test_a_dry_run_with_changes_pending_exits_2_as_plan_does(slr: Slr, account: Account) -> None:
+    in_use(account)
+    code, result = slr.json("apply", "--target", "deleted", "--dry-run")
+    assert [s["transition"] for s in result["steps"]] == ["drain", "verify", "delete"]
+    assert (code, result["exit_code"]) == (exits.CHANGES_PENDING, exits.CHANGES_PENDING)
+    assert slr.json("plan", "--target", "deleted")[0] == exits.CHANGES_PENDING
+
+
+def test_a_dry_run_with_nothing_pending_exits_0(slr: Slr, account: Account) -> None:
+    code, result = slr.json("apply", "--target", "deleted", "--dry-run")
+    assert (code, result["exit_code"], result["steps"]) == (exits.OK, exits.OK, [])
+
+
 def test_apply_without_yes_and_without_terminal_refuses(slr: Slr, account: Account) -> None:
     in_use(account)
     done = slr("apply", "--target", "deleted")
