@@ -175,7 +175,8 @@ def _offline_highlight(
     except KeyError as error:
         raise Failure(str(error.args[0]), Outcome.USAGE) from None
     if path is None:
-        raise Failure(f"{target} cannot be reached from {state}", Outcome.USAGE)
+        why = definition.why_unreachable(start, definition.state(target or "").id)
+        raise Failure(f"{target} cannot be reached from {state}: {why}", Outcome.USAGE)
     return Highlight(start, tuple(t.trigger for t in path))
 
 

@@ -321,6 +321,19 @@ def test_a_malformed_plan_is_a_usage_error(slr: Slr, tmp_path: Path, content: st
     assert str(plan) in one_line_error(done)
 
 
+def test_plan_to_an_unreachable_target_says_why_and_sends_nothing(
+    slr: Slr, account: Account, aws: LocalAWS
+) -> None:
+    in_use(account)
+    record(aws)
+    done = slr("plan", "--target", "created")
+    assert done.returncode == exits.USAGE
+    line = one_line_error(done)
+    assert line.startswith("slr: error: created cannot be reached from in-use: only create")
+    assert "delete, which a way takes only to deleted" in line
+    assert writes(aws) == []
+
+
 # -- bad input: one line, its exit code, nothing changed --------------------------------------
 
 

@@ -43,7 +43,7 @@ def test_unreachable_target_is_one_line_usage_error(capsys: pytest.CaptureFixtur
     code, out, err = run(capsys, "diagram", "--state", "created", "--target", "absent")
     assert code == exits.USAGE
     assert out == ""
-    assert err == "slr: error: absent cannot be reached from created\n"
+    assert err == "slr: error: absent cannot be reached from created: no transition leads there\n"
 
 
 @pytest.mark.parametrize(
