@@ -215,17 +215,16 @@ def _run_highlight(settings: Settings, run_id: str) -> Highlight | None:
 def policy(settings: Settings, scope: str, partition: str | None) -> None:
     """The least-privilege IAM policy the workflow needs (with --assume-role: sts:AssumeRole
     on that role too)."""
+    from lifecycle.errors import StateUrlError
+    from lifecycle.journal import table_of
     from lifecycle.model.options import partition_of
     from lifecycle.views.policy import policy_document, state_policy_document
 
+    try:
+        shared = table_of(settings.state)
+    except StateUrlError as error:
+        raise Failure(str(error), Outcome.USAGE) from None
     if scope == "state":
-        from lifecycle.errors import StateUrlError
-        from lifecycle.journal import table_of
-
-        try:
-            shared = table_of(settings.state)
-        except StateUrlError as error:
-            raise Failure(str(error), Outcome.USAGE) from None
         if shared is None:
             raise Failure("--scope state needs --state dynamodb://TABLE", Outcome.USAGE)
         click.echo(json.dumps(state_policy_document(*shared), indent=2))
@@ -251,6 +250,9 @@ def policy(settings: Settings, scope: str, partition: str | None) -> None:
         cross_account=settings.assume_role,
         partition=partition or partition_of(region),
     )
+    if shared is not None:
+        # A runner with shared state writes its journal there, whatever the scope it runs.
+        document["Statement"] += state_policy_document(*shared)["Statement"]
     click.echo(json.dumps(document, indent=2))
 
 

@@ -159,6 +159,19 @@ def test_the_state_policy_names_the_table_and_what_the_journal_calls(
     } <= set(statement["Action"])
 
 
+@pytest.mark.parametrize("scope", ["all", "provision", "decommission"])
+def test_a_runners_policy_with_shared_state_includes_the_tables_statement(
+    aws: LocalAWS, tmp_path: Path, table: str, scope: str
+) -> None:
+    done = machine(aws, tmp_path, "machine-a", table)("policy", "--scope", scope)
+    assert done.returncode == exits.OK
+    statements = {s["Sid"]: s for s in json.loads(done.stdout)["Statement"]}
+    assert statements["SlrStateTable"]["Resource"] == f"arn:aws:dynamodb:us-east-1:*:table/{table}"
+    assert "SlrStateTable" not in {
+        s["Sid"] for s in json.loads(Slr(aws, tmp_path / "local")("policy").stdout)["Statement"]
+    }
+
+
 # -- runners on two machines --------------------------------------------------------------------
 
 
