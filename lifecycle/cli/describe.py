@@ -75,7 +75,7 @@ def list_workflows(settings: Settings) -> None:
     type=click.Choice(["dot", "mermaid", "markdown", "svg", "png", "all"]),
     default="dot",
     show_default=True,
-    help="all: write .dot, .mmd, .md and .svg into the folder -o names.",
+    help="all: write .dot, .mmd, .md and .svg into the folder -o names (required).",
 )
 @click.option(
     "--state",
@@ -83,7 +83,11 @@ def list_workflows(settings: Settings) -> None:
     default=None,
     help="Mark this state (offline; --highlight observes it instead).",
 )
-@click.option("--target", default=None, help="Mark the shortest path from the state to this.")
+@click.option(
+    "--target",
+    default=None,
+    help="Mark the shortest path to this from --state (or, with --highlight, the observed one).",
+)
 @click.option(
     "-o",
     "--out",
@@ -97,7 +101,12 @@ def list_workflows(settings: Settings) -> None:
     is_flag=True,
     help="Observe the role and mark its state (and the path to --target).",
 )
-@click.option("--run", "run_id", default=None, help="Mark the path this journaled run took.")
+@click.option(
+    "--run",
+    "run_id",
+    default=None,
+    help="Mark the path this journaled run took (not with --highlight).",
+)
 @click.pass_obj
 def diagram(
     settings: Settings,
@@ -114,6 +123,21 @@ def diagram(
     the path a journaled run took; --state marks a state without asking AWS."""
     from lifecycle.views import diagrams
 
+    # Refused before anything is read or written: each would otherwise do what was not asked.
+    if fmt == "all" and out is None:
+        raise Failure(
+            "--format all writes several files: name their folder with -o DIR", Outcome.USAGE
+        )
+    if target and not (state or highlight_observed):
+        raise Failure(
+            "--target needs where the path starts: --state STATE, or --highlight to observe it",
+            Outcome.USAGE,
+        )
+    if run_id and highlight_observed:
+        raise Failure(
+            "--run marks the path a run took; --highlight marks the observed state: choose one",
+            Outcome.USAGE,
+        )
     workflow = workflow_of(settings, template=not highlight_observed)
     highlight = None
     if run_id:
@@ -124,13 +148,12 @@ def diagram(
             _, world, observed = runner.status()
         highlight = _offline_highlight(workflow, observed, target, world)
     else:
-        if target and not state:
-            state = workflow.definition.initial.id
         if state:
             highlight = _offline_highlight(workflow, state, target)
     model = diagrams.extract(workflow, highlight)
     if fmt == "all":
-        _write_all(model, out or Path("diagrams"))
+        assert out is not None  # refused above
+        _write_all(model, out)
         return
     try:
         data = diagrams.render(model, fmt)
