@@ -241,6 +241,33 @@ def test_a_dry_run_with_nothing_pending_exits_0(slr: Slr, account: Account) -> N
     assert (code, result["exit_code"], result["steps"]) == (exits.OK, exits.OK, [])
 
 
+@pytest.mark.parametrize(
+    "args",
+    [("plan",), ("apply", "--dry-run"), ("apply", "--step", "--dry-run")],
+    ids=["plan", "dry-run", "step-dry-run"],
+)
+def test_a_dry_runs_printed_run_id_can_be_looked_up(
+    slr: Slr, account: Account, aws: LocalAWS, args: tuple[str, ...]
+) -> None:
+    in_use(account)
+    record(aws)
+    _, ran = slr.json(*args, "--target", "deleted")
+    assert writes(aws) == []
+    code, history = slr.json("history", "--run", ran["run_id"])
+    assert code == exits.OK, history
+    [run] = [r for r in history["runs"] if r["run_id"] == ran["run_id"]]
+    assert (run["dry_run"], run["command"], run["final_state"]) == (
+        True,
+        args[0],
+        ran["final_state"],
+    )
+    assert [(s["transition"], s["status"]) for s in history["steps"]] == [
+        (s["transition"], "simulated") for s in ran["steps"]
+    ]
+    done = slr("diagram", "--run", ran["run_id"], "--format", "mermaid")
+    assert done.returncode == exits.OK, done.stderr
+
+
 def test_apply_without_yes_and_without_terminal_refuses(slr: Slr, account: Account) -> None:
     in_use(account)
     done = slr("apply", "--target", "deleted")
