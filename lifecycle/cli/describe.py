@@ -75,7 +75,7 @@ def list_workflows(settings: Settings) -> None:
     type=click.Choice(["dot", "mermaid", "markdown", "svg", "png", "all"]),
     default="dot",
     show_default=True,
-    help="all: write .dot, .mmd, .md and .svg into the folder -o names.",
+    help="all: write .dot, .mmd, .md and .svg into the folder -o names (required).",
 )
 @click.option(
     "--state",
@@ -83,7 +83,11 @@ def list_workflows(settings: Settings) -> None:
     default=None,
     help="Mark this state (offline; --highlight observes it instead).",
 )
-@click.option("--target", default=None, help="Mark the shortest path from the state to this.")
+@click.option(
+    "--target",
+    default=None,
+    help="Mark the shortest path to this from --state (or, with --highlight, the observed one).",
+)
 @click.option(
     "-o",
     "--out",
@@ -97,7 +101,12 @@ def list_workflows(settings: Settings) -> None:
     is_flag=True,
     help="Observe the role and mark its state (and the path to --target).",
 )
-@click.option("--run", "run_id", default=None, help="Mark the path this journaled run took.")
+@click.option(
+    "--run",
+    "run_id",
+    default=None,
+    help="Mark the path this journaled run took (not with --highlight).",
+)
 @click.pass_obj
 def diagram(
     settings: Settings,
@@ -114,6 +123,21 @@ def diagram(
     the path a journaled run took; --state marks a state without asking AWS."""
     from lifecycle.views import diagrams
 
+    # Refused before anything is read or written: each would otherwise do what was not asked.
+    if fmt == "all" and out is None:
+        raise Failure(
+            "--format all writes several files: name their folder with -o DIR", Outcome.USAGE
+        )
+    if target and not (state or highlight_observed):
+        raise Failure(
+            "--target needs where the path starts: --state STATE, or --highlight to observe it",
+            Outcome.USAGE,
+        )
+    if run_id and highlight_observed:
+        raise Failure(
+            "--run marks the path a run took; --highlight marks the observed state: choose one",
+            Outcome.USAGE,
+        )
     workflow = workflow_of(settings, template=not highlight_observed)
     highlight = None
     if run_id:
@@ -124,13 +148,12 @@ def diagram(
             _, world, observed = runner.status()
         highlight = _offline_highlight(workflow, observed, target, world)
     else:
-        if target and not state:
-            state = workflow.definition.initial.id
         if state:
             highlight = _offline_highlight(workflow, state, target)
     model = diagrams.extract(workflow, highlight)
     if fmt == "all":
-        _write_all(model, out or Path("diagrams"))
+        assert out is not None  # refused above
+        _write_all(model, out)
         return
     try:
         data = diagrams.render(model, fmt)
@@ -175,7 +198,8 @@ def _offline_highlight(
     except KeyError as error:
         raise Failure(str(error.args[0]), Outcome.USAGE) from None
     if path is None:
-        raise Failure(f"{target} cannot be reached from {state}", Outcome.USAGE)
+        why = definition.why_unreachable(start, definition.state(target or "").id)
+        raise Failure(f"{target} cannot be reached from {state}: {why}", Outcome.USAGE)
     return Highlight(start, tuple(t.trigger for t in path))
 
 
@@ -214,17 +238,16 @@ def _run_highlight(settings: Settings, run_id: str) -> Highlight | None:
 def policy(settings: Settings, scope: str, partition: str | None) -> None:
     """The least-privilege IAM policy the workflow needs (with --assume-role: sts:AssumeRole
     on that role too)."""
+    from lifecycle.errors import StateUrlError
+    from lifecycle.journal import table_of
     from lifecycle.model.options import partition_of
     from lifecycle.views.policy import policy_document, state_policy_document
 
+    try:
+        shared = table_of(settings.state)
+    except StateUrlError as error:
+        raise Failure(str(error), Outcome.USAGE) from None
     if scope == "state":
-        from lifecycle.errors import StateUrlError
-        from lifecycle.journal import table_of
-
-        try:
-            shared = table_of(settings.state)
-        except StateUrlError as error:
-            raise Failure(str(error), Outcome.USAGE) from None
         if shared is None:
             raise Failure("--scope state needs --state dynamodb://TABLE", Outcome.USAGE)
         click.echo(json.dumps(state_policy_document(*shared), indent=2))
@@ -250,6 +273,9 @@ def policy(settings: Settings, scope: str, partition: str | None) -> None:
         cross_account=settings.assume_role,
         partition=partition or partition_of(region),
     )
+    if shared is not None:
+        # A runner with shared state writes its journal there, whatever the scope it runs.
+        document["Statement"] += state_policy_document(*shared)["Statement"]
     click.echo(json.dumps(document, indent=2))
 
 

@@ -42,7 +42,8 @@ def main(argv: list[str] | None = None) -> int:
         click.echo(f"slr: error: {failure.message}", err=True)
         return exits.code(failure.outcome)
     except click.UsageError as error:
-        click.echo(f"slr: usage error: {error.format_message()}", err=True)
+        # One prefix for every failure: the exit code (64) tells a usage error apart.
+        click.echo(f"slr: error: {error.format_message()}", err=True)
         return exits.USAGE
     except click.exceptions.Exit as done:
         return done.exit_code

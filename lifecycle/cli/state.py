@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -12,13 +12,16 @@ from lifecycle.cli.base import Settings, cli
 from lifecycle.errors import Failure
 from lifecycle.model.outcome import Outcome
 
+if TYPE_CHECKING:
+    from lifecycle.journal.dynamodb.table import Table
+
 
 @cli.group()
 def state() -> None:
     """The shared state table (--state dynamodb://TABLE): create it, fill it."""
 
 
-def _state_table(settings: Settings) -> Any:
+def _state_table(settings: Settings) -> Table:
     from lifecycle.errors import JournalError, StateUrlError
     from lifecycle.journal import table_of
     from lifecycle.journal.dynamodb.journal import connect_table
@@ -53,6 +56,9 @@ def state_init(settings: Settings) -> None:
         created = create_table(table)
     except JournalError as error:
         raise Failure(str(error)) from None
+    if settings.output == "json":
+        _print_document("state init", table, created=created)
+        return
     click.echo(f"{table}: {'created' if created else 'exists already'}")
 
 
@@ -85,4 +91,22 @@ def state_migrate(settings: Settings, source: Path) -> None:
             journal.close()
     except JournalError as error:
         raise Failure(str(error)) from None
+    if settings.output == "json":
+        _print_document("state migrate", table, source=str(journal_file), copied=counts)
+        return
     click.echo(", ".join(f"{n} {what}" for what, n in counts.items()) + " copied")
+
+
+def _print_document(command: str, table: Table, **fields: Any) -> None:
+    from lifecycle.cli.ending import print_json
+    from lifecycle.model.results import SCHEMA_VERSION
+
+    print_json(
+        {
+            "schema_version": SCHEMA_VERSION,
+            "command": command,
+            "table": table.name,
+            "region": table.region,
+            **fields,
+        }
+    )

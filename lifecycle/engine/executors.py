@@ -198,7 +198,8 @@ class Simulated:
             calls = effect.writes(run.workflow, world, run.options, run.where)
             after = effect.simulate(run.workflow, world, run.options, run.where)
         except Blocked as blocked:
-            return StepResult(trigger, here, here, StepStatus.BLOCKED, error=str(blocked)), world
+            refused = StepResult(trigger, here, here, StepStatus.BLOCKED, error=str(blocked))
+            return self._journaled(result, refused), world
         first = len(self.aws.records)
         for call in calls:
             self.aws.simulate(call)
@@ -207,9 +208,21 @@ class Simulated:
             blocked_step = StepResult(
                 trigger, here, here, StepStatus.BLOCKED, operations, error=effect.blocked(after)
             )
-            return blocked_step, world
+            return self._journaled(result, blocked_step), world
         there = run.label(derive_state(after))
-        return StepResult(trigger, here, there, StepStatus.SIMULATED, operations), after
+        simulated = StepResult(trigger, here, there, StepStatus.SIMULATED, operations)
+        return self._journaled(result, simulated), after
+
+    def _journaled(self, result: RunResult, step: StepResult) -> StepResult:
+        """``step`` kept in the journal as a real one is (no call: nothing was sent)."""
+        journal, state = self.run.journal, self.run.workflow.definition.state
+        step_id = journal.start_step(
+            result.run_id, transition=step.transition or "", from_state=state(step.from_state).id
+        )
+        journal.finish_step(
+            step_id, status=str(step.status), to_state=state(step.to_state).id, error=step.error
+        )
+        return step
 
     def _reads(
         self, transition: Transition, acting: Acting, world: Observation

@@ -251,25 +251,25 @@ class Runner:
         )
         machine = build(definition, initial=derive_state(world), on_enter=_log_entry)
         run = self._run(account, options, machine)
-        if dry_run:
-            world = self._walk(Simulated(run, aws), run, world, goal, result, step=step)
-            self._keep_simulated(account, world if step else None, goal)
-        else:
-            self.journal.start_run(
-                run_id,
-                workflow=self.workflow.name,
-                account=account,
-                role=role,
-                command=command,
-                target=result.target,
-                dry_run=False,
+        self.journal.start_run(
+            run_id,
+            workflow=self.workflow.name,
+            account=account,
+            role=role,
+            command=command,
+            target=result.target,
+            dry_run=dry_run,
+        )
+        # A dry run is journaled too, marked so, that every run id printed can be looked up.
+        executor = Simulated(run, aws) if dry_run else Real(run, aws, world)
+        try:
+            world = self._walk(executor, run, world, goal, result, step=step)
+            if dry_run:
+                self._keep_simulated(account, world if step else None, goal)
+        finally:
+            self.journal.finish_run(
+                run_id, outcome=result.outcome.recorded, final_state=result.final_state
             )
-            try:
-                self._walk(Real(run, aws, world), run, world, goal, result, step=step)
-            finally:
-                self.journal.finish_run(
-                    run_id, outcome=result.outcome.recorded, final_state=result.final_state
-                )
         log.info("run.end", final_state=result.final_state, outcome=str(result.outcome))
         return result
 
@@ -351,8 +351,11 @@ class Runner:
                 break
         result.final_state = self._label(derive_state(world))
         reached = self.workflow.definition.reached(derive_state(world), goal)
+        # A whole dry run (``plan`` or ``apply --dry-run``) that found steps leaves them
+        # pending in the real world; a ``--step`` dry run is pending while its own simulated
+        # world has steps left.
         if result.outcome is Outcome.DONE and (
-            not reached or (result.dry_run and result.steps and result.command == "plan")
+            not reached or (result.dry_run and result.steps and not step)
         ):
             result.outcome = Outcome.PENDING
         return world

@@ -154,10 +154,10 @@ def next_transition(
         )
     if path is None:
         _refuse_if_held(workflow, world, goal, options)
-        why = f": {'; '.join(dict.fromkeys(missing))}" if missing else ""
+        why = "; ".join(dict.fromkeys(missing)) or definition.why_unreachable(state, goal)
         raise Unreachable(
             f"{definition.state(goal).label} cannot be reached from "
-            f"{definition.state(state).label}{why}"
+            f"{definition.state(state).label}: {why}"
         )
     return path[0]
 

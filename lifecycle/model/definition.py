@@ -115,6 +115,28 @@ class Definition:
         here, goal = self.state(state), self.state(target)
         return here.id == goal.id or goal.id in here.meets
 
+    def why_unreachable(self, start: str, goal: str) -> str:
+        """Why no declared way leads from ``start`` to ``goal`` (ids), as one clause: the
+        transitions that enter it, and what stands between ``start`` and their sources."""
+        into = [t for t in self.transitions if t.planned and self.reached(t.dest, goal)]
+        if not into:
+            return "no transition leads there"
+        label = {s.id: s.label for s in self.states}
+        triggers = " or ".join(dict.fromkeys(t.trigger for t in into))
+        sources = list(dict.fromkeys(s for t in into for s in t.sources))
+        entering = f"only {triggers} leads there (from {' or '.join(label[s] for s in sources)})"
+        # An irreversible step ends a way only at its own destination.
+        final = [t.trigger for t in self.transitions if t.only_to_target and t.dest != goal]
+        ways = [self.shortest_path(start, s) for s in sources]
+        through = [t for way in ways if way is not None for t in way if t.trigger in final]
+        if through and all(self.shortest_path(start, s, avoid=final) is None for s in sources):
+            last = through[0]
+            return (
+                f"{entering}, and from {label[start]} that takes {last.trigger}, which a way "
+                f"takes only to {label[last.dest]}"
+            )
+        return f"{entering}, and no planned way leads from {label[start]} to any of them"
+
     @property
     def initial(self) -> State:
         return next(s for s in self.states if s.initial)

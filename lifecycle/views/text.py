@@ -214,7 +214,7 @@ def history_text(runs: list[dict[str, Any]], steps: list[dict[str, Any]] | None)
         (
             _when(r["started_at"]),
             r["run_id"],
-            r["command"] + (" --dry-run" if r["dry_run"] else ""),
+            r["command"] + (" --dry-run" if r["dry_run"] and r["command"] != "plan" else ""),
             r["target"] or "-",
             r["outcome"] or "(interrupted)",
             r["final_state"] or "-",

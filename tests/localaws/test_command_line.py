@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 import urllib.request
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -104,3 +105,45 @@ def test_slr_local_aws_has_an_option_for_every_setting() -> None:
     command = cli.commands["local-aws"]
     names = {param.name for param in command.params}
     assert set(Settings.names()) <= names
+
+
+# -- localaws/README.md's settings table says what the commands do ---------------------------
+
+README = Path(__file__).parents[2] / "localaws" / "README.md"
+
+
+def readme_settings() -> dict[str, list[str]]:
+    """Each row of README's settings table: the setting's name -> its cells after the name."""
+    section = README.read_text().split("## Settings", 1)[1].split("\n## ", 1)[0]
+    rows = {}
+    for line in section.splitlines():
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        if line.startswith("| `") and len(cells) > 2:
+            rows[cells[0].strip("`")] = cells[1:]
+    return rows
+
+
+def slr_local_aws_cell(name: str) -> str:
+    """What ``slr local-aws`` offers for setting ``name``: its options and the value it starts
+    with, read from the click command itself."""
+    from lifecycle.cli import local  # noqa: F401  (registers the command)
+    from lifecycle.cli.base import cli
+
+    param = next(p for p in cli.commands["local-aws"].params if p.name == name)
+    default = Settings().to_dict()[name] if param.default is None else param.default
+    if Settings.is_flag(name):
+        return f"`{param.opts[0]}`/`{param.secondary_opts[0]}`, {'on' if default else 'off'}"
+    return f"`{param.opts[0]} S`, {float(default)!r}"
+
+
+def test_the_readme_gives_each_settings_default_and_slr_local_aws_option_as_they_are() -> None:
+    # Both read from the code: Settings' defaults, and the click command's options and the
+    # values it starts with (where they differ, as deletion_seconds does).
+    expected = {
+        name: [
+            json.dumps(value) if isinstance(value, bool) else repr(value),
+            slr_local_aws_cell(name),
+        ]
+        for name, value in Settings().to_dict().items()
+    }
+    assert {name: cells[:2] for name, cells in readme_settings().items()} == expected

@@ -228,6 +228,46 @@ def test_dry_run_steps_walk_a_simulated_world_and_write_nothing(
     assert (code, result["start_state"]) == (exits.CHANGES_PENDING, "in-use")
 
 
+def test_a_dry_run_with_changes_pending_exits_2_as_plan_does(slr: Slr, account: Account) -> None:
+    in_use(account)
+    code, result = slr.json("apply", "--target", "deleted", "--dry-run")
+    assert [s["transition"] for s in result["steps"]] == ["drain", "verify", "delete"]
+    assert (code, result["exit_code"]) == (exits.CHANGES_PENDING, exits.CHANGES_PENDING)
+    assert slr.json("plan", "--target", "deleted")[0] == exits.CHANGES_PENDING
+
+
+def test_a_dry_run_with_nothing_pending_exits_0(slr: Slr, account: Account) -> None:
+    code, result = slr.json("apply", "--target", "deleted", "--dry-run")
+    assert (code, result["exit_code"], result["steps"]) == (exits.OK, exits.OK, [])
+
+
+@pytest.mark.parametrize(
+    "args",
+    [("plan",), ("apply", "--dry-run"), ("apply", "--step", "--dry-run")],
+    ids=["plan", "dry-run", "step-dry-run"],
+)
+def test_a_dry_runs_printed_run_id_can_be_looked_up(
+    slr: Slr, account: Account, aws: LocalAWS, args: tuple[str, ...]
+) -> None:
+    in_use(account)
+    record(aws)
+    _, ran = slr.json(*args, "--target", "deleted")
+    assert writes(aws) == []
+    code, history = slr.json("history", "--run", ran["run_id"])
+    assert code == exits.OK, history
+    [run] = [r for r in history["runs"] if r["run_id"] == ran["run_id"]]
+    assert (run["dry_run"], run["command"], run["final_state"]) == (
+        True,
+        args[0],
+        ran["final_state"],
+    )
+    assert [(s["transition"], s["status"]) for s in history["steps"]] == [
+        (s["transition"], "simulated") for s in ran["steps"]
+    ]
+    done = slr("diagram", "--run", ran["run_id"], "--format", "mermaid")
+    assert done.returncode == exits.OK, done.stderr
+
+
 def test_apply_without_yes_and_without_terminal_refuses(slr: Slr, account: Account) -> None:
     in_use(account)
     done = slr("apply", "--target", "deleted")
@@ -306,6 +346,19 @@ def test_a_malformed_plan_is_a_usage_error(slr: Slr, tmp_path: Path, content: st
     done = slr("apply", str(plan), "--yes")
     assert done.returncode == exits.USAGE
     assert str(plan) in one_line_error(done)
+
+
+def test_plan_to_an_unreachable_target_says_why_and_sends_nothing(
+    slr: Slr, account: Account, aws: LocalAWS
+) -> None:
+    in_use(account)
+    record(aws)
+    done = slr("plan", "--target", "created")
+    assert done.returncode == exits.USAGE
+    line = one_line_error(done)
+    assert line.startswith("slr: error: created cannot be reached from in-use: only create")
+    assert "delete, which a way takes only to deleted" in line
+    assert writes(aws) == []
 
 
 # -- bad input: one line, its exit code, nothing changed --------------------------------------

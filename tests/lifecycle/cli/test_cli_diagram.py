@@ -43,7 +43,7 @@ def test_unreachable_target_is_one_line_usage_error(capsys: pytest.CaptureFixtur
     code, out, err = run(capsys, "diagram", "--state", "created", "--target", "absent")
     assert code == exits.USAGE
     assert out == ""
-    assert err == "slr: error: absent cannot be reached from created\n"
+    assert err == "slr: error: absent cannot be reached from created: no transition leads there\n"
 
 
 @pytest.mark.parametrize(
@@ -100,3 +100,32 @@ def test_dot_diagram_path_does_not_import_boto3() -> None:
     )
     assert result.stdout.startswith("digraph mediatailor")
     assert result.stderr == "[]"
+
+
+def test_format_all_without_a_folder_is_refused_and_writes_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # From the repository's root, ./diagrams/ holds the committed diagrams.
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run(capsys, "diagram", "--format", "all")
+    assert (code, out) == (exits.USAGE, "")
+    assert err == "slr: error: --format all writes several files: name their folder with -o DIR\n"
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_target_without_a_state_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "diagram", "--target", "deleted")
+    assert (code, out) == (exits.USAGE, "")
+    assert err == (
+        "slr: error: --target needs where the path starts: --state STATE, or --highlight "
+        "to observe it\n"
+    )
+
+
+def test_run_and_highlight_together_are_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "diagram", "--run", "86ea69925446", "--highlight")
+    assert (code, out) == (exits.USAGE, "")
+    assert err == (
+        "slr: error: --run marks the path a run took; --highlight marks the observed state: "
+        "choose one\n"
+    )

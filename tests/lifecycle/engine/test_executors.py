@@ -124,7 +124,7 @@ def test_a_real_step_counts_the_throttled_answers_it_got(
     assert drain["detail"]["throttled"] == 2
 
 
-def test_a_simulated_walk_sends_no_write_and_journals_no_run(
+def test_a_simulated_walk_sends_no_write_and_journals_its_run_as_a_dry_run(
     make_runner: RunnerFactory, account: Account
 ) -> None:
     in_use(account)
@@ -139,7 +139,15 @@ def test_a_simulated_walk_sends_no_write_and_journals_no_run(
     writes = [op for s in steps for op in s["operations"] if op["access"] == "write"]
     assert {op["operation"] for op in writes} == {CONFIGURE, "DeleteServiceLinkedRole"}
     assert {op["outcome"] for op in writes} == {"simulated"}
-    assert runner.journal.runs() == []
+    [run] = runner.journal.runs()
+    assert (run["run_id"], run["dry_run"], run["final_state"]) == (result.run_id, True, "deleted")
+    journaled = runner.journal.steps(result.run_id)
+    assert [(s["transition"], s["status"]) for s in journaled] == [
+        ("drain", "simulated"),
+        ("verify", "simulated"),
+        ("delete", "simulated"),
+    ]
+    assert [c for s in journaled for c in s["calls"]] == []
     assert account.configurations("eu-west-1")["west-live"]["PercentEnabled"] == 25
 
 

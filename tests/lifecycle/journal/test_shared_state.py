@@ -88,6 +88,20 @@ def test_state_init_makes_one_on_demand_encrypted_table_and_is_idempotent(
     assert found["SSEDescription"]["Status"] == "ENABLED"
 
 
+def test_state_init_honours_output_json(aws: LocalAWS, tmp_path: Path, table: str) -> None:
+    slr = machine(aws, tmp_path, "machine-a", table)
+    made, again = slr.json("state", "init"), slr.json("state", "init")
+    assert made[0] == again[0] == exits.OK
+    assert made[1]["command"] == "state init"
+    assert {k: made[1][k] for k in ("table", "region", "created")} == {
+        "table": table,
+        "region": "us-east-1",
+        "created": True,
+    }
+    assert again[1]["created"] is False
+    assert "schema_version" in made[1]
+
+
 def test_a_missing_table_is_one_line_naming_state_init(
     aws: LocalAWS, tmp_path: Path, table: str
 ) -> None:
@@ -157,6 +171,19 @@ def test_the_state_policy_names_the_table_and_what_the_journal_calls(
         "dynamodb:PutItem",
         "dynamodb:CreateTable",
     } <= set(statement["Action"])
+
+
+@pytest.mark.parametrize("scope", ["all", "provision", "decommission"])
+def test_a_runners_policy_with_shared_state_includes_the_tables_statement(
+    aws: LocalAWS, tmp_path: Path, table: str, scope: str
+) -> None:
+    done = machine(aws, tmp_path, "machine-a", table)("policy", "--scope", scope)
+    assert done.returncode == exits.OK
+    statements = {s["Sid"]: s for s in json.loads(done.stdout)["Statement"]}
+    assert statements["SlrStateTable"]["Resource"] == f"arn:aws:dynamodb:us-east-1:*:table/{table}"
+    assert "SlrStateTable" not in {
+        s["Sid"] for s in json.loads(Slr(aws, tmp_path / "local")("policy").stdout)["Statement"]
+    }
 
 
 # -- runners on two machines --------------------------------------------------------------------
@@ -243,6 +270,12 @@ def test_a_local_journal_migrated_into_the_table_is_restored_from_another_machin
     assert migrated.returncode == exits.OK, migrated.stderr
     assert "1 runs" in migrated.stdout
     assert "1 memories" in migrated.stdout
+    code, document = second.json("state", "migrate", "--from", str(local.state_dir))
+    assert (code, document["command"], document["copied"]["runs"]) == (
+        exits.OK,
+        "state migrate",
+        1,
+    )
     _, history = second.json("history")
     assert [r["command"] for r in history["runs"]] == ["apply"]
     restored = second("apply", "--target", "in-use", "--yes")

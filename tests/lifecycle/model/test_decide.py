@@ -321,6 +321,17 @@ def test_an_unreachable_target_is_blocked_with_both_states_named() -> None:
         next_transition(WORKFLOW, world(dependents=(LIVE,)), "created", NONE)
 
 
+def test_an_unreachable_target_says_why_when_nothing_is_missing() -> None:
+    # Only create enters created, from absent or deleted; from in-use the one way there
+    # passes delete, which ends a way only to deleted.
+    with pytest.raises(Unreachable) as raised:
+        next_transition(WORKFLOW, world(dependents=(LIVE,)), "created", NONE)
+    assert str(raised.value) == (
+        "created cannot be reached from in-use: only create leads there (from absent or "
+        "deleted), and from in-use that takes delete, which a way takes only to deleted"
+    )
+
+
 def test_decommission_walks_drain_verify_delete() -> None:
     steps = walk(world(dependents=(LIVE, IDLE, AS_RUN)), "deleted", NONE)
     assert [(trigger, state_label(after)) for trigger, after in steps] == [
