@@ -133,6 +133,8 @@ def test_shortest_paths_of_the_lifecycle_and_what_they_avoid() -> None:
     assert triggers("absent", "deleted", avoid=("delete",)) is None
     assert triggers("in-use", "created", avoid=("drain",)) is None
     assert triggers("created", "absent") is None
+    # A trigger avoided is passed over, and the way goes on with the next one.
+    assert triggers("created", "in-use", avoid=("activate",)) == ["restore"]
 
 
 # -- the planner's rarer refusals ----------------------------------------------------------
@@ -154,6 +156,20 @@ def test_a_refused_effect_does_not_end_the_search_for_another_way() -> None:
     world = Observation(ROLE, (widget("a", 0),), REGIONS, intent=drained)
     options = PlanOptions(activation=Activation((("us-east-1", "nowhere"),)))
     step = next_transition(WORKFLOW, world, "in-use", options)
+    assert step is not None
+    assert step.trigger == "restore"
+
+
+def test_a_way_whose_guard_would_not_hold_after_it_does_not_end_the_search() -> None:
+    # verify leaves an unscanned region unscanned (its guard would not hold): restore remains.
+    world = Observation(
+        ROLE,
+        (widget("a", 0),),
+        ("us-east-1",),
+        {"eu-west-1": "timed out"},
+        intent=Intent(draining=True, drained=(widget("a", 2),)),
+    )
+    step = next_transition(WORKFLOW, world, "in-use", PlanOptions())
     assert step is not None
     assert step.trigger == "restore"
 
