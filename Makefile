@@ -4,12 +4,12 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: demo test lint diagrams bench soak clean
+.PHONY: demo test lint mutate diagrams bench soak clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet --editable '.[test,lint]'
+	$(PY) -m pip install --quiet --editable '.[test,lint,mutate]'
 	touch $(STAMP)
 
 demo: $(STAMP)
@@ -27,6 +27,13 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 
+# Mutation testing of the pure model (lifecycle/model/) against its own unit tests; CPU-bound,
+# so MUTATE_CHILDREN processes (default 2). docs/mutation.md lists the survivors and why.
+MUTATE_CHILDREN ?= 2
+mutate: $(STAMP)
+	$(VENV)/bin/mutmut run --max-children $(MUTATE_CHILDREN)
+	$(VENV)/bin/mutmut results
+
 # Every registered workflow's diagrams, one set of files each.
 diagrams: $(STAMP)
 	for workflow in $$($(PY) -c "from lifecycle.registry import workflows; print(*workflows())"); do \
@@ -41,4 +48,4 @@ soak: $(STAMP)
 	$(PY) -m soak
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache mutants
