@@ -11,7 +11,7 @@ import pytest
 
 from localaws import LocalAWS, autoscaling
 from localaws.seed import Account
-from tests.localaws.answers import error_of
+from tests.localaws.answers import error_of, prompt_account
 from tests.localaws.test_service_linked_roles import wait_for_deletion
 
 PRINCIPAL = "autoscaling.amazonaws.com"
@@ -35,16 +35,7 @@ NO_SUCH_ROLE = ("ValidationError", 400, "ARN specified for Service-Linked Role d
 
 @pytest.fixture
 def account(aws: LocalAWS) -> Account:
-    # These tests pin what uses a role, not when IAM shows it: the lag and IAM's eventual
-    # consistency are on only where a test is about them.
-    # IAM keeps a finished task however late a loaded machine reads it (forgetting: its own tests).
-    aws.set_settings(
-        iam_consistency_seconds=0,
-        task_visibility_seconds=0,
-        usage_lag_seconds=0,
-        task_retention_seconds=LAG,
-    )
-    return Account(aws.endpoint_url)
+    return prompt_account(aws, retention=LAG)
 
 
 def suffixed_role(account: Account, suffix: str = "blue") -> str:

@@ -11,7 +11,7 @@ import pytest
 from localaws import LocalAWS
 from localaws.cloudtrail import management_account, organization_trail, trails
 from localaws.seed import Account
-from tests.localaws.answers import error_of
+from tests.localaws.answers import error_of, prompt_account
 
 #: AWS's lag or window, longer than any test: a test ends it by moving the local AWS's clock.
 LAG = 600.0
@@ -23,16 +23,7 @@ MANAGEMENT = "123456789012"
 
 @pytest.fixture
 def account(aws: LocalAWS) -> Account:
-    # These tests pin what CloudTrail does, not when IAM shows it: IAM's eventual consistency,
-    # a new task's late visibility and the usage lag are set where a test is about them.
-    # IAM keeps a finished task however late a loaded machine reads it (forgetting: its own tests).
-    aws.set_settings(
-        iam_consistency_seconds=0,
-        task_visibility_seconds=0,
-        usage_lag_seconds=0,
-        task_retention_seconds=LAG,
-    )
-    return Account(aws.endpoint_url)
+    return prompt_account(aws, retention=LAG)
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ import pytest
 from localaws import LocalAWS
 from localaws.config import recorder, recorders, role_arn
 from localaws.seed import Account
-from tests.localaws.answers import error_of
+from tests.localaws.answers import error_of, prompt_account
 from tests.localaws.test_service_linked_roles import wait_for_deletion
 
 #: AWS's lag or window, longer than any test: a test ends it by moving the local AWS's clock.
@@ -25,16 +25,7 @@ ROLE_ARN = f"arn:aws:iam::123456789012:role/aws-service-role/config.amazonaws.co
 
 @pytest.fixture
 def account(aws: LocalAWS) -> Account:
-    # These tests pin what Config and IAM do, not when IAM shows it or how long a stopped
-    # recorder lingers: the lag has its own tests below.
-    # IAM keeps a finished task however late a loaded machine reads it (forgetting: its own tests).
-    aws.set_settings(
-        iam_consistency_seconds=0,
-        task_visibility_seconds=0,
-        usage_lag_seconds=0,
-        task_retention_seconds=LAG,
-    )
-    return Account(aws.endpoint_url)
+    return prompt_account(aws, retention=LAG)
 
 
 def recorder_arn(account: Account, region: str, name: str = "default") -> str:
