@@ -84,3 +84,13 @@ WORKFLOW = Workflow(
     options=(Option("level", "the level activate sets", 5, integer(1, 9)),),
     regions=("us-east-1", "eu-west-1"),
 )
+
+
+def widget(name: str, level: int, region: str = "us-east-1") -> Dependent:
+    """A widget as the fake workflow lists it: active while its level is above 0."""
+    return Dependent(region, WIDGET, name, f"arn:widget/{name}", level > 0, {"Level": level})
+
+
+def lock(name: str, region: str = "us-east-1") -> Dependent:
+    """A lock as the fake workflow lists it: always active, only a person clears it."""
+    return Dependent(region, LOCK, name, f"arn:lock/{name}", True)

@@ -19,14 +19,10 @@ from lifecycle.model.observation import (
     TaskStatus,
 )
 from lifecycle.model.options import PlanOptions
-from tests.fakes.widgets import LOCK, WIDGET, WORKFLOW
+from tests.fakes.widgets import LOCK, WORKFLOW, widget
 
 ROLE = Role(WORKFLOW.role_name, "arn:aws:iam::123456789012:role/x")
 REGIONS = ("us-east-1", "eu-west-1")
-
-
-def widget(name: str, level: int) -> Dependent:
-    return Dependent("us-east-1", WIDGET, name, f"arn:{name}", level > 0, {"Level": level})
 
 
 def refusal(world: Observation, target: str, workflow: object = WORKFLOW) -> str:

@@ -22,15 +22,11 @@ from lifecycle.model.observation import (
 )
 from lifecycle.model.options import PlanOptions, Where
 from lifecycle.model.workflow import Activation
-from tests.fakes.widgets import LOCK, WIDGET, WORKFLOW, Widgets
+from tests.fakes.widgets import LOCK, WIDGET, WORKFLOW, Widgets, widget
 
 # Neither the default account nor the default home region: a write must carry the run's.
 WHERE = Where("210987654321", home="cn-north-1")
 ROLE = Role(WORKFLOW.role_name, "arn:aws:iam::210987654321:role/x", created="2024-01-02")
-
-
-def widget(name: str, level: int, region: str = "us-east-1") -> Dependent:
-    return Dependent(region, WIDGET, name, f"arn:widget/{name}", level > 0, {"Level": level})
 
 
 def test_create_sends_one_create_to_the_runs_home_region_with_its_options() -> None:

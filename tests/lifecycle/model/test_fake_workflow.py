@@ -21,18 +21,10 @@ from lifecycle.model.observation import (
 from lifecycle.model.options import PlanOptions
 from lifecycle.model.person import by_hand
 from lifecycle.model.workflow import OBSERVE, ROLE_OPERATIONS, Activation
-from tests.fakes.widgets import LOCK, WIDGET, WORKFLOW
+from tests.fakes.widgets import LOCK, WORKFLOW, lock, widget
 
 ROLE = Role(WORKFLOW.role_name, f"arn:aws:iam::123456789012:role/{WORKFLOW.role_name}")
 REGIONS = ("us-east-1", "eu-west-1")
-
-
-def widget(name: str, level: int, region: str = "us-east-1") -> Dependent:
-    return Dependent(region, WIDGET, name, f"arn:widget/{name}", level > 0, {"Level": level})
-
-
-def lock(name: str, region: str = "us-east-1") -> Dependent:
-    return Dependent(region, LOCK, name, f"arn:lock/{name}", True)
 
 
 def world(*dependents: Dependent, task: DeletionTask | None = None) -> Observation:

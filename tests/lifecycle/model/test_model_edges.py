@@ -29,15 +29,11 @@ from lifecycle.model.observation import (
 )
 from lifecycle.model.options import PlanOptions, Where
 from lifecycle.model.workflow import Activation
-from tests.fakes.widgets import LOCK, WIDGET, WORKFLOW
+from tests.fakes.widgets import LOCK, WORKFLOW, widget
 
 ROLE = Role(WORKFLOW.role_name, "arn:aws:iam::123456789012:role/x")
 REGIONS = ("us-east-1", "eu-west-1")
 A, B, C = State("A", "a", initial=True), State("B", "b"), State("C", "c", final=True)
-
-
-def widget(name: str, level: int) -> Dependent:
-    return Dependent("us-east-1", WIDGET, name, f"arn:{name}", level > 0, {"Level": level})
 
 
 # -- Intent.of: what the journal keeps of a look at AWS ------------------------------------
